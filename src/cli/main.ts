@@ -1,0 +1,63 @@
+import { createRequire } from 'node:module';
+import { Command, CommanderError, Option } from 'commander';
+import type { GlobalOptions } from './context.js';
+import { EXIT } from './exit-codes.js';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerHistoryCommands } from './commands/history.js';
+import { registerPipelineCommands } from './commands/pipeline.js';
+
+/**
+ * The program: parse → run → exit. This file is the only place that ends the process; the
+ * exit code comes from the one table in exit-codes.ts.
+ */
+const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+export function buildProgram(exit: (code: number) => void): Command {
+  const program = new Command('invsync')
+    .description('Keep an online store\'s stock levels equal to what its suppliers can ship.')
+    .version(pkg.version, '-V, --version')
+    .option('-c, --config <file>', 'configuration file (default: search for invsync.config.json, .invsyncrc… upwards)')
+    .option('--json', 'print the run summary as one JSON document on stdout')
+    .addOption(new Option('--log-level <level>', 'log level on stderr').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']))
+    .option('--no-progress', 'no progress bars (default when stderr is not a terminal)')
+    .showHelpAfterError('(run `invsync --help` for usage)')
+    .exitOverride()
+    .addHelpText('after', `
+Exit codes: 0 ok · 1 some items failed · 2 usage/config error · 3 locked by another run
+            4 safety gate or circuit breaker stopped the run · 5 a source or the store failed
+
+Examples:
+  $ invsync full --dry-run          # fetch, diff and show what would change
+  $ invsync full                    # the cron job
+  $ invsync full --limit=100 --offset=100 --json`);
+  const globals = () => program.opts<GlobalOptions>();
+  registerPipelineCommands(program, globals, exit);
+  registerHistoryCommands(program, globals, exit);
+  registerDemoCommand(program, globals, exit);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  let code: number | undefined;
+  const program = buildProgram((c) => { code = c; });
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+      code = ok ? EXIT.ok : EXIT.usage;
+    } else {
+      process.stderr.write(`invsync: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+      code = EXIT.failed;
+    }
+  }
+  if (code === undefined) {
+    program.outputHelp();
+    code = EXIT.usage;
+  }
+  process.exitCode = code;
+  // Keep-alive sockets must not hold a cron job open; exit once stdout is flushed.
+  process.stdout.write('', () => { setTimeout(() => process.exit(code), 20).unref(); });
+}
+
+await main(process.argv);

@@ -1,0 +1,143 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { cosmiconfig } from 'cosmiconfig';
+import type { z } from 'zod';
+import { ConfigError } from '../domain/errors.js';
+import { registerSecret } from '../lib/redact.js';
+import { Config, SECRET_KEYS } from './schema.js';
+
+export interface LoadedConfig {
+  config: Config;
+  /** Absolute path of the file the configuration came from. */
+  filePath: string;
+  /** sha256 of the validated configuration (secrets included, never printed): a plan records it. */
+  checksum: string;
+  /** Human warnings found while loading (e.g. literal secrets in a world-readable file). */
+  warnings: string[];
+}
+
+const MODULE_NAME = 'invsync';
+
+/**
+ * Find (cosmiconfig, from `cwd` upwards) or read (`explicitPath`) the configuration, substitute
+ * `${NAME}` environment references, validate it, and resolve relative paths against the config
+ * file's directory (cron runs in $HOME, not next to the config).
+ * Throws ConfigError whose message starts with the offending path (`store.url: Invalid url`).
+ */
+export async function loadConfig(options: { explicitPath?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<LoadedConfig> {
+  const env = options.env ?? process.env;
+  const explorer = cosmiconfig(MODULE_NAME, {
+    searchStrategy: 'global',
+    searchPlaces: [
+      'package.json', `.${MODULE_NAME}rc`, `.${MODULE_NAME}rc.json`, `.${MODULE_NAME}rc.yaml`, `.${MODULE_NAME}rc.yml`,
+      `.${MODULE_NAME}rc.js`, `.${MODULE_NAME}rc.mjs`, `${MODULE_NAME}.config.json`, `${MODULE_NAME}.config.js`, `${MODULE_NAME}.config.mjs`,
+    ],
+  });
+  let found: { config: unknown; filepath: string; isEmpty?: boolean } | null;
+  try {
+    if (options.explicitPath) {
+      const abs = path.resolve(options.cwd ?? process.cwd(), options.explicitPath);
+      if (!fs.existsSync(abs)) throw new ConfigError(`config file not found: ${abs}`);
+      found = await explorer.load(abs);
+    } else {
+      found = await explorer.search(options.cwd ?? process.cwd());
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`cannot read the configuration: ${(err as Error).message}`);
+  }
+  if (!found || found.isEmpty || found.config == null) {
+    throw new ConfigError(
+      'no configuration found: pass --config <file>, or create invsync.config.json (see `invsync init`) in this directory or a parent',
+    );
+  }
+  const filePath = found.filepath;
+  const substituted = substituteEnv(found.config, env, []);
+  const parsed = Config.safeParse(substituted);
+  if (!parsed.success) throw new ConfigError(formatIssue(parsed.error.issues[0]!), undefined);
+  const config = resolvePaths(parsed.data, path.dirname(filePath));
+  registerSecrets(config);
+  const warnings = literalSecretWarnings(found.config, filePath);
+  const checksum = crypto.createHash('sha256').update(JSON.stringify(config)).digest('hex');
+  return { config, filePath, checksum, warnings };
+}
+
+/** `store.url: Invalid url` — the path first, so users find the value at once. */
+export function formatIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length ? issue.path.map(String).join('.') : '(config)';
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') message = `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator) {
+    message = `${message}${issue.discriminator ? ` (unknown "${issue.discriminator}")` : ''}`;
+  }
+  return `${where}: ${message}`;
+}
+
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** Replace `${NAME}` in every string; an unset variable is a configuration error naming both. */
+export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, at: Array<string | number>): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_REF, (_m, name: string) => {
+      const v = env[name];
+      if (v === undefined) {
+        throw new ConfigError(`environment variable ${name} is not set`, at.length ? at.join('.') : '(config)');
+      }
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, [...at, i]));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, env, [...at, k])]));
+  }
+  return value;
+}
+
+function resolvePaths(config: Config, baseDir: string): Config {
+  const abs = (p: string) => path.resolve(baseDir, p);
+  return {
+    ...config,
+    stateDir: abs(config.stateDir),
+    log: { ...config.log, file: config.log.file ? abs(config.log.file) : undefined },
+    sources: config.sources.map((s) => ('path' in s && typeof s.path === 'string' ? { ...s, path: abs(s.path) } : s)),
+  };
+}
+
+function registerSecrets(value: unknown, key?: string): void {
+  if (typeof value === 'string') {
+    if (key && (SECRET_KEYS.has(key) || /secret|password|token/i.test(key))) registerSecret(value);
+    return;
+  }
+  if (Array.isArray(value)) { value.forEach((v) => registerSecrets(v)); return; }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      // Header values such as "Authorization: Bearer …" are secrets too.
+      if (k === 'headers' && v && typeof v === 'object') {
+        for (const hv of Object.values(v)) if (typeof hv === 'string') { registerSecret(hv); registerSecret(hv.split(' ').pop()); }
+        continue;
+      }
+      registerSecrets(v, k);
+    }
+  }
+}
+
+/** A config file with literal (non-${ENV}) secrets that group/others can read draws a warning. */
+function literalSecretWarnings(raw: unknown, filePath: string): string[] {
+  if (process.platform === 'win32') return [];
+  let mode: number;
+  try { mode = fs.statSync(filePath).mode; } catch { return []; }
+  if ((mode & 0o077) === 0) return [];
+  const literal: string[] = [];
+  const walk = (v: unknown, at: string[]) => {
+    if (typeof v === 'string') {
+      const key = at[at.length - 1] ?? '';
+      if ((SECRET_KEYS.has(key) || at.includes('headers')) && v.length > 0 && !ENV_REF.test(v)) literal.push(at.join('.'));
+      ENV_REF.lastIndex = 0;
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...at, String(i)]));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...at, k]);
+  };
+  walk(raw, []);
+  if (literal.length === 0) return [];
+  return [`${filePath} holds literal secrets (${literal.join(', ')}) and is readable by group/others: chmod 600 it, or use \${ENV} references`];
+}

@@ -1,0 +1,145 @@
+/**
+ * The data that flows through invsync: supplier records → snapshot → plan → store.
+ * Pure types only; no I/O here.
+ */
+
+/** One supplier row as a source read it. `qty` is the raw number (may be fractional or negative: rules normalise it). */
+export interface SupplierItem {
+  kind: 'item';
+  sku: string;
+  qty: number;
+  /** 1-based position in the source (CSV line number, JSON item index…), for error reports. */
+  row: number;
+}
+
+/** A supplier row that could not be used (no SKU, non-numeric quantity…). Never fatal, never turned into 0. */
+export interface RejectedRow {
+  kind: 'rejected';
+  row: number;
+  reason: string;
+  sku?: string;
+}
+
+export type SourceRecord = SupplierItem | RejectedRow;
+
+/** A record as stored in the snapshot: the same, tagged with the source name. */
+export type SnapshotRecord = (SupplierItem | RejectedRow) & { source: string };
+
+/** Store ids are numbers for most REST stores and strings for GraphQL ones (Shopify gids, Vendure ids). */
+export type StoreId = number | string;
+
+/**
+ * A sellable unit that carries stock: a simple product or a variation.
+ * A variable product's parent is never a StoreItem.
+ */
+export interface StoreItem {
+  sku: string;
+  productId: StoreId;
+  /** null for a simple product. */
+  variationId: StoreId | null;
+  /** Current stock; null when the store does not manage stock for this item yet. */
+  qty: number | null;
+  managed: boolean;
+  name?: string;
+  /** Adapter-specific ids the write needs (e.g. Shopify inventory item id). Opaque to the engine. */
+  ref?: Record<string, unknown>;
+}
+
+/** A store item with its position in store order (product id, then variation id), as kept in the store index. */
+export interface IndexedStoreItem extends StoreItem {
+  ord: number;
+}
+
+/** One planned stock write. */
+export interface Change {
+  /** Position in the plan (store order); stable id for the journal. */
+  seq: number;
+  sku: string;
+  productId: StoreId;
+  variationId: StoreId | null;
+  from: number | null;
+  to: number;
+  ref?: Record<string, unknown>;
+}
+
+export type ChangeStatus = 'planned' | 'applied' | 'failed' | 'pending';
+
+/** What one write request achieved, per item. Items absent from `failed` were applied. */
+export interface BatchResult {
+  failed: Array<{ seq: number; message: string }>;
+}
+
+export interface RunCounts {
+  sourceItems: number;
+  rejected: number;
+  storeItems: number;
+  inScope: number;
+  matched: number;
+  missing: number;
+  unchanged: number;
+  changed: number;
+  applied: number;
+  failed: number;
+  pending: number;
+}
+
+export type RunStatus = 'ok' | 'partial' | 'blocked' | 'failed' | 'locked';
+
+export interface SafetyReport {
+  missingRatio: number;
+  zeroRatio: number;
+  /** Name of the tripped gate ("maxMissingRatio", "maxZeroRatio", "breaker"), or null. */
+  tripped: string | null;
+  /** One human line: which gate, the measured value, the limit, how to override. */
+  message?: string;
+  forced?: boolean;
+}
+
+export interface SummaryChange {
+  sku: string;
+  productId: StoreId;
+  variationId: StoreId | null;
+  from: number | null;
+  to: number;
+  status: ChangeStatus;
+  error: string | null;
+}
+
+export interface SummaryError {
+  sku: string | null;
+  source: string | null;
+  row?: number;
+  message: string;
+}
+
+export interface PerSourceCounts {
+  items: number;
+  rejected: number;
+  matched: number;
+}
+
+/** SPEC §6: printed with --json and stored with every run. */
+export interface RunSummary {
+  runId: string;
+  command: string;
+  dryRun: boolean;
+  status: RunStatus;
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  counts: RunCounts;
+  safety: SafetyReport;
+  changes: SummaryChange[];
+  errors: SummaryError[];
+  sources?: Record<string, PerSourceCounts>;
+  planId?: number | null;
+  message?: string;
+}
+
+export function emptyCounts(): RunCounts {
+  return {
+    sourceItems: 0, rejected: 0, storeItems: 0, inScope: 0, matched: 0, missing: 0,
+    unchanged: 0, changed: 0, applied: 0, failed: 0, pending: 0,
+  };
+}

@@ -1,0 +1,109 @@
+import path from 'node:path';
+import { HttpError, InvsyncError, SourceError, StoreError } from '../domain/errors.js';
+import type { SnapshotRecord } from '../domain/types.js';
+import { logger } from '../lib/log.js';
+import type { SourceAdapter } from '../sources/types.js';
+import type { Db } from '../state/db.js';
+import { replaceStoreIndex, type IndexMeta } from '../state/store-index.js';
+import type { StoreAdapter } from '../stores/types.js';
+import { writeSnapshot, type SnapshotInfo } from './snapshot.js';
+
+export const SNAPSHOT_FILE = 'snapshot.json';
+
+export function snapshotPath(stateDir: string): string {
+  return path.join(stateDir, SNAPSHOT_FILE);
+}
+
+export interface FetchOutcome {
+  snapshot: SnapshotInfo;
+  index: IndexMeta;
+}
+
+/**
+ * Stream every source (config order) into a new snapshot and refresh the store index, both
+ * at once. Either both succeed, or the fetch fails: a source that fails, returns no usable
+ * item or stops mid-stream leaves the previous snapshot untouched (atomic rename), and a
+ * failed store listing leaves the previous index untouched (one transaction).
+ */
+export async function fetchAll(options: {
+  stateDir: string;
+  db: Db;
+  sources: SourceAdapter[];
+  store: StoreAdapter;
+  signal?: AbortSignal;
+  onSourceItem?: () => void;
+}): Promise<FetchOutcome> {
+  const log = logger('fetch');
+  const controller = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+
+  const snapshotTask = writeSnapshot(
+    snapshotPath(options.stateDir),
+    { sources: options.sources.map((s) => s.name) },
+    allRecords(options.sources, signal, options.onSourceItem),
+  ).then((info) => {
+    log.info({ items: info.items, rejected: info.rejected, perSource: info.perSource }, `snapshot written: ${info.items} item(s), ${info.rejected} rejected row(s)`);
+    return info;
+  });
+  const indexTask = replaceStoreIndex(options.db, options.store.type, listStore(options.store, signal)).then((meta) => {
+    log.info({ items: meta.itemCount, generation: meta.generation }, `store index refreshed: ${meta.itemCount} item(s)`);
+    return meta;
+  });
+
+  // If one side fails, stop the other instead of letting it run on for minutes.
+  const settled = await Promise.allSettled([
+    snapshotTask.catch((err) => { controller.abort(); throw err; }),
+    indexTask.catch((err) => { controller.abort(); throw err; }),
+  ]);
+  const firstFailure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !isAbort(s.reason))
+    ?? settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (firstFailure) throw firstFailure.reason;
+  return {
+    snapshot: (settled[0] as PromiseFulfilledResult<SnapshotInfo>).value,
+    index: (settled[1] as PromiseFulfilledResult<IndexMeta>).value,
+  };
+}
+
+async function* allRecords(sources: SourceAdapter[], signal: AbortSignal, onItem?: () => void): AsyncGenerator<SnapshotRecord> {
+  const log = logger('fetch');
+  for (const source of sources) {
+    let items = 0;
+    let rejected = 0;
+    try {
+      for await (const record of source.stream(signal)) {
+        if (record.kind === 'item') { items++; onItem?.(); } else rejected++;
+        yield { ...record, source: source.name };
+      }
+    } catch (err) {
+      throw asSourceError(source.name, err);
+    }
+    if (items === 0) {
+      throw new SourceError(source.name, rejected > 0
+        ? `returned no usable item (${rejected} row(s), all rejected): refusing to use it`
+        : 'returned no items: refusing an empty feed (the previous snapshot is kept)');
+    }
+    log.info({ source: source.name, items, rejected }, `source "${source.name}": ${items} item(s), ${rejected} rejected`);
+  }
+}
+
+async function* listStore(store: StoreAdapter, signal: AbortSignal) {
+  try {
+    yield* store.list(signal);
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    if (err instanceof InvsyncError) throw err;
+    throw new StoreError(`listing the store failed: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function asSourceError(name: string, err: unknown): InvsyncError {
+  if (err instanceof SourceError) return err;
+  if (err instanceof HttpError) {
+    return new SourceError(name, err.message, { cause: err });
+  }
+  return new SourceError(name, err instanceof Error ? err.message : String(err), { cause: err });
+}
+
+function isAbort(err: unknown): boolean {
+  return (err as { name?: string })?.name === 'AbortError' || (err instanceof HttpError && /aborted/.test(err.message));
+}

@@ -1,0 +1,63 @@
+import type { Config } from '../config/schema.js';
+import { SnapshotError, StoreError } from '../domain/errors.js';
+import type { Db } from '../state/db.js';
+import { createPlan, type MatchOutcome } from '../state/plans.js';
+import { countStoreItems, getIndexMeta, iterateStoreItems } from '../state/store-index.js';
+import { snapshotPath } from './fetch.js';
+import { diffStore, evaluateSafety, SupplyAggregator, type PlannedChange } from './match.js';
+import { openSnapshot } from './snapshot.js';
+
+export interface Window {
+  offset?: number;
+  limit?: number;
+}
+
+export interface BuiltPlan extends MatchOutcome {
+  planId: number;
+  changes: PlannedChange[];
+}
+
+/**
+ * `match`: read the snapshot and the store index (local files only, no network), apply the
+ * rules, run the safety gates and record the plan. A tripped gate records the plan as
+ * `blocked` (shown, never pushed) unless `force`.
+ */
+export async function buildPlan(options: {
+  db: Db;
+  config: Config;
+  configChecksum: string;
+  runId: string;
+  window: Window;
+  force: boolean;
+}): Promise<BuiltPlan> {
+  const { db, config } = options;
+  const index = getIndexMeta(db);
+  if (!index) throw new StoreError('the store index is empty: run `invsync fetch` first');
+
+  const snapshot = await openSnapshot(snapshotPath(config.stateDir));
+  const enabled = config.sources.filter((s) => s.enabled).map((s) => s.name);
+  const missingFromSnapshot = enabled.filter((s) => !snapshot.header.sources.includes(s));
+  if (missingFromSnapshot.length > 0) {
+    throw new SnapshotError(`the snapshot has no data for source(s) ${missingFromSnapshot.join(', ')} (configured since the last fetch): run \`invsync fetch\``);
+  }
+
+  const supply = new SupplyAggregator(enabled.slice(), config.rules);
+  for await (const record of snapshot.records()) {
+    if (enabled.includes(record.source)) supply.add(record);
+  }
+
+  const diff = diffStore(supply, iterateStoreItems(db, options.window), config.rules, countStoreItems(db));
+  const safety = evaluateSafety(diff.counts, diff.changes, config.safety, options.force);
+  const blocked = safety.tripped !== null && !safety.forced;
+  const match: MatchOutcome = { counts: diff.counts, safety, errors: diff.errors, sources: supply.perSource };
+  const planId = createPlan(db, {
+    runId: options.runId,
+    status: blocked ? 'blocked' : diff.changes.length === 0 ? 'empty' : 'pending',
+    snapshotChecksum: snapshot.checksum,
+    indexGeneration: index.generation,
+    configChecksum: options.configChecksum,
+    window: options.window,
+    match,
+  }, diff.changes);
+  return { planId, changes: diff.changes, ...match };
+}

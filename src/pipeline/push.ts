@@ -1,0 +1,142 @@
+import pLimit from 'p-limit';
+import { BreakerOpenError, HttpError, InvsyncError, isAuthError } from '../domain/errors.js';
+import type { Change } from '../domain/types.js';
+import { CircuitBreaker, type BreakerPolicy } from '../lib/breaker.js';
+import { logger } from '../lib/log.js';
+import type { Db } from '../state/db.js';
+import { journalBatchError, journalResult, journalSent, planItems, setPlanStatus, statusCounts, type PlanRecord } from '../state/plans.js';
+import type { StoreAdapter } from '../stores/types.js';
+import { makeBatches, type Batch } from './batches.js';
+
+/**
+ * The one gate every store write passes through. A dry run gets a gate that writes nothing
+ * (neither to the store nor to the journal); nothing else in the code checks for dry runs.
+ */
+export interface WriteGate {
+  readonly dryRun: boolean;
+  /** Apply one batch; returns the failed items (seq → message). Throws when the request failed as a whole. */
+  send(batch: Batch): Promise<Map<number, string>>;
+}
+
+export function createWriteGate(options: { dryRun: boolean; db: Db; store: StoreAdapter; planId: number; runId: string }): WriteGate {
+  if (options.dryRun) {
+    return { dryRun: true, send: async () => new Map() };
+  }
+  const { db, store, planId, runId } = options;
+  return {
+    dryRun: false,
+    async send(batch) {
+      const seqs = batch.items.map((c) => c.seq);
+      journalSent(db, planId, runId, batch.label, seqs);
+      let failed: Map<number, string>;
+      try {
+        const result = await store.apply(batch.items);
+        failed = new Map(result.failed.map((f) => [f.seq, f.message]));
+      } catch (err) {
+        // Auth failures stop the run; the batch stays journaled as sent and is re-sent next time.
+        if (isAuthError(err)) throw err;
+        const message = err instanceof Error ? err.message : String(err);
+        journalBatchError(db, planId, runId, batch.label, batch.items, message);
+        throw err;
+      }
+      journalResult(db, planId, runId, batch.label, batch.items, failed);
+      return failed;
+    },
+  };
+}
+
+export interface PushOutcome {
+  attempted: number;
+  applied: number;
+  failed: number;
+  /** Items not attempted (breaker open, auth stop) and still to send. */
+  pending: number;
+  breakerReason: string | null;
+  /** Whole-request errors, by batch label. */
+  batchErrors: Array<{ label: string; message: string }>;
+  requests: number;
+}
+
+export interface PushOptions {
+  db: Db;
+  plan: PlanRecord;
+  store: StoreAdapter;
+  runId: string;
+  gate: WriteGate;
+  breaker: BreakerPolicy;
+  /** Batches in flight at once. */
+  concurrency: number;
+  onBatch?: (done: number, total: number) => void;
+}
+
+/**
+ * Apply the plan's unfinished items (planned, sent-but-unconfirmed, failed) in the fewest
+ * batches, behind the circuit breaker. Resumable: the journal says which items are done.
+ * Throws HttpError (auth) at once on 401/403; returns the outcome otherwise, with
+ * `breakerReason` set when the breaker stopped the run.
+ */
+export async function pushPlan(options: PushOptions): Promise<PushOutcome> {
+  const { db, plan, store, gate } = options;
+  const log = logger('push');
+  const todo = planItems(db, plan.id, ['planned', 'sent', 'failed']);
+  const batches = makeBatches(todo, (c) => store.batchKey(c), store.limits.maxBatch);
+  const breaker = new CircuitBreaker(options.breaker);
+  const limit = pLimit(Math.max(1, options.concurrency));
+  const outcome: PushOutcome = { attempted: 0, applied: 0, failed: 0, pending: 0, breakerReason: null, batchErrors: [], requests: 0 };
+  let authError: unknown = null;
+  let done = 0;
+
+  log.info({ plan: plan.id, items: todo.length, batches: batches.length, maxBatch: store.limits.maxBatch, dryRun: gate.dryRun }, gate.dryRun
+    ? `dry run: ${todo.length} change(s) in ${batches.length} batch(es) would be sent`
+    : `pushing ${todo.length} change(s) in ${batches.length} batch(es)`);
+
+  await Promise.all(batches.map((batch) => limit(async () => {
+    if (breaker.isOpen || authError) {
+      outcome.pending += batch.items.length;
+      return;
+    }
+    outcome.requests++;
+    outcome.attempted += batch.items.length;
+    try {
+      const failed = await options.gate.send(batch);
+      outcome.failed += failed.size;
+      outcome.applied += batch.items.length - failed.size;
+      breaker.record({ attempted: batch.items.length, failed: failed.size, requestFailed: false });
+      if (failed.size > 0) log.warn({ batch: batch.label, failed: failed.size }, `${failed.size} item(s) rejected by the store`);
+    } catch (err) {
+      if (isAuthError(err)) {
+        authError ??= err;
+        outcome.attempted -= batch.items.length;
+        outcome.pending += batch.items.length;
+        return;
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      outcome.failed += batch.items.length;
+      outcome.batchErrors.push({ label: batch.label, message });
+      breaker.record({ attempted: batch.items.length, failed: batch.items.length, requestFailed: true });
+      log.error({ batch: batch.label }, `batch failed: ${message}`);
+      if (!(err instanceof HttpError) && !(err instanceof InvsyncError)) throw err;
+    } finally {
+      options.onBatch?.(++done, batches.length);
+    }
+  })));
+
+  if (!gate.dryRun) {
+    const counts = statusCounts(db, plan.id);
+    const unfinished = counts.planned + counts.sent + counts.failed;
+    setPlanStatus(db, plan.id, unfinished === 0 ? 'applied' : 'partial');
+  }
+  if (authError) throw authError;
+  outcome.breakerReason = breaker.openReason;
+  if (breaker.isOpen && outcome.pending > 0) {
+    log.error(`circuit breaker open: ${breaker.openReason}; ${outcome.pending} change(s) left pending (run \`invsync push\` to resume)`);
+  }
+  return outcome;
+}
+
+/** Raised by callers that want an exception for an open breaker with work left. */
+export function breakerError(outcome: PushOutcome): BreakerOpenError {
+  return new BreakerOpenError(`circuit breaker open: ${outcome.breakerReason}; ${outcome.pending} change(s) left pending — fix the cause, then run \`invsync push\` to resume`);
+}
+
+export type { Change };

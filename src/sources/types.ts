@@ -1,0 +1,15 @@
+import type { SourceRecord } from '../domain/types.js';
+
+/**
+ * A supplier catalog. `stream()` yields every row in source order, streaming (never the whole
+ * catalog in memory). Bad rows are yielded as `{ kind: 'rejected' }`, never thrown.
+ * Throws (rejects the iteration) when the source fails outright: unreachable after retries,
+ * auth refused, invalid response. The caller then discards the whole fetch.
+ */
+export interface SourceAdapter {
+  readonly name: string;
+  readonly type: string;
+  stream(signal?: AbortSignal): AsyncIterable<SourceRecord>;
+  /** Read-only connectivity probe for `invsync check` (first page / file header). */
+  check?(): Promise<string>;
+}

@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+export const DB_FILE = 'invsync.db';
+
+/**
+ * Open (creating if needed) `<stateDir>/invsync.db` in WAL mode and migrate it forward.
+ * A database newer than this build is refused rather than misread.
+ */
+export function openDb(stateDir: string): Db {
+  fs.mkdirSync(stateDir, { recursive: true });
+  const db = new Database(path.join(stateDir, DB_FILE));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+export function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`invsync.db has schema version ${current}, newer than this invsync (${MIGRATIONS.length}): upgrade invsync`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+/** Ids are stored JSON-encoded so numbers stay numbers and GraphQL ids stay strings. */
+export function encodeId(id: number | string | null): string | null {
+  return id === null ? null : JSON.stringify(id);
+}
+
+export function decodeId(text: string | null): number | string | null {
+  return text === null ? null : (JSON.parse(text) as number | string);
+}

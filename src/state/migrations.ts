@@ -1,0 +1,79 @@
+/**
+ * Versioned schema. Each entry moves the database from version i to i+1 (PRAGMA user_version);
+ * migrations only ever move forward and run in one transaction each.
+ */
+export const MIGRATIONS: string[] = [
+  // 1: store index, runs, plans, plan items (the push journal's per-item state), batch journal.
+  `
+  CREATE TABLE store_items (
+    ord          INTEGER PRIMARY KEY,
+    sku          TEXT NOT NULL,
+    product_id   TEXT NOT NULL,   -- JSON-encoded id (number or string)
+    variation_id TEXT,            -- JSON-encoded id, NULL for simple products
+    qty          INTEGER,         -- NULL when the store does not manage the item's stock
+    managed      INTEGER NOT NULL,
+    name         TEXT,
+    ref          TEXT             -- JSON: adapter-specific write ids
+  );
+  CREATE INDEX store_items_sku ON store_items (sku);
+  CREATE INDEX store_items_ids ON store_items (product_id, variation_id);
+  CREATE TABLE index_meta (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    generation   INTEGER NOT NULL,
+    refreshed_at TEXT NOT NULL,
+    item_count   INTEGER NOT NULL,
+    store        TEXT NOT NULL
+  );
+  CREATE TABLE runs (
+    id          TEXT PRIMARY KEY,
+    command     TEXT NOT NULL,
+    dry_run     INTEGER NOT NULL DEFAULT 0,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    status      TEXT NOT NULL,   -- running | ok | partial | blocked | failed | locked
+    exit_code   INTEGER,
+    pid         INTEGER,
+    summary     TEXT             -- JSON RunSummary
+  );
+  CREATE TABLE plans (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id            TEXT NOT NULL,
+    created_at        TEXT NOT NULL,
+    status            TEXT NOT NULL,   -- pending | applied | partial | blocked | superseded | empty
+    snapshot_checksum TEXT NOT NULL,
+    index_generation  INTEGER NOT NULL,
+    config_checksum   TEXT NOT NULL,
+    window_offset     INTEGER,
+    window_limit      INTEGER,
+    match_summary     TEXT NOT NULL    -- JSON: counts, safety and errors of the match
+  );
+  CREATE TABLE plan_items (
+    plan_id        INTEGER NOT NULL REFERENCES plans(id),
+    seq            INTEGER NOT NULL,
+    sku            TEXT NOT NULL,
+    product_id     TEXT NOT NULL,
+    variation_id   TEXT,
+    from_qty       INTEGER,
+    to_qty         INTEGER NOT NULL,
+    ref            TEXT,
+    reason         TEXT,
+    status         TEXT NOT NULL,    -- planned | sent | applied | failed
+    error          TEXT,
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    applied_run_id TEXT,
+    PRIMARY KEY (plan_id, seq)
+  );
+  CREATE INDEX plan_items_status ON plan_items (plan_id, status);
+  CREATE TABLE journal (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    plan_id  INTEGER NOT NULL,
+    run_id   TEXT NOT NULL,
+    batch    TEXT NOT NULL,       -- batch key and first..last seq
+    event    TEXT NOT NULL,       -- sent | done | error
+    items    INTEGER NOT NULL,
+    failed   INTEGER NOT NULL DEFAULT 0,
+    at       TEXT NOT NULL,
+    detail   TEXT
+  );
+  `,
+];

@@ -1,0 +1,167 @@
+import type { Change, ChangeStatus, RunCounts, SafetyReport, SummaryError } from '../domain/types.js';
+import { decodeId, encodeId, type Db } from './db.js';
+import { updateIndexedQty } from './store-index.js';
+
+export type PlanStatus = 'pending' | 'applied' | 'partial' | 'blocked' | 'superseded' | 'empty';
+export type ItemStatus = 'planned' | 'sent' | 'applied' | 'failed';
+
+/** What match found, kept with the plan so push and show can report it. */
+export interface MatchOutcome {
+  counts: RunCounts;
+  safety: SafetyReport;
+  errors: SummaryError[];
+  sources: Record<string, { items: number; rejected: number; matched: number }>;
+}
+
+export interface PlanRecord {
+  id: number;
+  runId: string;
+  createdAt: string;
+  status: PlanStatus;
+  snapshotChecksum: string;
+  indexGeneration: number;
+  configChecksum: string;
+  window: { offset?: number; limit?: number };
+  match: MatchOutcome;
+}
+
+export interface PlanItem extends Change {
+  status: ItemStatus;
+  error: string | null;
+  reason: string | null;
+}
+
+/**
+ * Store a new plan with its changes, superseding every older plan that was still pending:
+ * only the newest plan may be pushed.
+ */
+export function createPlan(db: Db, plan: Omit<PlanRecord, 'id' | 'createdAt'>, changes: Array<Change & { reason?: string }>): number {
+  return db.transaction(() => {
+    db.prepare("UPDATE plans SET status = 'superseded' WHERE status IN ('pending', 'partial')").run();
+    const info = db.prepare(`INSERT INTO plans (run_id, created_at, status, snapshot_checksum, index_generation, config_checksum, window_offset, window_limit, match_summary)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      plan.runId, new Date().toISOString(), plan.status, plan.snapshotChecksum, plan.indexGeneration, plan.configChecksum,
+      plan.window.offset ?? null, plan.window.limit ?? null, JSON.stringify(plan.match),
+    );
+    const planId = Number(info.lastInsertRowid);
+    const insert = db.prepare(`INSERT INTO plan_items (plan_id, seq, sku, product_id, variation_id, from_qty, to_qty, ref, reason, status)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned')`);
+    for (const c of changes) {
+      insert.run(planId, c.seq, c.sku, encodeId(c.productId), encodeId(c.variationId), c.from, c.to, c.ref ? JSON.stringify(c.ref) : null, c.reason ?? null);
+    }
+    return planId;
+  })();
+}
+
+export function getPlan(db: Db, id: number): PlanRecord | undefined {
+  const row = db.prepare('SELECT * FROM plans WHERE id = ?').get(id) as PlanRow | undefined;
+  return row && toPlan(row);
+}
+
+/** The newest plan that still has work: pending, or partly applied. */
+export function latestPushablePlan(db: Db): PlanRecord | undefined {
+  const row = db.prepare("SELECT * FROM plans WHERE status IN ('pending', 'partial') ORDER BY id DESC LIMIT 1").get() as PlanRow | undefined;
+  return row && toPlan(row);
+}
+
+export function latestPlan(db: Db): PlanRecord | undefined {
+  const row = db.prepare('SELECT * FROM plans ORDER BY id DESC LIMIT 1').get() as PlanRow | undefined;
+  return row && toPlan(row);
+}
+
+export function setPlanStatus(db: Db, planId: number, status: PlanStatus): void {
+  db.prepare('UPDATE plans SET status = ? WHERE id = ?').run(status, planId);
+}
+
+/** Items of a plan in store order; `statuses` filters (e.g. the ones still to send). */
+export function planItems(db: Db, planId: number, statuses?: ItemStatus[]): PlanItem[] {
+  const rows = statuses
+    ? db.prepare(`SELECT * FROM plan_items WHERE plan_id = ? AND status IN (${statuses.map(() => '?').join(',')}) ORDER BY seq`).all(planId, ...statuses)
+    : db.prepare('SELECT * FROM plan_items WHERE plan_id = ? ORDER BY seq').all(planId);
+  return (rows as ItemRow[]).map(toItem);
+}
+
+/** Journal a batch as sent BEFORE the request: an interrupted run re-sends it (absolute writes are idempotent). */
+export function journalSent(db: Db, planId: number, runId: string, label: string, seqs: number[]): void {
+  db.transaction(() => {
+    const mark = db.prepare("UPDATE plan_items SET status = 'sent', attempts = attempts + 1 WHERE plan_id = ? AND seq = ?");
+    for (const seq of seqs) mark.run(planId, seq);
+    db.prepare("INSERT INTO journal (plan_id, run_id, batch, event, items, at) VALUES (?, ?, ?, 'sent', ?, ?)")
+      .run(planId, runId, label, seqs.length, new Date().toISOString());
+  })();
+}
+
+/**
+ * Journal a batch's outcome AFTER the store answered: applied items become applied (and the
+ * store index learns their new level), failed ones keep their error and stay retryable.
+ */
+export function journalResult(
+  db: Db, planId: number, runId: string, label: string, batch: Change[], failed: Map<number, string>,
+): void {
+  db.transaction(() => {
+    const applied = db.prepare("UPDATE plan_items SET status = 'applied', error = NULL, applied_run_id = ? WHERE plan_id = ? AND seq = ?");
+    const fail = db.prepare("UPDATE plan_items SET status = 'failed', error = ? WHERE plan_id = ? AND seq = ?");
+    for (const c of batch) {
+      const error = failed.get(c.seq);
+      if (error === undefined) {
+        applied.run(runId, planId, c.seq);
+        updateIndexedQty(db, c.productId, c.variationId, c.to);
+      } else {
+        fail.run(error, planId, c.seq);
+      }
+    }
+    db.prepare("INSERT INTO journal (plan_id, run_id, batch, event, items, failed, at) VALUES (?, ?, ?, 'done', ?, ?, ?)")
+      .run(planId, runId, label, batch.length, failed.size, new Date().toISOString());
+  })();
+}
+
+/** A batch whose request failed as a whole: every item failed with the same error. */
+export function journalBatchError(db: Db, planId: number, runId: string, label: string, batch: Change[], error: string): void {
+  journalResult(db, planId, runId, label, batch, new Map(batch.map((c) => [c.seq, error])));
+}
+
+/** How many of a plan's items are in each journal state. */
+export function statusCounts(db: Db, planId: number): Record<ItemStatus, number> {
+  const out: Record<ItemStatus, number> = { planned: 0, sent: 0, applied: 0, failed: 0 };
+  for (const r of db.prepare('SELECT status, COUNT(*) AS n FROM plan_items WHERE plan_id = ? GROUP BY status').all(planId) as Array<{ status: ItemStatus; n: number }>) {
+    out[r.status] = r.n;
+  }
+  return out;
+}
+
+export function journalEntries(db: Db, planId: number): Array<{ runId: string; batch: string; event: string; items: number; failed: number }> {
+  return (db.prepare('SELECT run_id, batch, event, items, failed FROM journal WHERE plan_id = ? ORDER BY id').all(planId) as Array<{ run_id: string; batch: string; event: string; items: number; failed: number }>)
+    .map((r) => ({ runId: r.run_id, batch: r.batch, event: r.event, items: r.items, failed: r.failed }));
+}
+
+/** SPEC §6 status of a change as a user reads it. */
+export function summaryStatus(item: PlanItem, dryRunOrUnpushed: boolean): ChangeStatus {
+  if (item.status === 'applied') return 'applied';
+  if (item.status === 'failed') return 'failed';
+  return dryRunOrUnpushed ? 'planned' : 'pending';
+}
+
+interface PlanRow {
+  id: number; run_id: string; created_at: string; status: PlanStatus; snapshot_checksum: string; index_generation: number;
+  config_checksum: string; window_offset: number | null; window_limit: number | null; match_summary: string;
+}
+interface ItemRow {
+  seq: number; sku: string; product_id: string; variation_id: string | null; from_qty: number | null; to_qty: number;
+  ref: string | null; reason: string | null; status: ItemStatus; error: string | null;
+}
+
+function toPlan(r: PlanRow): PlanRecord {
+  return {
+    id: r.id, runId: r.run_id, createdAt: r.created_at, status: r.status, snapshotChecksum: r.snapshot_checksum,
+    indexGeneration: r.index_generation, configChecksum: r.config_checksum,
+    window: { offset: r.window_offset ?? undefined, limit: r.window_limit ?? undefined },
+    match: JSON.parse(r.match_summary) as MatchOutcome,
+  };
+}
+
+function toItem(r: ItemRow): PlanItem {
+  return {
+    seq: r.seq, sku: r.sku, productId: decodeId(r.product_id)!, variationId: decodeId(r.variation_id), from: r.from_qty, to: r.to_qty,
+    ref: r.ref ? (JSON.parse(r.ref) as Record<string, unknown>) : undefined, status: r.status, error: r.error, reason: r.reason,
+  };
+}

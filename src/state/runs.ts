@@ -1,0 +1,45 @@
+import crypto from 'node:crypto';
+import type { RunSummary } from '../domain/types.js';
+import type { Db } from './db.js';
+
+/** `2026-11-22T02:00:00.123Z-7f3a`: sortable, unique enough for two runs in the same millisecond. */
+export function newRunId(now: Date = new Date()): string {
+  return `${now.toISOString()}-${crypto.randomBytes(2).toString('hex')}`;
+}
+
+export function startRun(db: Db, run: { id: string; command: string; dryRun: boolean; startedAt: string }): void {
+  db.prepare("INSERT INTO runs (id, command, dry_run, started_at, status, pid) VALUES (?, ?, ?, ?, 'running', ?)")
+    .run(run.id, run.command, run.dryRun ? 1 : 0, run.startedAt, process.pid);
+}
+
+export function finishRun(db: Db, summary: RunSummary): void {
+  db.prepare(`INSERT INTO runs (id, command, dry_run, started_at, finished_at, status, exit_code, summary)
+      VALUES (@id, @command, @dryRun, @startedAt, @finishedAt, @status, @exitCode, @summary)
+      ON CONFLICT(id) DO UPDATE SET finished_at = @finishedAt, status = @status, exit_code = @exitCode, summary = @summary`)
+    .run({
+      id: summary.runId, command: summary.command, dryRun: summary.dryRun ? 1 : 0, startedAt: summary.startedAt,
+      finishedAt: summary.finishedAt, status: summary.status, exitCode: summary.exitCode, summary: JSON.stringify(summary),
+    });
+}
+
+export interface RunRow {
+  id: string; command: string; dryRun: boolean; startedAt: string; finishedAt: string | null;
+  status: string; exitCode: number | null;
+}
+
+export function listRuns(db: Db, limit = 20): RunRow[] {
+  return (db.prepare('SELECT id, command, dry_run, started_at, finished_at, status, exit_code FROM runs ORDER BY started_at DESC, id DESC LIMIT ?')
+    .all(limit) as Array<{ id: string; command: string; dry_run: number; started_at: string; finished_at: string | null; status: string; exit_code: number | null }>)
+    .map((r) => ({ id: r.id, command: r.command, dryRun: r.dry_run === 1, startedAt: r.started_at, finishedAt: r.finished_at, status: r.status, exitCode: r.exit_code }));
+}
+
+/** A run's stored summary; `id` may be a unique prefix (or "last"). */
+export function getRunSummary(db: Db, id: string): RunSummary | undefined {
+  const row = id === 'last'
+    ? db.prepare('SELECT summary FROM runs WHERE summary IS NOT NULL ORDER BY started_at DESC, id DESC LIMIT 1').get()
+    : db.prepare("SELECT summary FROM runs WHERE id = ? OR id LIKE ? || '%' ORDER BY started_at DESC LIMIT 2").all(id, id).length === 1
+      ? db.prepare("SELECT summary FROM runs WHERE id = ? OR id LIKE ? || '%'").get(id, id)
+      : db.prepare('SELECT summary FROM runs WHERE id = ?').get(id);
+  const text = (row as { summary: string | null } | undefined)?.summary;
+  return text ? (JSON.parse(text) as RunSummary) : undefined;
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from '@jest/globals';
+import { CircuitBreaker } from '../../src/lib/breaker.js';
+import { makeBatches } from '../../src/pipeline/batches.js';
+import { nextSlot } from '../../src/lib/rate-limit.js';
+import { isRetryableStatus, parseRetryAfter, retryDelay } from '../../src/lib/retry.js';
+import { parseWindow } from '../../src/cli/options.js';
+import type { Change } from '../../src/domain/types.js';
+
+const change = (seq: number, productId = seq, variationId: number | null = null): Change =>
+  ({ seq, sku: `S${seq}`, productId, variationId, from: 0, to: 1 });
+
+describe('batches', () => {
+  it('uses the fewest requests: ceil(n / max) per group, one parent per variation batch', () => {
+    const changes = [
+      ...Array.from({ length: 250 }, (_, i) => change(i)),
+      ...Array.from({ length: 3 }, (_, i) => change(250 + i, 9000, 100 + i)),
+      ...Array.from({ length: 2 }, (_, i) => change(253 + i, 9001, 200 + i)),
+    ];
+    const key = (c: Change) => (c.variationId === null ? 'products' : `variations:${c.productId}`);
+    const batches = makeBatches(changes, key, 100);
+    expect(batches.map((b) => [b.key, b.items.length])).toEqual([
+      ['products', 100], ['products', 100], ['products', 50], ['variations:9000', 3], ['variations:9001', 2],
+    ]);
+  });
+});
+
+describe('circuit breaker', () => {
+  it('opens after N failed batches in a row, not after interleaved ones', () => {
+    const b = new CircuitBreaker({ consecutiveFailures: 3, maxErrorRatio: 1 });
+    for (const failed of [true, true, false, true, true]) b.record({ attempted: 10, failed: failed ? 10 : 0, requestFailed: false });
+    expect(b.isOpen).toBe(false);
+    b.record({ attempted: 10, failed: 0, requestFailed: true });
+    expect(b.isOpen).toBe(true);
+    expect(b.openReason).toMatch(/3 batches failed in a row/);
+  });
+
+  it('opens when failed items exceed maxErrorRatio of those attempted', () => {
+    const b = new CircuitBreaker({ consecutiveFailures: 99, maxErrorRatio: 0.2 });
+    b.record({ attempted: 100, failed: 20, requestFailed: false });
+    expect(b.isOpen).toBe(false);
+    b.record({ attempted: 100, failed: 30, requestFailed: false });
+    expect(b.isOpen).toBe(true);
+  });
+
+  it('does not judge the ratio on a tiny sample', () => {
+    const b = new CircuitBreaker({ consecutiveFailures: 99, maxErrorRatio: 0.2 });
+    b.record({ attempted: 3, failed: 1, requestFailed: false });
+    expect(b.isOpen).toBe(false);
+  });
+});
+
+describe('retry policy', () => {
+  it('retries throttling and transient server errors only', () => {
+    expect([429, 500, 502, 503, 504].every(isRetryableStatus)).toBe(true);
+    expect([400, 401, 403, 404, 413, 501].some(isRetryableStatus)).toBe(false);
+  });
+
+  it('reads Retry-After as seconds (float) or HTTP-date', () => {
+    expect(parseRetryAfter('2')).toBe(2000);
+    expect(parseRetryAfter('1.5')).toBe(1500);
+    const now = Date.parse('2026-11-22T00:00:00Z');
+    expect(parseRetryAfter('Sun, 22 Nov 2026 00:00:10 GMT', now)).toBe(10_000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+
+  it('backs off exponentially with jitter, within bounds', () => {
+    const opts = { baseMs: 100, maxMs: 1000, maxRetryAfterMs: 5000 };
+    expect(retryDelay(1, undefined, opts, () => 0)).toBe(50);
+    expect(retryDelay(1, undefined, opts, () => 1)).toBe(100);
+    expect(retryDelay(3, undefined, opts, () => 1)).toBe(400);
+    expect(retryDelay(10, undefined, opts, () => 1)).toBe(1000);
+  });
+
+  it('waits at least what Retry-After asks, capped', () => {
+    const opts = { baseMs: 100, maxMs: 1000, maxRetryAfterMs: 5000 };
+    expect(retryDelay(1, 3000, opts, () => 0)).toBeGreaterThanOrEqual(3000);
+    expect(retryDelay(1, 999_999, opts, () => 0)).toBe(5000);
+  });
+});
+
+describe('rate limiter slots', () => {
+  it('spaces requests evenly at the configured rate', () => {
+    expect(nextSlot(undefined, 1000, 100)).toBe(1000);
+    expect(nextSlot(1000, 1010, 100)).toBe(1100);
+    expect(nextSlot(1000, 1500, 100)).toBe(1500);
+  });
+});
+
+describe('window options', () => {
+  it('parses --limit/--offset and rejects bad values by name', () => {
+    expect(parseWindow({ limit: '100', offset: '250' })).toEqual({ limit: 100, offset: 250 });
+    expect(() => parseWindow({ limit: 'ten' })).toThrow(/--limit/);
+    expect(() => parseWindow({ offset: '-1' })).toThrow(/--offset/);
+  });
+});
