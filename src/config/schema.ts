@@ -26,7 +26,8 @@ const connectionTuning = {
 const httpUrl = z.url({ protocol: /^https?$/, error: 'Invalid url (expected http:// or https://)' });
 
 const sourceCommon = {
-  name: z.string().trim().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, "_", "." or "-"'),
+  name: z.string().trim().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, "_", "." or "-"')
+    .refine((n) => !['__proto__', 'constructor', 'prototype'].includes(n), 'reserved name'),
   enabled: z.boolean().default(true),
   ...connectionTuning,
 };

@@ -100,7 +100,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       headers,
       throwHttpErrors: false,
       retry: { limit: 0 },
-      followRedirect: true,
+      // NOTE: a redirect (typically http → https) would invalidate signatures; name it instead of following it.
+      followRedirect: false,
       timeout: { request: timeoutMs },
       agent: { http: keepAliveHttp, https: keepAliveHttps },
       https: { rejectUnauthorized: !options.insecureTls },
@@ -171,7 +172,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const where = `${gotOptions.method} ${safeUrl(url)}`;
       return new Promise<Readable>((resolve, reject) => {
         const { responseType: _ignored, ...streamOptions } = gotOptions;
-        const s = got.stream(url, { ...streamOptions, isStream: true } as never) as unknown as Readable & {
+        // A download may take longer than one request timeout: bound each phase and idle time instead.
+        const phases = { lookup: timeoutMs, connect: timeoutMs, secureConnect: timeoutMs, response: timeoutMs, socket: timeoutMs };
+        const s = got.stream(url, { ...streamOptions, timeout: phases, isStream: true } as never) as unknown as Readable & {
           on(event: 'response', cb: (res: http.IncomingMessage) => void): void;
         };
         let settled = false;
@@ -220,6 +223,12 @@ function statusError(
   let parsed: unknown = undefined;
   try { parsed = body ? JSON.parse(body) : undefined; } catch { /* not JSON */ }
   const apiMessage = extractMessage(parsed);
+  if (status >= 300 && status < 400) {
+    const location = headers.location;
+    return new HttpError(`${where}: HTTP ${status} redirect${location ? ` to ${safeUrl(String(location))}` : ''}: point the configured url at the final address`, {
+      status, url: safeUrl(url), retryable: false,
+    });
+  }
   const auth = status === 401 || status === 403;
   const err = new HttpError(
     `${where}: HTTP ${status}${apiMessage ? ` ${redact(apiMessage)}` : ''}${auth ? ' (authentication or permission refused; check the credentials)' : ''}`,

@@ -1,0 +1,255 @@
+import type { WooCommerceStoreConfig } from '../../config/schema.js';
+import { ConfigError, StoreError } from '../../domain/errors.js';
+import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
+import { createHttpClient, type HttpResponse, type SignableRequest } from '../../lib/http.js';
+import { logger } from '../../lib/log.js';
+import { safeUrl } from '../../lib/redact.js';
+import type { StoreAdapter } from '../types.js';
+import { signUrl } from './oauth.js';
+import {
+  WooBatchResponse, WooProductPage, WooVariationPage,
+  type WooBatchItem, type WooProduct, type WooVariation,
+} from './schemas.js';
+
+/**
+ * WooCommerce REST v3 store (API_FACTS §1).
+ *
+ * - Auth: HTTP Basic over https; OAuth 1.0a one-legged signatures over plain http (WooCommerce
+ *   refuses Basic there).
+ * - list(): products by id ascending; a variable product is replaced by its variations (yielded
+ *   right after it, by variation id); grouped and external products carry no stock and are skipped.
+ * - apply(): one POST to products/batch or products/{parent}/variations/batch per call.
+ */
+
+/** wc/v3 batch limit (create + update + delete per request) and WordPress's per_page cap. */
+export const WOO_MAX_BATCH = 100;
+const WOO_MAX_PAGE = 100;
+
+/** Only fetched over https, see NOTE in `listFields`. */
+const PRODUCT_FIELDS = 'id,sku,type,name,manage_stock,stock_quantity,parent_id,variations';
+const VARIATION_FIELDS = 'id,sku,name,manage_stock,stock_quantity,parent_id';
+
+type Query = Record<string, string | number>;
+
+/**
+ * Throws ConfigError when `batchSize` exceeds the API maximum. Listing and writes throw the
+ * client's HttpError on whole-request failures (auth refusals carry `details.auth`).
+ */
+export function createWooCommerceStore(config: WooCommerceStoreConfig): StoreAdapter {
+  if (config.batchSize !== undefined && config.batchSize > WOO_MAX_BATCH) {
+    throw new ConfigError(`at most ${WOO_MAX_BATCH} for woocommerce (the API maximum)`, 'store.batchSize');
+  }
+  const log = logger('woocommerce');
+  const base = apiBase(config.url);
+  const secure = new URL(base).protocol === 'https:';
+  const perPage = Math.min(config.pageSize ?? WOO_MAX_PAGE, WOO_MAX_PAGE);
+  const maxBatch = config.batchSize ?? WOO_MAX_BATCH;
+  const http = createHttpClient({
+    name: 'store',
+    baseUrl: base,
+    rateLimit: config.rateLimit,
+    concurrency: config.concurrency ?? 2,
+    timeoutMs: config.timeoutMs,
+    retries: config.retries,
+    insecureTls: config.insecureTls,
+    ...authentication(config, secure),
+  });
+
+  /**
+   * NOTE: `_fields` (a comma list) is sent over https only. Over http every query parameter is
+   * part of the OAuth signature, and a comma is a reserved character: WooCommerce's own
+   * encoding matches RFC 5849 there, but implementations and proxies disagree about reserved
+   * characters (single vs double encoding, "%2C" vs ","), while for unreserved characters they all
+   * agree. Keeping signed query strings unreserved-only costs bandwidth, never a 401.
+   */
+  function listFields(fields: string): Query {
+    return secure ? { _fields: fields } : {};
+  }
+
+  async function fetchVariations(productId: number, signal: AbortSignal): Promise<WooVariation[]> {
+    const seen = new Map<number, WooVariation>();
+    for (let page = 1; ; page++) {
+      const res = await http.json({
+        url: `products/${productId}/variations`,
+        searchParams: { per_page: WOO_MAX_PAGE, orderby: 'id', order: 'asc', page, ...listFields(VARIATION_FIELDS) },
+        signal,
+      }, WooVariationPage);
+      for (const v of res.body) seen.set(v.id, v);
+      if (isLastPage(res, WOO_MAX_PAGE, page)) break;
+    }
+    return [...seen.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** Start every variation listing of one page at once (the client bounds concurrency); yield order stays fixed. */
+  function prefetchVariations(products: WooProduct[], signal: AbortSignal): Map<number, Promise<WooVariation[]>> {
+    const pending = new Map<number, Promise<WooVariation[]>>();
+    for (const p of products.filter(hasVariations)) {
+      const promise = fetchVariations(p.id, signal);
+      // Handled when awaited; this only keeps an abandoned listing from raising an unhandled rejection.
+      promise.catch(() => {});
+      pending.set(p.id, promise);
+    }
+    return pending;
+  }
+
+  async function* list(signal?: AbortSignal): AsyncIterable<StoreItem> {
+    const inner = new AbortController();
+    const forward = () => inner.abort(signal?.reason);
+    if (signal?.aborted) forward();
+    signal?.addEventListener('abort', forward, { once: true });
+    try {
+      for (let page = 1; ; page++) {
+        const res = await http.json({
+          url: 'products',
+          searchParams: { per_page: perPage, orderby: 'id', order: 'asc', page, ...listFields(PRODUCT_FIELDS) },
+          signal: inner.signal,
+        }, WooProductPage);
+        const variations = prefetchVariations(res.body, inner.signal);
+        for (const product of res.body) {
+          const pending = variations.get(product.id);
+          if (pending) {
+            for (const v of await pending) yield variationItem(product, v);
+          } else if (carriesStock(product)) {
+            yield productItem(product);
+          }
+        }
+        log.debug({ page, products: res.body.length }, 'listed products page');
+        if (isLastPage(res, perPage, page)) return;
+      }
+    } finally {
+      // Stops variation listings still running when the caller stopped early.
+      signal?.removeEventListener('abort', forward);
+      inner.abort();
+    }
+  }
+
+  function batchKey(change: Change): string {
+    return change.variationId === null ? 'products' : `variations:${change.productId}`;
+  }
+
+  async function apply(batch: Change[]): Promise<BatchResult> {
+    if (batch.length === 0) return { failed: [] };
+    const key = batchKey(batch[0] as Change);
+    if (batch.some((c) => batchKey(c) !== key)) {
+      throw new StoreError(`woocommerce: one write request takes changes of one batch key, got several (first "${key}")`);
+    }
+    if (batch.length > maxBatch) throw new StoreError(`woocommerce: ${batch.length} changes exceed the batch size ${maxBatch}`);
+    const url = key === 'products' ? 'products/batch' : `products/${(batch[0] as Change).productId}/variations/batch`;
+    // manage_stock goes with every item: WooCommerce ignores stock_quantity unless stock is managed.
+    const update = batch.map((c) => ({ id: writeId(c), manage_stock: true, stock_quantity: c.to }));
+    const res = await http.json({ method: 'POST', url, json: { update } }, WooBatchResponse);
+    return { failed: readBatchResults(batch, res.body.update ?? []) };
+  }
+
+  async function check(): Promise<string> {
+    const res = await http.json({ url: 'products', searchParams: { per_page: 1, ...listFields(PRODUCT_FIELDS) } }, WooProductPage);
+    const total = header(res, 'x-wp-total');
+    const auth = secure ? 'HTTP Basic over https' : 'OAuth 1.0a over http';
+    return `WooCommerce at ${safeUrl(base)}: authenticated (${auth}), ${total ?? 'unknown number of'} products`;
+  }
+
+  return {
+    type: 'woocommerce',
+    limits: { maxBatch },
+    list,
+    batchKey,
+    apply,
+    check,
+  } satisfies StoreAdapter;
+}
+
+/** The wc/v3 root for a site URL (a URL that already ends in /wp-json/wc/v3 is kept). */
+export function apiBase(siteUrl: string): string {
+  const trimmed = siteUrl.replace(/\/+$/, '');
+  return /\/wp-json\/wc\/v3$/i.test(trimmed) ? trimmed : `${trimmed}/wp-json/wc/v3`;
+}
+
+function authentication(config: WooCommerceStoreConfig, secure: boolean): { headers?: Record<string, string>; sign?: (r: SignableRequest) => void } {
+  if (secure) {
+    const token = Buffer.from(`${config.consumerKey}:${config.consumerSecret}`, 'utf8').toString('base64');
+    return { headers: { authorization: `Basic ${token}` } };
+  }
+  // Signed in the client's hook, so each attempt (retries included) gets a fresh nonce and timestamp.
+  const credentials = { consumerKey: config.consumerKey, consumerSecret: config.consumerSecret };
+  return { sign: (request) => signUrl(request.method, request.url, credentials) };
+}
+
+/** Variable products (and plugin types built on them, e.g. "variable-subscription") carry stock on their variations. */
+function hasVariations(product: WooProduct): boolean {
+  return product.type === 'variable' || product.type.startsWith('variable-');
+}
+
+/** Grouped and external products never carry stock; every other type (simple and plugin types) may. */
+function carriesStock(product: WooProduct): boolean {
+  return product.type !== 'grouped' && product.type !== 'external' && !hasVariations(product);
+}
+
+function productItem(p: WooProduct): StoreItem {
+  const managed = p.manage_stock === true;
+  return {
+    sku: p.sku,
+    productId: p.id,
+    variationId: null,
+    qty: managed ? p.stock_quantity : null,
+    managed,
+    ...(p.name ? { name: p.name } : {}),
+  };
+}
+
+function variationItem(parent: WooProduct, v: WooVariation): StoreItem {
+  // "parent" means the parent's stock applies: the variation itself is not managed.
+  const managed = v.manage_stock === true;
+  const name = v.name || parent.name;
+  return {
+    sku: v.sku,
+    productId: parent.id,
+    variationId: v.id,
+    qty: managed ? v.stock_quantity : null,
+    managed,
+    ...(name ? { name } : {}),
+  };
+}
+
+function writeId(change: Change): number {
+  return Number(change.variationId ?? change.productId);
+}
+
+function header(res: HttpResponse<unknown>, name: string): string | undefined {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Last page: a short page, or X-WP-TotalPages says so. */
+function isLastPage(res: HttpResponse<unknown[]>, perPage: number, page: number): boolean {
+  if (res.body.length < perPage) return true;
+  const totalPages = Number(header(res, 'x-wp-totalpages'));
+  return Number.isFinite(totalPages) && header(res, 'x-wp-totalpages') !== undefined && page >= totalPages;
+}
+
+/**
+ * Per-item outcome of a batch. Results come in request order; each is matched by id too, so a
+ * reordered or shortened response never credits the wrong item. A success whose stock did not
+ * stick (store-wide stock management off) counts as a failure.
+ */
+function readBatchResults(batch: Change[], results: WooBatchItem[]): BatchResult['failed'] {
+  const byId = new Map<number, WooBatchItem>();
+  for (const r of results) if (r.id !== null && !byId.has(r.id)) byId.set(r.id, r);
+  const failed: BatchResult['failed'] = [];
+  batch.forEach((change, i) => {
+    const id = writeId(change);
+    const positional = results[i];
+    const result = positional && positional.id === id ? positional : byId.get(id);
+    if (!result) {
+      failed.push({ seq: change.seq, message: `no result for id ${id} in the batch response` });
+    } else if (result.error) {
+      failed.push({ seq: change.seq, message: `${result.error.code}: ${result.error.message}` });
+    } else if (result.manage_stock === false || (typeof result.stock_quantity === 'number' && result.stock_quantity !== change.to)) {
+      failed.push({
+        seq: change.seq,
+        message: `stock not applied (store reports stock_quantity ${String(result.stock_quantity)}); is "Enable stock management" on in WooCommerce > Settings > Products > Inventory?`,
+      });
+    }
+  });
+  return failed;
+}
+

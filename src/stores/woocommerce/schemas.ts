@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/**
+ * What invsync reads from wc/v3 responses. Unknown fields are ignored (stores run plugins that
+ * add plenty); the fields used are checked strictly, so a surprise fails loudly at the boundary.
+ */
+
+/** `manage_stock` of a variation is "parent" when the parent product manages its stock. */
+const ManageStock = z.union([z.boolean(), z.literal('parent')]);
+
+/** A product as listed by GET /products. */
+export const WooProduct = z.object({
+  id: z.number().int().positive(),
+  type: z.string().min(1),
+  sku: z.string().nullish().transform((s) => (s ?? '').trim()),
+  name: z.string().nullish(),
+  manage_stock: ManageStock,
+  stock_quantity: z.number().nullable(),
+  variations: z.array(z.number().int()).nullish().transform((v) => v ?? []),
+});
+export type WooProduct = z.infer<typeof WooProduct>;
+
+export const WooProductPage = z.array(WooProduct);
+export type WooProductPage = z.infer<typeof WooProductPage>;
+
+/** A variation as listed by GET /products/{id}/variations. */
+export const WooVariation = z.object({
+  id: z.number().int().positive(),
+  sku: z.string().nullish().transform((s) => (s ?? '').trim()),
+  name: z.string().nullish(),
+  manage_stock: ManageStock,
+  stock_quantity: z.number().nullable(),
+});
+export type WooVariation = z.infer<typeof WooVariation>;
+
+export const WooVariationPage = z.array(WooVariation);
+export type WooVariationPage = z.infer<typeof WooVariationPage>;
+
+/** A per-item failure inside a batch response. */
+export const WooItemError = z.object({
+  code: z.string(),
+  message: z.string(),
+});
+export type WooItemError = z.infer<typeof WooItemError>;
+
+/** One element of a batch response list: the saved object, or `{id, error}`. */
+export const WooBatchItem = z.object({
+  id: z.union([z.number(), z.string()]).nullish().transform((v) => (v === null || v === undefined ? null : Number(v))),
+  error: WooItemError.optional(),
+  manage_stock: ManageStock.optional(),
+  stock_quantity: z.number().nullable().optional(),
+});
+export type WooBatchItem = z.infer<typeof WooBatchItem>;
+
+/** POST .../batch → 200 with one list per operation sent (absent when that list was empty). */
+export const WooBatchResponse = z.object({
+  update: z.array(WooBatchItem).optional(),
+});
+export type WooBatchResponse = z.infer<typeof WooBatchResponse>;

@@ -1,0 +1,181 @@
+/**
+ * The contract every store adapter passes against its faithful fake [rclone fstests].
+ *
+ * A store's test file calls `runStoreContract(name, setup)`; `setup` starts a fresh fake and an
+ * adapter for it before every test. Configure the adapter with a small page size and batch size
+ * (≤ 10 each) so listing spans several pages and writes span several batches, and set
+ * INVSYNC_RETRY_BASE_MS low so retries are quick.
+ */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { HttpError } from '../../src/domain/errors.js';
+import type { Change, StoreItem } from '../../src/domain/types.js';
+import type { StoreAdapter } from '../../src/stores/types.js';
+
+/** What the contract needs from a store's fake, in store-neutral terms. */
+export interface StoreFake {
+  /** Add exactly `count` stock-carrying items (mixing the store's kinds: simple, variants…); returns their SKUs in store order. */
+  seed(count: number): Promise<string[]>;
+  /** Current stock of an item (null: not managed; undefined: no such SKU). */
+  stockOf(sku: string): Promise<number | null | undefined>;
+  /** Write requests received so far. */
+  writeRequests(): number;
+  /** Requests of any kind received so far. */
+  requests(): number;
+  /** The next `n` requests get 429 with a Retry-After header. */
+  inject429(n: number): void;
+  /** The next `n` requests get 503. */
+  inject503(n: number): void;
+  /** Writes to these SKUs fail per item (the rest of the request succeeds). */
+  rejectSkus(skus: string[]): void;
+  /** An adapter for the same store with wrong credentials. */
+  badCredentialsAdapter(): StoreAdapter;
+}
+
+export interface StoreContractContext {
+  adapter: StoreAdapter;
+  fake: StoreFake;
+  close(): Promise<void>;
+}
+
+export async function collect(items: AsyncIterable<StoreItem>): Promise<StoreItem[]> {
+  const out: StoreItem[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+export function changeFor(item: StoreItem, seq: number, to: number): Change {
+  return {
+    seq, sku: item.sku, productId: item.productId, variationId: item.variationId, from: item.qty, to,
+    ...(item.ref ? { ref: item.ref } : {}),
+  };
+}
+
+/** Changes grouped by batch key, then cut into chunks of at most `maxBatch` (what push does). */
+export function toBatches(adapter: StoreAdapter, changes: Change[]): Change[][] {
+  const groups = new Map<string, Change[]>();
+  for (const c of changes) {
+    const key = adapter.batchKey(c);
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  const batches: Change[][] = [];
+  for (const group of groups.values()) {
+    for (let i = 0; i < group.length; i += adapter.limits.maxBatch) batches.push(group.slice(i, i + adapter.limits.maxBatch));
+  }
+  return batches;
+}
+
+/** A target different from the current stock, deterministic per position. */
+function targetFor(i: number, current: number | null): number {
+  const t = (i * 7) % 23 + 1;
+  return t === current ? t + 1 : t;
+}
+
+export function runStoreContract(name: string, setup: () => Promise<StoreContractContext>): void {
+  describe(`store contract: ${name}`, () => {
+    let ctx: StoreContractContext;
+
+    beforeEach(async () => { ctx = await setup(); });
+    afterEach(async () => { await ctx.close(); });
+
+    async function expectStock(items: StoreItem[], changes: Change[]): Promise<void> {
+      for (const c of changes) expect({ sku: c.sku, stock: await ctx.fake.stockOf(c.sku) }).toEqual({ sku: c.sku, stock: c.to });
+      expect(items.length).toBeGreaterThan(0);
+    }
+
+    it('lists every stock-carrying item once, with its ids and stock, across several pages in store order', async () => {
+      const skus = await ctx.fake.seed(45);
+      const items = await collect(ctx.adapter.list());
+      expect(items.map((i) => i.sku)).toEqual(skus);
+      for (const item of items) {
+        expect(item.productId).toBeDefined();
+        expect(item.variationId === null || item.variationId !== undefined).toBe(true);
+        const stock = await ctx.fake.stockOf(item.sku);
+        expect({ sku: item.sku, qty: item.qty }).toEqual({ sku: item.sku, qty: item.managed ? stock : null });
+      }
+      expect(items.some((i) => i.variationId !== null)).toBe(true);
+      expect(items.some((i) => i.variationId === null)).toBe(true);
+    });
+
+    it('applies N changes in the minimal number of write requests and the store reaches the targets', async () => {
+      await ctx.fake.seed(45);
+      const items = await collect(ctx.adapter.list());
+      const changes = items.map((item, i) => changeFor(item, i + 1, targetFor(i, item.qty)));
+      const batches = toBatches(ctx.adapter, changes);
+      const perKey = new Map<string, number>();
+      for (const c of changes) perKey.set(ctx.adapter.batchKey(c), (perKey.get(ctx.adapter.batchKey(c)) ?? 0) + 1);
+      const minimal = [...perKey.values()].reduce((sum, n) => sum + Math.ceil(n / ctx.adapter.limits.maxBatch), 0);
+
+      const before = ctx.fake.writeRequests();
+      for (const batch of batches) expect(await ctx.adapter.apply(batch)).toEqual({ failed: [] });
+
+      expect(ctx.fake.writeRequests() - before).toBe(minimal);
+      await expectStock(items, changes);
+      const relisted = await collect(ctx.adapter.list());
+      expect(relisted.map((i) => [i.sku, i.qty, i.managed])).toEqual(changes.map((c) => [c.sku, c.to, true]));
+    });
+
+    it('reports per-item failures without failing the others', async () => {
+      await ctx.fake.seed(12);
+      const items = await collect(ctx.adapter.list());
+      const changes = items.map((item, i) => changeFor(item, i + 1, targetFor(i, item.qty)));
+      const batch = toBatches(ctx.adapter, changes).sort((a, b) => b.length - a.length)[0] as Change[];
+      expect(batch.length).toBeGreaterThanOrEqual(3);
+      const rejected = [batch[0] as Change, batch[2] as Change];
+      const stockBefore = new Map<string, number | null | undefined>();
+      for (const c of rejected) stockBefore.set(c.sku, await ctx.fake.stockOf(c.sku));
+      ctx.fake.rejectSkus(rejected.map((c) => c.sku));
+
+      const result = await ctx.adapter.apply(batch);
+
+      expect(result.failed.map((f) => f.seq).sort((a, b) => a - b)).toEqual(rejected.map((c) => c.seq).sort((a, b) => a - b));
+      for (const f of result.failed) expect(f.message.length).toBeGreaterThan(0);
+      const applied = batch.filter((c) => !rejected.includes(c));
+      await expectStock(items, applied);
+      for (const c of rejected) expect(await ctx.fake.stockOf(c.sku)).toBe(stockBefore.get(c.sku));
+    });
+
+    it('survives 429 with Retry-After while listing and writing, ending in the exact state', async () => {
+      const skus = await ctx.fake.seed(8);
+      ctx.fake.inject429(1);
+      const items = await collect(ctx.adapter.list());
+      expect(items.map((i) => i.sku)).toEqual(skus);
+
+      const changes = items.map((item, i) => changeFor(item, i + 1, targetFor(i, item.qty)));
+      const [first, ...rest] = toBatches(ctx.adapter, changes);
+      ctx.fake.inject429(1);
+      expect(await ctx.adapter.apply(first as Change[])).toEqual({ failed: [] });
+      for (const batch of rest) await ctx.adapter.apply(batch);
+      await expectStock(items, changes);
+    });
+
+    it('survives 503 while listing and writing, ending in the exact state', async () => {
+      const skus = await ctx.fake.seed(8);
+      ctx.fake.inject503(2);
+      const items = await collect(ctx.adapter.list());
+      expect(items.map((i) => i.sku)).toEqual(skus);
+
+      const changes = items.map((item, i) => changeFor(item, i + 1, targetFor(i, item.qty)));
+      ctx.fake.inject503(2);
+      for (const batch of toBatches(ctx.adapter, changes)) expect(await ctx.adapter.apply(batch)).toEqual({ failed: [] });
+      await expectStock(items, changes);
+    });
+
+    it('stops on bad credentials with an auth HttpError after at most 2 requests', async () => {
+      await ctx.fake.seed(3);
+      const bad = ctx.fake.badCredentialsAdapter();
+
+      let before = ctx.fake.requests();
+      const listError = await collect(bad.list()).then(() => null, (err: unknown) => err);
+      expect(listError).toBeInstanceOf(HttpError);
+      expect((listError as HttpError).details.auth).toBe(true);
+      expect(ctx.fake.requests() - before).toBeLessThanOrEqual(2);
+
+      const items = await collect(ctx.adapter.list());
+      before = ctx.fake.requests();
+      const applyError = await bad.apply([changeFor(items[0] as StoreItem, 1, 5)]).then(() => null, (err: unknown) => err);
+      expect(applyError).toBeInstanceOf(HttpError);
+      expect((applyError as HttpError).details.auth).toBe(true);
+      expect(ctx.fake.requests() - before).toBeLessThanOrEqual(2);
+    });
+  });
+}

@@ -1,0 +1,275 @@
+/**
+ * The built `invsync` binary against the WooCommerce emulator, the way cron runs it:
+ * a separate process, a cwd that is not the config's directory, exit codes and stdout JSON.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { DEFAULT_WOO_KEY, mixedCatalog, simpleProducts, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
+import { runCli, startCli, stderrOf, tempDir, waitCli, waitFor, writeCsv, writeJson } from '../helpers/cli.js';
+import type { RunSummary } from '../../src/domain/types.js';
+
+const running: WooEmulator[] = [];
+afterEach(async () => { await Promise.all(running.splice(0).map((e) => e.close())); });
+
+async function shop(products: Parameters<typeof startWooEmulator>[0] extends infer O ? O extends { products?: infer P } ? P : never : never) {
+  const emu = await startWooEmulator({ products });
+  running.push(emu);
+  return emu;
+}
+
+function setup(emu: WooEmulator, feedRows: Array<[string, number | string]>, overrides: Record<string, unknown> = {}) {
+  const dir = tempDir();
+  writeCsv(path.join(dir, 'supplier.csv'), feedRows);
+  const config = writeJson(path.join(dir, 'invsync.config.json'), {
+    stateDir: 'state',
+    sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+    store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
+    ...overrides,
+  });
+  const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
+  return { dir, config, env, run: (args: string[]) => runCli(['-c', config, ...args], { env }) };
+}
+
+function json(stdout: string): RunSummary {
+  return JSON.parse(stdout) as RunSummary;
+}
+
+/** Target = a deterministic function of the SKU, different from the seeded stock for most. */
+const target = (i: number) => (i * 13) % 50;
+
+function minimalWrites(emu: WooEmulator, changedSkus: Set<string>): number {
+  const items = emu.items();
+  const groups = new Map<string, number>();
+  for (const item of items) {
+    if (!changedSkus.has(item.sku)) continue;
+    const key = item.type === 'variation' ? `v${item.parent_id}` : 'products';
+    groups.set(key, (groups.get(key) ?? 0) + 1);
+  }
+  return [...groups.values()].reduce((n, count) => n + Math.ceil(count / 100), 0);
+}
+
+describe('invsync full against the WooCommerce emulator', () => {
+  it('syncs a few hundred products and variations exactly, in the minimal number of writes; a second run writes nothing', async () => {
+    const { products, skus } = mixedCatalog(300);
+    const emu = await shop(products);
+    const before = emu.stockBySku();
+    const rows = skus.map((sku, i) => [sku, target(i)] as [string, number]);
+    const { run } = setup(emu, rows);
+    const changed = new Set(skus.filter((sku, i) => before.get(sku) !== target(i)));
+
+    const first = await run(['full', '--json']);
+    expect(first.code).toBe(0);
+    const summary = json(first.stdout);
+    expect(summary).toMatchObject({ command: 'full', status: 'ok', exitCode: 0, dryRun: false });
+    expect(summary.counts).toMatchObject({ storeItems: 300, inScope: 300, matched: 300, changed: changed.size, applied: changed.size, failed: 0, pending: 0 });
+    const after = emu.stockBySku();
+    skus.forEach((sku, i) => expect([sku, after.get(sku)]).toEqual([sku, target(i)]));
+    expect(emu.writeRequests()).toBe(minimalWrites(emu, changed));
+    expect(first.stderr).not.toContain(DEFAULT_WOO_KEY.consumerSecret);
+
+    const writesBefore = emu.writeRequests();
+    const second = await run(['full', '--json']);
+    expect(second.code).toBe(0);
+    expect(json(second.stdout).counts.changed).toBe(0);
+    expect(emu.writeRequests()).toBe(writesBefore);
+  });
+
+  it('--dry-run sends no write and lists every planned change with sku, from and to', async () => {
+    const emu = await shop(simpleProducts(40, { stock: (i) => i }));
+    const { run } = setup(emu, Array.from({ length: 40 }, (_, k) => [`SKU-${String(k + 1).padStart(4, '0')}`, k + 100] as [string, number]));
+    const human = await run(['full', '--dry-run']);
+    expect(human.code).toBe(0);
+    for (let i = 1; i <= 40; i++) expect(human.stdout).toMatch(new RegExp(`SKU-${String(i).padStart(4, '0')}\\s+${i}\\s+${i}\\s+${i + 99}`));
+    const machine = await run(['full', '--dry-run', '--json']);
+    const summary = json(machine.stdout);
+    expect(summary.dryRun).toBe(true);
+    expect(summary.changes).toHaveLength(40);
+    expect(summary.changes[0]).toMatchObject({ sku: 'SKU-0001', from: 1, to: 100, status: 'planned' });
+    expect(emu.writeRequests()).toBe(0);
+  });
+
+  it('a feed missing more than 30% of store SKUs exits 4 and writes nothing', async () => {
+    const emu = await shop(simpleProducts(10));
+    const { run } = setup(emu, Array.from({ length: 6 }, (_, k) => [`SKU-${String(k + 1).padStart(4, '0')}`, 99] as [string, number]));
+    const result = await run(['full']);
+    expect(result.code).toBe(4);
+    expect(result.stdout + result.stderr).toMatch(/maxMissingRatio.*40%.*30%.*--force/);
+    expect(emu.writeRequests()).toBe(0);
+  });
+
+  it('an empty feed exits 5 and writes nothing', async () => {
+    const emu = await shop(simpleProducts(10));
+    const { run } = setup(emu, []);
+    const result = await run(['full', '--json']);
+    expect(result.code).toBe(5);
+    expect(json(result.stdout).status).toBe('failed');
+    expect(result.stderr).toMatch(/no items/);
+    expect(emu.writeRequests()).toBe(0);
+  });
+
+  it('a second run started meanwhile exits 3 at once; the first completes', async () => {
+    const emu = await shop(simpleProducts(30, { stock: () => 1 }));
+    emu.faults.latencyMs = 400;
+    const { config, env } = setup(emu, Array.from({ length: 30 }, (_, k) => [`SKU-${String(k + 1).padStart(4, '0')}`, 5] as [string, number]));
+    const first = startCli(['-c', config, 'full'], { env });
+    await waitFor(() => emu.requests.length > 0);
+    const second = await runCli(['-c', config, 'full'], { env });
+    expect(second.code).toBe(3);
+    expect(second.ms).toBeLessThan(2500);
+    expect(second.stderr).toMatch(/lock/);
+    const firstResult = await waitCli(first);
+    expect(firstResult.code).toBe(0);
+    expect([...emu.stockBySku().values()].every((q) => q === 5)).toBe(true);
+  });
+
+  it('full --limit=100 --offset=250 changes exactly that window of the store order', async () => {
+    const { products, skus } = mixedCatalog(400);
+    const emu = await shop(products);
+    const before = emu.stockBySku();
+    const { run } = setup(emu, skus.map((sku) => [sku, 1000] as [string, number]));
+    const result = await run(['full', '--limit=100', '--offset=250', '--json']);
+    expect(result.code).toBe(0);
+    const after = emu.stockBySku();
+    skus.forEach((sku, i) => {
+      const inWindow = i >= 250 && i < 350;
+      expect([sku, after.get(sku)]).toEqual([sku, inWindow ? 1000 : before.get(sku)]);
+    });
+    expect(json(result.stdout).counts.inScope).toBe(100);
+  });
+
+  it('an invalid config exits 2 naming the path; an unset ${VAR} exits 2 naming it', async () => {
+    const emu = await shop(simpleProducts(2));
+    const { dir, config, env } = setup(emu, [['SKU-0001', 1]]);
+    const raw = JSON.parse(fs.readFileSync(config, 'utf8'));
+    writeJson(config, { ...raw, store: { ...raw.store, url: 'not a url' } });
+    const bad = await runCli(['-c', config, 'full'], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('store.url');
+
+    writeJson(config, raw);
+    const unset = await runCli(['-c', config, 'full'], { env: { WC_KEY: 'x' } });
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toMatch(/WC_SECRET/);
+    expect(unset.stderr).toContain('store.consumerSecret');
+    expect(fs.existsSync(path.join(dir, 'state', 'snapshot.json'))).toBe(false);
+    expect(emu.requests).toHaveLength(0);
+  });
+
+  it('kill -9 in the middle of a push, then `invsync push`, ends at the exact state with at most one batch re-sent', async () => {
+    const emu = await shop(simpleProducts(1000, { stock: () => 0 }));
+    const rows = Array.from({ length: 1000 }, (_, k) => [`SKU-${String(k + 1).padStart(4, '0')}`, k + 1] as [string, number]);
+    const { config, env, run } = setup(emu, rows);
+    emu.faults.latencyMs = 150;
+    const child = startCli(['-c', config, 'full'], { env });
+    await waitFor(() => emu.writeRequests() >= 3, 30_000, 5);
+    child.kill('SIGKILL');
+    await waitCli(child);
+    const writesAtKill = emu.writeRequests();
+    expect(writesAtKill).toBeLessThan(10);
+    emu.faults.latencyMs = 0;
+
+    const resumed = await run(['push', '--json']);
+    expect(resumed.code).toBe(0);
+    const stock = emu.stockBySku();
+    rows.forEach(([sku, qty]) => expect([sku, stock.get(sku)]).toEqual([sku, qty]));
+    expect(emu.writeRequests()).toBeLessThanOrEqual(10 + 1);
+    expect(json(resumed.stdout).counts).toMatchObject({ applied: 1000, failed: 0, pending: 0 });
+  });
+
+  it('429s and 503s along the way still end at the exact state with exit 0', async () => {
+    const emu = await shop(simpleProducts(250, { stock: () => 0 }));
+    const rows = Array.from({ length: 250 }, (_, k) => [`SKU-${String(k + 1).padStart(4, '0')}`, 7] as [string, number]);
+    const { run } = setup(emu, rows);
+    emu.faults.status429 = { count: 2, retryAfter: 1 };
+    emu.faults.status503 = { count: 2 };
+    const result = await run(['full', '--json']);
+    expect(result.code).toBe(0);
+    expect([...emu.stockBySku().values()].every((q) => q === 7)).toBe(true);
+    expect(emu.requests.filter((r) => r.status === 429 || r.status === 503).length).toBe(4);
+  });
+
+  it('three items rejected by the store exit 1, listed as failed, all others applied', async () => {
+    const emu = await shop(simpleProducts(120, { stock: () => 0 }));
+    const rows = Array.from({ length: 120 }, (_, k) => [`SKU-${String(k + 1).padStart(4, '0')}`, 3] as [string, number]);
+    const { run } = setup(emu, rows);
+    emu.faults.rejectSkus = ['SKU-0005', 'SKU-0050', 'SKU-0110'];
+    const result = await run(['full', '--json']);
+    expect(result.code).toBe(1);
+    const summary = json(result.stdout);
+    expect(summary.status).toBe('partial');
+    expect(summary.changes.filter((c) => c.status === 'failed').map((c) => c.sku).sort()).toEqual(['SKU-0005', 'SKU-0050', 'SKU-0110']);
+    expect(summary.counts).toMatchObject({ applied: 117, failed: 3, pending: 0 });
+    const stock = emu.stockBySku();
+    expect([...stock.entries()].filter(([, q]) => q === 3)).toHaveLength(117);
+  });
+
+  it('wrong credentials exit 5 after at most a couple of requests, the secret never printed', async () => {
+    const emu = await shop(simpleProducts(5));
+    const { config } = setup(emu, [['SKU-0001', 1]]);
+    const secret = 'cs_wrong_secret_4242424242424242';
+    const result = await runCli(['-c', config, 'full', '--json'], { env: { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: secret } });
+    expect(result.code).toBe(5);
+    expect(emu.requests.length).toBeLessThanOrEqual(2);
+    expect(result.stdout + result.stderr).not.toContain(secret);
+    expect(result.stderr).toMatch(/401/);
+  });
+
+  it('kill -9 during fetch leaves the previous snapshot intact and still accepted', async () => {
+    const emu = await shop(simpleProducts(20, { stock: () => 1 }));
+    const { dir, config, env, run } = setup(emu, Array.from({ length: 20 }, (_, k) => [`SKU-${String(k + 1).padStart(4, '0')}`, 2] as [string, number]));
+    expect((await run(['fetch'])).code).toBe(0);
+    const snapshotFile = path.join(dir, 'state', 'snapshot.json');
+    const good = fs.readFileSync(snapshotFile);
+
+    // A supplier that sends half its CSV, then stalls.
+    let stalled = false;
+    const feed = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/csv' });
+      res.write(`sku,qty\n${Array.from({ length: 5000 }, (_, k) => `X-${k},1`).join('\n')}\n`);
+      stalled = true;
+    });
+    await new Promise<void>((r) => feed.listen(0, '127.0.0.1', () => r()));
+    const raw = JSON.parse(fs.readFileSync(config, 'utf8'));
+    writeJson(config, { ...raw, sources: [{ name: 'feed', type: 'csv', url: `http://127.0.0.1:${(feed.address() as AddressInfo).port}/feed.csv` }] });
+    const child = startCli(['-c', config, 'fetch'], { env });
+    await waitFor(() => stalled);
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGKILL');
+    await waitCli(child);
+    feed.closeAllConnections();
+    feed.close();
+
+    expect(fs.readFileSync(snapshotFile).equals(good)).toBe(true);
+    writeJson(config, raw);
+    const match = await run(['match', '--json']);
+    expect(match.code).toBe(0);
+    expect(json(match.stdout).counts.changed).toBe(20);
+    expect(stderrOf(child)).not.toContain(DEFAULT_WOO_KEY.consumerSecret);
+  });
+
+  it('a store failing every batch opens the circuit breaker: exit 4, the rest pending, and a later push resumes it', async () => {
+    const emu = await shop(simpleProducts(600, { stock: () => 0 }));
+    const rows = Array.from({ length: 600 }, (_, k) => [`SKU-${String(k + 1).padStart(4, '0')}`, 9] as [string, number]);
+    const { run } = setup(emu, rows);
+    expect((await run(['fetch'])).code).toBe(0);
+    expect((await run(['match'])).code).toBe(0);
+    emu.faults.status503 = { count: 1_000_000 };
+    const broken = await run(['push', '--json']);
+    expect(broken.code).toBe(4);
+    const summary = json(broken.stdout);
+    expect(summary.status).toBe('blocked');
+    expect(summary.safety.tripped).toBe('breaker');
+    // The first batch fails after its retries: 100 of 100 items > maxErrorRatio 20% opens the breaker.
+    expect(summary.counts).toMatchObject({ applied: 0, failed: 100, pending: 500 });
+    expect(broken.stderr).toMatch(/circuit breaker open: 100 of 100 items failed/);
+
+    emu.resetFaults();
+    const resumed = await run(['push', '--json']);
+    expect(resumed.code).toBe(0);
+    expect(json(resumed.stdout).counts).toMatchObject({ applied: 600, failed: 0, pending: 0 });
+    expect([...emu.stockBySku().values()].every((q) => q === 9)).toBe(true);
+  });
+});
