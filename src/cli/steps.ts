@@ -4,6 +4,7 @@ import { buildPlan, type Window } from '../pipeline/plan.js';
 import { breakerError, createWriteGate, pushPlan } from '../pipeline/push.js';
 import { createSources } from '../sources/registry.js';
 import { getPlan, latestPushablePlan, planItems, type PlanRecord } from '../state/plans.js';
+import { lastSuccessfulFetch, recordSourceFetches } from '../state/source-history.js';
 import { getIndexMeta } from '../state/store-index.js';
 import { createStore } from '../stores/registry.js';
 import type { StoreAdapter } from '../stores/types.js';
@@ -15,9 +16,22 @@ import { EXIT } from './exit-codes.js';
  * exit code, or throws a typed error (mapped to an exit code in one place).
  */
 
-export async function fetchStep(ctx: RunContext, store: StoreAdapter = createStore(ctx.loaded.config.store)): Promise<number> {
+export async function fetchStep(ctx: RunContext, options: { force?: boolean; store?: StoreAdapter } = {}): Promise<number> {
   const { config } = ctx.loaded;
-  const outcome = await fetchAll({ stateDir: config.stateDir, db: ctx.db, sources: createSources(config.sources), store });
+  const store = options.store ?? createStore(config.store);
+  const ratios = new Map(config.sources.map((s) => [s.name, s.minItemsRatio]));
+  const outcome = await fetchAll({
+    stateDir: config.stateDir,
+    db: ctx.db,
+    sources: createSources(config.sources, { stateDir: config.stateDir }),
+    store,
+    shrinkGate: {
+      previousItems: (source) => lastSuccessfulFetch(ctx.db, source)?.items,
+      minItemsRatio: (source) => ratios.get(source) ?? 0.5,
+      force: Boolean(options.force),
+    },
+  });
+  recordSourceFetches(ctx.db, ctx.runId, outcome.snapshot.perSource);
   ctx.summary.fromFetch(outcome.snapshot.perSource, outcome.index.itemCount);
   return EXIT.ok;
 }

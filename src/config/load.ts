@@ -100,7 +100,11 @@ function resolvePaths(config: Config, baseDir: string): Config {
     ...config,
     stateDir: abs(config.stateDir),
     log: { ...config.log, file: config.log.file ? abs(config.log.file) : undefined },
-    sources: config.sources.map((s) => ('path' in s && typeof s.path === 'string' ? { ...s, path: abs(s.path) } : s)),
+    sources: config.sources.map((s) => ({
+      ...s,
+      ...('path' in s && typeof s.path === 'string' ? { path: abs(s.path) } : {}),
+      ...(s.skuMap ? { skuMap: abs(s.skuMap) } : {}),
+    })) as Config['sources'],
   };
 }
 

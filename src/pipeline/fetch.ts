@@ -32,6 +32,8 @@ export async function fetchAll(options: {
   store: StoreAdapter;
   signal?: AbortSignal;
   onSourceItem?: () => void;
+  /** The shrink gate: a source delivering fewer than `minItemsRatio` × its last successful count fails. */
+  shrinkGate?: ShrinkGate;
 }): Promise<FetchOutcome> {
   const log = logger('fetch');
   const controller = new AbortController();
@@ -40,7 +42,7 @@ export async function fetchAll(options: {
   const snapshotTask = writeSnapshot(
     snapshotPath(options.stateDir),
     { sources: options.sources.map((s) => s.name) },
-    allRecords(options.sources, signal, options.onSourceItem),
+    allRecords(options.sources, signal, options.onSourceItem, options.shrinkGate),
   ).then((info) => {
     log.info({ items: info.items, rejected: info.rejected, perSource: info.perSource }, `snapshot written: ${info.items} item(s), ${info.rejected} rejected row(s)`);
     return info;
@@ -66,7 +68,26 @@ export async function fetchAll(options: {
   };
 }
 
-async function* allRecords(sources: SourceAdapter[], signal: AbortSignal, onItem?: () => void): AsyncGenerator<SnapshotRecord> {
+export interface ShrinkGate {
+  /** Items of the source's last successful fetch, if any. */
+  previousItems(source: string): number | undefined;
+  minItemsRatio(source: string): number;
+  /** --force: accept a shrunk source (logged loudly). */
+  force: boolean;
+}
+
+/**
+ * A source that returns far fewer items than last time is treated as failed: a half-delivered
+ * catalog must not look like a discontinued half. Pure; returns the failure message or null.
+ */
+export function shrinkFailure(source: string, items: number, previous: number | undefined, minItemsRatio: number): string | null {
+  if (previous === undefined || previous === 0 || minItemsRatio === 0) return null;
+  if (items >= previous * minItemsRatio) return null;
+  const pct = Math.round((items / previous) * 100);
+  return `returned ${items} item(s), ${pct}% of its last successful fetch (${previous}); below minItemsRatio ${minItemsRatio}: treated as a failed fetch (if the catalog really shrank, re-run with --force)`;
+}
+
+async function* allRecords(sources: SourceAdapter[], signal: AbortSignal, onItem?: () => void, gate?: ShrinkGate): AsyncGenerator<SnapshotRecord> {
   const log = logger('fetch');
   for (const source of sources) {
     let items = 0;
@@ -85,6 +106,11 @@ async function* allRecords(sources: SourceAdapter[], signal: AbortSignal, onItem
       throw new SourceError(source.name, rejected > 0
         ? `returned no usable item (${rejected} row(s), all rejected): refusing to use it`
         : 'returned no items: refusing an empty feed (the previous snapshot is kept)');
+    }
+    if (gate) {
+      const failure = shrinkFailure(source.name, items, gate.previousItems(source.name), gate.minItemsRatio(source.name));
+      if (failure && !gate.force) throw new SourceError(source.name, failure);
+      if (failure) log.warn(`source "${source.name}" ${failure} — OVERRIDDEN by --force`);
     }
     log.info({ source: source.name, items, rejected }, `source "${source.name}": ${items} item(s), ${rejected} rejected`);
   }

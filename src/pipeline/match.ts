@@ -23,6 +23,31 @@ export function targetQty(combined: number, rules: Pick<Rules, 'buffer' | 'maxQt
   return rules.maxQty === null ? t : Math.min(t, rules.maxQty);
 }
 
+/** Per-source SKU rewriting (issue: SKUs that differ between supplier and store). */
+export interface SkuRewrite {
+  stripPrefix?: string;
+  skuPrefix?: string;
+  /** supplier SKU key (see skuKey) → store SKU. */
+  map?: Map<string, string>;
+}
+
+/**
+ * The store SKU for a supplier SKU: an explicit skuMap entry wins as given; otherwise
+ * stripPrefix is removed (when present) and skuPrefix is added.
+ */
+export function rewriteSku(sku: string, rewrite: SkuRewrite | undefined, caseSensitive: boolean): string {
+  const trimmed = sku.trim();
+  if (!rewrite) return trimmed;
+  const mapped = rewrite.map?.get(skuKey(trimmed, caseSensitive));
+  if (mapped !== undefined) return mapped;
+  let out = trimmed;
+  if (rewrite.stripPrefix) {
+    const starts = caseSensitive ? out.startsWith(rewrite.stripPrefix) : out.toLowerCase().startsWith(rewrite.stripPrefix.toLowerCase());
+    if (starts) out = out.slice(rewrite.stripPrefix.length);
+  }
+  return rewrite.skuPrefix ? `${rewrite.skuPrefix}${out}` : out;
+}
+
 interface SupplyEntry {
   qty: number;
   /** Index (config order) of the first source that listed the SKU. */
@@ -44,7 +69,11 @@ export class SupplyAggregator {
   readonly rejected: SummaryError[] = [];
   items = 0;
 
-  constructor(readonly sources: string[], private readonly rules: Pick<Rules, 'aggregate' | 'skuCaseSensitive'>) {
+  constructor(
+    readonly sources: string[],
+    private readonly rules: Pick<Rules, 'aggregate' | 'skuCaseSensitive'>,
+    private readonly rewrites: ReadonlyMap<string, SkuRewrite> = new Map(),
+  ) {
     sources.forEach((s, i) => { this.sourceIndex.set(s, i); this.perSource[s] = { items: 0, rejected: 0, matched: 0 }; });
   }
 
@@ -58,7 +87,8 @@ export class SupplyAggregator {
     }
     counts.items++;
     this.items++;
-    const key = skuKey(record.sku, this.rules.skuCaseSensitive);
+    const storeSku = rewriteSku(record.sku, this.rewrites.get(record.source), this.rules.skuCaseSensitive);
+    const key = skuKey(storeSku, this.rules.skuCaseSensitive);
     const qty = normaliseQty(record.qty);
     const entry = this.entries.get(key);
     if (!entry) {

@@ -5,6 +5,7 @@ import { createPlan, type MatchOutcome } from '../state/plans.js';
 import { countStoreItems, getIndexMeta, iterateStoreItems } from '../state/store-index.js';
 import { snapshotPath } from './fetch.js';
 import { diffStore, evaluateSafety, SupplyAggregator, type PlannedChange } from './match.js';
+import { loadRewrites } from './sku-map.js';
 import { openSnapshot } from './snapshot.js';
 
 export interface Window {
@@ -41,7 +42,7 @@ export async function buildPlan(options: {
     throw new SnapshotError(`the snapshot has no data for source(s) ${missingFromSnapshot.join(', ')} (configured since the last fetch): run \`invsync fetch\``);
   }
 
-  const supply = new SupplyAggregator(enabled.slice(), config.rules);
+  const supply = new SupplyAggregator(enabled.slice(), config.rules, loadRewrites(config.sources, config.rules.skuCaseSensitive));
   for await (const record of snapshot.records()) {
     if (enabled.includes(record.source)) supply.add(record);
   }

@@ -13,3 +13,9 @@ export interface SourceAdapter {
   /** Read-only connectivity probe for `invsync check` (first page / file header). */
   check?(): Promise<string>;
 }
+
+/** What a source may use besides its own config. */
+export interface SourceContext {
+  /** Absolute state directory: token caches and persisted request budgets live here (files mode 0600). */
+  stateDir: string;
+}

@@ -76,4 +76,16 @@ export const MIGRATIONS: string[] = [
     detail   TEXT
   );
   `,
+  // 2: per-source fetch history (shrink gate, feed health, "last successful fetch per source").
+  `
+  CREATE TABLE source_fetches (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id     TEXT NOT NULL,
+    source     TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    items      INTEGER NOT NULL,
+    rejected   INTEGER NOT NULL
+  );
+  CREATE INDEX source_fetches_source ON source_fetches (source, id);
+  `,
 ];

@@ -1,4 +1,5 @@
 import type { StoreConfig } from '../config/schema.js';
+import { ConfigError } from '../domain/errors.js';
 import type { StoreAdapter } from './types.js';
 import { createWooCommerceStore } from './woocommerce/index.js';
 
@@ -6,5 +7,7 @@ import { createWooCommerceStore } from './woocommerce/index.js';
 export function createStore(config: StoreConfig): StoreAdapter {
   switch (config.type) {
     case 'woocommerce': return createWooCommerceStore(config);
+    // (one `case` per store type)
+    default: throw new ConfigError(`store type "${config.type}" is not available in this build`, 'store.type');
   }
 }

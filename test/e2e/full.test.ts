@@ -272,4 +272,22 @@ describe('invsync full against the WooCommerce emulator', () => {
     expect(json(resumed.stdout).counts).toMatchObject({ applied: 600, failed: 0, pending: 0 });
     expect([...emu.stockBySku().values()].every((q) => q === 9)).toBe(true);
   });
+
+  it('a source that shrinks below minItemsRatio of its last fetch fails the fetch (exit 5) and keeps the old snapshot; --force accepts it', async () => {
+    const emu = await shop(simpleProducts(100, { stock: () => 1 }));
+    const all = Array.from({ length: 100 }, (_, k) => [`SKU-${String(k + 1).padStart(4, '0')}`, 2] as [string, number]);
+    const { dir, run } = setup(emu, all);
+    expect((await run(['fetch'])).code).toBe(0);
+    const snapshotFile = path.join(dir, 'state', 'snapshot.json');
+    const good = fs.readFileSync(snapshotFile);
+    writeCsv(path.join(dir, 'supplier.csv'), all.slice(0, 40));
+    const shrunk = await run(['full', '--json']);
+    expect(shrunk.code).toBe(5);
+    expect(shrunk.stderr).toMatch(/40 item\(s\), 40% of its last successful fetch \(100\)/);
+    expect(fs.readFileSync(snapshotFile).equals(good)).toBe(true);
+    expect(emu.writeRequests()).toBe(0);
+    const forced = await run(['fetch', '--force']);
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toMatch(/OVERRIDDEN by --force/);
+  });
 });

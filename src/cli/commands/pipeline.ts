@@ -11,9 +11,10 @@ interface WindowOpts { limit?: string; offset?: string; force?: boolean; dryRun?
 export function registerPipelineCommands(program: Command, globals: Globals, exit: (code: number) => void): void {
   program.command('fetch')
     .description('stream every source into the snapshot and refresh the store index (reads only)')
+    .option('--force', 'accept a source that shrank below its minItemsRatio (logged loudly)')
     .addHelpText('after', '\nExample:\n  $ invsync fetch -c /etc/invsync/shop.json')
-    .action(async () => {
-      exit(await runCommand(globals(), { name: 'fetch', mutating: true }, (ctx) => fetchStep(ctx)));
+    .action(async (opts: WindowOpts) => {
+      exit(await runCommand(globals(), { name: 'fetch', mutating: true }, (ctx) => fetchStep(ctx, { force: Boolean(opts.force) })));
     });
 
   program.command('match')
@@ -47,7 +48,7 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
       const dryRun = Boolean(opts.dryRun);
       exit(await runCommand(globals(), { name: 'full', mutating: true, dryRun }, async (ctx) => {
         const window = parseWindow(opts);
-        const fetched = await fetchStep(ctx);
+        const fetched = await fetchStep(ctx, { force: Boolean(opts.force) });
         if (fetched !== EXIT.ok) return fetched;
         const matched = await matchStep(ctx, { window, force: Boolean(opts.force) });
         if (matched !== EXIT.ok) return matched;
