@@ -6,8 +6,10 @@ import { configureLogging, logger, type Logger } from '../lib/log.js';
 import { redact } from '../lib/redact.js';
 import { openDb, type Db } from '../state/db.js';
 import { finishRun, newRunId, startRun } from '../state/runs.js';
-import { EXIT, exitCodeFor, statusForExit } from './exit-codes.js';
-import { renderSummary, stdoutOutput, type Output } from './render.js';
+import { exitCodeFor, statusForExit } from './exit-codes.js';
+import { createRunProgress, type RunProgress } from '../lib/progress.js';
+import { outputMode, renderSummary, stderrOutput, stdoutOutput, type Output } from './render.js';
+import { loggingOptions, operatorHooks, type OperatorHooks } from './run-hooks.js';
 import { SummaryBuilder } from './summary.js';
 
 export interface GlobalOptions {
@@ -15,6 +17,8 @@ export interface GlobalOptions {
   json?: boolean;
   logLevel?: string;
   progress?: boolean;
+  /** Print the human diff and summary on stdout even when it is not a terminal. */
+  verbose?: boolean;
 }
 
 export interface RunContext {
@@ -25,6 +29,8 @@ export interface RunContext {
   log: Logger;
   out: Output;
   globals: GlobalOptions;
+  /** Progress bars on stderr (no-ops unless stderr is a terminal and --no-progress is absent). */
+  progress: RunProgress;
 }
 
 export interface CommandSpec {
@@ -44,8 +50,10 @@ export interface CommandSpec {
  * here from the one table in exit-codes.ts.
  */
 export async function runCommand(globals: GlobalOptions, spec: CommandSpec, body: (ctx: RunContext) => Promise<number>): Promise<number> {
-  configureLogging({ level: globals.logLevel });
+  configureLogging(loggingOptions(globals.logLevel));
   const out = stdoutOutput(Boolean(globals.json));
+  const progress = createRunProgress({ enabled: globals.progress !== false && Boolean(process.stderr.isTTY) });
+  let hooks: OperatorHooks | undefined;
   const runId = newRunId();
   const summary = new SummaryBuilder(runId, spec.name, Boolean(spec.dryRun));
   let lock: HeldLock | undefined;
@@ -53,12 +61,14 @@ export async function runCommand(globals: GlobalOptions, spec: CommandSpec, body
   let exitCode: number;
   try {
     const loaded = await loadConfig({ explicitPath: globals.config });
-    const log = configureLogging({ level: globals.logLevel ?? loaded.config.log.level, file: loaded.config.log.file }).child({ run: runId, command: spec.name });
+    const log = configureLogging(loggingOptions(globals.logLevel, loaded.config.log)).child({ run: runId, command: spec.name });
+    hooks = operatorHooks(loaded, spec);
     for (const w of loaded.warnings) log.warn(w);
     if (spec.mutating) lock = await acquireLock(loaded.config.stateDir, spec.name, loaded.config.lock.staleMs);
     db = openDb(loaded.config.stateDir);
     if (spec.mutating) startRun(db, { id: runId, command: spec.name, dryRun: Boolean(spec.dryRun), startedAt: summary.startedAt.toISOString() });
-    exitCode = await body({ loaded, db, runId, summary, log, out, globals });
+    hooks.started();
+    exitCode = await body({ loaded, db, runId, summary, log, out, globals, progress });
   } catch (err) {
     exitCode = exitCodeFor(err);
     const message = err instanceof Error ? err.message : String(err);
@@ -67,13 +77,24 @@ export async function runCommand(globals: GlobalOptions, spec: CommandSpec, body
     if (err instanceof InvsyncError) log.error({ code: err.code }, redact(message));
     else log.error({ err }, `unexpected error: ${redact(message)}`);
   }
+  progress.stop();
   const result: RunSummary = summary.finish(exitCode, statusForExit(exitCode));
+  hooks?.annotate(result);
   try {
-    if (db && spec.mutating) finishRun(db, result);
+    if (db && spec.mutating) {
+      finishRun(db, result);
+      hooks?.recordMetrics(db, result);
+    }
   } finally {
     db?.close();
     await lock?.release();
   }
-  if (!(spec.quiet && exitCode === EXIT.ok) && (exitCode !== EXIT.usage || globals.json)) renderSummary(out, result, { showChanges: spec.showChanges });
+  const mode = outputMode({
+    json: Boolean(globals.json), verbose: Boolean(globals.verbose), stdoutIsTTY: Boolean(process.stdout.isTTY),
+    command: spec.name, dryRun: Boolean(spec.dryRun), exitCode, quiet: Boolean(spec.quiet),
+  });
+  if (mode === 'json' || mode === 'human') renderSummary(out, result, { showChanges: spec.showChanges });
+  else if (mode === 'stderr') renderSummary(stderrOutput(), result, { showChanges: false });
+  await hooks?.notify(result);
   return exitCode;
 }

@@ -17,6 +17,7 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   INVSYNC_STORE: EXIT.failed,
   INVSYNC_STORE_AUTH: EXIT.failed,
   INVSYNC_HTTP: EXIT.failed,
+  INVSYNC_AUTH: EXIT.failed,
   INVSYNC_INTERNAL: EXIT.failed,
 };
 

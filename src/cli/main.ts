@@ -2,8 +2,10 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import type { GlobalOptions } from './context.js';
 import { EXIT } from './exit-codes.js';
+import { registerCheckCommand } from './commands/check.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerHistoryCommands } from './commands/history.js';
+import { registerInitCommand } from './commands/init.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 
 /**
@@ -20,6 +22,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--json', 'print the run summary as one JSON document on stdout')
     .addOption(new Option('--log-level <level>', 'log level on stderr').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']))
     .option('--no-progress', 'no progress bars (default when stderr is not a terminal)')
+    .option('-v, --verbose', 'print the diff and summary on stdout even when it is not a terminal (cron prints nothing on success)')
     .showHelpAfterError('(run `invsync --help` for usage)')
     .exitOverride()
     .addHelpText('after', `
@@ -29,15 +32,23 @@ Exit codes: 0 ok · 1 some items failed · 2 usage/config error · 3 locked by a
 Examples:
   $ invsync full --dry-run          # fetch, diff and show what would change
   $ invsync full                    # the cron job
-  $ invsync full --limit=100 --offset=100 --json`);
+  $ invsync full --limit=100 --offset=100 --json
+  $ invsync init --source csv --store woocommerce && invsync check`);
   const globals = () => program.opts<GlobalOptions>();
   registerPipelineCommands(program, globals, exit);
   registerHistoryCommands(program, globals, exit);
+  registerCheckCommand(program, globals, exit);
+  registerInitCommand(program, globals, exit);
   registerDemoCommand(program, globals, exit);
   return program;
 }
 
 async function main(argv: string[]): Promise<void> {
+  // `invsync runs | head` closes the pipe early: that ends the output, it is not a crash.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  });
   let code: number | undefined;
   const program = buildProgram((c) => { code = c; });
   try {

@@ -1,13 +1,42 @@
 import type { RunSummary, SummaryChange } from '../domain/types.js';
+import { fmtDuration } from '../lib/progress.js';
 
 /** Output for humans (stdout) and machines (--json). Logs never come here. */
 export interface Output {
   json: boolean;
+  /** ANSI colours in human output (stdout is a terminal and NO_COLOR is not set). */
+  color: boolean;
   write(text: string): void;
 }
 
 export function stdoutOutput(json: boolean): Output {
-  return { json, write: (text) => process.stdout.write(text) };
+  return { json, color: useColor(process.stdout), write: (text) => process.stdout.write(text) };
+}
+
+/** A human line for stderr (cron mail), never coloured: mail readers show escape codes raw. */
+export function stderrOutput(): Output {
+  return { json: false, color: false, write: (text) => process.stderr.write(text) };
+}
+
+/** Colour only for a terminal, never with NO_COLOR (https://no-color.org) or TERM=dumb. */
+export function useColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
+}
+
+/**
+ * Where a finished run's result goes. The rule an operator relies on: in cron (stdout not a
+ * terminal, no --json) a successful sync prints NOTHING, so cron mails only arrive when
+ * something is wrong; then the human summary goes to stderr next to the error log lines.
+ * A dry run and `match` were asked for by a person: their diff is always printed on stdout.
+ */
+export function outputMode(o: {
+  json: boolean; verbose: boolean; stdoutIsTTY: boolean; command: string; dryRun: boolean; exitCode: number; quiet: boolean;
+}): 'json' | 'human' | 'stderr' | 'none' {
+  if (o.json) return 'json';
+  if (o.exitCode === 2) return 'none'; // the usage/config error was logged; a summary would only repeat it
+  if (o.quiet) return 'none'; // informational commands print their own output; their errors are logged
+  if (o.stdoutIsTTY || o.verbose || o.dryRun || o.command === 'match') return 'human';
+  return o.exitCode === 0 ? 'none' : 'stderr';
 }
 
 export function renderSummary(out: Output, summary: RunSummary, options: { showChanges?: boolean } = {}): void {
@@ -15,49 +44,123 @@ export function renderSummary(out: Output, summary: RunSummary, options: { showC
     out.write(`${JSON.stringify(summary, null, 2)}\n`);
     return;
   }
-  if (options.showChanges !== false && summary.changes.length > 0) out.write(renderDiffTable(summary.changes));
-  out.write(`${humanSummary(summary)}\n`);
+  if (options.showChanges !== false && summary.changes.length > 0) out.write(`${renderDiffTable(summary.changes, { color: out.color })}\n`);
+  out.write(`${humanSummary(summary, { color: out.color })}\n`);
 }
 
-export function renderDiffTable(changes: SummaryChange[]): string {
-  const rows = changes.map((c) => [
-    c.sku,
-    c.variationId === null ? String(c.productId) : `${c.productId}/${c.variationId}`,
-    c.from === null ? '—' : String(c.from),
-    String(c.to),
-    c.from === null ? 'new' : signed(c.to - c.from),
-    c.status + (c.error ? `: ${c.error}` : ''),
+const REASONS: Record<string, string> = {
+  supplier: 'feed',
+  missing: 'in no feed → 0',
+  unmanaged: 'feed; starts stock tracking',
+};
+
+/**
+ * The diff as a table: SKU, PRODUCT (name and ids), FROM → TO, Δ, REASON, and STATUS once a
+ * push has touched the plan. Colours (when `color`): rises green, drops red, new zeros bold red.
+ */
+export function renderDiffTable(changes: SummaryChange[], options: { color?: boolean; maxNameWidth?: number } = {}): string {
+  const c = palette(options.color ?? false);
+  const withStatus = changes.some((ch) => ch.status !== 'planned');
+  const nameWidth = options.maxNameWidth ?? 32;
+  const header = ['SKU', 'PRODUCT', 'FROM', '', 'TO', 'Δ', 'REASON', ...(withStatus ? ['STATUS'] : [])];
+  const rows = changes.map((ch) => [
+    ch.sku,
+    productCell(ch, nameWidth),
+    ch.from === null ? '—' : String(ch.from),
+    '→',
+    String(ch.to),
+    delta(ch),
+    ch.reason ? (REASONS[ch.reason] ?? ch.reason) : '',
+    ...(withStatus ? [ch.status === 'failed' ? `failed: ${ch.error ?? 'unknown error'}` : ch.status] : []),
   ]);
-  const header = ['SKU', 'PRODUCT', 'FROM', 'TO', 'Δ', 'STATUS'];
-  const widths = header.map((h, i) => Math.min(40, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]!, i >= 2 && i <= 4))).join('  ');
-  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+  const widths = header.map((h, i) => Math.min(i === 1 ? nameWidth + 12 : 40, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
+  const rightAligned = new Set([2, 4, 5]);
+  const cells = (row: string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : pad(cell, widths[i]!, rightAligned.has(i))));
+  const lines = [c.bold(cells(header).join('  ').trimEnd())];
+  rows.forEach((row, k) => {
+    const ch = changes[k]!;
+    const out = cells(row);
+    out[0] = c.cyan(out[0]!);
+    out[1] = c.dim(out[1]!);
+    out[4] = ch.to === 0 && ch.from !== 0 ? c.boldRed(out[4]!) : out[4]!;
+    out[5] = ch.from === null ? c.yellow(out[5]!) : ch.to > ch.from ? c.green(out[5]!) : ch.to < ch.from ? c.red(out[5]!) : out[5]!;
+    if (withStatus) {
+      const last = out.length - 1;
+      out[last] = ch.status === 'applied' ? c.green(out[last]!) : ch.status === 'failed' ? c.boldRed(out[last]!) : c.yellow(out[last]!);
+    }
+    lines.push(out.join('  ').trimEnd());
+  });
+  return `${lines.join('\n')}\n`;
 }
 
-export function humanSummary(s: RunSummary): string {
-  const c = s.counts;
-  const what = s.dryRun ? 'dry run' : s.command;
+/**
+ * One paragraph a person reads at the end of a run: a headline (outcome, exit code, time),
+ * then what was read, what changed, safety, low stock and problems, and where to look next.
+ */
+export function humanSummary(s: RunSummary, options: { color?: boolean } = {}): string {
+  const c = palette(options.color ?? false);
+  const k = s.counts;
+  const what = s.dryRun ? `${s.command} --dry-run` : s.command;
+  const mark = { ok: c.green('✔'), partial: c.yellow('▲'), blocked: c.yellow('■'), failed: c.boldRed('✖'), locked: c.yellow('■') }[s.status] ?? '•';
+  const status = s.status === 'ok' ? c.green('OK') : s.status === 'failed' ? c.boldRed(s.status.toUpperCase()) : c.yellow(s.status.toUpperCase());
+  const headline = `${mark} invsync ${what}: ${status} (exit ${s.exitCode}) in ${fmtDuration(s.durationMs)}.`;
+
   const parts: string[] = [];
-  parts.push(`invsync ${what} ${s.status.toUpperCase()} (exit ${s.exitCode}) in ${(s.durationMs / 1000).toFixed(1)} s, run ${s.runId}.`);
-  if (c.sourceItems || c.storeItems) {
-    parts.push(`Supplier items ${c.sourceItems} (${c.rejected} rejected); store items ${c.storeItems}, in scope ${c.inScope}: ${c.matched} matched, ${c.missing} in no feed, ${c.unchanged} unchanged.`);
+  if (k.sourceItems || k.storeItems) {
+    const sources = s.sources ? Object.keys(s.sources).length : 0;
+    parts.push(`Read ${k.sourceItems} supplier item(s)${sources ? ` from ${sources} source(s)` : ''}${k.rejected ? ` (${k.rejected} row(s) rejected)` : ''} and ${k.storeItems} store item(s)`
+      + (k.inScope ? `; of the ${k.inScope} in scope, ${k.matched} matched a feed, ${k.missing} ${k.missing === 1 ? 'is' : 'are'} in no feed and ${k.unchanged} ${k.unchanged === 1 ? 'was' : 'were'} already right.` : '.'));
   }
-  if (c.changed) {
-    parts.push(s.dryRun || s.command === 'match'
-      ? `${c.changed} change(s) planned, nothing written.`
-      : `${c.changed} change(s): ${c.applied} applied, ${c.failed} failed, ${c.pending} pending.`);
-  } else if (s.status === 'ok' && (c.inScope || s.command !== 'fetch')) {
-    parts.push('Nothing to change.');
+  if (k.changed) {
+    if (s.dryRun) parts.push(`${k.changed} change(s) planned, nothing written to the store${s.status === 'ok' ? ' (`invsync push` applies exactly this plan)' : ''}.`);
+    else if (s.command === 'match') parts.push(`${k.changed} change(s) planned${s.planId ? ` in plan ${s.planId}` : ''}${s.status === 'ok' ? '; `invsync push` applies them' : ''}.`);
+    else parts.push(`${k.changed} change(s): ${k.applied} applied, ${k.failed} failed, ${k.pending} pending${k.failed || k.pending ? ' (`invsync push` retries the rest)' : ''}.`);
+  } else if (s.status === 'ok' && s.command !== 'fetch' && (k.inScope || s.command !== 'push')) {
+    parts.push('Nothing to change: the store already matches the feeds.');
   }
-  parts.push(`Safety: missing ${pct(s.safety.missingRatio)}, new zeros ${pct(s.safety.zeroRatio)}${s.safety.tripped ? `, TRIPPED ${s.safety.tripped}${s.safety.forced ? ' (overridden with --force)' : ''}` : ''}.`);
+  if (k.inScope || s.safety.tripped) {
+    parts.push(`Safety: ${pct(s.safety.missingRatio)} missing, ${pct(s.safety.zeroRatio)} new zeros${s.safety.tripped ? `, ${c.boldRed(`TRIPPED ${s.safety.tripped}`)}${s.safety.forced ? ' (overridden with --force)' : ''}` : ''}.`);
+  }
   if (s.safety.message && !s.safety.forced) parts.push(s.safety.message);
-  if (s.message) parts.push(s.message);
-  if (s.errors.length) parts.push(`${s.errors.length} problem(s) reported: ${s.errors.slice(0, 5).map((e) => `${e.source ? `[${e.source}] ` : ''}${e.sku ? `${e.sku}: ` : ''}${e.message}`).join('; ')}${s.errors.length > 5 ? '; …' : ''}`);
-  return parts.join('\n');
+  if (s.lowStock?.length) {
+    parts.push(`Low stock: ${s.lowStock.length} item(s) at or below the threshold: ${s.lowStock.slice(0, 8).map((i) => `${i.sku} (${i.qty})`).join(', ')}${s.lowStock.length > 8 ? ', …' : ''}.`);
+  }
+  if (s.message && s.message !== s.safety.message) parts.push(s.message);
+  if (s.errors.length) {
+    parts.push(`${s.errors.length} problem(s): ${s.errors.slice(0, 5).map((e) => `${e.source ? `[${e.source}] ` : ''}${e.sku ? `${e.sku}: ` : ''}${e.message}`).join('; ')}${s.errors.length > 5 ? '; …' : ''}.`);
+  }
+  parts.push(`Run ${s.runId}${s.status !== 'locked' ? ` (details: invsync show ${s.runId})` : ''}.`);
+  return `${c.bold(headline)}\n${parts.join(' ')}`;
 }
 
-function signed(n: number): string {
-  return n > 0 ? `+${n}` : String(n);
+/** The diff as CSV (RFC 4180 quoting), one row per change. */
+export function renderCsv(changes: SummaryChange[]): string {
+  const header = ['sku', 'name', 'product_id', 'variation_id', 'from', 'to', 'delta', 'reason', 'status', 'error'];
+  const rows = changes.map((ch) => [
+    ch.sku, ch.name ?? '', String(ch.productId), ch.variationId === null ? '' : String(ch.variationId),
+    ch.from === null ? '' : String(ch.from), String(ch.to), ch.from === null ? '' : String(ch.to - ch.from),
+    ch.reason ?? '', ch.status, ch.error ?? '',
+  ]);
+  return `${[header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`;
+}
+
+function csvCell(v: string): string {
+  // A leading = + - @ would be run as a formula by spreadsheets; quote-and-prefix keeps the text.
+  const safe = /^[=+\-@]/.test(v) && !/^-?\d+$/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(safe) || safe !== v ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+function productCell(ch: SummaryChange, nameWidth: number): string {
+  const ids = ch.variationId === null ? `[${ch.productId}]` : `[${ch.productId}/${ch.variationId}]`;
+  if (!ch.name) return ids;
+  const name = ch.name.length > nameWidth ? `${ch.name.slice(0, nameWidth - 1)}…` : ch.name;
+  return `${name} ${ids}`;
+}
+
+function delta(ch: SummaryChange): string {
+  if (ch.from === null) return 'new';
+  const d = ch.to - ch.from;
+  return d > 0 ? `+${d}` : String(d);
 }
 
 function pct(x: number): string {
@@ -67,4 +170,17 @@ function pct(x: number): string {
 function pad(s: string, width: number, right: boolean): string {
   const cut = s.length > width ? `${s.slice(0, width - 1)}…` : s;
   return right ? cut.padStart(width) : cut.padEnd(width);
+}
+
+interface Palette {
+  bold(s: string): string; dim(s: string): string; red(s: string): string; boldRed(s: string): string;
+  green(s: string): string; yellow(s: string): string; cyan(s: string): string;
+}
+
+function palette(color: boolean): Palette {
+  const wrap = (open: string, close: string) => (s: string) => (color ? `\x1b[${open}m${s}\x1b[${close}m` : s);
+  return {
+    bold: wrap('1', '22'), dim: wrap('2', '22'), red: wrap('31', '39'), boldRed: wrap('1;31', '22;39'),
+    green: wrap('32', '39'), yellow: wrap('33', '39'), cyan: wrap('36', '39'),
+  };
 }

@@ -1,8 +1,21 @@
 import type { PushOutcome } from '../pipeline/push.js';
 import type { BuiltPlan } from '../pipeline/plan.js';
-import { summaryStatus, type PlanItem } from '../state/plans.js';
+import { summaryStatus, type ItemStatus, type PlanItem } from '../state/plans.js';
 import { emptyCounts, type PerSourceCounts, type RunCounts, type RunSummary, type SafetyReport, type SummaryChange, type SummaryError } from '../domain/types.js';
 import { redact } from '../lib/redact.js';
+
+/**
+ * A summary lists at most this many changes in memory; the plan in the database holds them all
+ * (`--json` streams every one, `invsync show <run>` reads them back).
+ */
+export const SUMMARY_MAX_CHANGES = 10_000;
+
+function summaryChange(i: PlanItem, status: SummaryChange['status']): SummaryChange {
+  return {
+    sku: i.sku, productId: i.productId, variationId: i.variationId, from: i.from, to: i.to, status, error: i.error,
+    ...(i.name ? { name: i.name } : {}), ...(i.reason ? { reason: i.reason } : {}),
+  };
+}
 
 /** Collects what each step learned into one SPEC §6 run summary. */
 export class SummaryBuilder {
@@ -14,6 +27,10 @@ export class SummaryBuilder {
   sources: Record<string, PerSourceCounts> | undefined;
   planId: number | null = null;
   message: string | undefined;
+  /** Feed health measured at fetch; kept in the safety block whatever match decides. */
+  feed: SafetyReport['feed'];
+  /** All changes of the plan; `changes` lists at most SUMMARY_MAX_CHANGES of them. */
+  changesTotal = 0;
 
   constructor(readonly runId: string, readonly command: string, readonly dryRun: boolean) {}
 
@@ -24,30 +41,29 @@ export class SummaryBuilder {
     this.sources = Object.fromEntries(Object.entries(perSource).map(([k, v]) => [k, { items: v.items, rejected: v.rejected, matched: 0 }]));
   }
 
-  fromPlan(plan: BuiltPlan): void {
+  fromPlan(plan: BuiltPlan, firstItems: PlanItem[]): void {
     this.planId = plan.planId;
     this.counts = { ...plan.counts };
     this.safety = plan.safety;
     this.errors.push(...plan.errors);
     this.sources = plan.sources;
-    this.changes = plan.changes.map((c) => ({
-      sku: c.sku, productId: c.productId, variationId: c.variationId, from: c.from, to: c.to, status: 'planned', error: null,
-    }));
+    this.changesTotal = plan.changeCount;
+    this.changes = firstItems.map((i) => summaryChange(i, 'planned'));
   }
 
-  /** After a push: item statuses from the journal, and applied/failed/pending counts. */
-  fromPush(items: PlanItem[], outcome: PushOutcome | null, dryRun: boolean): void {
-    this.changes = items.map((i) => ({
-      sku: i.sku, productId: i.productId, variationId: i.variationId, from: i.from, to: i.to,
-      status: summaryStatus(i, dryRun), error: i.error,
-    }));
-    this.counts.changed = items.length;
-    this.counts.applied = items.filter((i) => i.status === 'applied').length;
-    this.counts.failed = items.filter((i) => i.status === 'failed').length;
-    this.counts.pending = items.length - this.counts.applied - this.counts.failed;
-    for (const i of items) {
-      if (i.status === 'failed') this.errors.push({ sku: i.sku, source: null, message: i.error ?? 'failed' });
-    }
+  /**
+   * After a push: statuses from the journal. `firstItems` are the plan's first items (at most
+   * SUMMARY_MAX_CHANGES), `failedItems` all failed ones; counts cover the whole plan.
+   */
+  fromPush(counts: Record<ItemStatus, number>, firstItems: PlanItem[], failedItems: PlanItem[], outcome: PushOutcome | null, dryRun: boolean): void {
+    const total = counts.planned + counts.sent + counts.applied + counts.failed;
+    this.changes = firstItems.map((i) => summaryChange(i, summaryStatus(i, dryRun)));
+    this.changesTotal = total;
+    this.counts.changed = total;
+    this.counts.applied = counts.applied;
+    this.counts.failed = counts.failed;
+    this.counts.pending = total - counts.applied - counts.failed;
+    for (const i of failedItems) this.errors.push({ sku: i.sku, source: null, message: i.error ?? 'failed' });
     if (outcome?.breakerReason && outcome.pending > 0) {
       this.safety = { ...this.safety, tripped: 'breaker', message: `circuit breaker open: ${outcome.breakerReason}` };
     }
@@ -65,8 +81,9 @@ export class SummaryBuilder {
       finishedAt: finishedAt.toISOString(),
       durationMs: finishedAt.getTime() - this.startedAt.getTime(),
       counts: this.counts,
-      safety: this.safety,
+      safety: this.feed ? { ...this.safety, feed: this.feed } : this.safety,
       changes: this.changes,
+      ...(this.changesTotal > this.changes.length ? { changesTotal: this.changesTotal } : {}),
       errors: this.errors.map((e) => ({ ...e, message: redact(e.message) })),
       ...(this.sources ? { sources: this.sources } : {}),
       planId: this.planId,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_ROTATION, parseSize } from '../lib/log-file.js';
 
 /**
  * The configuration contract (SPEC §3). One schema per adapter type, joined in discriminated
@@ -226,12 +227,43 @@ const ratio = z.number().min(0).max(1);
 export const Safety = z.object({
   maxMissingRatio: ratio.default(0.3),
   maxZeroRatio: ratio.default(0.5),
+  maxStockDropRatio: ratio.default(0.5),
   breaker: z.object({
     consecutiveFailures: positiveInt.default(3),
     maxErrorRatio: ratio.default(0.2),
   }).strict().prefault({}),
 }).strict();
 export type Safety = z.infer<typeof Safety>;
+
+/** Where to tell someone about a run (issue 7): a webhook and/or a healthchecks.io-style ping URL. */
+export const Notify = z.object({
+  webhook: z.object({
+    url: httpUrl,
+    /** "problems": failed, partial and blocked runs; "always": every run. */
+    on: z.enum(['problems', 'always']).default('problems'),
+    /** "json": the run summary; "slack": `{"text": …}` for Slack/Mattermost/Rocket.Chat incoming webhooks. */
+    format: z.enum(['json', 'slack']).default('json'),
+    headers: z.record(z.string(), z.string()).optional(),
+  }).strict().optional(),
+  /** Pinged at `<url>/start`, then `<url>` on success or `<url>/fail` (healthchecks.io convention). */
+  healthcheck: z.object({ url: httpUrl }).strict().optional(),
+}).strict();
+export type Notify = z.infer<typeof Notify>;
+
+const byteSize = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const bytes = parseSize(v);
+  if (bytes === undefined) { ctx.addIssue({ code: 'custom', message: 'expected a size such as 10MB, 500KB or a number of bytes' }); return z.NEVER; }
+  return bytes;
+});
+
+export const LogSettings = z.object({
+  file: z.string().min(1).optional(),
+  level: z.string().optional(),
+  /** Rotate `file` when it reaches this size (default 10MB). */
+  maxSize: byteSize.default(DEFAULT_ROTATION.maxSize),
+  /** Old log files kept besides the current one (default 5). */
+  maxFiles: z.number().int().min(0).max(100).default(DEFAULT_ROTATION.maxFiles),
+}).strict();
 
 export const Config = z.object({
   stateDir: z.string().min(1).default('.invsync'),
@@ -240,7 +272,12 @@ export const Config = z.object({
   rules: Rules.prefault({}),
   safety: Safety.prefault({}),
   lock: z.object({ staleMs: z.number().int().min(2000).default(30_000) }).strict().prefault({}),
-  log: z.object({ file: z.string().min(1).optional(), level: z.string().optional() }).strict().prefault({}),
+  log: LogSettings.prefault({}),
+  notify: Notify.prefault({}),
+  /** `textfile`: Prometheus text-format metrics for node_exporter's textfile collector (a `.prom` file). */
+  metrics: z.object({ textfile: z.string().min(1).optional() }).strict().prefault({}),
+  /** `lowStock`: items a run sets to at or below this quantity are listed in the summary and notifications. */
+  alerts: z.object({ lowStock: z.number().int().min(0).optional() }).strict().prefault({}),
 }).strict().superRefine((c, ctx) => {
   const seen = new Set<string>();
   c.sources.forEach((s, i) => {

@@ -80,6 +80,11 @@ export interface WooFaults {
   failAuth: boolean;
   /** Batch items (and single PUTs) touching these SKUs fail with a per-item 400. */
   rejectSkus: string[];
+  /**
+   * Writes to these SKUs answer success with the new stock, but the stored stock is put back
+   * right after (what a misbehaving plugin or an ERP connector overwriting WooCommerce does).
+   */
+  revertStockSkus: string[];
   /** More accepted requests than this within a rolling second → 429 with Retry-After: 1. */
   rateLimitPerSecond: number | null;
   /** Wait this long before handling each request (for client timeouts). */
@@ -161,7 +166,7 @@ const DATE_BASE_MS = Date.UTC(2024, 0, 1);
 export function noFaults(): WooFaults {
   return {
     latencyMs: 0, status429: null, status503: null, dropConnections: 0, htmlMaintenance: false,
-    failAuth: false, rejectSkus: [], rateLimitPerSecond: null, hangMs: 0,
+    failAuth: false, rejectSkus: [], revertStockSkus: [], rateLimitPerSecond: null, hangMs: 0,
   };
 }
 
@@ -800,9 +805,19 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     const draft: WooRecord = { ...current, variations: [...current.variations] };
     const err = writeFields(draft, item);
     if (err) return err;
+    const before = { ...current };
     Object.assign(current, draft);
     if (current.type === 'variable') catalog.refreshParent(current.id);
-    return productJson(current, origin);
+    const rendered = productJson(current, origin);
+    revertIfFaulted(current, before);
+    return rendered;
+  }
+
+  function revertIfFaulted(current: WooRecord, before: WooRecord): void {
+    if (!options.faults.revertStockSkus.includes(current.sku)) return;
+    current.manage_stock = before.manage_stock;
+    current.stock_quantity = before.stock_quantity;
+    current.stock_status = before.stock_status;
   }
 
   function createProduct(item: Record<string, unknown>, origin: string): Record<string, unknown> | WpError {
@@ -833,9 +848,12 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     const draft: WooRecord = { ...current };
     const err = writeFields(draft, item);
     if (err) return err;
+    const before = { ...current };
     Object.assign(current, draft);
+    const rendered = variationJson(current, origin);
+    revertIfFaulted(current, before);
     catalog.refreshParent(parentId);
-    return variationJson(current, origin);
+    return rendered;
   }
 
   function createVariation(parentId: number, item: Record<string, unknown>, origin: string): Record<string, unknown> | WpError {

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'INVSYNC_STORE'
   | 'INVSYNC_STORE_AUTH'
   | 'INVSYNC_HTTP'
+  | 'INVSYNC_AUTH'
   | 'INVSYNC_INTERNAL';
 
 export class InvsyncError extends Error {
@@ -69,6 +70,11 @@ export class SourceError extends InvsyncError {
   }
 }
 
+/** A source delivered far fewer items than it usually does (feed-health gate minItemsRatio). Exit 5. */
+export class SourceShrunkError extends SourceError {
+  readonly gate = 'minItemsRatio';
+}
+
 /** The snapshot is missing, incomplete or corrupt. Exit 5. */
 export class SnapshotError extends InvsyncError {
   constructor(message: string) { super('INVSYNC_SNAPSHOT', message); }
@@ -89,7 +95,7 @@ export class HttpError extends InvsyncError {
     readonly details: { status?: number; url: string; auth?: boolean; body?: unknown; retryable: boolean; retryAfterMs?: number },
     options: { cause?: unknown } = {},
   ) {
-    super(details.auth ? 'INVSYNC_STORE_AUTH' : 'INVSYNC_HTTP', message, { ...options, retryable: details.retryable });
+    super(details.auth ? 'INVSYNC_AUTH' : 'INVSYNC_HTTP', message, { ...options, retryable: details.retryable });
   }
 }
 

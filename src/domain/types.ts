@@ -88,7 +88,11 @@ export type RunStatus = 'ok' | 'partial' | 'blocked' | 'failed' | 'locked';
 export interface SafetyReport {
   missingRatio: number;
   zeroRatio: number;
-  /** Name of the tripped gate ("maxMissingRatio", "maxZeroRatio", "breaker"), or null. */
+  /** Share of the in-scope total stock the plan removes. */
+  stockDropRatio?: number;
+  /** Feed health per source: items this fetch, the reference (median of the last five successful fetches), their ratio. */
+  feed?: Record<string, { items: number; reference: number | null; ratio: number | null }>;
+  /** Name of the tripped gate ("maxMissingRatio", "maxZeroRatio", "maxStockDropRatio", "minItemsRatio", "breaker"), or null. */
   tripped: string | null;
   /** One human line: which gate, the measured value, the limit, how to override. */
   message?: string;
@@ -103,6 +107,10 @@ export interface SummaryChange {
   to: number;
   status: ChangeStatus;
   error: string | null;
+  /** The store's product name, when known (for people reading the diff). */
+  name?: string;
+  /** Why the change was planned: "supplier" (a feed's level), "missing" (in no feed, missing: zero), "unmanaged" (stock not managed yet). */
+  reason?: string;
 }
 
 export interface SummaryError {
@@ -131,10 +139,20 @@ export interface RunSummary {
   counts: RunCounts;
   safety: SafetyReport;
   changes: SummaryChange[];
+  /** Set when `changes` lists only the first of more changes (huge plans); the plan holds them all. */
+  changesTotal?: number;
   errors: SummaryError[];
   sources?: Record<string, PerSourceCounts>;
   planId?: number | null;
   message?: string;
+  /** With `alerts.lowStock`: items this run sets to at or below the threshold. */
+  lowStock?: LowStockItem[];
+}
+
+export interface LowStockItem {
+  sku: string;
+  qty: number;
+  name?: string;
 }
 
 export function emptyCounts(): RunCounts {

@@ -46,6 +46,8 @@ export interface HttpRequest {
   url: string;
   searchParams?: Record<string, string | number | boolean | undefined>;
   json?: unknown;
+  /** A raw request body (e.g. text/plain); give a content-type header with it. */
+  body?: string;
   headers?: Record<string, string>;
   /** Statuses that are returned to the caller instead of thrown (e.g. 404 as "absent"). */
   allowStatuses?: number[];
@@ -62,6 +64,8 @@ export interface HttpResponse<T> {
 export interface HttpClient {
   /** Send a request and parse a JSON body, validated by `schema` when given. Throws HttpError. */
   json<T = unknown>(request: HttpRequest, schema?: ZodType<T>): Promise<HttpResponse<T>>;
+  /** Send a request and return the body as text, unparsed (webhooks answer "ok", not JSON). Throws HttpError. */
+  text(request: HttpRequest): Promise<HttpResponse<string>>;
   /** Open a response body as a stream (retries apply until the response starts). */
   stream(request: HttpRequest): Promise<Readable>;
   /** Requests sent so far (attempts, including retries). */
@@ -73,6 +77,7 @@ const keepAliveHttps = new https.Agent({ keepAlive: true, maxSockets: 16 });
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const log = logger('http').child({ client: options.name });
+  if (options.insecureTls) log.warn(`${options.name}: TLS certificate verification is OFF (insecureTls: true): use this only for a self-signed staging server`);
   const limiter = createRateLimiter(options.rateLimit);
   const limit = pLimit(options.concurrency ?? 4);
   const retries = options.retries ?? 5;
@@ -109,6 +114,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       signal: request.signal,
     };
     if (request.json !== undefined) gotOptions.json = request.json;
+    else if (request.body !== undefined) gotOptions.body = request.body;
     return { url, gotOptions };
   }
 
@@ -166,6 +172,23 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     });
   }
 
+  async function text(request: HttpRequest): Promise<HttpResponse<string>> {
+    return withRetries(request, async () => {
+      const { url, gotOptions } = await prepare(request);
+      const where = `${gotOptions.method} ${safeUrl(url)}`;
+      let res;
+      try {
+        res = await got(url, gotOptions);
+      } catch (err) {
+        throw networkError(err, where, url);
+      }
+      const headers = res.headers as Record<string, string | string[] | undefined>;
+      const allowed = request.allowStatuses?.includes(res.statusCode) ?? false;
+      if ((res.statusCode < 200 || res.statusCode >= 300) && !allowed) throw statusError(res.statusCode, res.body, headers, where, url);
+      return { status: res.statusCode, headers, body: res.body, url: url.toString() };
+    });
+  }
+
   async function stream(request: HttpRequest): Promise<Readable> {
     return withRetries(request, async () => {
       const { url, gotOptions } = await prepare(request);
@@ -192,6 +215,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   return {
     json,
+    text,
     stream,
     get requestCount() { return requestCount; },
   };
@@ -241,6 +265,11 @@ function statusError(
 function extractMessage(body: unknown): string | undefined {
   if (!body || typeof body !== 'object') return undefined;
   const b = body as Record<string, unknown>;
+  // NetSuite (RFC 7807 style): {"title": …, "o:errorDetails": [{"detail": …, "o:errorCode": …}]}
+  const details = b['o:errorDetails'];
+  if (Array.isArray(details) && details[0] && typeof (details[0] as Record<string, unknown>).detail === 'string') {
+    return String((details[0] as Record<string, unknown>).detail).slice(0, 200);
+  }
   for (const key of ['message', 'error', 'detail', 'title']) {
     const v = b[key];
     if (typeof v === 'string') return v.slice(0, 200);

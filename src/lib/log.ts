@@ -2,14 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger, type DestinationStream } from 'pino';
 import pretty from 'pino-pretty';
+import { openRotatingFile, type RotationOptions } from './log-file.js';
+import { clearProgressLine } from './progress.js';
 import { redact } from './redact.js';
 
 export type { Logger };
 
 export interface LogOptions {
   level?: string;
-  /** Extra JSON-lines log file (appended). */
+  /** Extra JSON-lines log file (appended, rotated by size). */
   file?: string;
+  /** Rotation of `file` (default 10 MB, 5 old files). */
+  rotation?: RotationOptions;
+  /** Level for stderr only (cron: "warn", so a good run prints nothing); default `level`. */
+  stderrLevel?: string;
   /** Force pretty (TTY) or plain JSON; default: pretty when stderr is a TTY. */
   pretty?: boolean;
 }
@@ -25,18 +31,20 @@ export function configureLogging(options: LogOptions = {}): Logger {
   const usePretty = options.pretty ?? Boolean(process.stderr.isTTY);
   const streams: Array<{ stream: DestinationStream; level: pino.Level }> = [];
   const stderr: DestinationStream = usePretty
-    ? pretty({ destination: 2, sync: true, colorize: !process.env.NO_COLOR, ignore: 'pid,hostname,module', messageFormat: '{if module}[{module}] {end}{msg}' })
+    // Messages carry what a person needs; the structured fields stay in JSON logs (and at debug level).
+    ? pretty({ destination: 2, sync: true, colorize: !process.env.NO_COLOR, ignore: 'pid,hostname,module', messageFormat: '{if module}[{module}] {end}{msg}', hideObject: !['trace', 'debug'].includes(options.stderrLevel ?? level) })
     : pino.destination({ fd: 2, sync: true });
-  streams.push({ stream: stderr, level: level as pino.Level });
+  streams.push({ stream: stderr, level: (options.stderrLevel ?? level) as pino.Level });
   if (options.file) {
     fs.mkdirSync(path.dirname(options.file), { recursive: true });
-    streams.push({ stream: pino.destination({ dest: options.file, sync: true, append: true, mkdir: true }), level: level as pino.Level });
+    streams.push({ stream: openRotatingFile(options.file, options.rotation), level: level as pino.Level });
   }
   root = pino({
-    level,
+    level: lowestLevel(streams.map((s) => s.level)),
     base: undefined,
     hooks: {
-      streamWrite: (s: string) => redact(s),
+      // A progress bar on screen is erased first, so log lines and the bar never mix.
+      streamWrite: (s: string) => { clearProgressLine(); return redact(s); },
     },
   }, pino.multistream(streams));
   return root;
@@ -45,4 +53,8 @@ export function configureLogging(options: LogOptions = {}): Logger {
 /** A child logger for one module, e.g. `logger('push')`. */
 export function logger(module: string): Logger {
   return root.child({ module });
+}
+
+function lowestLevel(levels: string[]): string {
+  return levels.reduce((low, l) => ((pino.levels.values[l] ?? Infinity) < (pino.levels.values[low] ?? Infinity) ? l : low), levels[0] ?? 'info');
 }

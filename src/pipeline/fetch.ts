@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { HttpError, InvsyncError, SourceError, StoreError } from '../domain/errors.js';
+import { HttpError, InvsyncError, SourceError, SourceShrunkError, StoreError } from '../domain/errors.js';
 import type { SnapshotRecord } from '../domain/types.js';
+import { crashPoint } from '../lib/faults.js';
 import { logger } from '../lib/log.js';
 import type { SourceAdapter } from '../sources/types.js';
 import type { Db } from '../state/db.js';
@@ -69,7 +70,7 @@ export async function fetchAll(options: {
 }
 
 export interface ShrinkGate {
-  /** Items of the source's last successful fetch, if any. */
+  /** The source's usual item count (median of its last successful fetches), if any. */
   previousItems(source: string): number | undefined;
   minItemsRatio(source: string): number;
   /** --force: accept a shrunk source (logged loudly). */
@@ -84,7 +85,7 @@ export function shrinkFailure(source: string, items: number, previous: number | 
   if (previous === undefined || previous === 0 || minItemsRatio === 0) return null;
   if (items >= previous * minItemsRatio) return null;
   const pct = Math.round((items / previous) * 100);
-  return `returned ${items} item(s), ${pct}% of its last successful fetch (${previous}); below minItemsRatio ${minItemsRatio}: treated as a failed fetch (if the catalog really shrank, re-run with --force)`;
+  return `returned ${items} item(s), ${pct}% of its usual count (${previous}, median of its last successful fetches); below minItemsRatio ${minItemsRatio}: treated as a failed fetch (if the catalog really shrank, re-run with --force)`;
 }
 
 async function* allRecords(sources: SourceAdapter[], signal: AbortSignal, onItem?: () => void, gate?: ShrinkGate): AsyncGenerator<SnapshotRecord> {
@@ -94,7 +95,7 @@ async function* allRecords(sources: SourceAdapter[], signal: AbortSignal, onItem
     let rejected = 0;
     try {
       for await (const record of source.stream(signal)) {
-        if (record.kind === 'item') { items++; onItem?.(); } else rejected++;
+        if (record.kind === 'item') { items++; onItem?.(); crashPoint('fetch:item'); } else rejected++;
         // Tag in place: a spread per record costs ~1.4 s per million rows.
         (record as SnapshotRecord).source = source.name;
         yield record as SnapshotRecord;
@@ -109,7 +110,7 @@ async function* allRecords(sources: SourceAdapter[], signal: AbortSignal, onItem
     }
     if (gate) {
       const failure = shrinkFailure(source.name, items, gate.previousItems(source.name), gate.minItemsRatio(source.name));
-      if (failure && !gate.force) throw new SourceError(source.name, failure);
+      if (failure && !gate.force) throw new SourceShrunkError(source.name, failure);
       if (failure) log.warn(`source "${source.name}" ${failure} — OVERRIDDEN by --force`);
     }
     log.info({ source: source.name, items, rejected }, `source "${source.name}": ${items} item(s), ${rejected} rejected`);

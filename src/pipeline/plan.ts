@@ -1,10 +1,10 @@
 import type { Config } from '../config/schema.js';
 import { SnapshotError, StoreError } from '../domain/errors.js';
 import type { Db } from '../state/db.js';
-import { createPlan, type MatchOutcome } from '../state/plans.js';
+import { recordPlan, type MatchOutcome } from '../state/plans.js';
 import { countStoreItems, getIndexMeta, iterateStoreItems } from '../state/store-index.js';
 import { snapshotPath } from './fetch.js';
-import { diffStore, evaluateSafety, SupplyAggregator, type PlannedChange } from './match.js';
+import { diffStore, evaluateSafety, SupplyAggregator } from './match.js';
 import { loadRewrites } from './sku-map.js';
 import { openSnapshot } from './snapshot.js';
 
@@ -15,13 +15,15 @@ export interface Window {
 
 export interface BuiltPlan extends MatchOutcome {
   planId: number;
-  changes: PlannedChange[];
+  /** Number of changes (the changes themselves are in the database: plan items). */
+  changeCount: number;
 }
 
 /**
  * `match`: read the snapshot and the store index (local files only, no network), apply the
  * rules, run the safety gates and record the plan. A tripped gate records the plan as
- * `blocked` (shown, never pushed) unless `force`.
+ * `blocked` (shown, never pushed) unless `force`. Changes go straight into the database as
+ * they are found, so memory stays flat however large the plan.
  */
 export async function buildPlan(options: {
   db: Db;
@@ -47,18 +49,19 @@ export async function buildPlan(options: {
     if (enabled.includes(record.source)) supply.add(record);
   }
 
-  const diff = diffStore(supply, iterateStoreItems(db, options.window), config.rules, countStoreItems(db));
-  const safety = evaluateSafety(diff.counts, diff.changes, config.safety, options.force);
-  const blocked = safety.tripped !== null && !safety.forced;
-  const match: MatchOutcome = { counts: diff.counts, safety, errors: diff.errors, sources: supply.perSource };
-  const planId = createPlan(db, {
+  let match: MatchOutcome | undefined;
+  const planId = recordPlan(db, {
     runId: options.runId,
-    status: blocked ? 'blocked' : diff.changes.length === 0 ? 'empty' : 'pending',
     snapshotChecksum: snapshot.checksum,
     indexGeneration: index.generation,
     configChecksum: options.configChecksum,
     window: options.window,
-    match,
-  }, diff.changes);
-  return { planId, changes: diff.changes, ...match };
+  }, (add) => {
+    const diff = diffStore(supply, iterateStoreItems(db, options.window), config.rules, countStoreItems(db), add);
+    const safety = evaluateSafety(diff.counts, diff.newZeros, config.safety, options.force, diff.stock);
+    const blocked = safety.tripped !== null && !safety.forced;
+    match = { counts: diff.counts, safety, errors: diff.errors, sources: supply.perSource };
+    return { status: blocked ? 'blocked' : diff.counts.changed === 0 ? 'empty' : 'pending', match };
+  });
+  return { planId, changeCount: match!.counts.changed, ...match! };
 }

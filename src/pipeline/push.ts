@@ -2,9 +2,10 @@ import pLimit from 'p-limit';
 import { BreakerOpenError, HttpError, InvsyncError, isAuthError } from '../domain/errors.js';
 import type { Change } from '../domain/types.js';
 import { CircuitBreaker, type BreakerPolicy } from '../lib/breaker.js';
+import { crashPoint } from '../lib/faults.js';
 import { logger } from '../lib/log.js';
 import type { Db } from '../state/db.js';
-import { journalBatchError, journalResult, journalSent, planItems, setPlanStatus, statusCounts, type PlanRecord } from '../state/plans.js';
+import { journalBatchError, journalResult, journalSent, planItems, settlePlanStatus, type PlanRecord } from '../state/plans.js';
 import type { StoreAdapter } from '../stores/types.js';
 import { makeBatches, type Batch } from './batches.js';
 
@@ -28,9 +29,11 @@ export function createWriteGate(options: { dryRun: boolean; db: Db; store: Store
     async send(batch) {
       const seqs = batch.items.map((c) => c.seq);
       journalSent(db, planId, runId, batch.label, seqs);
+      crashPoint('push:batch-sent');
       let failed: Map<number, string>;
       try {
         const result = await store.apply(batch.items);
+        crashPoint('push:after-apply');
         failed = new Map(result.failed.map((f) => [f.seq, f.message]));
       } catch (err) {
         // Auth failures stop the run; the batch stays journaled as sent and is re-sent next time.
@@ -66,6 +69,8 @@ export interface PushOptions {
   breaker: BreakerPolicy;
   /** Batches in flight at once. */
   concurrency: number;
+  /** Send at most this many of the unfinished items (a canary), in plan order. */
+  maxItems?: number;
   onBatch?: (done: number, total: number) => void;
 }
 
@@ -78,7 +83,8 @@ export interface PushOptions {
 export async function pushPlan(options: PushOptions): Promise<PushOutcome> {
   const { db, plan, store, gate } = options;
   const log = logger('push');
-  const todo = planItems(db, plan.id, ['planned', 'sent', 'failed']);
+  const unfinished = planItems(db, plan.id, ['planned', 'sent', 'failed']);
+  const todo = options.maxItems === undefined ? unfinished : unfinished.slice(0, options.maxItems);
   const batches = makeBatches(todo, (c) => store.batchKey(c), store.limits.maxBatch);
   const breaker = new CircuitBreaker(options.breaker);
   const limit = pLimit(Math.max(1, options.concurrency));
@@ -121,11 +127,7 @@ export async function pushPlan(options: PushOptions): Promise<PushOutcome> {
     }
   })));
 
-  if (!gate.dryRun) {
-    const counts = statusCounts(db, plan.id);
-    const unfinished = counts.planned + counts.sent + counts.failed;
-    setPlanStatus(db, plan.id, unfinished === 0 ? 'applied' : 'partial');
-  }
+  if (!gate.dryRun) settlePlanStatus(db, plan.id);
   if (authError) throw authError;
   outcome.breakerReason = breaker.openReason;
   if (breaker.isOpen && outcome.pending > 0) {

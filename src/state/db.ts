@@ -41,5 +41,8 @@ export function encodeId(id: number | string | null): string | null {
 }
 
 export function decodeId(text: string | null): number | string | null {
-  return text === null ? null : (JSON.parse(text) as number | string);
+  if (text === null) return null;
+  // Fast path for the common case, a plain integer id.
+  const n = Number(text);
+  return Number.isSafeInteger(n) && text.charCodeAt(0) !== 34 ? n : (JSON.parse(text) as number | string);
 }

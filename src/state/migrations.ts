@@ -88,4 +88,12 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX source_fetches_source ON source_fetches (source, id);
   `,
+  // 3: the product name with each planned change, for readable diffs of stored plans.
+  `
+  ALTER TABLE plan_items ADD COLUMN name TEXT;
+  `,
+  // 4: plans are read by (plan_id, seq); a status index only slowed million-item plans down.
+  `
+  DROP INDEX IF EXISTS plan_items_status;
+  `,
 ];

@@ -2,7 +2,7 @@ import type { Change, ChangeStatus, RunCounts, SafetyReport, SummaryError } from
 import { decodeId, encodeId, type Db } from './db.js';
 import { updateIndexedQty } from './store-index.js';
 
-export type PlanStatus = 'pending' | 'applied' | 'partial' | 'blocked' | 'superseded' | 'empty';
+export type PlanStatus = 'building' | 'pending' | 'applied' | 'partial' | 'blocked' | 'superseded' | 'empty';
 export type ItemStatus = 'planned' | 'sent' | 'applied' | 'failed';
 
 /** What match found, kept with the plan so push and show can report it. */
@@ -26,9 +26,12 @@ export interface PlanRecord {
 }
 
 export interface PlanItem extends Change {
+  name: string | null;
   status: ItemStatus;
   error: string | null;
   reason: string | null;
+  /** The run that applied it, once applied. */
+  appliedRunId: string | null;
 }
 
 /**
@@ -53,6 +56,41 @@ export function createPlan(db: Db, plan: Omit<PlanRecord, 'id' | 'createdAt'>, c
   })();
 }
 
+/**
+ * Record a plan whose changes are produced while it is written: `build` receives `add` and
+ * returns the final status and match outcome. One transaction: a failure leaves no half plan,
+ * and older pending plans are superseded only when the new one is complete.
+ */
+export function recordPlan(
+  db: Db,
+  plan: Omit<PlanRecord, 'id' | 'createdAt' | 'status' | 'match'>,
+  build: (add: (change: Change & { reason?: string; name?: string }) => void) => { status: PlanStatus; match: MatchOutcome },
+): number {
+  return db.transaction(() => {
+    db.prepare("UPDATE plans SET status = 'superseded' WHERE status IN ('pending', 'partial')").run();
+    const info = db.prepare(`INSERT INTO plans (run_id, created_at, status, snapshot_checksum, index_generation, config_checksum, window_offset, window_limit, match_summary)
+      VALUES (?, ?, 'building', ?, ?, ?, ?, ?, '{}')`).run(
+      plan.runId, new Date().toISOString(), plan.snapshotChecksum, plan.indexGeneration, plan.configChecksum,
+      plan.window.offset ?? null, plan.window.limit ?? null,
+    );
+    const planId = Number(info.lastInsertRowid);
+    // Rows go in 100 at a time: one statement per row costs more than SQLite's own work.
+    const ROWS = 100;
+    const sql = (n: number) => `INSERT INTO plan_items (plan_id, seq, sku, product_id, variation_id, from_qty, to_qty, ref, reason, name, status) VALUES ${
+      Array.from({ length: n }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned')").join(', ')}`;
+    const insertMany = db.prepare(sql(ROWS));
+    const insertOne = db.prepare(sql(1));
+    let pending: unknown[] = [];
+    const { status, match } = build((c) => {
+      pending.push(planId, c.seq, c.sku, encodeId(c.productId), encodeId(c.variationId), c.from, c.to, c.ref ? JSON.stringify(c.ref) : null, c.reason ?? null, c.name ?? null);
+      if (pending.length === ROWS * 10) { insertMany.run(pending); pending = []; }
+    });
+    for (let i = 0; i < pending.length; i += 10) insertOne.run(pending.slice(i, i + 10));
+    db.prepare('UPDATE plans SET status = ?, match_summary = ? WHERE id = ?').run(status, JSON.stringify(match), planId);
+    return planId;
+  })();
+}
+
 export function getPlan(db: Db, id: number): PlanRecord | undefined {
   const row = db.prepare('SELECT * FROM plans WHERE id = ?').get(id) as PlanRow | undefined;
   return row && toPlan(row);
@@ -73,12 +111,23 @@ export function setPlanStatus(db: Db, planId: number, status: PlanStatus): void 
   db.prepare('UPDATE plans SET status = ? WHERE id = ?').run(status, planId);
 }
 
-/** Items of a plan in store order; `statuses` filters (e.g. the ones still to send). */
-export function planItems(db: Db, planId: number, statuses?: ItemStatus[]): PlanItem[] {
+/** Items of a plan in store order; `statuses` filters (e.g. the ones still to send); `limit` caps. */
+export function planItems(db: Db, planId: number, statuses?: ItemStatus[], limit = -1): PlanItem[] {
   const rows = statuses
-    ? db.prepare(`SELECT * FROM plan_items WHERE plan_id = ? AND status IN (${statuses.map(() => '?').join(',')}) ORDER BY seq`).all(planId, ...statuses)
-    : db.prepare('SELECT * FROM plan_items WHERE plan_id = ? ORDER BY seq').all(planId);
+    ? db.prepare(`SELECT * FROM plan_items WHERE plan_id = ? AND status IN (${statuses.map(() => '?').join(',')}) ORDER BY seq LIMIT ?`).all(planId, ...statuses, limit)
+    : db.prepare('SELECT * FROM plan_items WHERE plan_id = ? ORDER BY seq LIMIT ?').all(planId, limit);
   return (rows as ItemRow[]).map(toItem);
+}
+
+/** All items of a plan in store order, read in chunks (flat memory for huge plans). */
+export function* iteratePlanItems(db: Db, planId: number, chunk = 5000): Generator<PlanItem> {
+  const stmt = db.prepare('SELECT * FROM plan_items WHERE plan_id = ? AND seq >= ? ORDER BY seq LIMIT ?');
+  for (let next = 0; ;) {
+    const rows = stmt.all(planId, next, chunk) as ItemRow[];
+    if (rows.length === 0) return;
+    for (const row of rows) yield toItem(row);
+    next = rows[rows.length - 1]!.seq + 1;
+  }
 }
 
 /** Journal a batch as sent BEFORE the request: an interrupted run re-sends it (absolute writes are idempotent). */
@@ -120,6 +169,34 @@ export function journalBatchError(db: Db, planId: number, runId: string, label: 
   journalResult(db, planId, runId, label, batch, new Map(batch.map((c) => [c.seq, error])));
 }
 
+/**
+ * Record a read-back: items that did not land become failed with the reason; the store index
+ * takes the level the store reported (or keeps its value when the item was not found).
+ */
+export function markReadBack(
+  db: Db, planId: number, items: Change[], seen: Map<number, { qty: number | null; managed: boolean }>, mismatched: Map<number, string>,
+): void {
+  db.transaction(() => {
+    const fail = db.prepare("UPDATE plan_items SET status = 'failed', error = ? WHERE plan_id = ? AND seq = ?");
+    const index = db.prepare('UPDATE store_items SET qty = ?, managed = ? WHERE product_id = ? AND variation_id IS ?');
+    for (const item of items) {
+      const reason = mismatched.get(item.seq);
+      if (reason === undefined) continue;
+      fail.run(reason, planId, item.seq);
+      const s = seen.get(item.seq);
+      if (s) index.run(s.qty, s.managed ? 1 : 0, encodeId(item.productId), encodeId(item.variationId));
+    }
+  })();
+}
+
+/** After a push: `applied` when nothing is left to send, `partial` otherwise. */
+export function settlePlanStatus(db: Db, planId: number): PlanStatus {
+  const counts = statusCounts(db, planId);
+  const status: PlanStatus = counts.planned + counts.sent + counts.failed === 0 ? 'applied' : 'partial';
+  setPlanStatus(db, planId, status);
+  return status;
+}
+
 /** How many of a plan's items are in each journal state. */
 export function statusCounts(db: Db, planId: number): Record<ItemStatus, number> {
   const out: Record<ItemStatus, number> = { planned: 0, sent: 0, applied: 0, failed: 0 };
@@ -147,7 +224,7 @@ interface PlanRow {
 }
 interface ItemRow {
   seq: number; sku: string; product_id: string; variation_id: string | null; from_qty: number | null; to_qty: number;
-  ref: string | null; reason: string | null; status: ItemStatus; error: string | null;
+  ref: string | null; reason: string | null; status: ItemStatus; error: string | null; applied_run_id: string | null; name: string | null;
 }
 
 function toPlan(r: PlanRow): PlanRecord {
@@ -163,5 +240,6 @@ function toItem(r: ItemRow): PlanItem {
   return {
     seq: r.seq, sku: r.sku, productId: decodeId(r.product_id)!, variationId: decodeId(r.variation_id), from: r.from_qty, to: r.to_qty,
     ref: r.ref ? (JSON.parse(r.ref) as Record<string, unknown>) : undefined, status: r.status, error: r.error, reason: r.reason,
+    appliedRunId: r.applied_run_id, name: r.name,
   };
 }

@@ -35,11 +35,19 @@ export function listRuns(db: Db, limit = 20): RunRow[] {
 
 /** A run's stored summary; `id` may be a unique prefix (or "last"). */
 export function getRunSummary(db: Db, id: string): RunSummary | undefined {
-  const row = id === 'last'
-    ? db.prepare('SELECT summary FROM runs WHERE summary IS NOT NULL ORDER BY started_at DESC, id DESC LIMIT 1').get()
-    : db.prepare("SELECT summary FROM runs WHERE id = ? OR id LIKE ? || '%' ORDER BY started_at DESC LIMIT 2").all(id, id).length === 1
-      ? db.prepare("SELECT summary FROM runs WHERE id = ? OR id LIKE ? || '%'").get(id, id)
-      : db.prepare('SELECT summary FROM runs WHERE id = ?').get(id);
-  const text = (row as { summary: string | null } | undefined)?.summary;
+  const runId = resolveRunId(db, id);
+  if (!runId) return undefined;
+  const text = (db.prepare('SELECT summary FROM runs WHERE id = ?').get(runId) as { summary: string | null } | undefined)?.summary;
   return text ? (JSON.parse(text) as RunSummary) : undefined;
+}
+
+/** The full id of a run given as an id, a unique prefix, or "last". Undefined when none or ambiguous. */
+export function resolveRunId(db: Db, spec: string): string | undefined {
+  if (spec === 'last') {
+    return (db.prepare("SELECT id FROM runs WHERE status != 'running' ORDER BY started_at DESC, id DESC LIMIT 1").get() as { id: string } | undefined)?.id;
+  }
+  const rows = db.prepare("SELECT id FROM runs WHERE id = ? OR id LIKE ? || '%' LIMIT 2").all(spec, spec) as Array<{ id: string }>;
+  const exact = rows.find((r) => r.id === spec);
+  if (exact) return exact.id;
+  return rows.length === 1 ? rows[0]!.id : undefined;
 }

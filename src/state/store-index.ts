@@ -8,6 +8,8 @@ export interface IndexMeta {
   store: string;
 }
 
+type RawRow = [number, string, string, string | null, number | null, number, string | null, string | null];
+
 interface Row {
   ord: number; sku: string; product_id: string; variation_id: string | null;
   qty: number | null; managed: number; name: string | null; ref: string | null;
@@ -52,11 +54,25 @@ export function getIndexMeta(db: Db): IndexMeta | undefined {
   return row && { generation: row.generation, refreshedAt: row.refreshed_at, itemCount: row.item_count, store: row.store };
 }
 
-/** Store items in store order, restricted to a window (offset/limit over the sellable items). Streams rows. */
-export function* iterateStoreItems(db: Db, window: { offset?: number; limit?: number } = {}): Generator<IndexedStoreItem> {
-  const stmt = db.prepare('SELECT * FROM store_items ORDER BY ord LIMIT ? OFFSET ?');
-  for (const row of stmt.iterate(window.limit ?? -1, window.offset ?? 0) as Iterable<Row>) {
-    yield toItem(row);
+/**
+ * Store items in store order, restricted to a window (offset/limit over the sellable items).
+ * Reads in chunks by position, never holding a statement open between chunks, so the caller may
+ * write to the database while iterating (better-sqlite3 allows no other statement meanwhile).
+ */
+export function* iterateStoreItems(db: Db, window: { offset?: number; limit?: number } = {}, chunk = 5000): Generator<IndexedStoreItem> {
+  // Raw rows (arrays) are several times cheaper to materialise than objects for a million items.
+  const stmt = db.prepare('SELECT ord, sku, product_id, variation_id, qty, managed, name, ref FROM store_items WHERE ord >= ? ORDER BY ord LIMIT ?').raw(true);
+  let remaining = window.limit ?? Number.POSITIVE_INFINITY;
+  // Positions are 0..n-1 in store order, so the window's offset is a position.
+  let next = window.offset ?? 0;
+  while (remaining > 0) {
+    const rows = stmt.all(next, Math.min(chunk, remaining)) as RawRow[];
+    if (rows.length === 0) return;
+    for (const r of rows) {
+      yield toItem({ ord: r[0], sku: r[1], product_id: r[2], variation_id: r[3], qty: r[4], managed: r[5], name: r[6], ref: r[7] });
+    }
+    remaining -= rows.length;
+    next = rows[rows.length - 1]![0] + 1;
   }
 }
 

@@ -22,6 +22,12 @@ export interface StoreAdapter {
   list(signal?: AbortSignal): AsyncIterable<StoreItem>;
   batchKey(change: Change): string;
   apply(batch: Change[]): Promise<BatchResult>;
+  /**
+   * Read back the current stock of these items in the fewest requests the API allows (for
+   * verification after a push). Returns, per change seq, what the store reports now; an item the
+   * store no longer has is absent from the map. Optional: stores without it are not verified.
+   */
+  read?(changes: Change[], signal?: AbortSignal): Promise<Map<number, { qty: number | null; managed: boolean }>>;
   /** Read-only probe for `invsync check`: authenticate and read one page. */
   check?(): Promise<string>;
 }

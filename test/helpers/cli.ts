@@ -43,10 +43,24 @@ export function startCli(args: string[], options: { cwd?: string; env?: Record<s
   return child;
 }
 
+/**
+ * Secret values the e2e tests configure. Every CLI run is checked: none may appear on stdout or
+ * stderr, whatever the test is about (a test that needs another secret adds it here).
+ */
+export const KNOWN_SECRETS = [
+  'cs_0123456789abcdef0123456789abcdef01234567',
+  'ck_0123456789abcdef0123456789abcdef01234567',
+  'cs_wrong_secret_4242424242424242',
+];
+
 export function waitCli(child: ChildProcess & { started: number }): Promise<CliResult> {
   const c = child as ChildProcess & { started: number; out: string; err: string };
-  return new Promise((resolve) => {
-    c.on('close', (code, signal) => resolve({ code, signal, stdout: c.out, stderr: c.err, ms: Date.now() - c.started }));
+  return new Promise((resolve, reject) => {
+    c.on('close', (code, signal) => {
+      const leaked = KNOWN_SECRETS.find((secret) => c.out.includes(secret) || c.err.includes(secret));
+      if (leaked) reject(new Error(`a secret (${leaked.slice(0, 6)}…) was printed by invsync ${(c.spawnargs ?? []).slice(2).join(' ')}`));
+      else resolve({ code, signal, stdout: c.out, stderr: c.err, ms: Date.now() - c.started });
+    });
   });
 }
 

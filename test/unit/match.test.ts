@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { diffStore, evaluateSafety, normaliseQty, SupplyAggregator, targetQty } from '../../src/pipeline/match.js';
+import { diffStore, evaluateSafety, isNewZero, normaliseQty, SupplyAggregator, targetQty } from '../../src/pipeline/match.js';
 import type { SnapshotRecord } from '../../src/domain/types.js';
 import { feed, rules, storeOf } from '../helpers/builders.js';
 
@@ -75,6 +75,16 @@ describe('match', () => {
     expect(result.errors[0]).toMatchObject({ source: 'feed', row: 7 });
   });
 
+  it('leaves a SKU with a rejected row unchanged, even with missing=zero or another source listing it', () => {
+    const records: SnapshotRecord[] = [
+      { kind: 'rejected', source: 'feed', row: 3, reason: 'non-numeric quantity "x"', sku: 'A' },
+      { kind: 'item', source: 'other', sku: 'A', qty: 9, row: 2 },
+    ];
+    const result = plan(records, storeOf([['A', 3], ['B', 5]]), rules({ missing: 'zero', maxQty: null }), ['feed', 'other']);
+    expect(result.changes.map((c) => c.sku)).toEqual(['B']);
+    expect(result.errors).toContainEqual(expect.objectContaining({ sku: 'A', source: 'feed', message: expect.stringMatching(/rejected: left unchanged/) }));
+  });
+
   it('ignores store items without a SKU (out of scope)', () => {
     const result = plan(feed('feed', [['A', 1]]), storeOf([['', 3], ['A', 1]]));
     expect(result.counts.inScope).toBe(1);
@@ -91,26 +101,40 @@ describe('safety gates', () => {
   const limits = { maxMissingRatio: 0.3, maxZeroRatio: 0.5 };
 
   it('trips maxMissingRatio above the limit and says how to override', () => {
-    const report = evaluateSafety({ inScope: 10, missing: 4 }, [], limits);
+    const report = evaluateSafety({ inScope: 10, missing: 4 }, 0, limits);
     expect(report).toMatchObject({ missingRatio: 0.4, tripped: 'maxMissingRatio' });
     expect(report.message).toMatch(/40%.*limit 30%.*--force/);
   });
 
   it('does not trip at exactly the limit', () => {
-    expect(evaluateSafety({ inScope: 10, missing: 3 }, [], limits).tripped).toBeNull();
+    expect(evaluateSafety({ inScope: 10, missing: 3 }, 0, limits).tripped).toBeNull();
   });
 
   it('counts only new zeros for maxZeroRatio', () => {
     const changes = [{ from: 5, to: 0 }, { from: null, to: 0 }, { from: 0, to: 0 }, { from: 1, to: 2 }];
-    const report = evaluateSafety({ inScope: 4, missing: 0 }, changes, { ...limits, maxZeroRatio: 0.4 });
+    const report = evaluateSafety({ inScope: 4, missing: 0 }, changes.filter(isNewZero).length, { ...limits, maxZeroRatio: 0.4 });
     expect(report).toMatchObject({ zeroRatio: 0.5, tripped: 'maxZeroRatio' });
   });
 
   it('marks a forced override but still names the gate', () => {
-    expect(evaluateSafety({ inScope: 2, missing: 2 }, [], limits, true)).toMatchObject({ tripped: 'maxMissingRatio', forced: true });
+    expect(evaluateSafety({ inScope: 2, missing: 2 }, 0, limits, true)).toMatchObject({ tripped: 'maxMissingRatio', forced: true });
   });
 
   it('an empty scope trips nothing', () => {
-    expect(evaluateSafety({ inScope: 0, missing: 0 }, [], limits).tripped).toBeNull();
+    expect(evaluateSafety({ inScope: 0, missing: 0 }, 0, limits).tripped).toBeNull();
+  });
+
+  it('trips maxStockDropRatio when the plan removes more than that share of the stock in scope', () => {
+    const report = evaluateSafety({ inScope: 3, missing: 0 }, 0, { ...limits, maxStockDropRatio: 0.5 }, false, { before: 100, after: 40 });
+    expect(report).toMatchObject({ stockDropRatio: 0.6, tripped: 'maxStockDropRatio' });
+    expect(report.message).toMatch(/60%.*100 → 40 units.*limit 50%.*--force/);
+    expect(evaluateSafety({ inScope: 3, missing: 0 }, 0, { ...limits, maxStockDropRatio: 0.5 }, false, { before: 100, after: 50 }).tripped).toBeNull();
+  });
+
+  it('measures the stock drop from the plan', () => {
+    const supply = new SupplyAggregator(['feed'], rules());
+    feed('feed', [['A', 2], ['B', 10]]).forEach((r) => supply.add(r));
+    const diff = diffStore(supply, storeOf([['A', 20], ['B', 10], ['C', null]]), rules(), 3);
+    expect(diff.stock).toEqual({ before: 30, after: 12 });
   });
 });

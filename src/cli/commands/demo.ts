@@ -36,7 +36,7 @@ export function registerDemoCommand(program: Command, globals: () => GlobalOptio
       }, null, 2)}\n`, { mode: 0o600 });
       process.stderr.write(`invsync demo: WooCommerce emulator at ${emulator.url}, files in ${dir}\n`);
 
-      const args = [BIN, 'full', '-c', configPath, ...(opts.dryRun ? ['--dry-run'] : []), ...(globals().json ? ['--json'] : []),
+      const args = [BIN, 'full', '-c', configPath, ...(opts.dryRun ? ['--dry-run'] : []), ...(globals().json ? ['--json'] : ['--verbose']),
         ...(globals().logLevel ? ['--log-level', globals().logLevel!] : [])];
       process.stderr.write(`$ invsync ${args.slice(1).join(' ')}\n`);
       const code = await new Promise<number>((resolve) => {

@@ -1,41 +1,57 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UsageError } from '../../domain/errors.js';
 import { readLockHolder } from '../../lib/lock.js';
+import { lastSuccessAt } from '../../lib/metrics.js';
+import { fmtDuration } from '../../lib/progress.js';
 import { latestPushablePlan, statusCounts } from '../../state/plans.js';
-import { getRunSummary, listRuns } from '../../state/runs.js';
+import { getRunSummary, listRuns, type RunRow } from '../../state/runs.js';
+import { lastSuccessfulFetch } from '../../state/source-history.js';
 import { getIndexMeta } from '../../state/store-index.js';
 import { runCommand, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { humanSummary, renderDiffTable } from '../render.js';
+import { humanSummary, renderCsv, renderDiffTable } from '../render.js';
 
 type Globals = () => GlobalOptions;
 
-/** Read-only commands over the state dir: they never take the lock. */
+/** Read-only commands over the state dir: they never take the lock and record no run. */
 export function registerHistoryCommands(program: Command, globals: Globals, exit: (code: number) => void): void {
   program.command('status')
-    .description('last runs, pending plan, lock holder, store index age')
-    .addHelpText('after', '\nExample:\n  $ invsync status --json')
+    .description('last runs, pending plan, lock holder and age, store index, last successful sync per source')
+    .addHelpText('after', '\nExamples:\n  $ invsync status\n  $ invsync status --json | jq .lastSuccess')
     .action(async () => {
       exit(await runCommand({ ...globals(), json: false }, { name: 'status', mutating: false, quiet: true }, async (ctx) => {
-        const { stateDir } = ctx.loaded.config;
-        const holder = readLockHolder(stateDir);
+        const { config } = ctx.loaded;
+        const now = Date.now();
+        const holder = readLockHolder(config.stateDir) ?? null;
         const plan = latestPushablePlan(ctx.db);
-        const index = getIndexMeta(ctx.db);
+        const index = getIndexMeta(ctx.db) ?? null;
+        const runs = listRuns(ctx.db, 500);
+        const lastSuccess = lastSuccessAt(runs);
         const status = {
-          stateDir,
-          lock: holder ?? null,
-          storeIndex: index ?? null,
+          configFile: ctx.loaded.filePath,
+          stateDir: config.stateDir,
+          lock: holder,
+          storeIndex: index,
           pendingPlan: plan ? { id: plan.id, createdAt: plan.createdAt, status: plan.status, items: statusCounts(ctx.db, plan.id) } : null,
-          lastRuns: listRuns(ctx.db, 10),
+          lastSuccess: lastSuccess?.toISOString() ?? null,
+          sources: config.sources.map((s) => ({ name: s.name, type: s.type, enabled: s.enabled, lastFetch: lastSuccessfulFetch(ctx.db, s.name) ?? null })),
+          lastRuns: runs.slice(0, 10).map((r) => ({ ...r, status: runState(r, runs, holder !== null) })),
         };
         if (globals().json) { ctx.out.write(`${JSON.stringify(status, null, 2)}\n`); return EXIT.ok; }
+        const ago = (iso: string) => `${iso} (${fmtDuration(Math.max(0, now - Date.parse(iso)))} ago)`;
+        const items = status.pendingPlan?.items;
+        const nameWidth = Math.max(4, ...config.sources.map((s) => s.name.length));
         const lines = [
-          `state dir:   ${stateDir}`,
-          `lock:        ${holder ? `held by \`invsync ${holder.command}\` pid ${holder.pid} on ${holder.hostname} for ${Math.round((holder.ageMs ?? 0) / 1000)} s` : 'free'}`,
-          `store index: ${index ? `${index.itemCount} item(s), refreshed ${index.refreshedAt} (generation ${index.generation})` : 'never fetched'}`,
-          `pending:     ${plan ? `plan ${plan.id} (${plan.status}): ${JSON.stringify(statusCounts(ctx.db, plan.id))}` : 'none'}`,
-          'last runs:',
-          ...status.lastRuns.map((r) => `  ${r.id}  ${r.command.padEnd(6)} ${r.status.padEnd(8)} exit ${r.exitCode ?? '-'}${r.dryRun ? '  (dry run)' : ''}`),
+          `config        ${status.configFile}`,
+          `state dir     ${config.stateDir}`,
+          `lock          ${holder ? `held by \`invsync ${holder.command}\` (pid ${holder.pid} on ${holder.hostname}) for ${fmtDuration(holder.ageMs ?? 0)}` : 'free'}`,
+          `store index   ${index ? `${index.itemCount} item(s) from ${index.store}, refreshed ${ago(index.refreshedAt)}` : 'never fetched (run `invsync fetch`)'}`,
+          `pending plan  ${plan && items ? `plan ${plan.id} (${plan.status}, built ${ago(plan.createdAt)}): ${items.planned + items.sent} to send, ${items.applied} applied, ${items.failed} failed — \`invsync push\` applies it` : 'none'}`,
+          `last sync     ${lastSuccess ? ago(lastSuccess.toISOString()) : 'never (no successful full or push yet)'}`,
+          'sources',
+          ...status.sources.map((s) => `  ${s.name.padEnd(nameWidth)}  ${s.type.padEnd(12)} ${!s.enabled ? 'disabled' : s.lastFetch ? `${s.lastFetch.items} item(s), last fetched ${ago(s.lastFetch.fetchedAt)}` : 'never fetched'}`),
+          'last runs',
+          ...(status.lastRuns.length ? runsTable(status.lastRuns).map((l) => `  ${l}`) : ['  none yet']),
         ];
         ctx.out.write(`${lines.join('\n')}\n`);
         return EXIT.ok;
@@ -45,26 +61,53 @@ export function registerHistoryCommands(program: Command, globals: Globals, exit
   program.command('runs')
     .description('run history, newest first')
     .option('-n, --last <n>', 'how many runs', '20')
-    .addHelpText('after', '\nExample:\n  $ invsync runs -n 5')
+    .addHelpText('after', '\nExamples:\n  $ invsync runs -n 5\n  $ invsync runs --json')
     .action(async (opts: { last: string }) => {
       exit(await runCommand({ ...globals(), json: false }, { name: 'runs', mutating: false, quiet: true }, async (ctx) => {
-        const runs = listRuns(ctx.db, Number(opts.last) || 20);
+        const n = Number(opts.last);
+        if (!Number.isInteger(n) || n < 1) throw new UsageError(`--last: expected a whole number ≥ 1, got "${opts.last}"`);
+        const all = listRuns(ctx.db, n);
+        const locked = readLockHolder(ctx.loaded.config.stateDir) !== undefined;
+        const runs = all.map((r) => ({ ...r, status: runState(r, all, locked) }));
         if (globals().json) ctx.out.write(`${JSON.stringify(runs, null, 2)}\n`);
-        else ctx.out.write(`${runs.map((r) => `${r.id}  ${r.command.padEnd(6)} ${r.status.padEnd(8)} exit ${r.exitCode ?? '-'}${r.dryRun ? '  (dry run)' : ''}`).join('\n')}\n`);
+        else ctx.out.write(runs.length ? `${runsTable(runs).join('\n')}\n` : 'no runs yet\n');
         return EXIT.ok;
       }));
     });
 
   program.command('show <run>')
-    .description('a run\'s summary and diff (run id, unique prefix, or "last")')
-    .addHelpText('after', '\nExample:\n  $ invsync show last --json')
-    .action(async (run: string) => {
+    .description('a run\'s diff and summary (run id, unique prefix, or "last")')
+    .addOption(new Option('--format <format>', 'table (diff and summary), json (the stored run summary) or csv (the diff)').choices(['table', 'json', 'csv']))
+    .addHelpText('after', '\nExamples:\n  $ invsync show last\n  $ invsync show 2026-11-22T02 --format csv > changes.csv\n  $ invsync show last --format json | jq .counts')
+    .action(async (run: string, opts: { format?: 'table' | 'json' | 'csv' }) => {
       exit(await runCommand({ ...globals(), json: false }, { name: 'show', mutating: false, quiet: true }, async (ctx) => {
         const summary = getRunSummary(ctx.db, run);
-        if (!summary) throw new UsageError(`no run "${run}" (see \`invsync runs\`)`);
-        if (globals().json) ctx.out.write(`${JSON.stringify(summary, null, 2)}\n`);
-        else ctx.out.write(`${summary.changes.length ? renderDiffTable(summary.changes) : ''}${humanSummary(summary)}\n`);
+        if (!summary) throw new UsageError(`no run "${run}" (see \`invsync runs\`; a prefix must match exactly one run)`);
+        const format = opts.format ?? (globals().json ? 'json' : 'table');
+        if (format === 'json') ctx.out.write(`${JSON.stringify(summary, null, 2)}\n`);
+        else if (format === 'csv') ctx.out.write(renderCsv(summary.changes));
+        else ctx.out.write(`${summary.changes.length ? `${renderDiffTable(summary.changes, { color: ctx.out.color })}\n` : ''}${humanSummary(summary, { color: ctx.out.color })}\n`);
         return EXIT.ok;
       }));
     });
+}
+
+/** A run row still marked "running" is running only while someone holds the lock, and only the newest such row. */
+function runState(r: RunRow, all: RunRow[], lockHeld: boolean): string {
+  if (r.status !== 'running') return r.status;
+  const newestRunning = all.find((x) => x.status === 'running');
+  return lockHeld && newestRunning?.id === r.id ? 'running' : 'interrupted';
+}
+
+function runsTable(runs: Array<RunRow & { status: string }>): string[] {
+  const rows = runs.map((r) => [
+    r.id,
+    `${r.command}${r.dryRun ? ' --dry-run' : ''}`,
+    r.status,
+    r.exitCode === null ? '-' : String(r.exitCode),
+    r.finishedAt ? fmtDuration(Date.parse(r.finishedAt) - Date.parse(r.startedAt)) : '-',
+  ]);
+  const header = ['RUN', 'COMMAND', 'STATUS', 'EXIT', 'DURATION'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
 }

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
+import { crashPoint } from '../../lib/faults.js';
 import { runCommand, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { parseWindow } from '../options.js';
-import { fetchStep, matchStep, pushStep } from '../steps.js';
+import { parseCount, parseWindow } from '../options.js';
+import { fetchStep, matchStep, pushStep, rollbackStep, savePlanStep } from '../steps.js';
 
 type Globals = () => GlobalOptions;
 
-interface WindowOpts { limit?: string; offset?: string; force?: boolean; dryRun?: boolean }
+interface WindowOpts { limit?: string; offset?: string; force?: boolean; dryRun?: boolean; out?: string; verify?: boolean; canary?: string }
 
 export function registerPipelineCommands(program: Command, globals: Globals, exit: (code: number) => void): void {
   program.command('fetch')
@@ -22,19 +23,35 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     .option('--limit <n>', 'only the first n store items of the window (store order)')
     .option('--offset <n>', 'skip the first n store items (store order)')
     .option('--force', 'override a tripped safety gate (logged loudly)')
-    .addHelpText('after', '\nExample:\n  $ invsync match --limit=100 --offset=200')
+    .option('--out <file>', 'also save the plan to a file, to apply exactly it later with `invsync push <file>`')
+    .addHelpText('after', '\nExamples:\n  $ invsync match --limit=100 --offset=200\n  $ invsync match --out plan.json && invsync push plan.json')
     .action(async (opts: WindowOpts) => {
-      exit(await runCommand(globals(), { name: 'match', mutating: true }, (ctx) =>
-        matchStep(ctx, { window: parseWindow(opts), force: Boolean(opts.force) })));
+      exit(await runCommand(globals(), { name: 'match', mutating: true }, async (ctx) => {
+        const code = await matchStep(ctx, { window: parseWindow(opts), force: Boolean(opts.force) });
+        if (opts.out) savePlanStep(ctx, opts.out);
+        return code;
+      }));
     });
 
-  program.command('push')
-    .description('apply the newest pending plan to the store in batches (resumable)')
+  program.command('push [plan-file]')
+    .description('apply the newest pending plan (or a saved plan file, exactly) to the store in batches; resumable')
     .option('--dry-run', 'show what would be written; write nothing')
-    .addHelpText('after', '\nExamples:\n  $ invsync push --dry-run\n  $ invsync push            # also resumes an interrupted push')
-    .action(async (opts: WindowOpts) => {
+    .option('--no-verify', 'skip reading the changed items back from the store')
+    .option('--canary <n>', 'apply and verify n changes first; go on only if all landed')
+    .addHelpText('after', '\nExamples:\n  $ invsync push --dry-run\n  $ invsync push            # also resumes an interrupted push\n  $ invsync push plan.json --canary 5')
+    .action(async (planFile: string | undefined, opts: WindowOpts) => {
       exit(await runCommand(globals(), { name: 'push', mutating: true, dryRun: Boolean(opts.dryRun) }, (ctx) =>
-        pushStep(ctx, { dryRun: Boolean(opts.dryRun) })));
+        pushStep(ctx, { dryRun: Boolean(opts.dryRun), planFile, verify: opts.verify, canary: parseCanary(opts.canary) })));
+    });
+
+  program.command('rollback <run>')
+    .description('put back the stock levels a run replaced (from its journal), with the same lock, batching, breaker and verification')
+    .option('--dry-run', 'show the rollback plan; write nothing')
+    .option('--no-verify', 'skip reading the restored items back')
+    .addHelpText('after', '\nExamples:\n  $ invsync rollback last --dry-run\n  $ invsync rollback 2026-11-22T02:00:00.123Z-7f3a')
+    .action(async (run: string, opts: WindowOpts) => {
+      exit(await runCommand(globals(), { name: 'rollback', mutating: true, dryRun: Boolean(opts.dryRun) }, (ctx) =>
+        rollbackStep(ctx, run, { dryRun: Boolean(opts.dryRun), verify: opts.verify })));
     });
 
   program.command('full')
@@ -43,6 +60,8 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     .option('--offset <n>', 'skip the first n store items (store order)')
     .option('--dry-run', 'do everything up to the first store write; write nothing')
     .option('--force', 'override a tripped safety gate (logged loudly)')
+    .option('--no-verify', 'skip reading the changed items back from the store')
+    .option('--canary <n>', 'apply and verify n changes first; go on only if all landed')
     .addHelpText('after', '\nExamples:\n  $ invsync full --dry-run\n  $ invsync full --limit=100 --offset=0')
     .action(async (opts: WindowOpts) => {
       const dryRun = Boolean(opts.dryRun);
@@ -50,9 +69,15 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
         const window = parseWindow(opts);
         const fetched = await fetchStep(ctx, { force: Boolean(opts.force) });
         if (fetched !== EXIT.ok) return fetched;
+        crashPoint('full:after-fetch');
         const matched = await matchStep(ctx, { window, force: Boolean(opts.force) });
         if (matched !== EXIT.ok) return matched;
-        return pushStep(ctx, { dryRun, planId: ctx.summary.planId ?? undefined });
+        return pushStep(ctx, { dryRun, planId: ctx.summary.planId ?? undefined, verify: opts.verify, canary: parseCanary(opts.canary) });
       }));
     });
+}
+
+function parseCanary(value: string | undefined): number | undefined {
+  const n = parseCount('canary', value);
+  return n === 0 ? undefined : n;
 }

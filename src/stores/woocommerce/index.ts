@@ -141,6 +141,37 @@ export function createWooCommerceStore(config: WooCommerceStoreConfig): StoreAda
     return { failed: readBatchResults(batch, res.body.update ?? []) };
   }
 
+  /** One GET per 100 ids and batch key (`include=` on products, or on one parent's variations). */
+  async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, { qty: number | null; managed: boolean }>> {
+    const out = new Map<number, { qty: number | null; managed: boolean }>();
+    const groups = new Map<string, Change[]>();
+    for (const c of changes) {
+      const key = batchKey(c);
+      const g = groups.get(key) ?? [];
+      g.push(c);
+      groups.set(key, g);
+    }
+    for (const [key, group] of groups) {
+      for (let i = 0; i < group.length; i += WOO_MAX_PAGE) {
+        const chunk = group.slice(i, i + WOO_MAX_PAGE);
+        const byId = new Map(chunk.map((c) => [writeId(c), c.seq]));
+        const url = key === 'products' ? 'products' : `products/${(chunk[0] as Change).productId}/variations`;
+        const res = await http.json({
+          url,
+          searchParams: { include: [...byId.keys()].join(','), per_page: WOO_MAX_PAGE, ...(key === 'products' ? { status: 'any' } : {}) },
+          signal,
+        }, key === 'products' ? WooProductPage : WooVariationPage);
+        for (const record of res.body as Array<WooProduct | WooVariation>) {
+          const seq = byId.get(record.id);
+          if (seq === undefined) continue;
+          const managed = record.manage_stock === true;
+          out.set(seq, { qty: managed ? record.stock_quantity : null, managed });
+        }
+      }
+    }
+    return out;
+  }
+
   async function check(): Promise<string> {
     const res = await http.json({ url: 'products', searchParams: { per_page: 1, ...listFields(PRODUCT_FIELDS) } }, WooProductPage);
     const total = header(res, 'x-wp-total');
@@ -154,6 +185,7 @@ export function createWooCommerceStore(config: WooCommerceStoreConfig): StoreAda
     list,
     batchKey,
     apply,
+    read,
     check,
   } satisfies StoreAdapter;
 }

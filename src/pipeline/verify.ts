@@ -1,0 +1,47 @@
+import type { Db } from '../state/db.js';
+import { logger } from '../lib/log.js';
+import { markReadBack, planItems, type PlanItem } from '../state/plans.js';
+import type { StoreAdapter } from '../stores/types.js';
+
+export interface VerifyOutcome {
+  /** False when the store cannot read items back (its adapter has no `read`). */
+  supported: boolean;
+  checked: number;
+  mismatched: Array<{ seq: number; sku: string; reason: string }>;
+}
+
+/**
+ * Pure: why an applied item did not land, or null when the store reports the target.
+ */
+export function readBackMismatch(item: Pick<PlanItem, 'to'>, seen: { qty: number | null; managed: boolean } | undefined): string | null {
+  if (!seen) return 'read-back: the item was not found in the store';
+  if (!seen.managed) return 'read-back: the store does not manage stock for this item (the write did not take; is stock management enabled?)';
+  if (seen.qty !== item.to) return `read-back: the store reports ${seen.qty}, expected ${item.to}`;
+  return null;
+}
+
+/**
+ * Read back the items this run applied (or `only` those seqs) and compare with their targets.
+ * Items whose stock did not land become failed with the reason seen; the store index learns
+ * what the store really holds.
+ */
+export async function verifyApplied(options: { db: Db; planId: number; runId: string; store: StoreAdapter; only?: Set<number> }): Promise<VerifyOutcome> {
+  const { db, planId, runId, store } = options;
+  const log = logger('verify');
+  const items = planItems(db, planId, ['applied']).filter((i) => i.appliedRunId === runId && (!options.only || options.only.has(i.seq)));
+  if (!store.read) {
+    if (items.length) log.warn(`${store.type}: read-back verification is not available for this store; ${items.length} change(s) not verified`);
+    return { supported: false, checked: 0, mismatched: [] };
+  }
+  if (items.length === 0) return { supported: true, checked: 0, mismatched: [] };
+  const seen = await store.read(items);
+  const mismatched: VerifyOutcome['mismatched'] = [];
+  for (const item of items) {
+    const reason = readBackMismatch(item, seen.get(item.seq));
+    if (reason) mismatched.push({ seq: item.seq, sku: item.sku, reason });
+  }
+  markReadBack(db, planId, items, seen, new Map(mismatched.map((m) => [m.seq, m.reason])));
+  if (mismatched.length) log.error(`read-back: ${mismatched.length} of ${items.length} applied change(s) did not land (first: ${mismatched[0]!.sku}: ${mismatched[0]!.reason})`);
+  else log.info(`read-back: all ${items.length} applied change(s) verified`);
+  return { supported: true, checked: items.length, mismatched };
+}

@@ -1,0 +1,262 @@
+import type { ZodType } from 'zod';
+import type { BigCommerceStoreConfig } from '../../config/schema.js';
+import { ConfigError, HttpError, StoreError } from '../../domain/errors.js';
+import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
+import { createHttpClient, type HttpRequest, type HttpResponse } from '../../lib/http.js';
+import { logger } from '../../lib/log.js';
+import { redact, safeUrl } from '../../lib/redact.js';
+// NOTE: the halving search is shared with magento2 (both APIs refuse a bad batch as a whole).
+import { sendIsolating } from '../magento2/isolate.js';
+import type { StoreAdapter } from '../types.js';
+import {
+  BcAdjustmentResult, BcCountPage, BcInventoryPage, BcProductPage, BcProductsUpdated, BcVariantPage,
+  type BcInventoryItem, type BcProduct, type BcTracking, type BcVariant,
+} from './schemas.js';
+import { createQuotaGate } from './throttle.js';
+
+/**
+ * BigCommerce v3 Catalog + Inventory store (API_FACTS §5).
+ *
+ * - Auth: `X-Auth-Token`; requests go to `<url>/stores/<storeHash>/v3/…`.
+ * - list(): products (for `inventory_tracking`), catalog variants and the Inventory API's items at
+ *   `locationId` (the quantities absolute adjustments set), each paged at its maximum (250, 250,
+ *   1000; a smaller `pageSize` applies to all three). A product without options (one base variant) or tracked at product level is one item
+ *   with variationId null; the variants of a product with options tracked by variant are its
+ *   items (variationId = variant id). Variants without a SKU are skipped.
+ * - apply(): one `PUT /inventory/adjustments/absolute` (≤ 2000 items) per batch, by product_id
+ *   or variant_id as the product's tracking requires. The API refuses the batch as a whole when
+ *   one item is bad; the batch is then split in halves and resent until the refused items stand
+ *   alone (logged). Items whose product does not track inventory yet get tracking turned on
+ *   first (`PUT /catalog/products`, ≤ 10 products per request), in batches of their own.
+ * - The shared quota: once `X-Rate-Limit-Requests-Left` reaches 0, the next request waits
+ *   `X-Rate-Limit-Time-Reset-Ms`.
+ */
+
+/** Items per absolute adjustment (the API maximum). */
+export const BIGCOMMERCE_MAX_BATCH = 2000;
+const CATALOG_MAX_PAGE = 250;
+const INVENTORY_MAX_PAGE = 1000;
+/** Products per PUT /catalog/products. */
+const PRODUCT_BATCH = 10;
+
+/** How an item's stock is written: by product id (product-level tracking) or by variant id. */
+export interface BcRef {
+  by: 'product' | 'variant';
+  /** The variant written to when `by` is "variant" (the base variant for a product without options). */
+  variantId?: number;
+  /** Tracking to turn on before the first write (the product does not track inventory yet). */
+  enable?: 'product' | 'variant';
+}
+
+/**
+ * Throws ConfigError when `batchSize` exceeds the API maximum. Listing and writes throw the
+ * client's HttpError on whole-request failures (401/403 carry `details.auth`).
+ */
+export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAdapter {
+  if (config.batchSize !== undefined && config.batchSize > BIGCOMMERCE_MAX_BATCH) {
+    throw new ConfigError(`at most ${BIGCOMMERCE_MAX_BATCH} for bigcommerce (the API maximum)`, 'store.batchSize');
+  }
+  const log = logger('bigcommerce');
+  const base = apiBase(config.url ?? 'https://api.bigcommerce.com', config.storeHash);
+  const locationId = config.locationId ?? 1;
+  const maxBatch = config.batchSize ?? BIGCOMMERCE_MAX_BATCH;
+  const catalogLimit = Math.min(config.pageSize ?? CATALOG_MAX_PAGE, CATALOG_MAX_PAGE);
+  const inventoryLimit = Math.min(config.pageSize ?? INVENTORY_MAX_PAGE, INVENTORY_MAX_PAGE);
+  const gate = createQuotaGate();
+  const http = createHttpClient({
+    name: 'store',
+    baseUrl: base,
+    rateLimit: config.rateLimit,
+    concurrency: config.concurrency ?? 2,
+    timeoutMs: config.timeoutMs,
+    retries: config.retries,
+    insecureTls: config.insecureTls,
+    headers: { 'x-auth-token': config.accessToken, 'content-type': 'application/json' },
+    // Runs before every attempt, retries included: holds it while the store's quota is spent.
+    sign: () => gate.wait(),
+  });
+
+  async function request<T>(req: HttpRequest, schema: ZodType<T>): Promise<HttpResponse<T>> {
+    const res = await http.json(req, schema);
+    gate.observe(res.headers);
+    return res;
+  }
+
+  /** Every item of a v3 collection, page by page. */
+  async function pages<T>(url: string, params: Record<string, string | number>, schema: ZodType<{ data: T[]; meta: { pagination: { current_page: number; total_pages: number } } }>, limit: number, signal?: AbortSignal): Promise<T[]> {
+    const all: T[] = [];
+    for (let page = 1; ; page++) {
+      const res = await request({ url, searchParams: { ...params, limit, page }, signal }, schema);
+      all.push(...res.body.data);
+      const { total_pages: totalPages } = res.body.meta.pagination;
+      log.debug({ url, page, items: res.body.data.length, totalPages }, 'listed page');
+      if (page >= totalPages || res.body.data.length < limit) return all;
+    }
+  }
+
+  async function* list(signal?: AbortSignal): AsyncIterable<StoreItem> {
+    const products = await pages<BcProduct>('catalog/products', { include_fields: 'id,sku,name,inventory_tracking,base_variant_id' }, BcProductPage, catalogLimit, signal);
+    const variants = await pages<BcVariant>('catalog/variants', { include_fields: 'id,product_id,sku' }, BcVariantPage, catalogLimit, signal);
+    const inventory = await pages<BcInventoryItem>('inventory/items', { 'location_id:in': locationId }, BcInventoryPage, inventoryLimit, signal);
+    // Buffered: three listings are joined, and store order is by product id, then variant id.
+    yield* buildItems(products, variants, inventory, locationId);
+  }
+
+  function batchKey(change: Change): string {
+    return refOf(change).enable ? 'enable-tracking' : 'adjust';
+  }
+
+  /** Turn inventory tracking on for the products of these changes (≤ 10 products per request). */
+  async function enableTracking(batch: Change[]): Promise<void> {
+    const wanted = new Map<number, 'product' | 'variant'>();
+    for (const c of batch) {
+      const enable = refOf(c).enable;
+      if (enable) wanted.set(Number(c.productId), enable);
+    }
+    const updates = [...wanted].map(([id, tracking]) => ({ id, inventory_tracking: tracking }));
+    for (let i = 0; i < updates.length; i += PRODUCT_BATCH) {
+      await call(() => request({ method: 'PUT', url: 'catalog/products', json: updates.slice(i, i + PRODUCT_BATCH) }, BcProductsUpdated));
+    }
+    log.info({ products: updates.length }, `turned inventory tracking on for ${updates.length} product(s)`);
+  }
+
+  async function apply(batch: Change[]): Promise<BatchResult> {
+    if (batch.length === 0) return { failed: [] };
+    const key = batchKey(batch[0] as Change);
+    if (batch.some((c) => batchKey(c) !== key)) {
+      throw new StoreError(`bigcommerce: one write request takes changes of one batch key, got several (first "${key}")`);
+    }
+    if (batch.length > maxBatch) throw new StoreError(`bigcommerce: ${batch.length} changes exceed the batch size ${maxBatch}`);
+    if (key === 'enable-tracking') await enableTracking(batch);
+    const refused = await sendIsolating(batch, async (part) => {
+      const items = part.map((c) => adjustmentItem(c, locationId));
+      await call(() => request({ method: 'PUT', url: 'inventory/adjustments/absolute', json: { reason: 'invsync', items } }, BcAdjustmentResult));
+    }, {
+      rejection: refusal,
+      onSplit: (size, message) => log.warn({ size }, `adjustment of ${size} item(s) refused as a whole (${message}); resending it in halves to find the refused item(s)`),
+    });
+    return { failed: refused.map((r) => ({ seq: r.item.seq, message: r.message })) };
+  }
+
+  async function check(): Promise<string> {
+    const res = await call(() => request({ url: 'catalog/products', searchParams: { limit: 1, include_fields: 'id' } }, BcCountPage));
+    await call(() => request({ url: 'inventory/items', searchParams: { 'location_id:in': locationId, limit: 1 } }, BcInventoryPage));
+    return `BigCommerce store ${config.storeHash} at ${safeUrl(base)}: authenticated, ${res.body.meta.pagination.total} products, inventory at location ${locationId}`;
+  }
+
+  return {
+    type: 'bigcommerce',
+    limits: { maxBatch },
+    list,
+    batchKey,
+    apply,
+    check,
+  } satisfies StoreAdapter;
+}
+
+/** `<url>/stores/<hash>/v3` (a URL that already ends so is kept). */
+export function apiBase(url: string, storeHash: string): string {
+  const trimmed = url.replace(/\/+$/, '');
+  return /\/stores\/[^/]+\/v3$/.test(trimmed) ? trimmed : `${trimmed}/stores/${encodeURIComponent(storeHash)}/v3`;
+}
+
+/**
+ * Join products, variants and location inventory into store items, in store order.
+ * Pure. See the module comment for which variants are items.
+ */
+export function buildItems(products: BcProduct[], variants: BcVariant[], inventory: BcInventoryItem[], locationId: number): StoreItem[] {
+  const byVariant = new Map<number, number>();
+  const byProduct = new Map<number, number>();
+  for (const record of inventory) {
+    const here = record.locations.find((l) => l.location_id === locationId);
+    if (!here) continue;
+    const { variant_id: variantId, product_id: productId } = record.identity;
+    if (variantId !== null) byVariant.set(variantId, here.total_inventory_onhand);
+    else if (productId !== null) byProduct.set(productId, here.total_inventory_onhand);
+  }
+  const variantsOf = new Map<number, BcVariant[]>();
+  for (const v of variants) variantsOf.set(v.product_id, [...(variantsOf.get(v.product_id) ?? []), v]);
+
+  const items: StoreItem[] = [];
+  const uniqueProducts = new Map(products.map((p) => [p.id, p]));
+  for (const p of [...uniqueProducts.values()].sort((a, b) => a.id - b.id)) {
+    const own = [...new Map((variantsOf.get(p.id) ?? []).map((v) => [v.id, v])).values()].sort((a, b) => a.id - b.id);
+    const simple = p.base_variant_id !== null;
+    const tracking: BcTracking = p.inventory_tracking;
+    const name = p.name ?? undefined;
+    if (simple || tracking === 'product') {
+      const base = simple ? own.find((v) => v.id === p.base_variant_id) : undefined;
+      const sku = (simple ? base?.sku || p.sku : p.sku) ?? '';
+      if (sku === '') continue;
+      const productLevel = tracking !== 'variant';
+      const onhand = productLevel
+        ? (p.base_variant_id !== null ? byVariant.get(p.base_variant_id) : undefined) ?? byProduct.get(p.id)
+        : byVariant.get(p.base_variant_id as number);
+      const ref: BcRef = productLevel
+        ? { by: 'product', ...(tracking === 'none' ? { enable: 'product' as const } : {}) }
+        : { by: 'variant', variantId: p.base_variant_id as number };
+      items.push(item(sku, p.id, null, tracking, onhand, name, ref));
+      continue;
+    }
+    for (const v of own) {
+      if (v.sku === '') continue;
+      const ref: BcRef = { by: 'variant', variantId: v.id, ...(tracking === 'none' ? { enable: 'variant' as const } : {}) };
+      items.push(item(v.sku, p.id, v.id, tracking, byVariant.get(v.id), name ? `${name} (${v.sku})` : undefined, ref));
+    }
+  }
+  return items;
+}
+
+function item(sku: string, productId: number, variationId: number | null, tracking: BcTracking, onhand: number | undefined, name: string | undefined, ref: BcRef): StoreItem {
+  // Untracked stock, or none recorded at this location yet, is not managed (invsync sets it on first write).
+  const managed = tracking !== 'none' && onhand !== undefined;
+  return { sku, productId, variationId, qty: managed ? onhand as number : null, managed, ...(name ? { name } : {}), ref: { ...ref } };
+}
+
+function refOf(change: Change): BcRef {
+  const ref = change.ref as Partial<BcRef> | undefined;
+  if (ref && (ref.by === 'product' || ref.by === 'variant')) return ref as BcRef;
+  return change.variationId === null ? { by: 'product' } : { by: 'variant', variantId: Number(change.variationId) };
+}
+
+function adjustmentItem(change: Change, locationId: number): Record<string, number> {
+  const ref = refOf(change);
+  return ref.by === 'product'
+    ? { location_id: locationId, product_id: Number(change.productId), quantity: change.to }
+    : { location_id: locationId, variant_id: ref.variantId ?? Number(change.variationId), quantity: change.to };
+}
+
+/** BigCommerce's problem body as one line: title, then the per-field errors. */
+export function describeProblem(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const b = body as { title?: unknown; errors?: unknown };
+  const title = typeof b.title === 'string' ? b.title : undefined;
+  const errors = typeof b.errors === 'object' && b.errors !== null && !Array.isArray(b.errors)
+    ? Object.entries(b.errors as Record<string, unknown>).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    : [];
+  if (!title && errors.length === 0) return undefined;
+  return [title, errors.join('; ')].filter(Boolean).join(' — ');
+}
+
+async function call<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (err) {
+    if (!(err instanceof HttpError)) throw err;
+    const detail = describeProblem(err.details.body);
+    if (!detail || err.message.includes(detail)) throw err;
+    const title = (err.details.body as { title?: unknown }).title;
+    const message = typeof title === 'string' && err.message.includes(redact(title.slice(0, 200)))
+      ? err.message.replace(redact(title.slice(0, 200)), redact(detail.slice(0, 400)))
+      : `${err.message}: ${redact(detail.slice(0, 400))}`;
+    throw new HttpError(message, err.details, { cause: err });
+  }
+}
+
+/** The store's message when it refused an adjustment for its content (400/404/409/422); null otherwise. */
+function refusal(err: unknown): string | null {
+  if (!(err instanceof HttpError) || err.details.auth || err.details.retryable) return null;
+  const status = err.details.status;
+  if (status !== 400 && status !== 404 && status !== 409 && status !== 422) return null;
+  return `${status}: ${describeProblem(err.details.body) ?? 'refused'}`;
+}

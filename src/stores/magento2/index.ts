@@ -1,0 +1,289 @@
+import type { ZodType } from 'zod';
+import type { Magento2StoreConfig } from '../../config/schema.js';
+import { ConfigError, HttpError, StoreError } from '../../domain/errors.js';
+import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
+import { createHttpClient } from '../../lib/http.js';
+import { logger } from '../../lib/log.js';
+import { redact, safeUrl } from '../../lib/redact.js';
+import type { StoreAdapter } from '../types.js';
+import { sendIsolating } from './isolate.js';
+import { renderMagentoError } from './messages.js';
+import {
+  MagentoChildren, MagentoProductPage, MagentoSource, MagentoSourceItemPage, MagentoSourceItemsSaved, MagentoStockItem, MagentoStockItemSaved,
+  type MagentoProduct, type MagentoSourceItem,
+} from './schemas.js';
+import { isLastPage, searchCriteriaParams, type SearchCriteria } from './search-criteria.js';
+
+/**
+ * Magento 2 / Adobe Commerce REST store (API_FACTS §2).
+ *
+ * - Auth: `Authorization: Bearer <token>` (an admin or integration token).
+ * - list(): every product (searchCriteria paging sorted by entity_id, stopping on total_count);
+ *   simple, virtual and downloadable products carry stock. A configurable product is not an item:
+ *   its children (one `GET /V1/configurable-products/{sku}/children` per configurable) are listed
+ *   as its variations (productId = parent id, variationId = child id); other simple products
+ *   have variationId null. Stock comes from one paged listing of the configured source's items
+ *   (MSI, the default), or one `GET /V1/stockItems/{sku}` per item without MSI (`msi: false`).
+ * - apply(): MSI: one `POST /V1/inventory/source-items` per batch (absolute quantities; status 1
+ *   when the quantity is above 0). The API refuses such a batch as a whole when one item is bad,
+ *   often without naming it: the batch is then split in halves and resent until the refused items
+ *   stand alone (logged; see `sendIsolating`). Without MSI: one
+ *   `PUT /V1/products/{sku}/stockItems/{itemId}` per item.
+ */
+
+/** Items per source-items POST when Magento's "Web API input limits" are on (they are off by default). */
+export const MAGENTO_DEFAULT_BATCH = 20;
+/** Largest configurable batch: no documented cap without input limits; a practical ceiling. */
+export const MAGENTO_MAX_BATCH = 500;
+/** The largest pageSize when input limits are on; it works everywhere. */
+export const MAGENTO_DEFAULT_PAGE = 300;
+
+/** Product types that hold their own stock. Configurable, bundle and grouped products do not. */
+const STOCK_TYPES = new Set(['simple', 'virtual', 'downloadable']);
+const PRODUCT_FIELDS = 'items[id,sku,type_id,name],total_count';
+
+/**
+ * Throws ConfigError when `batchSize` exceeds the practical ceiling. Listing and writes throw
+ * the client's HttpError on whole-request failures (401/403 carry `details.auth`); messages
+ * carry Magento's own message with its placeholders rendered.
+ */
+export function createMagento2Store(config: Magento2StoreConfig): StoreAdapter {
+  if (config.batchSize !== undefined && config.batchSize > MAGENTO_MAX_BATCH) {
+    throw new ConfigError(`at most ${MAGENTO_MAX_BATCH} for magento2 (default ${MAGENTO_DEFAULT_BATCH}, the limit when Web API input limits are on)`, 'store.batchSize');
+  }
+  const log = logger('magento2');
+  const base = apiBase(config.url);
+  const pageSize = config.pageSize ?? MAGENTO_DEFAULT_PAGE;
+  const msi = config.msi !== false;
+  const sourceCode = config.sourceCode ?? 'default';
+  // Without MSI every write is one product's stock item.
+  const maxBatch = msi ? config.batchSize ?? MAGENTO_DEFAULT_BATCH : 1;
+  const http = createHttpClient({
+    name: 'store',
+    baseUrl: base,
+    rateLimit: config.rateLimit,
+    concurrency: config.concurrency ?? 4,
+    timeoutMs: config.timeoutMs,
+    retries: config.retries,
+    insecureTls: config.insecureTls,
+    headers: { authorization: `Bearer ${config.token}` },
+  });
+
+  /** Every item of a search endpoint, page by page, stopping on total_count. */
+  async function search<T extends { items: unknown[]; total_count: number }>(
+    url: string,
+    criteria: SearchCriteria,
+    schema: ZodType<T>,
+    signal?: AbortSignal,
+    extra: Record<string, string> = {},
+  ): Promise<Array<T['items'][number]>> {
+    const all: Array<T['items'][number]> = [];
+    for (let page = 1; ; page++) {
+      const res = await call(() => http.json({ url, searchParams: { ...searchCriteriaParams({ ...criteria, pageSize, currentPage: page }), ...extra }, signal }, schema));
+      all.push(...res.body.items);
+      log.debug({ url, page, items: res.body.items.length, total: res.body.total_count }, 'listed page');
+      if (isLastPage(page, pageSize, res.body.total_count)) return all;
+    }
+  }
+
+  async function listProducts(signal?: AbortSignal): Promise<MagentoProduct[]> {
+    const products = await search('products', { sortOrders: [{ field: 'entity_id', direction: 'ASC' }] }, MagentoProductPage, signal, { fields: PRODUCT_FIELDS });
+    const byId = new Map<number, MagentoProduct>();
+    for (const p of products) if (!byId.has(p.id)) byId.set(p.id, p);
+    return [...byId.values()];
+  }
+
+  /** child id → parent (the lowest parent id when a child belongs to several configurables). */
+  async function parentsOf(products: MagentoProduct[], signal?: AbortSignal): Promise<Map<number, MagentoProduct>> {
+    const configurables = products.filter((p) => p.type_id === 'configurable').sort((a, b) => a.id - b.id);
+    const children = await Promise.all(configurables.map((p) => call(() => http.json({
+      url: `configurable-products/${encodeURIComponent(p.sku)}/children`, signal,
+    }, MagentoChildren))));
+    const parents = new Map<number, MagentoProduct>();
+    configurables.forEach((parent, i) => {
+      for (const child of children[i]?.body ?? []) if (!parents.has(child.id)) parents.set(child.id, parent);
+    });
+    return parents;
+  }
+
+  /** MSI: the configured source's items by lower-cased SKU (Magento compares SKUs case-insensitively). */
+  async function sourceItems(signal?: AbortSignal): Promise<Map<string, MagentoSourceItem>> {
+    const items = await search('inventory/source-items', {
+      filterGroups: [[{ field: 'source_code', value: sourceCode, condition: 'eq' }]],
+      sortOrders: [{ field: 'sku', direction: 'ASC' }],
+    }, MagentoSourceItemPage, signal);
+    return new Map(items.map((s) => [s.sku.toLowerCase(), s]));
+  }
+
+  /** Legacy stock: one stock item per SKU (the write needs its item_id). A missing one reads as unmanaged. */
+  async function legacyStock(products: MagentoProduct[], signal?: AbortSignal): Promise<Map<number, MagentoStockItem | null>> {
+    const results = await Promise.all(products.map(async (p) => {
+      const res = await call(() => http.json({ url: `stockItems/${encodeURIComponent(p.sku)}`, signal, allowStatuses: [404] }));
+      if (res.status === 404) return null;
+      const parsed = MagentoStockItem.safeParse(res.body);
+      if (!parsed.success) {
+        throw new HttpError(`GET ${safeUrl(res.url)}: unexpected response at ${parsed.error.issues[0]?.path.join('.') || '(body)'}: ${parsed.error.issues[0]?.message}`, {
+          status: res.status, url: safeUrl(res.url), retryable: false,
+        });
+      }
+      return parsed.data;
+    }));
+    return new Map(products.map((p, i) => [p.id, results[i] ?? null]));
+  }
+
+  /** Children and stock are read concurrently; the first failure stops the other reads. */
+  async function readAll(signal?: AbortSignal) {
+    const inner = new AbortController();
+    const forward = () => inner.abort(signal?.reason);
+    if (signal?.aborted) forward();
+    signal?.addEventListener('abort', forward, { once: true });
+    try {
+      const products = await listProducts(inner.signal);
+      const stocked = products.filter((p) => STOCK_TYPES.has(p.type_id));
+      const [parents, stock] = await Promise.all([
+        parentsOf(products, inner.signal),
+        msi ? sourceItems(inner.signal) : legacyStock(stocked, inner.signal),
+      ]);
+      return { stocked, parents, stock };
+    } finally {
+      signal?.removeEventListener('abort', forward);
+      inner.abort();
+    }
+  }
+
+  async function* list(signal?: AbortSignal): AsyncIterable<StoreItem> {
+    const { stocked, parents, stock } = await readAll(signal);
+    const items = stocked.map((p): StoreItem => {
+      const parent = parents.get(p.id);
+      const ids = { productId: parent?.id ?? p.id, variationId: parent ? p.id : null };
+      const name = p.name ?? undefined;
+      if (msi) {
+        const source = (stock as Map<string, MagentoSourceItem>).get(p.sku.toLowerCase());
+        return { sku: p.sku, ...ids, qty: source ? source.quantity : null, managed: source !== undefined, ...(name ? { name } : {}) };
+      }
+      const item = (stock as Map<number, MagentoStockItem | null>).get(p.id) ?? null;
+      const managed = item?.manage_stock === true;
+      return {
+        sku: p.sku, ...ids, qty: managed ? item?.qty ?? null : null, managed, ...(name ? { name } : {}),
+        ref: { itemId: item?.item_id ?? 1, managed },
+      };
+    });
+    // Buffered: children are listed by their parent's id, which the entity_id order does not give.
+    yield* items.sort((a, b) => Number(a.productId) - Number(b.productId) || variationOrder(a.variationId, b.variationId));
+  }
+
+  function batchKey(change: Change): string {
+    return msi ? 'source-items' : `stock-item:${change.sku}`;
+  }
+
+  async function applySourceItems(batch: Change[]): Promise<BatchResult> {
+    const refused = await sendIsolating(batch, async (part) => {
+      const sourceItems = part.map((c) => ({ sku: c.sku, source_code: sourceCode, quantity: c.to, status: c.to > 0 ? 1 : 0 }));
+      await call(() => http.json({ method: 'POST', url: 'inventory/source-items', json: { sourceItems } }, MagentoSourceItemsSaved));
+    }, {
+      rejection: refusal,
+      onSplit: (size, message) => log.warn({ size }, `source-items batch of ${size} refused as a whole (${message}); resending it in halves to find the refused item(s)`),
+    });
+    return { failed: refused.map((r) => ({ seq: r.item.seq, message: r.message })) };
+  }
+
+  async function applyStockItem(change: Change): Promise<BatchResult> {
+    const ref = change.ref as { itemId?: number; managed?: boolean } | undefined;
+    const stockItem = {
+      qty: change.to,
+      // Sent explicitly: setting qty alone may leave the stock status as it was.
+      is_in_stock: change.to > 0,
+      // Stock not managed yet becomes managed for this product (SPEC §4).
+      ...(ref?.managed === false ? { manage_stock: true, use_config_manage_stock: false } : {}),
+    };
+    try {
+      await call(() => http.json({
+        method: 'PUT', url: `products/${encodeURIComponent(change.sku)}/stockItems/${ref?.itemId ?? 1}`, json: { stockItem },
+      }, MagentoStockItemSaved));
+      return { failed: [] };
+    } catch (err) {
+      const message = refusal(err);
+      if (message === null) throw err;
+      return { failed: [{ seq: change.seq, message }] };
+    }
+  }
+
+  async function apply(batch: Change[]): Promise<BatchResult> {
+    if (batch.length === 0) return { failed: [] };
+    const key = batchKey(batch[0] as Change);
+    if (batch.some((c) => batchKey(c) !== key)) {
+      throw new StoreError(`magento2: one write request takes changes of one batch key, got several (first "${key}")`);
+    }
+    if (batch.length > maxBatch) throw new StoreError(`magento2: ${batch.length} changes exceed the batch size ${maxBatch}`);
+    return msi ? applySourceItems(batch) : applyStockItem(batch[0] as Change);
+  }
+
+  async function check(): Promise<string> {
+    const res = await call(() => http.json({ url: 'products', searchParams: { ...searchCriteriaParams({ pageSize: 1, currentPage: 1 }), fields: PRODUCT_FIELDS } }, MagentoProductPage));
+    let stock = 'legacy stock items (msi: false)';
+    if (msi) {
+      await call(() => http.json({ url: `inventory/sources/${encodeURIComponent(sourceCode)}` }, MagentoSource));
+      stock = `MSI source "${sourceCode}"`;
+    }
+    return `Magento 2 at ${safeUrl(base)}: authenticated, ${res.body.total_count} products, stock through ${stock}`;
+  }
+
+  return {
+    type: 'magento2',
+    limits: { maxBatch },
+    list,
+    batchKey,
+    apply,
+    check,
+  } satisfies StoreAdapter;
+}
+
+/**
+ * The REST root for a shop URL: `<url>/rest/V1`. A URL that already ends in `/rest`,
+ * `/rest/<store code>` or `/rest[/<store code>]/V1` is completed, not doubled.
+ */
+export function apiBase(shopUrl: string): string {
+  const trimmed = shopUrl.replace(/\/+$/, '');
+  if (/\/rest(\/[A-Za-z0-9_]+)?\/V1$/.test(trimmed)) return trimmed;
+  if (/\/rest(\/[A-Za-z0-9_]+)?$/.test(trimmed)) return `${trimmed}/V1`;
+  return `${trimmed}/rest/V1`;
+}
+
+/** A product's own item (variation null) first, then its children by id. */
+function variationOrder(a: StoreItem['variationId'], b: StoreItem['variationId']): number {
+  if (a === null || b === null) return a === b ? 0 : a === null ? -1 : 1;
+  return Number(a) - Number(b);
+}
+
+/** Runs a request; an HttpError gets Magento's message with its placeholders rendered (the client prints them raw). */
+async function call<T>(request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (err) {
+    throw withRenderedMessage(err);
+  }
+}
+
+function withRenderedMessage(err: unknown): unknown {
+  if (!(err instanceof HttpError)) return err;
+  const rendered = renderMagentoError(err.details.body);
+  if (!rendered) return err;
+  const raw = typeof (err.details.body as { message?: unknown }).message === 'string'
+    ? redact(((err.details.body as { message: string }).message).slice(0, 200))
+    : '';
+  const message = raw && err.message.includes(raw)
+    ? err.message.replace(raw, redact(rendered.slice(0, 300)))
+    : `${err.message}: ${redact(rendered.slice(0, 300))}`;
+  return new HttpError(message, err.details, { cause: err });
+}
+
+/**
+ * The store's message when it refused a write for its content (400 validation/"could not save",
+ * 404 unknown product); null for everything else (auth, throttling, server errors), which stays thrown.
+ */
+function refusal(err: unknown): string | null {
+  if (!(err instanceof HttpError) || err.details.auth || err.details.retryable) return null;
+  const status = err.details.status;
+  if (status !== 400 && status !== 404) return null;
+  return `${status}: ${renderMagentoError(err.details.body) ?? 'refused'}`;
+}

@@ -1,0 +1,236 @@
+import type { Shift4ShopStoreConfig } from '../../config/schema.js';
+import { ConfigError, HttpError, StoreError } from '../../domain/errors.js';
+import type { BatchResult, Change, StoreId, StoreItem } from '../../domain/types.js';
+import { createHttpClient, type HttpClient } from '../../lib/http.js';
+import { logger } from '../../lib/log.js';
+import type { RateLimitSpec } from '../../lib/rate-limit.js';
+import { redact, safeUrl } from '../../lib/redact.js';
+import type { StoreAdapter } from '../types.js';
+import { S4sProductPage, S4sRecordResults, type S4sProduct, type S4sRecordResult } from './schemas.js';
+
+/**
+ * Shift4Shop (formerly 3dcart) REST API v1 store (API_FACTS §4).
+ *
+ * - Auth: the `SecureURL`, `PrivateKey` and `Token` headers on every request.
+ * - list(): `GET /Products?limit&offset`, every page, deduplicated by CatalogID and yielded in
+ *   store order. A product without advanced options is one item (variationId null); a product
+ *   with advanced options is replaced by its options (variationId = AdvancedOptionCode, SKU =
+ *   AdvancedOptionSufix), like a variable product by its variations.
+ * - apply(): one `PUT /Products` (≤ 100 products) or one `PUT /Products/{CatalogID}/AdvancedOptions`
+ *   (the options of one product) per call; per-record results are read from the response.
+ * - Default rate limit 2 requests/s (the limit client libraries observe; override with `rateLimit`).
+ */
+
+/** Products per PUT /Products (the limit clients observe; larger arrays are refused). */
+export const SHIFT4SHOP_MAX_BATCH = 100;
+/** The API's largest `limit` for GET /Products. */
+export const SHIFT4SHOP_MAX_PAGE = 200;
+export const SHIFT4SHOP_DEFAULT_RATE_LIMIT: RateLimitSpec = { perSecond: 2 };
+
+const OFFSET_EXCEEDED = /offset amount exceeds/i;
+
+/**
+ * Throws ConfigError when `batchSize` exceeds the API maximum. Listing and writes throw the
+ * client's HttpError on whole-request failures (401/403 carry `details.auth`).
+ */
+export function createShift4ShopStore(config: Shift4ShopStoreConfig): StoreAdapter {
+  if (config.batchSize !== undefined && config.batchSize > SHIFT4SHOP_MAX_BATCH) {
+    throw new ConfigError(`at most ${SHIFT4SHOP_MAX_BATCH} for shift4shop (the API maximum)`, 'store.batchSize');
+  }
+  const log = logger('shift4shop');
+  const base = config.url.replace(/\/+$/, '');
+  // NOTE: at least 2, see `listProducts` (a one-record page cannot tell 0- from 1-based offsets apart).
+  const limit = Math.max(2, Math.min(config.pageSize ?? SHIFT4SHOP_MAX_PAGE, SHIFT4SHOP_MAX_PAGE));
+  const maxBatch = config.batchSize ?? SHIFT4SHOP_MAX_BATCH;
+  const http = createHttpClient({
+    name: 'store',
+    baseUrl: base,
+    rateLimit: config.rateLimit ?? SHIFT4SHOP_DEFAULT_RATE_LIMIT,
+    concurrency: config.concurrency ?? 1,
+    timeoutMs: config.timeoutMs,
+    retries: config.retries,
+    insecureTls: config.insecureTls,
+    headers: {
+      SecureURL: config.secureUrl,
+      PrivateKey: config.privateKey,
+      Token: config.token,
+      'content-type': 'application/json',
+    },
+  });
+
+  /** One page; null past the end of the catalog (404 or "Offset amount exceeds…", see API_FACTS). */
+  async function fetchPage(offset: number, signal?: AbortSignal): Promise<S4sProduct[] | null> {
+    try {
+      const res = await http.json({ url: 'Products', searchParams: { limit, offset }, signal }, S4sProductPage);
+      return res.body;
+    } catch (err) {
+      if (isEndOfData(err)) return null;
+      throw withApiMessage(err);
+    }
+  }
+
+  /**
+   * Every product once. NOTE: whether `offset` counts from 0 or 1 is not documented (clients
+   * disagree). Starting at 0 and advancing by the page length never skips a record either way;
+   * on a 1-based server each page repeats the previous page's last record, dropped by CatalogID.
+   * A page that brings nothing new ends the listing, so a server ignoring `offset` cannot loop.
+   */
+  async function listProducts(signal?: AbortSignal): Promise<S4sProduct[]> {
+    const byId = new Map<number, S4sProduct>();
+    for (let offset = 0, page = 1; ; page++) {
+      const products = await fetchPage(offset, signal);
+      if (products === null || products.length === 0) break;
+      let fresh = 0;
+      for (const p of products) {
+        if (byId.has(p.SKUInfo.CatalogID)) continue;
+        byId.set(p.SKUInfo.CatalogID, p);
+        fresh++;
+      }
+      log.debug({ page, offset, products: products.length, fresh }, 'listed products page');
+      if (products.length < limit || fresh === 0) break;
+      offset += products.length;
+    }
+    return [...byId.values()];
+  }
+
+  async function* list(signal?: AbortSignal): AsyncIterable<StoreItem> {
+    const products = await listProducts(signal);
+    // Buffered: the API documents no sort order, and store order is by CatalogID, then option.
+    yield* products.flatMap(productItems).sort(compareStoreOrder);
+  }
+
+  function batchKey(change: Change): string {
+    return change.variationId === null ? 'products' : `options:${change.productId}`;
+  }
+
+  async function apply(batch: Change[]): Promise<BatchResult> {
+    if (batch.length === 0) return { failed: [] };
+    const key = batchKey(batch[0] as Change);
+    if (batch.some((c) => batchKey(c) !== key)) {
+      throw new StoreError(`shift4shop: one write request takes changes of one batch key, got several (first "${key}")`);
+    }
+    if (batch.length > maxBatch) throw new StoreError(`shift4shop: ${batch.length} changes exceed the batch size ${maxBatch}`);
+    if (key === 'products') {
+      const body = batch.map((c) => ({ SKUInfo: { CatalogID: Number(c.productId), Stock: c.to } }));
+      return { failed: await putRecords(http, 'Products', body, batch, (c) => String(c.productId)) };
+    }
+    // NOTE: like PUT /Products, a PUT of an option array updates the options it names and leaves the rest.
+    const url = `Products/${encodeURIComponent(String((batch[0] as Change).productId))}/AdvancedOptions`;
+    const body = batch.map((c) => ({ AdvancedOptionCode: String(c.variationId), AdvancedOptionStock: c.to }));
+    return { failed: await putRecords(http, url, body, batch, (c) => String(c.variationId)) };
+  }
+
+  async function check(): Promise<string> {
+    const products = await fetchPage(0);
+    const what = products === null || products.length === 0 ? 'the catalog is empty' : 'products readable';
+    return `Shift4Shop at ${safeUrl(base)} for ${safeUrl(config.secureUrl)}: authenticated, ${what}`;
+  }
+
+  return {
+    type: 'shift4shop',
+    limits: { maxBatch },
+    list,
+    batchKey,
+    apply,
+    check,
+  } satisfies StoreAdapter;
+}
+
+/** The stock-carrying units of one product: its advanced options when it has any, else itself. */
+export function productItems(p: S4sProduct): StoreItem[] {
+  const { CatalogID, SKU, Name, Stock } = p.SKUInfo;
+  if (p.AdvancedOptionList.length > 0) {
+    return p.AdvancedOptionList.map((o) => {
+      const qty = o.AdvancedOptionStock ?? null;
+      const name = [Name, o.AdvancedOptionName].filter(Boolean).join(' - ');
+      return {
+        sku: o.AdvancedOptionSufix, productId: CatalogID, variationId: o.AdvancedOptionCode, qty, managed: qty !== null,
+        ...(name ? { name } : {}),
+      };
+    });
+  }
+  const qty = Stock ?? null;
+  return [{ sku: SKU, productId: CatalogID, variationId: null, qty, managed: qty !== null, ...(Name ? { name: Name } : {}) }];
+}
+
+const collator = new Intl.Collator('en', { numeric: true });
+
+function compareId(a: StoreId, b: StoreId): number {
+  return typeof a === 'number' && typeof b === 'number' ? a - b : collator.compare(String(a), String(b));
+}
+
+/** Store order: product id, then variation id (a product's own item first). */
+export function compareStoreOrder(a: StoreItem, b: StoreItem): number {
+  const byProduct = compareId(a.productId, b.productId);
+  if (byProduct !== 0) return byProduct;
+  if (a.variationId === null || b.variationId === null) return a.variationId === null ? (b.variationId === null ? 0 : -1) : 1;
+  return compareId(a.variationId, b.variationId);
+}
+
+/** The end of the listing: a 404 record list ("no records") or the "Offset amount exceeds…" error. */
+function isEndOfData(err: unknown): boolean {
+  if (!(err instanceof HttpError)) return false;
+  const records = S4sRecordResults.safeParse(err.details.body);
+  if (!records.success) return false;
+  if (err.details.status === 404) return true;
+  return err.details.status === 400 && records.data.some((r) => OFFSET_EXCEEDED.test(r.Message ?? ''));
+}
+
+/** The client's error with the API's first record message appended (the client only reads `message` keys). */
+function withApiMessage(err: unknown): unknown {
+  if (!(err instanceof HttpError)) return err;
+  const records = S4sRecordResults.safeParse(err.details.body);
+  const message = records.success ? records.data.find((r) => r.Message)?.Message : undefined;
+  if (!message || err.message.includes(message)) return err;
+  return new HttpError(`${err.message}: ${redact(message.slice(0, 200))}`, err.details, { cause: err });
+}
+
+/**
+ * PUT an array of records and read the per-record results. The response is an array of
+ * `{Key, Value, Status, Message}`, matched to changes by Value (the CatalogID or option code),
+ * falling back to position when a result names no Value. A 4xx answer whose records name none
+ * of the sent ids is a whole-request failure (thrown); otherwise per-record 4xx are item failures.
+ */
+async function putRecords(
+  http: HttpClient,
+  url: string,
+  body: unknown[],
+  batch: Change[],
+  idOf: (c: Change) => string,
+): Promise<BatchResult['failed']> {
+  let res;
+  try {
+    res = await http.json({ method: 'PUT', url, json: body, allowStatuses: [400, 404] });
+  } catch (err) {
+    throw withApiMessage(err);
+  }
+  const parsed = S4sRecordResults.safeParse(res.body);
+  const where = `PUT ${safeUrl(res.url)}`;
+  if (!parsed.success) {
+    throw new HttpError(`${where}: HTTP ${res.status}, unexpected response (expected per-record results)`, {
+      status: res.status, url: safeUrl(res.url), body: res.body, retryable: false,
+    });
+  }
+  const results = parsed.data;
+  const ids = new Set(batch.map(idOf));
+  if (res.status >= 400 && !results.some((r) => r.Value !== null && ids.has(r.Value))) {
+    const message = results.find((r) => r.Message)?.Message ?? 'request refused';
+    throw new HttpError(`${where}: HTTP ${res.status} ${redact(message.slice(0, 200))}`, {
+      status: res.status, url: safeUrl(res.url), body: res.body, retryable: false,
+    });
+  }
+  const byValue = new Map<string, S4sRecordResult>();
+  for (const r of results) if (r.Value !== null && !byValue.has(r.Value)) byValue.set(r.Value, r);
+  const failed: BatchResult['failed'] = [];
+  batch.forEach((change, i) => {
+    const id = idOf(change);
+    const positional = results[i];
+    const result = byValue.get(id) ?? (positional && positional.Value === null ? positional : undefined);
+    if (!result) {
+      failed.push({ seq: change.seq, message: `no result for ${id} in the response` });
+    } else if (result.Status >= 300) {
+      failed.push({ seq: change.seq, message: `${result.Status}: ${result.Message ?? 'rejected'}` });
+    }
+  });
+  return failed;
+}

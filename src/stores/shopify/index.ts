@@ -1,0 +1,482 @@
+import crypto from 'node:crypto';
+import { z } from 'zod';
+import type { ShopifyStoreConfig } from '../../config/schema.js';
+import { ConfigError, StoreError } from '../../domain/errors.js';
+import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
+import { createHttpClient } from '../../lib/http.js';
+import { logger } from '../../lib/log.js';
+import { safeUrl } from '../../lib/redact.js';
+import type { StoreAdapter } from '../types.js';
+import { createShopifyGraphQL, QueryCostError, type GraphQLAnswer } from './graphql.js';
+import { compareIds, gidNumber, idempotencyKey, toGid } from './ids.js';
+import {
+  CHECK_COST, CHECK_QUERY, LEVELS_NODE_COST, LEVELS_QUERY, RESOLVE_NODE_COST, RESOLVE_QUERY, STALE_CODES,
+  VARIANTS_FIXED_COST, VARIANTS_NODE_COST, VARIANTS_QUERY, versionFeatures, writeCost, writeMutation,
+} from './queries.js';
+import {
+  CheckResult, LevelsResult, ResolveResult, SetQuantitiesPayload, TrackPayload, VariantsPage,
+  type InventoryItemNode, type UserError, type VariantNode, type VariantsPage as VariantsPageData,
+} from './schemas.js';
+import { MAX_PAGE_SIZE, pageSizeFor, perNodeCost, SINGLE_QUERY_MAX_COST } from './throttle.js';
+
+/**
+ * Shopify store over the Admin GraphQL API (API_FACTS §3).
+ *
+ * - Endpoint `POST <url>/admin/api/<apiVersion>/graphql.json`, header `X-Shopify-Access-Token`.
+ * - list(): `productVariants(sortKey: ID)` pages (as large as the 1000-point query cost allows,
+ *   ≤ 250), each variant with its product, inventory item and `available` quantity at the
+ *   configured location. The API cannot sort variants by product, so the pages are collected
+ *   and put in store order (product id, then variant id) before the first item is yielded: the
+ *   fewest requests that give store order, at the price of holding the listing in memory.
+ *   A product with only its default variant is a simple item (variationId null).
+ *   An item that is not tracked, or not stocked at the location, is unmanaged (qty null).
+ * - apply(): ONE `inventorySetQuantities` mutation per batch (≤ 250), `name: "available"`,
+ *   compare-and-set against the quantity seen at fetch (`changeFromQuantity` from 2026-04,
+ *   `compareQuantity` before), with a deterministic `@idempotent` key. Untracked items get
+ *   `inventoryItemUpdate(tracked: true)` fields in the same request, before the set (SPEC §4:
+ *   invsync's first write turns stock management on).
+ * - read(): the items' current levels in one `nodes(ids:)` query per 250 items (read-back).
+ * - Throttling: see graphql.ts.
+ */
+
+/** `quantities` array limit (Shopify rejects any array input above 250). */
+export const SHOPIFY_MAX_BATCH = 250;
+export const DEFAULT_API_VERSION = '2026-10';
+/** inventoryItemUpdate fields that ride along in one write request (10 points each, 1000 max per query). */
+const TRACK_PER_REQUEST = 90;
+/** Write rounds per batch: the first, then re-sends of the items the store did not reject. */
+const MAX_ROUNDS = 3;
+/** `nodes(ids:)` takes at most 250 ids. */
+const NODES_MAX = 250;
+
+/** What list() records per item for the write (kept in the store index, opaque to the engine). */
+const ShopifyRef = z.object({
+  variantId: z.string(),
+  productId: z.string(),
+  inventoryItemId: z.string(),
+  locationId: z.string(),
+  tracked: z.boolean(),
+  /** Stocked at the location (it has an inventory level there). */
+  stocked: z.boolean(),
+  /** `available` at the location when listed (also for an untracked item). */
+  available: z.number().nullable(),
+  /** Id of the listing this came from: part of the idempotency key, see `writeKey`. */
+  listing: z.string().optional(),
+});
+type ShopifyRef = z.infer<typeof ShopifyRef>;
+
+/** One change ready to write. */
+interface Target {
+  change: Change;
+  inventoryItemId: string;
+  tracked: boolean;
+  /** Compare-and-set value: the quantity seen at fetch. */
+  compare: number | null;
+  listing?: string;
+}
+
+interface Level {
+  tracked: boolean;
+  stocked: boolean;
+  available: number | null;
+}
+
+/**
+ * Throws ConfigError when `batchSize` exceeds the API maximum. list() and apply() throw the
+ * client's HttpError for whole-request failures (auth refusals carry `details.auth`, ACCESS_DENIED
+ * included) and StoreError for GraphQL errors; list() throws ConfigError when no item is stocked
+ * at `locationId`.
+ */
+export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
+  if (config.batchSize !== undefined && config.batchSize > SHOPIFY_MAX_BATCH) {
+    throw new ConfigError(`at most ${SHOPIFY_MAX_BATCH} for shopify (the API maximum)`, 'store.batchSize');
+  }
+  const log = logger('shopify');
+  const apiVersion = config.apiVersion ?? DEFAULT_API_VERSION;
+  const endpoint = graphqlEndpoint(config.url, apiVersion);
+  const location = toGid('Location', config.locationId);
+  const features = versionFeatures(apiVersion);
+  const maxBatch = config.batchSize ?? SHOPIFY_MAX_BATCH;
+  const maxPage = Math.min(config.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
+  const http = createHttpClient({
+    name: 'store',
+    rateLimit: config.rateLimit,
+    concurrency: config.concurrency ?? 2,
+    timeoutMs: config.timeoutMs,
+    retries: config.retries,
+    insecureTls: config.insecureTls,
+    headers: { 'x-shopify-access-token': config.accessToken },
+  });
+  const gql = createShopifyGraphQL({ http, endpoint, log, busyWaitMs: envBaseMs() });
+  /** Requested cost per listed variant and the single-query limit, corrected from the server's numbers. */
+  let variantCost = VARIANTS_NODE_COST;
+  let maxQueryCost = SINGLE_QUERY_MAX_COST;
+
+  async function* list(signal?: AbortSignal): AsyncIterable<StoreItem> {
+    const listing = crypto.randomUUID();
+    const nodes: VariantNode[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    for (let shrinks = 0; ;) {
+      const first = pageSizeFor(variantCost, VARIANTS_FIXED_COST, maxPage, maxQueryCost);
+      let answer: GraphQLAnswer<VariantsPageData>;
+      try {
+        answer = await gql.request({
+          operation: 'InvsyncVariants', query: VARIANTS_QUERY, variables: { first, after, location },
+          cost: VARIANTS_FIXED_COST + first * variantCost, schema: VariantsPage, signal,
+        });
+      } catch (err) {
+        // Our cost estimate was low: the error names the real cost, so the next page fits.
+        if (err instanceof QueryCostError && err.cost !== undefined && first > 1 && shrinks++ < 3) {
+          variantCost = Math.max(variantCost + 0.01, perNodeCost(err.cost, VARIANTS_FIXED_COST, first));
+          if (err.maxCost !== undefined && err.maxCost > VARIANTS_FIXED_COST) maxQueryCost = Math.min(maxQueryCost, err.maxCost);
+          log.info({ cost: err.cost, maxCost: err.maxCost, first }, 'a variants page cost more than the query limit: asking for smaller pages');
+          continue;
+        }
+        throw err;
+      }
+      pages++;
+      if (answer.requestedQueryCost !== null) variantCost = perNodeCost(answer.requestedQueryCost, VARIANTS_FIXED_COST, first);
+      const { nodes: page, pageInfo } = answer.data.productVariants;
+      nodes.push(...page);
+      if (!pageInfo.hasNextPage || !pageInfo.endCursor) break;
+      after = pageInfo.endCursor;
+    }
+    log.debug({ variants: nodes.length, pages }, 'listed variants');
+    if (nodes.length > 0 && nodes.every((n) => n.inventoryItem.inventoryLevel === null)) {
+      throw new ConfigError(`none of the shop's ${nodes.length} variants is stocked at location ${location}: is it the right location id? (\`invsync check\` names it)`, 'store.locationId');
+    }
+    nodes.sort((a, b) => compareIds(a.product.id, b.product.id) || compareIds(a.id, b.id));
+    for (const node of nodes) yield toItem(node, location, listing);
+  }
+
+  function batchKey(): string {
+    // Any items of the shop may share one inventorySetQuantities call.
+    return 'inventory';
+  }
+
+  async function apply(batch: Change[]): Promise<BatchResult> {
+    if (batch.length === 0) return { failed: [] };
+    if (batch.length > maxBatch) throw new StoreError(`shopify: ${batch.length} changes exceed the batch size ${maxBatch}`);
+    const failed = new Map<number, string>();
+    /** Items whose tracking this call turned on: put back if their quantity was not written. */
+    const trackedByUs: Target[] = [];
+    let pending = await targetsFor(batch, failed);
+
+    for (let round = 1; pending.length > 0; round++) {
+      const outcome = await writeRound(pending, round);
+      trackedByUs.push(...outcome.trackedOn);
+      for (const [seq, message] of outcome.errors) failed.set(seq, message);
+      if (outcome.clean) break;
+      const rest = pending.filter((t) => !outcome.errors.has(t.change.seq));
+      if (outcome.groupError !== null || rest.length === 0 || round >= MAX_ROUNDS) {
+        const why = outcome.groupError ?? 'not confirmed: the store rejected the request because of other items in it';
+        for (const t of rest) failed.set(t.change.seq, why);
+        break;
+      }
+      // API_FACTS §3: whether a call with user errors applied its other elements is not
+      // documented. Look instead of guessing, and re-send only what is still at its old value.
+      const levels = await readLevels(rest.map((t) => t.inventoryItemId));
+      pending = [];
+      for (const t of rest) {
+        const now = levels.get(t.inventoryItemId);
+        if (!now) {
+          failed.set(t.change.seq, `inventory item ${t.inventoryItemId} no longer exists in the shop (variant deleted?)`);
+        } else if (!now.stocked) {
+          failed.set(t.change.seq, notStockedMessage(location));
+        } else if (now.tracked && now.available === t.change.to) {
+          // Applied (by this request's group, or it already was at the target).
+        } else if (t.compare !== null && now.available !== t.compare) {
+          failed.set(t.change.seq, changedInStore(t.compare, now.available));
+        } else {
+          pending.push({ ...t, tracked: now.tracked });
+        }
+      }
+    }
+    await restoreTracking(trackedByUs.filter((t) => failed.has(t.change.seq)));
+    return { failed: batch.filter((c) => failed.has(c.seq)).map((c) => ({ seq: c.seq, message: failed.get(c.seq) as string })) };
+  }
+
+  /**
+   * Turn tracking back off for items whose quantity was not written: a rejected item is left as
+   * it was (a newly tracked item with an old quantity could stop selling). Best effort: a
+   * failure here is logged, the items are already reported as failed.
+   */
+  async function restoreTracking(targets: Target[]): Promise<void> {
+    for (let i = 0; i < targets.length; i += TRACK_PER_REQUEST) {
+      const chunk = targets.slice(i, i + TRACK_PER_REQUEST);
+      try {
+        await send(chunk, false, new Map(), false);
+      } catch (err) {
+        log.warn({ items: chunk.length, err: err instanceof Error ? err.message : String(err) }, 'could not turn inventory tracking back off for items that failed');
+      }
+    }
+  }
+
+  /** The ids each change needs, from its ref or (when missing) looked up; unusable changes go to `failed`. */
+  async function targetsFor(batch: Change[], failed: Map<number, string>): Promise<Target[]> {
+    const targets: Target[] = [];
+    const unresolved: Change[] = [];
+    for (const change of batch) {
+      const parsed = ShopifyRef.safeParse(change.ref);
+      if (!parsed.success) { unresolved.push(change); continue; }
+      const ref: ShopifyRef = parsed.data;
+      if (ref.locationId !== location) {
+        failed.set(change.seq, `listed at location ${ref.locationId} but store.locationId is ${location}: run \`invsync fetch\` first`);
+      } else if (!ref.stocked) {
+        failed.set(change.seq, notStockedMessage(location));
+      } else {
+        targets.push({ change, inventoryItemId: ref.inventoryItemId, tracked: ref.tracked, compare: change.from ?? ref.available, listing: ref.listing });
+      }
+    }
+    if (unresolved.length > 0) targets.push(...await resolveTargets(unresolved, failed));
+    // Keep batch order, so the request (and its idempotency key) does not depend on how ids were found.
+    const order = new Map(batch.map((c, i) => [c.seq, i]));
+    return targets.sort((a, b) => (order.get(a.change.seq) ?? 0) - (order.get(b.change.seq) ?? 0));
+  }
+
+  /** Look up inventory items for changes without a ref; unusable changes go to `failed`. */
+  async function resolveTargets(changes: Change[], failed: Map<number, string>): Promise<Target[]> {
+    const targets: Target[] = [];
+    const found = await lookupItems(changes);
+    for (const change of changes) {
+      const item = found.get(change.seq) as InventoryItemNode | string;
+      if (typeof item === 'string') { failed.set(change.seq, item); continue; }
+      const level = levelOf(item);
+      if (!level.stocked) { failed.set(change.seq, notStockedMessage(location)); continue; }
+      targets.push({ change, inventoryItemId: item.id, tracked: level.tracked, compare: change.from ?? level.available });
+    }
+    return targets;
+  }
+
+  /**
+   * The inventory item of each change from its variant id (or, for a simple item, its product's
+   * only variant), with its level at the location; a string says why there is none.
+   */
+  async function lookupItems(changes: Change[], signal?: AbortSignal): Promise<Map<number, InventoryItemNode | string>> {
+    const out = new Map<number, InventoryItemNode | string>();
+    const perRequest = Math.max(1, Math.floor(SINGLE_QUERY_MAX_COST / RESOLVE_NODE_COST));
+    for (let i = 0; i < changes.length; i += perRequest) {
+      const chunk = changes.slice(i, i + perRequest);
+      const ids = chunk.map((c) => (c.variationId !== null ? toGid('ProductVariant', c.variationId) : toGid('Product', c.productId)));
+      const answer = await gql.request({
+        operation: 'InvsyncResolve', query: RESOLVE_QUERY, variables: { ids, location },
+        cost: ids.length * RESOLVE_NODE_COST, schema: ResolveResult, signal,
+      });
+      chunk.forEach((change, k) => {
+        const node = answer.data.nodes[k] ?? null;
+        if (!node) out.set(change.seq, `${ids[k]} not found in the shop (deleted?)`);
+        else if (!('variants' in node)) out.set(change.seq, node.inventoryItem);
+        else if (node.variants.nodes.length === 1) out.set(change.seq, (node.variants.nodes[0] as { inventoryItem: InventoryItemNode }).inventoryItem);
+        else out.set(change.seq, `product ${ids[k]} has several variants: run \`invsync fetch\` to list them`);
+      });
+    }
+    return out;
+  }
+
+  async function readLevels(ids: string[], signal?: AbortSignal): Promise<Map<string, Level>> {
+    const levels = new Map<string, Level>();
+    for (let i = 0; i < ids.length; i += NODES_MAX) {
+      const chunk = ids.slice(i, i + NODES_MAX);
+      const answer = await gql.request({
+        operation: 'InvsyncLevels', query: LEVELS_QUERY, variables: { ids: chunk, location },
+        cost: chunk.length * LEVELS_NODE_COST, schema: LevelsResult, signal,
+      });
+      for (const node of answer.data.nodes) if (node) levels.set(node.id, levelOf(node));
+    }
+    return levels;
+  }
+
+  /** Current stock of these items (for read-back after a push): one `nodes` query per 250 items. */
+  async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, { qty: number | null; managed: boolean }>> {
+    const out = new Map<number, { qty: number | null; managed: boolean }>();
+    const withRef: Array<{ seq: number; id: string }> = [];
+    const withoutRef: Change[] = [];
+    for (const change of changes) {
+      const parsed = ShopifyRef.safeParse(change.ref);
+      if (parsed.success) withRef.push({ seq: change.seq, id: parsed.data.inventoryItemId });
+      else withoutRef.push(change);
+    }
+    const levels = await readLevels([...new Set(withRef.map((r) => r.id))], signal);
+    for (const r of withRef) {
+      const level = levels.get(r.id);
+      if (level) out.set(r.seq, stockView(level));
+    }
+    if (withoutRef.length > 0) {
+      for (const [seq, item] of await lookupItems(withoutRef, signal)) if (typeof item !== 'string') out.set(seq, stockView(levelOf(item)));
+    }
+    return out;
+  }
+
+  /**
+   * One write request for `targets` (plus tracking-only requests first when more than
+   * TRACK_PER_REQUEST items need tracking turned on). Returns per-item errors; `clean` when the
+   * set mutation reported no user error at all; `groupError` for an error not tied to an item;
+   * `trackedOn`, the items whose tracking it turned on.
+   */
+  async function writeRound(all: Target[], round: number): Promise<{ errors: Map<number, string>; clean: boolean; groupError: string | null; trackedOn: Target[] }> {
+    const errors = new Map<number, string>();
+    const trackedOn: Target[] = [];
+    let targets = all;
+    let inlineTracking = targets.filter((t) => !t.tracked);
+    if (inlineTracking.length > TRACK_PER_REQUEST) {
+      for (let i = 0; i < inlineTracking.length; i += TRACK_PER_REQUEST) {
+        const chunk = inlineTracking.slice(i, i + TRACK_PER_REQUEST);
+        await send(chunk, false, errors);
+        trackedOn.push(...chunk.filter((t) => !errors.has(t.change.seq)));
+      }
+      inlineTracking = [];
+      targets = targets.filter((t) => !errors.has(t.change.seq));
+      if (targets.length === 0) return { errors, clean: true, groupError: null, trackedOn };
+    }
+
+    const key = features.idempotency ? writeKey(targets, round) : undefined;
+    const input: Record<string, unknown> = {
+      name: 'available',
+      reason: 'correction',
+      referenceDocumentUri: `gid://invsync/StockSync/${key ?? `${targets[0]?.change.seq}-${targets[targets.length - 1]?.change.seq}`}`,
+      ...(features.ignoreCompareFlag ? { ignoreCompareQuantity: false } : {}),
+      quantities: targets.map((t) => ({
+        inventoryItemId: t.inventoryItemId, locationId: location, quantity: t.change.to, [features.compareField]: t.compare,
+      })),
+    };
+    const set = await send(inlineTracking, { input, key }, errors) as SetQuantitiesPayload;
+    trackedOn.push(...inlineTracking.filter((t) => !errors.has(t.change.seq)));
+
+    let groupError: string | null = null;
+    for (const e of set.userErrors) {
+      const index = quantityIndex(e.field);
+      const target = index === undefined ? undefined : targets[index];
+      if (!target) { groupError ??= describe(e); continue; }
+      if (errors.has(target.change.seq)) continue;
+      errors.set(target.change.seq, e.code && STALE_CODES.has(e.code) ? changedInStore(target.compare, null, e) : describe(e));
+    }
+    return { errors, clean: set.userErrors.length === 0, groupError, trackedOn };
+  }
+
+  /**
+   * One mutation request: inventoryItemUpdate(tracked) for `targets`, then the set mutation when
+   * `set` is given. Tracking failures go to `errors`. Returns the set payload (or null).
+   */
+  async function send(
+    targets: Target[],
+    set: { input: Record<string, unknown>; key?: string } | false,
+    errors: Map<number, string>,
+    tracked = true,
+  ): Promise<SetQuantitiesPayload | null> {
+    const variables: Record<string, unknown> = set ? { input: set.input } : {};
+    const shape: Record<string, z.ZodType> = set ? { set: SetQuantitiesPayload } : {};
+    targets.forEach((t, i) => { variables[`t${i}`] = t.inventoryItemId; shape[`t${i}`] = TrackPayload; });
+    const schema = z.object(shape) as unknown as z.ZodType<Record<string, unknown>>;
+    const answer = await gql.request({
+      operation: set ? 'InvsyncSetQuantities' : tracked ? 'InvsyncTrack' : 'InvsyncUntrack',
+      query: writeMutation({ track: targets.length, tracked, set: Boolean(set), key: set ? set.key : undefined }),
+      variables, cost: writeCost(targets.length, Boolean(set)), schema,
+      busy: (data) => Boolean(set) && (data.set as SetQuantitiesPayload).userErrors.some((e) => e.code === 'IDEMPOTENCY_CONCURRENT_REQUEST'),
+    });
+    targets.forEach((t, i) => {
+      const result = answer.data[`t${i}`] as z.infer<typeof TrackPayload>;
+      if (result.userErrors.length > 0 || result.inventoryItem?.tracked !== tracked) {
+        const what = tracked ? 'turn on' : 'turn off';
+        errors.set(t.change.seq, `could not ${what} inventory tracking: ${result.userErrors.map(describe).join('; ') || 'the store did not confirm it'}`);
+      }
+    });
+    return set ? (answer.data.set as SetQuantitiesPayload) : null;
+  }
+
+  /**
+   * The idempotency key of one write: the plan's item seqs and targets (what the brief of a
+   * batch is), the items, the compare values, the round, and the listing the items came from.
+   * NOTE: the listing id keeps a later plan from colliding with an earlier one that happened to
+   * have the same seqs, targets and old values (Shopify would answer it with the old result and
+   * write nothing); a re-sent batch of the same plan comes from the same listing, so it keeps
+   * its key and is de-duplicated.
+   */
+  function writeKey(targets: Target[], round: number): string {
+    return idempotencyKey({
+      v: 1, round, location,
+      listings: [...new Set(targets.map((t) => t.listing ?? ''))].sort(),
+      items: targets.map((t) => [t.change.seq, t.inventoryItemId, t.compare, t.change.to]),
+    });
+  }
+
+  async function check(): Promise<string> {
+    const { data } = await gql.request({ operation: 'InvsyncCheck', query: CHECK_QUERY, variables: { location }, cost: CHECK_COST, schema: CheckResult });
+    if (!data.location) throw new ConfigError(`location ${location} not found in shop "${data.shop.name}"`, 'store.locationId');
+    const where = data.shop.myshopifyDomain ?? safeUrl(config.url);
+    return `Shopify shop "${data.shop.name}" (${where}, API ${apiVersion}): authenticated; location "${data.location.name}" (${data.location.id})${data.location.isActive ? '' : ' is INACTIVE'}`;
+  }
+
+  return {
+    type: 'shopify',
+    limits: { maxBatch },
+    list,
+    batchKey,
+    apply,
+    read,
+    check,
+  } satisfies StoreAdapter;
+}
+
+/** `<shop url>/admin/api/<version>/graphql.json` (a URL that already ends in /admin… is cut back to the shop). */
+export function graphqlEndpoint(shopUrl: string, apiVersion: string): string {
+  const base = shopUrl.replace(/\/+$/, '').replace(/\/admin(\/api(\/[^/]+)?(\/graphql\.json)?)?$/i, '');
+  return `${base}/admin/api/${apiVersion}/graphql.json`;
+}
+
+function toItem(node: VariantNode, location: string, listing: string): StoreItem {
+  const level = levelOf(node.inventoryItem);
+  const { qty, managed } = stockView(level);
+  const ref: ShopifyRef = {
+    variantId: node.id, productId: node.product.id, inventoryItemId: node.inventoryItem.id, locationId: location,
+    tracked: level.tracked, stocked: level.stocked, available: level.available, listing,
+  };
+  return {
+    sku: node.sku,
+    productId: gidNumber(node.product.id),
+    variationId: node.product.hasOnlyDefaultVariant ? null : gidNumber(node.id),
+    qty,
+    managed,
+    ...(node.displayName ? { name: node.displayName } : {}),
+    ref,
+  };
+}
+
+/** What the engine sees: managed only when tracked and stocked at the location. */
+function stockView(level: Level): { qty: number | null; managed: boolean } {
+  const managed = level.tracked && level.stocked && level.available !== null;
+  return { qty: managed ? level.available : null, managed };
+}
+
+function levelOf(item: InventoryItemNode): Level {
+  const level = item.inventoryLevel;
+  const available = level?.quantities.find((q) => q.name === 'available')?.quantity ?? null;
+  return { tracked: item.tracked, stocked: level !== null, available };
+}
+
+/** `["input", "quantities", "3", "changeFromQuantity"]` → 3. */
+function quantityIndex(field: UserError['field']): number | undefined {
+  if (!field || field[0] !== 'input' || field[1] !== 'quantities' || !/^\d+$/.test(field[2] ?? '')) return undefined;
+  return Number(field[2]);
+}
+
+function describe(e: UserError): string {
+  return e.code ? `${e.code}: ${e.message}` : e.message;
+}
+
+/** The message users and scripts rely on: it starts with "changed in store:". */
+function changedInStore(seen: number | null, now: number | null, e?: UserError): string {
+  const current = now === null ? '' : ` (now ${now})`;
+  const code = e?.code ? ` [${e.code}]` : '';
+  return `changed in store: available is no longer ${seen ?? 'what invsync read'}${current} since the fetch (a sale or an edit); not overwritten, the next fetch plans from the new level${code}`;
+}
+
+function notStockedMessage(location: string): string {
+  return `not stocked at location ${location}: connect the product to that location in Shopify admin, then run \`invsync fetch\``;
+}
+
+/** Test knob shared with the http client: shortens the wait for an in-flight duplicate request. */
+function envBaseMs(): number | undefined {
+  const base = Number(process.env.INVSYNC_RETRY_BASE_MS);
+  return Number.isFinite(base) && base > 0 ? base : undefined;
+}

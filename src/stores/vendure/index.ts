@@ -1,0 +1,290 @@
+import type { z } from 'zod';
+import type { VendureStoreConfig } from '../../config/schema.js';
+import { ConfigError, StoreError } from '../../domain/errors.js';
+import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
+import { logger } from '../../lib/log.js';
+import { redact, safeUrl } from '../../lib/redact.js';
+import type { StoreAdapter } from '../types.js';
+import { createVendureClient, describeErrors, graphQLFailure, type GraphQLResult } from './client.js';
+import {
+  FirstVariantPage, ReadBackPage, UpdateVariantsData, VariantPage,
+  type GraphQLError, type VendureVariant,
+} from './schemas.js';
+
+/**
+ * Vendure Admin GraphQL store (API_FACTS §7).
+ *
+ * - Auth: `login` mutation → bearer token from the `vendure-auth-token` header (see client.ts).
+ * - list(): `productVariants` sorted by `{ productId: ASC, id: ASC }`, so Vendure itself yields
+ *   store order (product id, then variant id; numeric ids sort as numbers, UUIDs as strings) and
+ *   skip/take paging is stable. A product with one variant is a simple product (variationId
+ *   null); with several, each variant is a variation. Either way the variant id the write needs
+ *   travels in `ref.variantId`.
+ * - Stock: `stockOnHand` of the channel's only stock location, or the `stockLevels` entry of
+ *   the configured `stockLocationId` (a store with several locations must name one: Vendure's
+ *   `stockOnHand` is their sum, while writing it changes the default location only).
+ * - apply(): ONE `updateProductVariants` per batch, with `stockOnHand` (or `stockLevels`), and
+ *   `trackInventory: TRUE` for variants whose stock Vendure does not track yet (SPEC §4).
+ *   Vendure runs the batch in one transaction: a variant deleted meanwhile fails it as a whole
+ *   with ENTITY_NOT_FOUND naming its id. That item is reported failed and the rest re-sent
+ *   (one more request per such item); any other batch error fails every item of the batch with
+ *   Vendure's message, since nothing of it was applied.
+ */
+
+/** Vendure's `adminListQueryLimit` default: a larger `take` is refused. */
+export const VENDURE_MAX_PAGE = 1000;
+/** No documented maximum; 100 variants take ≈ 0.5 s on a small server (measured on 3.7.3). */
+export const VENDURE_DEFAULT_BATCH = 100;
+/** Upper bound for `batchSize`: one transaction of 500 variants takes a few seconds. */
+export const VENDURE_MAX_BATCH = 500;
+
+const VARIANT_FIELDS = 'id productId sku name stockOnHand trackInventory stockLevels { stockLocationId stockOnHand }';
+
+const VARIANTS = `productVariants(options: { skip: $skip, take: $take, sort: { productId: ASC, id: ASC } }) {
+    totalItems
+    items { ${VARIANT_FIELDS} }
+  }`;
+
+const FIRST_PAGE = `query invsyncFirstPage($skip: Int!, $take: Int!) {
+  globalSettings { trackInventory }
+  stockLocations(options: { take: ${VENDURE_MAX_PAGE} }) { totalItems items { id name } }
+  ${VARIANTS}
+}`;
+
+const NEXT_PAGE = `query invsyncVariants($skip: Int!, $take: Int!) {
+  ${VARIANTS}
+}`;
+
+const READ_BACK = `query invsyncReadBack($ids: [String!]!, $take: Int!) {
+  globalSettings { trackInventory }
+  productVariants(options: { take: $take, filter: { id: { in: $ids } } }) { totalItems items { ${VARIANT_FIELDS} } }
+}`;
+
+const SET_STOCK = `mutation invsyncSetStock($input: [UpdateProductVariantInput!]!) {
+  updateProductVariants(input: $input) { ${VARIANT_FIELDS} }
+}`;
+
+/** How variants are read and written, decided from the first page. */
+interface StockSettings {
+  /** GlobalSettings.trackInventory: what `trackInventory: INHERIT` means. */
+  trackByDefault: boolean;
+  /** Read and write this location's level; null: the channel's only location via `stockOnHand`. */
+  locationId: string | null;
+  locationName: string;
+}
+
+/**
+ * Throws ConfigError when `batchSize` exceeds VENDURE_MAX_BATCH, and from list() when the
+ * configured `stockLocationId` does not exist or several locations exist and none is configured.
+ * Whole-request failures throw the client's HttpError (auth refusals carry `details.auth`).
+ */
+export function createVendureStore(config: VendureStoreConfig): StoreAdapter {
+  if (config.batchSize !== undefined && config.batchSize > VENDURE_MAX_BATCH) {
+    throw new ConfigError(`at most ${VENDURE_MAX_BATCH} for vendure`, 'store.batchSize');
+  }
+  const log = logger('vendure');
+  const client = createVendureClient(config);
+  const take = Math.min(config.pageSize ?? VENDURE_MAX_PAGE, VENDURE_MAX_PAGE);
+  const maxBatch = config.batchSize ?? VENDURE_DEFAULT_BATCH;
+  const configuredLocation = config.stockLocationId ?? null;
+
+  /** A query that must succeed as a whole: GraphQL errors become an HttpError. */
+  async function query<T>(document: string, variables: Record<string, unknown>, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
+    const res = await client.request(document, variables, schema, signal);
+    if (res.errors.length > 0) throw graphQLFailure(res.errors, config.url, 200);
+    if (res.data === null) throw new StoreError(`POST ${safeUrl(config.url)}: Vendure answered without data`);
+    return res.data;
+  }
+
+  async function* list(signal?: AbortSignal): AsyncIterable<StoreItem> {
+    const first = await query(FIRST_PAGE, { skip: 0, take }, FirstVariantPage, signal);
+    const settings = stockSettings(first, configuredLocation);
+    const seen = new Set<string>();
+    let group: VendureVariant[] = [];
+    let page = first.productVariants;
+    let skip = 0;
+    for (;;) {
+      for (const variant of page.items) {
+        // NOTE: skip/take paging can repeat a variant when the catalogue changes between pages.
+        if (seen.has(variant.id)) continue;
+        seen.add(variant.id);
+        // Variants of one product are adjacent (sorted by productId) but may straddle pages.
+        if (group.length > 0 && group[0]?.productId !== variant.productId) {
+          yield* itemsOf(group, settings);
+          group = [];
+        }
+        group.push(variant);
+      }
+      skip += page.items.length;
+      log.debug({ skip, total: page.totalItems }, 'listed variants page');
+      if (page.items.length < take || skip >= page.totalItems) break;
+      page = (await query(NEXT_PAGE, { skip, take }, VariantPage, signal)).productVariants;
+    }
+    yield* itemsOf(group, settings);
+  }
+
+  function batchKey(): string {
+    // Any variants of any products may share one updateProductVariants call.
+    return 'variants';
+  }
+
+  async function apply(batch: Change[]): Promise<BatchResult> {
+    if (batch.length > maxBatch) throw new StoreError(`vendure: ${batch.length} changes exceed the batch size ${maxBatch}`);
+    const failed: BatchResult['failed'] = [];
+    let pending = batch.filter((c) => {
+      if (variantIdOf(c) !== null) return true;
+      failed.push({ seq: c.seq, message: 'no Vendure variant id recorded for this item; run "invsync fetch" again' });
+      return false;
+    });
+    while (pending.length > 0) {
+      const input = pending.map((c) => writeInput(c, configuredLocation));
+      const res: GraphQLResult<UpdateVariantsData> = await client.request(SET_STOCK, { input }, UpdateVariantsData);
+      if (res.errors.length === 0 && res.data) {
+        failed.push(...readResults(pending, res.data.updateProductVariants, configuredLocation));
+        break;
+      }
+      const gone = deletedVariant(res.errors, pending);
+      if (gone) {
+        // The transaction was rolled back: report the deleted variant, send the others again.
+        failed.push({ seq: gone.change.seq, message: `ENTITY_NOT_FOUND: ${redact(gone.message)} (deleted in Vendure since the last fetch?)` });
+        pending = pending.filter((c) => c !== gone.change);
+        log.warn({ seq: gone.change.seq, remaining: pending.length }, 'variant not found: re-sending the rest of the batch');
+        continue;
+      }
+      const message = `${res.errors.length ? describeErrors(res.errors) : 'no data in the response'} (Vendure rolled back the whole batch)`;
+      failed.push(...pending.map((c) => ({ seq: c.seq, message })));
+      break;
+    }
+    return { failed };
+  }
+
+  /** Current stock of these changes' variants, VENDURE_MAX_PAGE variants per request; deleted variants are absent. */
+  async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, { qty: number | null; managed: boolean }>> {
+    const out = new Map<number, { qty: number | null; managed: boolean }>();
+    const ids = [...new Set(changes.map(variantIdOf).filter((id): id is string => id !== null))];
+    for (let start = 0; start < ids.length; start += VENDURE_MAX_PAGE) {
+      const chunk = ids.slice(start, start + VENDURE_MAX_PAGE);
+      const page = await query(READ_BACK, { ids: chunk, take: chunk.length }, ReadBackPage, signal);
+      const byId = new Map(page.productVariants.items.map((v) => [v.id, v]));
+      for (const change of changes) {
+        const v = byId.get(variantIdOf(change) ?? '');
+        if (!v) continue;
+        const managed = isTracked(v, page.globalSettings.trackInventory);
+        out.set(change.seq, { qty: managed ? stockOf(v, configuredLocation) : null, managed });
+      }
+    }
+    return out;
+  }
+
+  async function check(): Promise<string> {
+    const first = await query(FIRST_PAGE, { skip: 0, take: 1 }, FirstVariantPage);
+    const settings = stockSettings(first, configuredLocation);
+    const where = settings.locationId ? `stock location ${settings.locationId} "${settings.locationName}"` : `its only stock location "${settings.locationName}"`;
+    return `Vendure at ${safeUrl(config.url)}: logged in, ${first.productVariants.totalItems} variants; invsync writes ${where}`;
+  }
+
+  return {
+    type: 'vendure',
+    limits: { maxBatch },
+    list,
+    batchKey,
+    apply,
+    read,
+    check,
+  } satisfies StoreAdapter;
+}
+
+/** Validates the configured location (or the absence of a choice) against the channel's locations. */
+function stockSettings(first: FirstVariantPage, configured: string | null): StockSettings {
+  const locations = first.stockLocations.items;
+  const names = locations.map((l) => `${l.id} "${l.name}"`).join(', ');
+  if (configured !== null) {
+    const location = locations.find((l) => l.id === configured);
+    if (!location) {
+      throw new ConfigError(`Vendure has no stock location with id "${configured}" (it has: ${names || 'none'})`, 'store.stockLocationId');
+    }
+    return { trackByDefault: first.globalSettings.trackInventory, locationId: configured, locationName: location.name };
+  }
+  if (first.stockLocations.totalItems > 1) {
+    throw new ConfigError(`Vendure has ${first.stockLocations.totalItems} stock locations (${names}): set the one invsync should write`, 'store.stockLocationId');
+  }
+  return { trackByDefault: first.globalSettings.trackInventory, locationId: null, locationName: locations[0]?.name ?? 'default' };
+}
+
+function* itemsOf(group: VendureVariant[], settings: StockSettings): Generator<StoreItem> {
+  const simple = group.length === 1;
+  for (const v of group) {
+    const managed = isTracked(v, settings.trackByDefault);
+    yield {
+      sku: v.sku,
+      productId: v.productId,
+      variationId: simple ? null : v.id,
+      qty: managed ? stockOf(v, settings.locationId) : null,
+      managed,
+      ...(v.name ? { name: v.name } : {}),
+      ref: { variantId: v.id },
+    };
+  }
+}
+
+/** Whether Vendure tracks this variant's stock (INHERIT: the global setting decides). */
+function isTracked(v: VendureVariant, trackByDefault: boolean): boolean {
+  return v.trackInventory === 'TRUE' || (v.trackInventory === 'INHERIT' && trackByDefault);
+}
+
+/** The stock invsync compares and writes: the location's level (0 when the variant has none there yet), or `stockOnHand`. */
+function stockOf(v: VendureVariant, locationId: string | null): number {
+  if (locationId === null) return v.stockOnHand;
+  return v.stockLevels.find((l) => l.stockLocationId === locationId)?.stockOnHand ?? 0;
+}
+
+function variantIdOf(change: Change): string | null {
+  const ref = change.ref?.variantId;
+  if (typeof ref === 'string' || typeof ref === 'number') return String(ref);
+  return change.variationId === null ? null : String(change.variationId);
+}
+
+/** `from === null` marks a variant whose stock Vendure does not track: tracking goes on with the first quantity. */
+function writeInput(change: Change, locationId: string | null): Record<string, unknown> {
+  return {
+    id: variantIdOf(change),
+    ...(locationId === null
+      ? { stockOnHand: change.to }
+      : { stockLevels: [{ stockLocationId: locationId, stockOnHand: change.to }] }),
+    ...(change.from === null ? { trackInventory: 'TRUE' } : {}),
+  };
+}
+
+/** The change whose variant Vendure could not find, when that is what failed the batch. */
+function deletedVariant(errors: GraphQLError[], pending: Change[]): { change: Change; message: string } | null {
+  for (const e of errors) {
+    if (e.extensions?.code !== 'ENTITY_NOT_FOUND') continue;
+    const id = /ProductVariant with the id "([^"]+)"/.exec(e.message)?.[1];
+    const change = id === undefined ? undefined : pending.find((c) => variantIdOf(c) === id);
+    if (change) return { change, message: e.message };
+  }
+  return null;
+}
+
+/** Per-item outcome: every variant must come back with the target stock (and tracked, when we switched tracking on). */
+function readResults(batch: Change[], results: Array<VendureVariant | null>, locationId: string | null): BatchResult['failed'] {
+  const byId = new Map<string, VendureVariant>();
+  for (const r of results) if (r) byId.set(r.id, r);
+  const failed: BatchResult['failed'] = [];
+  for (const change of batch) {
+    const id = variantIdOf(change) as string;
+    const result = byId.get(id);
+    if (!result) {
+      failed.push({ seq: change.seq, message: `no result for variant ${id} in the response` });
+      continue;
+    }
+    const stock = stockOf(result, locationId);
+    if (stock !== change.to) {
+      const hint = locationId === null && result.stockLevels.length > 1 ? '; the variant has stock at several locations: set store.stockLocationId' : '';
+      failed.push({ seq: change.seq, message: `stock not applied (Vendure reports ${stock}${hint})` });
+    } else if (change.from === null && result.trackInventory !== 'TRUE') {
+      failed.push({ seq: change.seq, message: `stock set, but Vendure still reports trackInventory ${result.trackInventory}` });
+    }
+  }
+  return failed;
+}
