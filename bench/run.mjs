@@ -9,13 +9,17 @@
  *                       the report is always printed on stdout too
  *   --smoke             tiny sizes, one run each: checks that the bench still works (npm test runs it)
  *   --keep              keep the temp directory with the generated data
+ *   --profile DIR       run every measured CLI process with --cpu-prof into DIR/<stage>/ (slower:
+ *                       for finding where the time goes, not for the figures)
  *
- * Measures the BUILT CLI (dist/): run `npm run build` first when calling this file directly.
+ * Measures the BUILT CLI (dist/, copied once at the start so a rebuild meanwhile does not mix
+ * builds): run `npm run build` first when calling this file directly.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { freezeBuild } from './lib/build.mjs';
 import { preflight, ROOT } from './lib/cli.mjs';
 import { writeFeedCsv } from './lib/dataset.mjs';
 import { loadEmulator } from './lib/load-emulator.mjs';
@@ -48,6 +52,7 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     smoke: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    profile: { type: 'string' },
   },
 });
 
@@ -64,14 +69,19 @@ async function main() {
     smoke,
     reps: positiveInt(args.reps, 'reps', smoke ? 1 : 3),
     baselineReps: positiveInt(args['baseline-reps'], 'baseline-reps', 1),
+    profile: args.profile ? path.resolve(args.profile) : null,
   };
   const selected = args.stages ? args.stages.split(',').map((s) => s.trim()).filter(Boolean) : Object.keys(STAGES);
   const unknown = selected.filter((s) => !(s in STAGES));
   if (unknown.length) throw new Error(`--stages: unknown stage(s) ${unknown.join(', ')} (known: ${Object.keys(STAGES).join(', ')})`);
   preflight();
 
+  const build = freezeBuild();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'invsync-bench-'));
-  const cleanup = () => { if (!args.keep) fs.rmSync(tmp, { recursive: true, force: true }); };
+  const cleanup = () => {
+    build.remove();
+    if (!args.keep) fs.rmSync(tmp, { recursive: true, force: true });
+  };
   process.once('SIGINT', () => { cleanup(); process.exit(130); });
   const outFile = args.out ? path.resolve(args.out) : smoke ? null : path.join(ROOT, 'BENCHMARKS.md');
   const feeds = new Map();
@@ -81,6 +91,10 @@ async function main() {
     ...options,
     tmp,
     log: (msg) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${msg}`),
+    /** Options for a measured CLI run: with --profile, a CPU profile into <profile>/<label>/. */
+    measured(label) {
+      return options.profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.join(options.profile, label)}`] } : {};
+    },
     /** The feed CSV of `rows` rows (generated once per bench run). */
     feed(rows) {
       if (!feeds.has(rows)) {
@@ -106,7 +120,7 @@ async function main() {
       }
     }
     load.end = loadAverage();
-    const report = renderReport({ machine: machineInfo(), options, results, skipped, emulatorPatched: patched, durationMs: Date.now() - started, load });
+    const report = renderReport({ machine: machineInfo(), options, results, skipped, emulatorPatched: patched, durationMs: Date.now() - started, load, build });
     console.log(report);
     if (outFile) {
       fs.writeFileSync(outFile, report);

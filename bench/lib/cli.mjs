@@ -1,20 +1,18 @@
 /**
- * Runs the BUILT invsync CLI (bin/invsync.js → dist/) as its own process under GNU time, the
- * way cron would, and reports wall time and peak RSS of that process alone.
+ * Runs the BUILT invsync CLI (bin/invsync.js → dist/, the frozen copy: see build.mjs) as its own
+ * process under GNU time, the way cron would, and reports wall time and peak RSS of that process alone.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { buildRoot, ROOT } from './build.mjs';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const BIN = path.join(ROOT, 'bin/invsync.js');
+export { ROOT };
 const TIME = '/usr/bin/time';
 
-/** Throws a readable error when the CLI is not built or GNU time is missing. */
+/** Throws a readable error when GNU time is missing. */
 export function preflight() {
-  if (!fs.existsSync(path.join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   if (!fs.existsSync(TIME)) throw new Error(`${TIME} (GNU time) is needed to read the CLI's peak RSS`);
 }
 
@@ -27,7 +25,8 @@ export function runInvsync(args, { env = {}, cwd = os.tmpdir(), nodeArgs = [] } 
   const childEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
   const startedAt = Date.now();
   const t0 = process.hrtime.bigint();
-  const child = spawn(TIME, ['-f', '%e %M', '-o', timeFile, process.execPath, ...nodeArgs, BIN, ...args], {
+  const bin = path.join(buildRoot(), 'bin/invsync.js');
+  const child = spawn(TIME, ['-f', '%e %M', '-o', timeFile, process.execPath, ...nodeArgs, bin, ...args], {
     cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out = [];

@@ -3,6 +3,7 @@
  * esbuild) for the `json` source benchmark. Items follow the bench data set (dataset.mjs):
  * item i is { sku: SKU-…(i+1), qty: feedQty(i+1) }, computed on demand, never stored.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { feedQty, skuOf } from './dataset.mjs';
@@ -18,7 +19,12 @@ async function loadFake() {
     bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external',
     outdir: CACHE, outExtension: { '.js': `.${process.pid}.mjs` }, logLevel: 'warning',
   });
-  return import(pathToFileURL(path.join(CACHE, `json-api.${process.pid}.mjs`)).href);
+  const file = path.join(CACHE, `json-api.${process.pid}.mjs`);
+  try {
+    return await import(pathToFileURL(file).href);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
 }
 
 let fake = null;

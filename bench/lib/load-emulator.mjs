@@ -1,6 +1,6 @@
 /**
  * Loads the WooCommerce emulator the way the benchmark needs it: the BUILT module
- * (dist/demo/woocommerce-emulator.js), with one bench-only overlay when it is still needed.
+ * (dist/demo/woocommerce-emulator.js of the build under test), with a bench-only overlay when it is still needed.
  *
  * NOTE (why an overlay): the emulator's product listing copies, filters and sorts the WHOLE
  * catalog on every page request (`[...catalog.records.values()].filter(…)` + `sortRecords`),
@@ -13,11 +13,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { buildRoot, ROOT } from './build.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const DIST = path.join(root, 'dist/demo/woocommerce-emulator.js');
-const CACHE = path.join(root, 'node_modules/.cache/invsync-bench');
+const CACHE = path.join(ROOT, 'node_modules/.cache/invsync-bench');
 
 const LIST_ANCHOR = "let all = [...catalog.records.values()].filter((r) => (p.skus ? p.skus.includes(r.sku) : r.type !== 'variation'));";
 const FAST_PATH = "if (!p.skus && !p.type && !p.include && !p.stockStatus && (p.orderby === 'id' || p.orderby === 'date' || p.orderby === 'modified')) " +
@@ -52,7 +51,8 @@ function __benchIncluded(records, ids) {
 
 /** Import the emulator module; `patched` says whether the listing overlay was applied. */
 export async function loadEmulator() {
-  if (!fs.existsSync(DIST)) throw new Error(`${path.relative(root, DIST)} is missing: run \`npm run build\` first`);
+  const DIST = path.join(buildRoot(), 'dist/demo/woocommerce-emulator.js');
+  if (!fs.existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npm run build\` first`);
   const source = fs.readFileSync(DIST, 'utf8');
   const anchors = [LIST_ANCHOR, ...MEMBERSHIP.map(([from]) => from)];
   if (!anchors.every((a) => source.split(a).length === 2)) {

@@ -7,9 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT } from './cli.mjs';
+import { buildRoot } from './build.mjs';
 
-const { signUrl } = await import(pathToFileURL(path.join(ROOT, 'dist/stores/woocommerce/oauth.js')).href);
 
 /** Rows of a `sku,qty` CSV (the bench's own files: no quoting). */
 export function readFeed(file) {
@@ -23,6 +22,7 @@ export function readFeed(file) {
  * Sync `feedFile` into the store at `siteUrl`. Resolves { requests, wallMs, updated, notFound, errors }.
  */
 export async function oldToolSync({ siteUrl, keys, feedFile }) {
+  const { signUrl } = await import(pathToFileURL(path.join(buildRoot(), 'dist/stores/woocommerce/oauth.js')).href);
   const api = `${siteUrl}/wp-json/wc/v3`;
   const rows = readFeed(feedFile);
   let requests = 0;

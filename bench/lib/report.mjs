@@ -31,7 +31,7 @@ function table(columns, rows) {
 }
 
 /** The whole document. `results`: stage results (see stages/*.mjs); `skipped`: [{ id, reason }]. */
-export function renderReport({ machine, options, results, skipped, emulatorPatched, durationMs, load }) {
+export function renderReport({ machine, options, results, skipped, emulatorPatched, durationMs, load, build }) {
   const out = [];
   out.push('# Benchmarks');
   out.push('');
@@ -41,6 +41,8 @@ export function renderReport({ machine, options, results, skipped, emulatorPatch
   out.push('');
   out.push(table(['', ''], [
     ['CPU', machine.cpu], ['memory', machine.memory], ['OS', machine.os], ['Node', machine.node], ['date', machine.date],
+    ['build under test', `dist/ built ${build.builtAt} (fingerprint ${build.fingerprint}: sha256 of its .js files)`],
+    ...(options.profile ? [['CPU profiles', `written to ${options.profile} — timings include the profiler's overhead`]] : []),
     ['runs per measurement', `${options.reps} (times: median; peak RSS: the highest of the runs); old-way baseline: ${options.baselineReps}`],
     ['units', 'MB = 10^6 bytes (GNU time reports KiB); s = seconds of wall-clock time'],
     ['emulator listing overlay', emulatorPatched ? 'applied (O(page) product listing; see bench/lib/load-emulator.mjs)' : 'not needed (emulator used as built)'],

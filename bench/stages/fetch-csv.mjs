@@ -20,7 +20,7 @@ export async function fetchCsvStage(ctx) {
         const ws = workspace(ctx.tmp, `fetch-csv-${size}-${rep}`, {
           sources: [{ name: 'feed', type: 'csv', path: csv }], store: { url: woo.url, keys: woo.keys },
         });
-        const run = expectExit(await ws.run(['fetch', '--json']), `fetch ${size} CSV rows`);
+        const run = expectExit(await ws.run(['fetch', '--json'], ctx.measured(`fetch-csv-${size}`)), `fetch ${size} CSV rows`);
         if (run.summary?.counts?.sourceItems !== size) throw new Error(`fetch: expected ${size} source items, got ${run.summary?.counts?.sourceItems}`);
         return run;
       });

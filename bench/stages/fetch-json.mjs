@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { expectExit, ROOT, workspace } from '../lib/cli.mjs';
+import { buildRoot, ROOT } from '../lib/build.mjs';
+import { expectExit, workspace } from '../lib/cli.mjs';
 import { startHost } from '../lib/host.mjs';
 import { fmt, max, mbFromMiB, median, repeat, seconds } from '../lib/stats.mjs';
 import { startWoo } from '../lib/woo.mjs';
@@ -12,7 +13,8 @@ import { startWoo } from '../lib/woo.mjs';
 const HOST = path.join(path.dirname(new URL(import.meta.url).pathname), '../lib/json-host.mjs');
 
 export async function fetchJsonStage(ctx) {
-  const missing = ['dist/sources/json/index.js', 'test/fakes/json-api.ts'].filter((f) => !fs.existsSync(path.join(ROOT, f)));
+  const missing = [path.join(buildRoot(), 'dist/sources/json/index.js'), path.join(ROOT, 'test/fakes/json-api.ts')]
+    .filter((f) => !fs.existsSync(f)).map((f) => path.relative(ROOT, f));
   if (missing.length) return { skipped: `${missing.join(' and ')} not available yet` };
   // Smoke: one size (the ratio needs two; it is reported as n/a).
   const sizes = ctx.smoke ? [1_000] : [100_000, 1_000_000];
@@ -35,7 +37,7 @@ export async function fetchJsonStage(ctx) {
             store: { url: woo.url, keys: woo.keys },
           });
           const before = await api.call('stats');
-          const run = expectExit(await ws.run(['fetch', '--json']), `fetch ${size} JSON API items`);
+          const run = expectExit(await ws.run(['fetch', '--json'], ctx.measured(`fetch-json-${size}`)), `fetch ${size} JSON API items`);
           if (run.summary?.counts?.sourceItems !== size) throw new Error(`fetch json: expected ${size} source items, got ${run.summary?.counts?.sourceItems}`);
           const after = await api.call('stats');
           return { ...run, requests: after.requests - before.requests };

@@ -36,7 +36,7 @@ export async function fullStage(ctx) {
     const woo = await startWoo({ seed: { count: size, changeEvery } });
     try {
       const ws = workspace(ctx.tmp, `full-${rep}`, { sources: [{ name: 'feed', type: 'csv', path: csv }], store: { url: woo.url, keys: woo.keys } });
-      const run = expectExit(await ws.run(['--log-level', 'info', 'full', '--json']), `full ${size}`);
+      const run = expectExit(await ws.run(['--log-level', 'info', 'full', '--json'], ctx.measured('full')), `full ${size}`);
       if (run.summary?.counts?.applied !== expected) throw new Error(`full: expected ${expected} applied, got ${run.summary?.counts?.applied}`);
       const stats = await woo.stats();
       return { run, stats, stages: stageTimes(run, stats) };

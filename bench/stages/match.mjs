@@ -31,7 +31,7 @@ export async function matchStage(ctx) {
   const runs = await repeat(ctx.reps, async () => {
     fs.rmSync(ws.stateDir, { recursive: true, force: true });
     fs.cpSync(template, ws.stateDir, { recursive: true });
-    const run = expectExit(await ws.run(['match', '--json']), `match ${size} × ${size}`);
+    const run = expectExit(await ws.run(['match', '--json'], ctx.measured('match')), `match ${size} × ${size}`);
     if (run.summary?.counts?.changed !== expected) throw new Error(`match: expected ${expected} changes, got ${run.summary?.counts?.changed}`);
     return run;
   });

@@ -27,7 +27,7 @@ export async function pushStage(ctx) {
       const matched = expectExit(await ws.run(['match', '--json']), 'push setup: match');
       if (matched.summary?.counts?.changed !== changes) throw new Error(`push setup: expected ${changes} changes, got ${matched.summary?.counts?.changed}`);
       await woo.clearLog();
-      const push = expectExit(await ws.run(['push', '--json']), `push ${changes} changes`);
+      const push = expectExit(await ws.run(['push', '--json'], ctx.measured('push')), `push ${changes} changes`);
       const stats = await woo.stats();
       const verified = await woo.verify({ count: changes });
       const slot = 1000 / LIMIT;

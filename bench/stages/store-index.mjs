@@ -30,7 +30,7 @@ export async function storeIndexStage(ctx) {
             store: { url: woo.url, keys: woo.keys, ...(transport === 'https' ? { insecureTls: true } : {}) },
           });
           await woo.clearLog();
-          const run = expectExit(await ws.run(['fetch', '--json']), `store index ${transport} ${size}`);
+          const run = expectExit(await ws.run(['fetch', '--json'], ctx.measured(`store-index-${transport}-${size}`)), `store index ${transport} ${size}`);
           if (run.summary?.counts?.storeItems !== size) throw new Error(`store index: expected ${size} store items, got ${run.summary?.counts?.storeItems}`);
           return { ...run, stats: await woo.stats() };
         });

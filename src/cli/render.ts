@@ -44,7 +44,11 @@ export function renderSummary(out: Output, summary: RunSummary, options: { showC
     out.write(`${JSON.stringify(summary, null, 2)}\n`);
     return;
   }
-  if (options.showChanges !== false && summary.changes.length > 0) out.write(`${renderDiffTable(summary.changes, { color: out.color })}\n`);
+  if (options.showChanges !== false && summary.changes.length > 0) {
+    out.write(`${renderDiffTable(summary.changes, { color: out.color })}\n`);
+    const more = (summary.changesTotal ?? 0) - summary.changes.length;
+    if (more > 0) out.write(`… and ${more} more change(s): \`invsync show ${summary.runId} --format csv\` lists them all\n`);
+  }
   out.write(`${humanSummary(summary, { color: out.color })}\n`);
 }
 

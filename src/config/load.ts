@@ -11,7 +11,7 @@ export interface LoadedConfig {
   config: Config;
   /** Absolute path of the file the configuration came from. */
   filePath: string;
-  /** sha256 of the validated configuration (secrets included, never printed): a plan records it. */
+  /** sha256 of what a plan depends on (see configChecksum; secrets included, never printed). */
   checksum: string;
   /** Human warnings found while loading (e.g. literal secrets in a world-readable file). */
   warnings: string[];
@@ -59,7 +59,7 @@ export async function loadConfig(options: { explicitPath?: string; cwd?: string;
   const config = resolvePaths(parsed.data, path.dirname(filePath));
   registerSecrets(config);
   const warnings = literalSecretWarnings(found.config, filePath);
-  const checksum = crypto.createHash('sha256').update(JSON.stringify(config)).digest('hex');
+  const checksum = configChecksum(config);
   return { config, filePath, checksum, warnings };
 }
 
@@ -144,4 +144,13 @@ function literalSecretWarnings(raw: unknown, filePath: string): string[] {
   walk(raw, []);
   if (literal.length === 0) return [];
   return [`${filePath} holds literal secrets (${literal.join(', ')}) and is readable by group/others: chmod 600 it, or use \${ENV} references`];
+}
+
+/**
+ * What a plan depends on: sources, store, rules and safety. Monitoring settings (log, notify,
+ * metrics, alerts) are left out, so editing them between match and push does not stale a plan.
+ */
+export function configChecksum(config: Config): string {
+  const { stateDir, sources, store, rules, safety } = config;
+  return crypto.createHash('sha256').update(JSON.stringify({ stateDir, sources, store, rules, safety })).digest('hex');
 }

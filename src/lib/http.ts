@@ -28,10 +28,19 @@ export interface HttpClientOptions {
   retries?: number;
   backoff?: Partial<BackoffOptions>;
   headers?: Record<string, string>;
-  /** Adds authentication to a request just before each attempt (signatures must be fresh). */
+  /**
+   * Adds authentication to a request just before each attempt (signatures must be fresh).
+   * NOTE: it runs inside this client's concurrency slot: a `sign` that sends requests (a login)
+   * must use another client, or it deadlocks at concurrency 1.
+   */
   sign?: (request: SignableRequest) => void | Promise<void>;
   /** TLS verification stays on unless explicitly disabled. */
   insecureTls?: boolean;
+  /**
+   * How long a throttled or failing server asks us to wait, for APIs that say it in their own
+   * header (BigCommerce's X-Rate-Limit-Time-Reset-Ms). Default: the standard Retry-After.
+   */
+  retryAfter?: (headers: Record<string, string | string[] | undefined>, status: number) => number | undefined;
 }
 
 export interface SignableRequest {
@@ -130,7 +139,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       } catch (err) {
         if (!(err instanceof HttpError) || !err.retryable || n >= retries || request.signal?.aborted) throw err;
         const wait = retryDelay(n + 1, err.details.retryAfterMs, backoff);
-        log.warn({ status: err.details.status, attempt: n + 1, waitMs: wait }, `retrying: ${err.message}`);
+        // info, not warn: a retry that succeeds must not turn into a cron mail; giving up is logged as an error.
+        log.info({ status: err.details.status, attempt: n + 1, waitMs: wait }, `retrying: ${err.message}`);
         await realClock.sleep(wait, request.signal);
       }
     }
@@ -149,7 +159,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const status = res.statusCode;
       const headers = res.headers as Record<string, string | string[] | undefined>;
       const allowed = request.allowStatuses?.includes(status) ?? false;
-      if ((status < 200 || status >= 300) && !allowed) throw statusError(status, res.body, headers, where, url);
+      if ((status < 200 || status >= 300) && !allowed) throw statusError(status, res.body, headers, where, url, options.retryAfter);
       let body: unknown;
       try {
         body = res.body === '' ? null : JSON.parse(res.body);
@@ -206,7 +216,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           if (status >= 200 && status < 300) { settled = true; resolve(s); return; }
           settled = true;
           s.destroy();
-          reject(statusError(status, '', res.headers as Record<string, string>, where, url));
+          reject(statusError(status, '', res.headers as Record<string, string>, where, url, options.retryAfter));
         });
         s.on('error', (err: unknown) => { if (!settled) { settled = true; reject(networkError(err, where, url)); } });
       });
@@ -243,6 +253,7 @@ function statusError(
   headers: Record<string, string | string[] | undefined>,
   where: string,
   url: URL,
+  retryAfter?: HttpClientOptions['retryAfter'],
 ): HttpError {
   let parsed: unknown = undefined;
   try { parsed = body ? JSON.parse(body) : undefined; } catch { /* not JSON */ }
@@ -258,7 +269,7 @@ function statusError(
     `${where}: HTTP ${status}${apiMessage ? ` ${redact(apiMessage)}` : ''}${auth ? ' (authentication or permission refused; check the credentials)' : ''}`,
     { status, url: safeUrl(url), auth, body: parsed, retryable: !auth && isRetryableStatus(status) },
   );
-  err.details.retryAfterMs = parseRetryAfter(headers['retry-after']);
+  err.details.retryAfterMs = retryAfter?.(headers, status) ?? parseRetryAfter(headers['retry-after']);
   return err;
 }
 

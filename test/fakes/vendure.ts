@@ -8,8 +8,9 @@
  *   `Authorization: Bearer <token>`, else a FORBIDDEN error (HTTP 200, `data: null`).
  * - Unknown fields: HTTP 400 GRAPHQL_VALIDATION_FAILED; `take` > 1000: USER_INPUT_ERROR
  *   "Cannot take more than 1000 results from a list query".
- * - `productVariants` sorts by the keys of `sort` in order (ids numerically), filters on
- *   `id`/`sku` `eq`/`in`, never lists deleted variants.
+ * - `productVariants` sorts by one key of `sort` (ids numerically; with several keys Vendure
+ *   3.7.3 applied only the last one: `{ productId: ASC, id: ASC }` came back in id order),
+ *   filters on `id`/`sku` `eq`/`in`, never lists deleted variants.
  * - `ProductVariant.stockOnHand` is the sum over stock levels; writing `stockOnHand` changes the
  *   default (oldest) location's level, `stockLevels` the named ones (creating a missing level).
  * - `updateProductVariants` is one transaction: an unknown or deleted id fails it whole with
@@ -196,7 +197,8 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
     if (take > VENDURE_LIST_LIMIT) {
       throw new OperationError({ message: 'Cannot take more than 1000 results from a list query', extensions: { code: 'USER_INPUT_ERROR' } });
     }
-    return { skip: o.skip ?? 0, take, sort: Object.entries(o.sort ?? {}), filter: o.filter ?? {} };
+    // As observed on Vendure 3.7.3: only the last key of a multi-key sort takes effect.
+    return { skip: o.skip ?? 0, take, sort: Object.entries(o.sort ?? {}).slice(-1), filter: o.filter ?? {} };
   }
 
   function compare(a: Record<string, unknown>, b: Record<string, unknown>, sort: Array<[string, string]>): number {

@@ -152,7 +152,8 @@ describe('remote failures', () => {
 describe('concurrency', () => {
   it('two runs started in the same second: one runs, the other exits 3 and changes nothing', async () => {
     const t = await setup(40, () => 6);
-    t.emu.faults.latencyMs = 150;
+    // Slow enough that the two runs overlap even when the machine is loaded.
+    t.emu.faults.latencyMs = 1500;
     const a = startCli(['-c', t.config, 'full', '--json'], { env });
     const b = startCli(['-c', t.config, 'full', '--json'], { env });
     const [ra, rb] = await Promise.all([waitCli(a), waitCli(b)]);

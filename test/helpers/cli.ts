@@ -51,6 +51,7 @@ export const KNOWN_SECRETS = [
   'cs_0123456789abcdef0123456789abcdef01234567',
   'ck_0123456789abcdef0123456789abcdef01234567',
   'cs_wrong_secret_4242424242424242',
+  'fake-dsz-password',
 ];
 
 export function waitCli(child: ChildProcess & { started: number }): Promise<CliResult> {

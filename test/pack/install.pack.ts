@@ -55,5 +55,6 @@ describe('the npm package', () => {
     expect(demo.stdout).toMatch(/✔ invsync full: OK \(exit 0\)/);
     expect(demo.stderr).toMatch(/the emulator received \d+ request\(s\), [1-9]\d* of them write\(s\)/);
     process.stderr.write(`pack timings (ms): ${JSON.stringify(timings)}\n`);
+    fs.rmSync(work, { recursive: true, force: true }); // kept on failure, for a look
   }, 600_000);
 });

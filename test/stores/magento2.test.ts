@@ -3,7 +3,7 @@ import type { Magento2StoreConfig } from '../../src/config/schema.js';
 import { ConfigError, HttpError } from '../../src/domain/errors.js';
 import type { Change, StoreItem } from '../../src/domain/types.js';
 import { apiBase, createMagento2Store } from '../../src/stores/magento2/index.js';
-import { defaultRequestBudget, sendIsolating } from '../../src/stores/magento2/isolate.js';
+import { defaultRequestBudget, sendIsolating } from '../../src/stores/isolate.js';
 import { renderMagentoError, renderPlaceholders } from '../../src/stores/magento2/messages.js';
 import { isLastPage, searchCriteriaParams } from '../../src/stores/magento2/search-criteria.js';
 import { changeFor, collect, runStoreContract, toBatches, type StoreContractContext } from '../contracts/store-contract.js';

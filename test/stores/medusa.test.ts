@@ -4,7 +4,7 @@ import { ConfigError, HttpError } from '../../src/domain/errors.js';
 import type { Change } from '../../src/domain/types.js';
 import { clearSecrets, redact } from '../../src/lib/redact.js';
 import { createMedusaStore } from '../../src/stores/medusa/index.js';
-import { changeFor, collect, runStoreContract } from '../contracts/store-contract.js';
+import { changeFor, collect, runStoreContract, toBatches } from '../contracts/store-contract.js';
 import { medusaCatalog, startMedusaFake, type MedusaFake, type MedusaFakeOptions } from '../fakes/medusa.js';
 
 beforeAll(() => {
@@ -241,6 +241,14 @@ describe('Medusa store adapter', () => {
     expect(fake.requests.length - before).toBe(1);
     expect(seen.has(1)).toBe(false);
     expect([...seen.values()]).toEqual(changes.slice(1).map((c) => ({ qty: c.to, managed: true })));
+  });
+
+  it('writes 1,000 changed SKUs in 10 requests with the default batch size', async () => {
+    await start({ products: medusaCatalog(1000).products });
+    const store = createMedusaStore(configFor(fake));
+    const items = await collect(store.list());
+    for (const batch of toBatches(store, items.map((item, i) => changeFor(item, i + 1, 100 + (i % 5))))) expect(await store.apply(batch)).toEqual({ failed: [] });
+    expect(fake.writeRequests()).toBe(10);
   });
 
   it('check() names the location invsync writes', async () => {

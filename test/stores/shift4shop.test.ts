@@ -176,8 +176,10 @@ describe('Shift4Shop store adapter', () => {
     await collect(createShift4ShopStore(configFor(fake, { rateLimit: undefined, pageSize: 2 })).list());
     const times = fake.requests.map((r) => r.at);
     expect(times.length).toBeGreaterThanOrEqual(4);
-    const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(480);
+    // Slots are 500 ms apart; on a loaded machine one request may leave late and the next on time,
+    // so judge the pace over the whole run rather than one gap.
+    const span = (times[times.length - 1] as number) - (times[0] as number);
+    expect(span).toBeGreaterThanOrEqual((times.length - 1) * 500 - 150);
   });
 
   it('writes products with one PUT /Products and options with one PUT per product', async () => {

@@ -4,7 +4,7 @@ import { ConfigError, HttpError } from '../../src/domain/errors.js';
 import type { Change } from '../../src/domain/types.js';
 import { clearSecrets, redact } from '../../src/lib/redact.js';
 import { createVendureStore } from '../../src/stores/vendure/index.js';
-import { changeFor, collect, runStoreContract } from '../contracts/store-contract.js';
+import { changeFor, collect, runStoreContract, toBatches } from '../contracts/store-contract.js';
 import { startVendureFake, vendureCatalog, type VendureFake, type VendureFakeOptions } from '../fakes/vendure.js';
 
 beforeAll(() => {
@@ -86,6 +86,15 @@ describe('Vendure fake behaves like Vendure 3.7', () => {
     const typo = await gql(fake, '{ productVariants { items { stock } } }', {}, token);
     expect(typo.status).toBe(400);
     expect(typo.body.errors?.[0]).toMatchObject({ message: 'Cannot query field "stock" on type "ProductVariant".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+  });
+
+  it('sorts by one key: with several, only the last counts (as Vendure 3.7.3 does)', async () => {
+    fake = await startVendureFake({ products: [{ variants: [{ sku: 'A1' }, { sku: 'A2' }] }, { variants: [{ sku: 'B1' }] }] });
+    fake.variants().push({ id: 4, productId: 1, sku: 'A3', name: 'A3', trackInventory: 'INHERIT', levels: new Map([[1, 0]]), deleted: false });
+    const token = await loginToken(fake);
+    const skus = async (sort: string) => ((await gql(fake, `{ productVariants(options: { sort: ${sort} }) { items { sku } } }`, {}, token)).body.data as { productVariants: { items: Array<{ sku: string }> } }).productVariants.items.map((i) => i.sku);
+    expect(await skus('{ productId: DESC }')).toEqual(['B1', 'A1', 'A2', 'A3']);
+    expect(await skus('{ productId: ASC, id: ASC }')).toEqual(['A1', 'A2', 'B1', 'A3']);
   });
 
   it('rolls back the whole updateProductVariants batch when one id is unknown', async () => {
@@ -244,6 +253,14 @@ describe('Vendure store adapter', () => {
     const seen = await store.read!(changes);
     expect(fake.requests.length - before).toBe(1);
     expect([...seen.entries()]).toEqual([[1, { qty: 40, managed: true }], [3, { qty: 42, managed: true }], [4, { qty: 43, managed: true }], [5, { qty: 44, managed: true }]]);
+  });
+
+  it('writes 1,000 changed SKUs in 10 requests with the default batch size', async () => {
+    await start({ products: vendureCatalog(1000).products });
+    const store = createVendureStore(configFor(fake));
+    const items = await collect(store.list());
+    for (const batch of toBatches(store, items.map((item, i) => changeFor(item, i + 1, 100 + (i % 5))))) expect(await store.apply(batch)).toEqual({ failed: [] });
+    expect(fake.writeRequests()).toBe(10);
   });
 
   it('check() logs in and describes the store and the location it writes', async () => {

@@ -9,6 +9,7 @@ import { lastSuccessfulFetch } from '../../state/source-history.js';
 import { getIndexMeta } from '../../state/store-index.js';
 import { runCommand, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { isTruncated, planChanges, writeCsvStreaming, writeSummaryJsonStreaming } from '../plan-changes.js';
 import { humanSummary, renderCsv, renderDiffTable } from '../render.js';
 
 type Globals = () => GlobalOptions;
@@ -84,7 +85,11 @@ export function registerHistoryCommands(program: Command, globals: Globals, exit
         const summary = getRunSummary(ctx.db, run);
         if (!summary) throw new UsageError(`no run "${run}" (see \`invsync runs\`; a prefix must match exactly one run)`);
         const format = opts.format ?? (globals().json ? 'json' : 'table');
-        if (format === 'json') ctx.out.write(`${JSON.stringify(summary, null, 2)}\n`);
+        // A huge plan's summary lists only its first changes: the plan in the database has them all.
+        const all = isTruncated(summary) ? planChanges(ctx.db, summary.planId!, summary.dryRun || summary.command === 'match') : undefined;
+        if (format === 'json' && all) await writeSummaryJsonStreaming(process.stdout, summary, all);
+        else if (format === 'json') ctx.out.write(`${JSON.stringify(summary, null, 2)}\n`);
+        else if (format === 'csv' && all) await writeCsvStreaming(process.stdout, all);
         else if (format === 'csv') ctx.out.write(renderCsv(summary.changes));
         else ctx.out.write(`${summary.changes.length ? `${renderDiffTable(summary.changes, { color: ctx.out.color })}\n` : ''}${humanSummary(summary, { color: ctx.out.color })}\n`);
         return EXIT.ok;

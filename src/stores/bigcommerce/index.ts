@@ -6,7 +6,8 @@ import { createHttpClient, type HttpRequest, type HttpResponse } from '../../lib
 import { logger } from '../../lib/log.js';
 import { redact, safeUrl } from '../../lib/redact.js';
 // NOTE: the halving search is shared with magento2 (both APIs refuse a bad batch as a whole).
-import { sendIsolating } from '../magento2/isolate.js';
+import { sendIsolating } from '../isolate.js';
+import { assertBatch } from '../batch-guard.js';
 import type { StoreAdapter } from '../types.js';
 import {
   BcAdjustmentResult, BcCountPage, BcInventoryPage, BcProductPage, BcProductsUpdated, BcVariantPage,
@@ -74,6 +75,12 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
     headers: { 'x-auth-token': config.accessToken, 'content-type': 'application/json' },
     // Runs before every attempt, retries included: holds it while the store's quota is spent.
     sign: () => gate.wait(),
+    // A 429 says when the quota window resets in its own header, not in Retry-After.
+    retryAfter: (headers, status) => {
+      if (status !== 429) return undefined;
+      const reset = Number(Array.isArray(headers['x-rate-limit-time-reset-ms']) ? headers['x-rate-limit-time-reset-ms'][0] : headers['x-rate-limit-time-reset-ms']);
+      return Number.isFinite(reset) && reset >= 0 ? reset : undefined;
+    },
   });
 
   async function request<T>(req: HttpRequest, schema: ZodType<T>): Promise<HttpResponse<T>> {
@@ -122,11 +129,7 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
 
   async function apply(batch: Change[]): Promise<BatchResult> {
     if (batch.length === 0) return { failed: [] };
-    const key = batchKey(batch[0] as Change);
-    if (batch.some((c) => batchKey(c) !== key)) {
-      throw new StoreError(`bigcommerce: one write request takes changes of one batch key, got several (first "${key}")`);
-    }
-    if (batch.length > maxBatch) throw new StoreError(`bigcommerce: ${batch.length} changes exceed the batch size ${maxBatch}`);
+    const key = assertBatch('bigcommerce', batch, batchKey, maxBatch);
     if (key === 'enable-tracking') await enableTracking(batch);
     const refused = await sendIsolating(batch, async (part) => {
       const items = part.map((c) => adjustmentItem(c, locationId));

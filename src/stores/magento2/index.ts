@@ -5,8 +5,9 @@ import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
 import { createHttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { redact, safeUrl } from '../../lib/redact.js';
+import { assertBatch } from '../batch-guard.js';
 import type { StoreAdapter } from '../types.js';
-import { sendIsolating } from './isolate.js';
+import { sendIsolating } from '../isolate.js';
 import { renderMagentoError } from './messages.js';
 import {
   MagentoChildren, MagentoProductPage, MagentoSource, MagentoSourceItemPage, MagentoSourceItemsSaved, MagentoStockItem, MagentoStockItemSaved,
@@ -210,11 +211,7 @@ export function createMagento2Store(config: Magento2StoreConfig): StoreAdapter {
 
   async function apply(batch: Change[]): Promise<BatchResult> {
     if (batch.length === 0) return { failed: [] };
-    const key = batchKey(batch[0] as Change);
-    if (batch.some((c) => batchKey(c) !== key)) {
-      throw new StoreError(`magento2: one write request takes changes of one batch key, got several (first "${key}")`);
-    }
-    if (batch.length > maxBatch) throw new StoreError(`magento2: ${batch.length} changes exceed the batch size ${maxBatch}`);
+    const key = assertBatch('magento2', batch, batchKey, maxBatch);
     return msi ? applySourceItems(batch) : applyStockItem(batch[0] as Change);
   }
 

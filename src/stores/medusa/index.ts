@@ -5,6 +5,7 @@ import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
 import { createHttpClient, type HttpRequest } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { redact, registerSecret, safeUrl } from '../../lib/redact.js';
+import { assertBatch } from '../batch-guard.js';
 import type { StoreAdapter } from '../types.js';
 import {
   MedusaAuth, MedusaErrorBody, MedusaLevelBatchResponse, MedusaProductPage, MedusaProductResponse, MedusaStockLocation,
@@ -132,7 +133,8 @@ export function createMedusaStore(config: MedusaStoreConfig): StoreAdapter {
   }
 
   async function apply(batch: Change[]): Promise<BatchResult> {
-    if (batch.length > maxBatch) throw new StoreError(`medusa: ${batch.length} changes exceed the batch size ${maxBatch}`);
+    if (batch.length === 0) return { failed: [] };
+    assertBatch('medusa', batch, batchKey, maxBatch);
     const failed: BatchResult['failed'] = [];
     const ready: Array<{ change: Change; ref: MedusaRef }> = [];
     const unmanaged: Array<{ change: Change; ref: MedusaRef }> = [];

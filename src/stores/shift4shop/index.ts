@@ -5,6 +5,7 @@ import { createHttpClient, type HttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import type { RateLimitSpec } from '../../lib/rate-limit.js';
 import { redact, safeUrl } from '../../lib/redact.js';
+import { assertBatch } from '../batch-guard.js';
 import type { StoreAdapter } from '../types.js';
 import { S4sProductPage, S4sRecordResults, type S4sProduct, type S4sRecordResult } from './schemas.js';
 
@@ -105,11 +106,7 @@ export function createShift4ShopStore(config: Shift4ShopStoreConfig): StoreAdapt
 
   async function apply(batch: Change[]): Promise<BatchResult> {
     if (batch.length === 0) return { failed: [] };
-    const key = batchKey(batch[0] as Change);
-    if (batch.some((c) => batchKey(c) !== key)) {
-      throw new StoreError(`shift4shop: one write request takes changes of one batch key, got several (first "${key}")`);
-    }
-    if (batch.length > maxBatch) throw new StoreError(`shift4shop: ${batch.length} changes exceed the batch size ${maxBatch}`);
+    const key = assertBatch('shift4shop', batch, batchKey, maxBatch);
     if (key === 'products') {
       const body = batch.map((c) => ({ SKUInfo: { CatalogID: Number(c.productId), Stock: c.to } }));
       return { failed: await putRecords(http, 'Products', body, batch, (c) => String(c.productId)) };

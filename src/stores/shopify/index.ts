@@ -6,6 +6,7 @@ import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
 import { createHttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { safeUrl } from '../../lib/redact.js';
+import { assertBatch } from '../batch-guard.js';
 import type { StoreAdapter } from '../types.js';
 import { createShopifyGraphQL, QueryCostError, type GraphQLAnswer } from './graphql.js';
 import { compareIds, gidNumber, idempotencyKey, toGid } from './ids.js';
@@ -157,7 +158,7 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
 
   async function apply(batch: Change[]): Promise<BatchResult> {
     if (batch.length === 0) return { failed: [] };
-    if (batch.length > maxBatch) throw new StoreError(`shopify: ${batch.length} changes exceed the batch size ${maxBatch}`);
+    assertBatch('shopify', batch, batchKey, maxBatch);
     const failed = new Map<number, string>();
     /** Items whose tracking this call turned on: put back if their quantity was not written. */
     const trackedByUs: Target[] = [];

@@ -4,6 +4,7 @@ import { ConfigError, StoreError } from '../../domain/errors.js';
 import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
 import { logger } from '../../lib/log.js';
 import { redact, safeUrl } from '../../lib/redact.js';
+import { assertBatch } from '../batch-guard.js';
 import type { StoreAdapter } from '../types.js';
 import { createVendureClient, describeErrors, graphQLFailure, type GraphQLResult } from './client.js';
 import {
@@ -15,11 +16,13 @@ import {
  * Vendure Admin GraphQL store (API_FACTS §7).
  *
  * - Auth: `login` mutation → bearer token from the `vendure-auth-token` header (see client.ts).
- * - list(): `productVariants` sorted by `{ productId: ASC, id: ASC }`, so Vendure itself yields
- *   store order (product id, then variant id; numeric ids sort as numbers, UUIDs as strings) and
- *   skip/take paging is stable. A product with one variant is a simple product (variationId
- *   null); with several, each variant is a variation. Either way the variant id the write needs
- *   travels in `ref.variantId`.
+ * - list(): `productVariants` sorted by `{ id: ASC }` (a unique key, so skip/take paging is
+ *   stable), 1000 per request, then put in store order in memory: product id, then variant id
+ *   (numeric ids as numbers, other ids such as UUIDs as strings). NOTE: Vendure 3.7.3 does not
+ *   honour a two-key sort (`{ productId: ASC, id: ASC }` came back in id order), and a productId
+ *   sort alone leaves ties unordered, which skip/take paging cannot survive. A product with one
+ *   variant is a simple product (variationId null); with several, each variant is a variation.
+ *   Either way the variant id the write needs travels in `ref.variantId`.
  * - Stock: `stockOnHand` of the channel's only stock location, or the `stockLevels` entry of
  *   the configured `stockLocationId` (a store with several locations must name one: Vendure's
  *   `stockOnHand` is their sum, while writing it changes the default location only).
@@ -40,7 +43,7 @@ export const VENDURE_MAX_BATCH = 500;
 
 const VARIANT_FIELDS = 'id productId sku name stockOnHand trackInventory stockLevels { stockLocationId stockOnHand }';
 
-const VARIANTS = `productVariants(options: { skip: $skip, take: $take, sort: { productId: ASC, id: ASC } }) {
+const VARIANTS = `productVariants(options: { skip: $skip, take: $take, sort: { id: ASC } }) {
     totalItems
     items { ${VARIANT_FIELDS} }
   }`;
@@ -99,28 +102,25 @@ export function createVendureStore(config: VendureStoreConfig): StoreAdapter {
   async function* list(signal?: AbortSignal): AsyncIterable<StoreItem> {
     const first = await query(FIRST_PAGE, { skip: 0, take }, FirstVariantPage, signal);
     const settings = stockSettings(first, configuredLocation);
-    const seen = new Set<string>();
-    let group: VendureVariant[] = [];
+    // NOTE: skip/take paging can repeat a variant when the catalogue changes between pages: keyed by id.
+    const byProduct = new Map<string, Map<string, VendureVariant>>();
     let page = first.productVariants;
     let skip = 0;
     for (;;) {
       for (const variant of page.items) {
-        // NOTE: skip/take paging can repeat a variant when the catalogue changes between pages.
-        if (seen.has(variant.id)) continue;
-        seen.add(variant.id);
-        // Variants of one product are adjacent (sorted by productId) but may straddle pages.
-        if (group.length > 0 && group[0]?.productId !== variant.productId) {
-          yield* itemsOf(group, settings);
-          group = [];
-        }
-        group.push(variant);
+        const group = byProduct.get(variant.productId) ?? new Map<string, VendureVariant>();
+        group.set(variant.id, variant);
+        byProduct.set(variant.productId, group);
       }
       skip += page.items.length;
       log.debug({ skip, total: page.totalItems }, 'listed variants page');
       if (page.items.length < take || skip >= page.totalItems) break;
       page = (await query(NEXT_PAGE, { skip, take }, VariantPage, signal)).productVariants;
     }
-    yield* itemsOf(group, settings);
+    for (const productId of [...byProduct.keys()].sort(compareIds)) {
+      const group = [...(byProduct.get(productId) as Map<string, VendureVariant>).values()].sort((a, b) => compareIds(a.id, b.id));
+      yield* itemsOf(group, settings);
+    }
   }
 
   function batchKey(): string {
@@ -129,7 +129,8 @@ export function createVendureStore(config: VendureStoreConfig): StoreAdapter {
   }
 
   async function apply(batch: Change[]): Promise<BatchResult> {
-    if (batch.length > maxBatch) throw new StoreError(`vendure: ${batch.length} changes exceed the batch size ${maxBatch}`);
+    if (batch.length === 0) return { failed: [] };
+    assertBatch('vendure', batch, batchKey, maxBatch);
     const failed: BatchResult['failed'] = [];
     let pending = batch.filter((c) => {
       if (variantIdOf(c) !== null) return true;
@@ -225,6 +226,14 @@ function* itemsOf(group: VendureVariant[], settings: StockSettings): Generator<S
       ref: { variantId: v.id },
     };
   }
+}
+
+/** Vendure ids in order: numerically for the default integer ids, as strings otherwise (e.g. UUIDs). */
+export function compareIds(a: string, b: string): number {
+  if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
+    return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Whether Vendure tracks this variant's stock (INHERIT: the global setting decides). */

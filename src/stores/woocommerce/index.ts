@@ -4,6 +4,7 @@ import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
 import { createHttpClient, type HttpResponse, type SignableRequest } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { safeUrl } from '../../lib/redact.js';
+import { assertBatch } from '../batch-guard.js';
 import type { StoreAdapter } from '../types.js';
 import { signUrl } from './oauth.js';
 import {
@@ -129,11 +130,7 @@ export function createWooCommerceStore(config: WooCommerceStoreConfig): StoreAda
 
   async function apply(batch: Change[]): Promise<BatchResult> {
     if (batch.length === 0) return { failed: [] };
-    const key = batchKey(batch[0] as Change);
-    if (batch.some((c) => batchKey(c) !== key)) {
-      throw new StoreError(`woocommerce: one write request takes changes of one batch key, got several (first "${key}")`);
-    }
-    if (batch.length > maxBatch) throw new StoreError(`woocommerce: ${batch.length} changes exceed the batch size ${maxBatch}`);
+    const key = assertBatch('woocommerce', batch, batchKey, maxBatch);
     const url = key === 'products' ? 'products/batch' : `products/${(batch[0] as Change).productId}/variations/batch`;
     // manage_stock goes with every item: WooCommerce ignores stock_quantity unless stock is managed.
     const update = batch.map((c) => ({ id: writeId(c), manage_stock: true, stock_quantity: c.to }));
