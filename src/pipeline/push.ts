@@ -1,6 +1,5 @@
 import pLimit from 'p-limit';
 import { BreakerOpenError, HttpError, InvsyncError, isAuthError } from '../domain/errors.js';
-import type { Change } from '../domain/types.js';
 import { CircuitBreaker, type BreakerPolicy } from '../lib/breaker.js';
 import { crashPoint } from '../lib/faults.js';
 import { logger } from '../lib/log.js';
@@ -141,4 +140,3 @@ export function breakerError(outcome: PushOutcome): BreakerOpenError {
   return new BreakerOpenError(`circuit breaker open: ${outcome.breakerReason}; ${outcome.pending} change(s) left pending — fix the cause, then run \`invsync push\` to resume`);
 }
 
-export type { Change };

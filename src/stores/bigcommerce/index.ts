@@ -1,6 +1,6 @@
 import type { ZodType } from 'zod';
 import type { BigCommerceStoreConfig } from '../../config/schema.js';
-import { ConfigError, HttpError, StoreError } from '../../domain/errors.js';
+import { ConfigError, HttpError } from '../../domain/errors.js';
 import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
 import { createHttpClient, type HttpRequest, type HttpResponse } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';

@@ -1,6 +1,6 @@
 import type { ZodType } from 'zod';
 import type { Magento2StoreConfig } from '../../config/schema.js';
-import { ConfigError, HttpError, StoreError } from '../../domain/errors.js';
+import { ConfigError, HttpError } from '../../domain/errors.js';
 import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
 import { createHttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
@@ -211,7 +211,7 @@ export function createMagento2Store(config: Magento2StoreConfig): StoreAdapter {
 
   async function apply(batch: Change[]): Promise<BatchResult> {
     if (batch.length === 0) return { failed: [] };
-    const key = assertBatch('magento2', batch, batchKey, maxBatch);
+    assertBatch('magento2', batch, batchKey, maxBatch);
     return msi ? applySourceItems(batch) : applyStockItem(batch[0] as Change);
   }
 

@@ -1,5 +1,5 @@
 import type { Shift4ShopStoreConfig } from '../../config/schema.js';
-import { ConfigError, HttpError, StoreError } from '../../domain/errors.js';
+import { ConfigError, HttpError } from '../../domain/errors.js';
 import type { BatchResult, Change, StoreId, StoreItem } from '../../domain/types.js';
 import { createHttpClient, type HttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';

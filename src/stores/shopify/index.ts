@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { ShopifyStoreConfig } from '../../config/schema.js';
-import { ConfigError, StoreError } from '../../domain/errors.js';
+import { ConfigError } from '../../domain/errors.js';
 import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
 import { createHttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';

@@ -1,5 +1,5 @@
 import type { WooCommerceStoreConfig } from '../../config/schema.js';
-import { ConfigError, StoreError } from '../../domain/errors.js';
+import { ConfigError } from '../../domain/errors.js';
 import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
 import { createHttpClient, type HttpResponse, type SignableRequest } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
