@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLoopback } from './fake-http.js';
 
 /**
  * A local Dropshipzone API (API_FACTS §8), 127.0.0.1 only, built to be as strict as the real one:
@@ -287,14 +287,10 @@ export async function startDropshipzoneFake(options: DszFakeOptions = {}): Promi
       if (!res.headersSent) { res.statusCode = 500; res.end(JSON.stringify({ code: 'InternalServer', message: String(err) })); }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => { server.off('error', reject); resolve(); });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const url = await listenLoopback(server);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     faults,
     log,
     get requests() { return log.length; },

@@ -135,14 +135,10 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       if (!res.headersSent && !res.destroyed) send(res, { status: 500, text: String(err), contentType: 'text/plain' });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => { server.off('error', reject); resolve(); });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const url = await listenLoopback(server);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     faults,
     writeRequests: () => requests.filter((r) => r.write).length,
@@ -199,4 +195,13 @@ export async function rawRequest(url: string, init: { method?: string; headers?:
   let body: unknown = text;
   try { body = text === '' ? null : JSON.parse(text); } catch { /* keep the text */ }
   return { status: res.status, headers: res.headers, body };
+}
+
+/** Listen on 127.0.0.1 (a free port unless given) and return the server's base URL. */
+export async function listenLoopback(server: http.Server, port = 0): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => { server.off('error', reject); resolve(); });
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLoopback } from './fake-http.js';
 
 /**
  * A local InvenTree REST API (API_FACTS §9): the part list `GET /api/part/` as Django REST
@@ -287,14 +287,10 @@ export async function startInvenTreeFake(options: InvenTreeFakeOptions = {}): Pr
     };
     if (faults.latencyMs > 0) setTimeout(answer, faults.latencyMs); else answer();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => { server.off('error', reject); resolve(); });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const url = await listenLoopback(server);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     faults,
     requests,
     listRequests: () => requests.filter((r) => r.path === '/api/part/').length,

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLoopback } from './fake-http.js';
 
 /**
  * A configurable paged JSON API (127.0.0.1 only) for the `json` source, serving one catalog of
@@ -229,14 +229,10 @@ export async function startJsonApiFake(options: JsonApiFakeOptions): Promise<Jso
       if (!res.headersSent) { res.statusCode = 500; res.end(JSON.stringify({ error: String(err) })); } else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => { server.off('error', reject); resolve(); });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const url = await listenLoopback(server);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     faults,
     log,
     get requests() { return log.length; },

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLoopback } from './fake-http.js';
 
 /**
  * A local NetSuite SuiteTalk REST SuiteQL endpoint (API_FACTS §10), 127.0.0.1 only.
@@ -401,14 +401,10 @@ export async function startNetSuiteFake(options: NetSuiteFakeOptions = {}): Prom
       if (faults.latencyMs > 0) setTimeout(answer, faults.latencyMs); else answer();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => { server.off('error', reject); resolve(); });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const url = await listenLoopback(server);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     accountId,
     realm,
     credentials,
