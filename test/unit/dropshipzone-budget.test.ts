@@ -1,3 +1,4 @@
+import { PACING_MARGIN } from '../../src/lib/rate-limit.js';
 import { describe, expect, it } from '@jest/globals';
 import {
   budgetWait, dropshipzoneLimits, normalizeTimestamps, pruneTimestamps, type BudgetLimits,
@@ -90,7 +91,7 @@ describe('dropshipzone request budget (pure arithmetic)', () => {
 
   it('honours a configured budget: perSecond pacing and a custom hourly maximum', () => {
     const limits = dropshipzoneLimits({ perSecond: 5 }, 50);
-    expect(limits.intervalMs).toBe(200);
+    expect(limits.intervalMs).toBe(200 * PACING_MARGIN);
     const sent = simulate(limits, 120, 0);
     expect(maxInWindow(sent, 1000)).toBeLessThanOrEqual(5);
     expect(maxInWindow(sent, HOUR)).toBeLessThanOrEqual(50);

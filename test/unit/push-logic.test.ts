@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { CircuitBreaker } from '../../src/lib/breaker.js';
 import { makeBatches } from '../../src/pipeline/batches.js';
-import { nextSlot } from '../../src/lib/rate-limit.js';
+import { createRateLimiter, nextRelease, nextSlot, PACING_MARGIN, windowOf } from '../../src/lib/rate-limit.js';
 import { isRetryableStatus, parseRetryAfter, retryDelay } from '../../src/lib/retry.js';
 import { parseWindow } from '../../src/cli/options.js';
 import type { Change } from '../../src/domain/types.js';
@@ -75,6 +75,35 @@ describe('retry policy', () => {
     const opts = { baseMs: 100, maxMs: 1000, maxRetryAfterMs: 5000 };
     expect(retryDelay(1, 3000, opts, () => 0)).toBeGreaterThanOrEqual(3000);
     expect(retryDelay(1, 999_999, opts, () => 0)).toBe(5000);
+  });
+});
+
+describe('rate limiter releases', () => {
+  const window = { windowMs: 1000, max: 3 };
+
+  it('spaces releases by the interval, counted from the real release of the previous one', () => {
+    expect(nextRelease([], 500, 100, window)).toBe(500);
+    expect(nextRelease([1000], 1010, 100, window)).toBe(1100);
+    // The previous request left late (at 1130, not 1100): the next waits from there.
+    expect(nextRelease([1000, 1130], 1140, 100, window)).toBe(1230);
+  });
+
+  it('never lets more than max releases fall inside one rolling window', () => {
+    expect(nextRelease([1000, 1100, 1200], 1300, 100, window)).toBe(2000);
+  });
+
+  it('paces a little under the configured limit', () => {
+    expect(windowOf({ perSecond: 10 })).toEqual({ windowMs: 1000 * PACING_MARGIN, max: 10 });
+    expect(PACING_MARGIN).toBeGreaterThan(1);
+  });
+
+  it('a paced client never exceeds the limit in any rolling second, even when releases run late', async () => {
+    let now = 0;
+    const clock = { now: () => now, sleep: async (ms: number) => { now += ms + (now % 7 === 0 ? 37 : 0); } };
+    const limiter = createRateLimiter({ perSecond: 10 }, clock);
+    const times: number[] = [];
+    for (let i = 0; i < 60; i++) { await limiter.acquire(); times.push(now); now += i % 5 === 0 ? 3 : 0; }
+    for (let i = 10; i < times.length; i++) expect(times[i]! - times[i - 10]!).toBeGreaterThanOrEqual(1000);
   });
 });
 
