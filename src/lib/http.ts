@@ -146,20 +146,26 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
   }
 
+  /** One attempt: send, and throw HttpError for a network failure or a status the caller did not allow. */
+  async function attempt(request: HttpRequest) {
+    const { url, gotOptions } = await prepare(request);
+    const where = `${gotOptions.method} ${safeUrl(url)}`;
+    let res;
+    try {
+      res = await got(url, gotOptions);
+    } catch (err) {
+      throw networkError(err, where, url);
+    }
+    const headers = res.headers as Record<string, string | string[] | undefined>;
+    const allowed = request.allowStatuses?.includes(res.statusCode) ?? false;
+    if ((res.statusCode < 200 || res.statusCode >= 300) && !allowed) throw statusError(res.statusCode, res.body, headers, where, url, options.retryAfter);
+    return { res, url, where, headers, allowed };
+  }
+
   async function json<T>(request: HttpRequest, schema?: ZodType<T>): Promise<HttpResponse<T>> {
     return withRetries(request, async () => {
-      const { url, gotOptions } = await prepare(request);
-      const where = `${gotOptions.method} ${safeUrl(url)}`;
-      let res;
-      try {
-        res = await got(url, gotOptions);
-      } catch (err) {
-        throw networkError(err, where, url);
-      }
+      const { res, url, where, headers, allowed } = await attempt(request);
       const status = res.statusCode;
-      const headers = res.headers as Record<string, string | string[] | undefined>;
-      const allowed = request.allowStatuses?.includes(status) ?? false;
-      if ((status < 200 || status >= 300) && !allowed) throw statusError(status, res.body, headers, where, url, options.retryAfter);
       let body: unknown;
       try {
         body = res.body === '' ? null : JSON.parse(res.body);
@@ -184,20 +190,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   async function text(request: HttpRequest): Promise<HttpResponse<string>> {
     return withRetries(request, async () => {
-      const { url, gotOptions } = await prepare(request);
-      const where = `${gotOptions.method} ${safeUrl(url)}`;
-      let res;
-      try {
-        res = await got(url, gotOptions);
-      } catch (err) {
-        throw networkError(err, where, url);
-      }
-      const headers = res.headers as Record<string, string | string[] | undefined>;
-      const allowed = request.allowStatuses?.includes(res.statusCode) ?? false;
-      if ((res.statusCode < 200 || res.statusCode >= 300) && !allowed) throw statusError(res.statusCode, res.body, headers, where, url);
+      const { res, url, headers } = await attempt(request);
       return { status: res.statusCode, headers, body: res.body, url: url.toString() };
     });
   }
+
 
   async function stream(request: HttpRequest): Promise<Readable> {
     return withRetries(request, async () => {

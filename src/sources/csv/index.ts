@@ -7,6 +7,7 @@ import type { SourceRecord } from '../../domain/types.js';
 import { createHttpClient } from '../../lib/http.js';
 import { redact, safeUrl } from '../../lib/redact.js';
 import type { SourceAdapter } from '../types.js';
+import { fileError } from '../file-error.js';
 
 /**
  * CSV supplier feed, from a local file (`path`, already absolute) or over http(s) (`url`).
@@ -47,7 +48,7 @@ export function createCsvSource(config: CsvSourceConfig): SourceAdapter {
     try {
       handle = await fs.promises.open(file, 'r');
     } catch (err) {
-      throw fileError(config.name, file, err);
+      throw fileError(config.name, file, err, 'a CSV file');
     }
     return handle.createReadStream({ highWaterMark: 64 * 1024 });
   }
@@ -229,14 +230,6 @@ function toSourceRecord({ fields, line }: LineRecord, columns: ColumnIndexes): S
   return { kind: 'item', sku, qty: qty === 0 ? 0 : qty, row: line };
 }
 
-function fileError(source: string, file: string, err: unknown): SourceError {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return new SourceError(source, `file not found: ${file}`, { cause: err });
-  if (code === 'EACCES' || code === 'EPERM') return new SourceError(source, `permission denied reading ${file}`, { cause: err });
-  if (code === 'EISDIR') return new SourceError(source, `${file} is a directory, not a CSV file`, { cause: err });
-  const message = err instanceof Error ? err.message : String(err);
-  return new SourceError(source, `cannot read ${file}: ${message}`, { cause: err });
-}
 
 /** Map whatever broke the stream to the error contract above. */
 function translateError(source: string, where: string, remote: boolean, err: unknown, parser: LineParser): unknown {
@@ -250,7 +243,7 @@ function translateError(source: string, where: string, remote: boolean, err: unk
         : err.message;
     return new SourceError(source, `malformed CSV in ${where} at line ${line}: ${what}`, { cause: err });
   }
-  if (!remote) return fileError(source, where, err);
+  if (!remote) return fileError(source, where, err, 'a CSV file');
   // A download that broke off after the response started (reset, timeout, truncated body).
   // NOTE: HttpError keeps it on the same path as a failed request: the caller wraps it.
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? 'error';

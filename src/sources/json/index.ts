@@ -11,6 +11,7 @@ import { itemRecord, type ItemPaths } from './items.js';
 import { createPager, PagingError, type PageRequest } from './paging.js';
 import { getAt, parseDotPath } from './paths.js';
 import { JsonArrayScanner, JsonScanError } from './scanner.js';
+import { fileError } from '../file-error.js';
 
 /** Items per page when `pageSize` is not set. */
 export const DEFAULT_JSON_PAGE_SIZE = 100;
@@ -67,7 +68,7 @@ export function createJsonSource(config: JsonSourceConfig, _ctx?: SourceContext)
     try {
       handle = await fs.promises.open(file, 'r');
     } catch (err) {
-      throw fileError(config.name, file, err);
+      throw fileError(config.name, file, err, 'a JSON file');
     }
     return handle.createReadStream({ highWaterMark: 64 * 1024, encoding: 'utf8' });
   }
@@ -103,7 +104,7 @@ export function createJsonSource(config: JsonSourceConfig, _ctx?: SourceContext)
       return new SourceError(config.name, what, { cause: err });
     }
     if (err instanceof InvsyncError) return err;
-    if (http === undefined) return fileError(config.name, where, err);
+    if (http === undefined) return fileError(config.name, where, err, 'a JSON file');
     // A download that broke off after the response started (reset, timeout).
     const code = (err as NodeJS.ErrnoException | undefined)?.code ?? 'error';
     const message = err instanceof Error ? err.message : String(err);
@@ -177,11 +178,3 @@ function describePaging(config: JsonSourceConfig): string {
   }
 }
 
-function fileError(source: string, file: string, err: unknown): SourceError {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return new SourceError(source, `file not found: ${file}`, { cause: err });
-  if (code === 'EACCES' || code === 'EPERM') return new SourceError(source, `permission denied reading ${file}`, { cause: err });
-  if (code === 'EISDIR') return new SourceError(source, `${file} is a directory, not a JSON file`, { cause: err });
-  const message = err instanceof Error ? err.message : String(err);
-  return new SourceError(source, `cannot read ${file}: ${message}`, { cause: err });
-}
