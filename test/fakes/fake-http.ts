@@ -205,3 +205,32 @@ export async function listenLoopback(server: http.Server, port = 0): Promise<str
   });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
+
+/**
+ * The contract suite's hooks for a fake built on this plumbing: seeding from a catalog builder,
+ * stock look-ups, counters and the common fault switches. Only bad credentials stay per store.
+ */
+export function contractHooks<P>(
+  fake: {
+    seed(products: P[]): unknown;
+    stockBySku(): Map<string, number | null>;
+    writeRequests(): number;
+    requests: unknown[];
+    faults: { status429: number; status503: number; rejectSkus: string[] };
+  },
+  catalog: (count: number) => { products: P[]; skus: string[] },
+) {
+  return {
+    async seed(count: number) {
+      const { products, skus } = catalog(count);
+      fake.seed(products);
+      return skus;
+    },
+    async stockOf(sku: string) { return fake.stockBySku().get(sku); },
+    writeRequests: () => fake.writeRequests(),
+    requests: () => fake.requests.length,
+    inject429: (n: number) => { fake.faults.status429 = n; },
+    inject503: (n: number) => { fake.faults.status503 = n; },
+    rejectSkus: (skus: string[]) => { fake.faults.rejectSkus = skus; },
+  };
+}

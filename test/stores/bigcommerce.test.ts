@@ -6,6 +6,7 @@ import { apiBase, buildItems, createBigCommerceStore, describeProblem } from '..
 import { createQuotaGate, MAX_QUOTA_WAIT_MS, quotaWaitMs } from '../../src/stores/bigcommerce/throttle.js';
 import { changeFor, collect, runStoreContract, toBatches, type StoreContractContext } from '../contracts/store-contract.js';
 import { bcCatalog, bcRequest, startBigCommerceFake, type BcFake, type BcFakeOptions } from '../fakes/bigcommerce.js';
+import { contractHooks } from '../fakes/fake-http.js';
 
 beforeAll(() => {
   // Read by the http client when an adapter is created: keeps retries fast.
@@ -23,17 +24,7 @@ function bcContract(options: BcFakeOptions): () => Promise<StoreContractContext>
     return {
       adapter: createBigCommerceStore(config),
       fake: {
-        async seed(count) {
-          const { products, skus } = bcCatalog(count);
-          fake.seed(products);
-          return skus;
-        },
-        async stockOf(sku) { return fake.stockBySku().get(sku); },
-        writeRequests: () => fake.writeRequests(),
-        requests: () => fake.requests.length,
-        inject429: (n) => { fake.faults.status429 = n; },
-        inject503: (n) => { fake.faults.status503 = n; },
-        rejectSkus: (skus) => { fake.faults.rejectSkus = skus; },
+        ...contractHooks(fake, bcCatalog),
         badCredentialsAdapter: () => createBigCommerceStore({ ...config, accessToken: 'bc_revoked_token_0000' }),
       },
       close: () => fake.close(),

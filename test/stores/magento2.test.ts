@@ -8,6 +8,7 @@ import { renderMagentoError, renderPlaceholders } from '../../src/stores/magento
 import { isLastPage, searchCriteriaParams } from '../../src/stores/magento2/search-criteria.js';
 import { changeFor, collect, runStoreContract, toBatches, type StoreContractContext } from '../contracts/store-contract.js';
 import { magentoCatalog, magentoRequest, startMagentoFake, type MagentoFake, type MagentoFakeOptions } from '../fakes/magento2.js';
+import { contractHooks } from '../fakes/fake-http.js';
 
 beforeAll(() => {
   // Read by the http client when an adapter is created: keeps retries fast.
@@ -25,17 +26,7 @@ function magentoContract(options: MagentoFakeOptions, urlSuffix = ''): () => Pro
     return {
       adapter: createMagento2Store(config),
       fake: {
-        async seed(count) {
-          const { products, skus } = magentoCatalog(count);
-          fake.seed(products);
-          return skus;
-        },
-        async stockOf(sku) { return fake.stockBySku().get(sku); },
-        writeRequests: () => fake.writeRequests(),
-        requests: () => fake.requests.length,
-        inject429: (n) => { fake.faults.status429 = n; },
-        inject503: (n) => { fake.faults.status503 = n; },
-        rejectSkus: (skus) => { fake.faults.rejectSkus = skus; },
+        ...contractHooks(fake, magentoCatalog),
         badCredentialsAdapter: () => createMagento2Store({ ...config, token: 'mgt_expired_token_000' }),
       },
       close: () => fake.close(),

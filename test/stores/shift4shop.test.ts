@@ -5,6 +5,7 @@ import type { Change } from '../../src/domain/types.js';
 import { createShift4ShopStore } from '../../src/stores/shift4shop/index.js';
 import { changeFor, collect, runStoreContract, toBatches, type StoreContractContext } from '../contracts/store-contract.js';
 import { s4sCatalog, s4sRequest, startShift4ShopFake, type S4sFake, type S4sFakeOptions } from '../fakes/shift4shop.js';
+import { contractHooks } from '../fakes/fake-http.js';
 
 beforeAll(() => {
   // Read by the http client when an adapter is created: keeps retries fast.
@@ -37,17 +38,7 @@ function s4sContract(options: S4sFakeOptions): () => Promise<StoreContractContex
     return {
       adapter: createShift4ShopStore(config),
       fake: {
-        async seed(count) {
-          const { products, skus } = s4sCatalog(count);
-          fake.seed(products);
-          return skus;
-        },
-        async stockOf(sku) { return fake.stockBySku().get(sku); },
-        writeRequests: () => fake.writeRequests(),
-        requests: () => fake.requests.length,
-        inject429: (n) => { fake.faults.status429 = n; },
-        inject503: (n) => { fake.faults.status503 = n; },
-        rejectSkus: (skus) => { fake.faults.rejectSkus = skus; },
+        ...contractHooks(fake, s4sCatalog),
         badCredentialsAdapter: () => createShift4ShopStore({ ...config, token: 'tk_revoked_token_value' }),
       },
       close: () => fake.close(),
