@@ -300,3 +300,26 @@ function networkError(err: unknown, where: string, url: URL): HttpError {
     url: safeUrl(url), retryable: isRetryableNetworkCode(code) || code === undefined,
   }, { cause: err });
 }
+
+/** The connection settings every source and store config accepts (SPEC §3). */
+export interface ConnectionTuning {
+  rateLimit?: RateLimitSpec;
+  concurrency?: number;
+  timeoutMs?: number;
+  retries?: number;
+  insecureTls?: boolean;
+}
+
+/**
+ * The client options a config's connection settings stand for, with an adapter's own defaults
+ * for what the user left out (e.g. a store's documented rate limit, a slow API's timeout).
+ */
+export function connectionOptions(config: ConnectionTuning, defaults: ConnectionTuning = {}): ConnectionTuning {
+  return {
+    rateLimit: config.rateLimit ?? defaults.rateLimit,
+    concurrency: config.concurrency ?? defaults.concurrency,
+    timeoutMs: config.timeoutMs ?? defaults.timeoutMs,
+    retries: config.retries ?? defaults.retries,
+    insecureTls: config.insecureTls ?? defaults.insecureTls,
+  };
+}

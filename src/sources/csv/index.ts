@@ -4,7 +4,7 @@ import { CsvError, Parser, type Options as CsvParseOptions } from 'csv-parse';
 import type { CsvSourceConfig } from '../../config/schema.js';
 import { HttpError, InvsyncError, SourceError } from '../../domain/errors.js';
 import type { SourceRecord } from '../../domain/types.js';
-import { createHttpClient } from '../../lib/http.js';
+import { connectionOptions, createHttpClient } from '../../lib/http.js';
 import { redact, safeUrl } from '../../lib/redact.js';
 import type { SourceAdapter } from '../types.js';
 import { fileError } from '../file-error.js';
@@ -32,11 +32,7 @@ export function createCsvSource(config: CsvSourceConfig): SourceAdapter {
   const where = config.path ?? safeUrl(config.url ?? '');
   const http = config.url === undefined ? undefined : createHttpClient({
     name: `source ${config.name}`,
-    rateLimit: config.rateLimit,
-    concurrency: config.concurrency,
-    timeoutMs: config.timeoutMs,
-    retries: config.retries,
-    insecureTls: config.insecureTls,
+    ...connectionOptions(config),
     // NOTE: the client defaults to `accept: application/json`; some servers pick the format from it.
     headers: { accept: 'text/csv, text/plain;q=0.9, */*;q=0.8', ...config.headers },
   });

@@ -1,7 +1,7 @@
 import type { InvenTreeSourceConfig } from '../../config/schema.js';
 import { SourceError } from '../../domain/errors.js';
 import type { SourceRecord } from '../../domain/types.js';
-import { createHttpClient } from '../../lib/http.js';
+import { connectionOptions, createHttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import type { SourceAdapter, SourceContext } from '../types.js';
 import { PartPage, absentFields, apiRoot, partRecord } from './parts.js';
@@ -33,11 +33,7 @@ export function createInvenTreeSource(config: InvenTreeSourceConfig, _ctx: Sourc
   const http = createHttpClient({
     name: `source ${config.name}`,
     baseUrl: apiRoot(config.url),
-    rateLimit: config.rateLimit,
-    concurrency: config.concurrency ?? 1,
-    timeoutMs: config.timeoutMs,
-    retries: config.retries,
-    insecureTls: config.insecureTls,
+    ...connectionOptions(config, { concurrency: 1 }),
     headers: { authorization: `Token ${config.token}` },
   });
 

@@ -1,7 +1,7 @@
 import type { NetSuiteSourceConfig } from '../../config/schema.js';
 import { ConfigError, HttpError, SourceError } from '../../domain/errors.js';
 import type { SourceRecord } from '../../domain/types.js';
-import { createHttpClient, type HttpClient } from '../../lib/http.js';
+import { connectionOptions, createHttpClient, type HttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { redact } from '../../lib/redact.js';
 import type { SourceAdapter, SourceContext } from '../types.js';
@@ -51,13 +51,9 @@ export function createNetSuiteSource(config: NetSuiteSourceConfig, _ctx: SourceC
   };
   const http = createHttpClient({
     name: `source ${config.name}`,
-    rateLimit: config.rateLimit,
-    // NOTE: NetSuite counts concurrent requests per account, shared with every other integration.
-    concurrency: config.concurrency ?? 1,
-    // SuiteQL runs the query anew for every page; a 1000-row page of a large join can take a while.
-    timeoutMs: config.timeoutMs ?? 120_000,
-    retries: config.retries,
-    insecureTls: config.insecureTls,
+    // NOTE: NetSuite counts concurrent requests per account, shared with every other integration;
+    // SuiteQL runs the query anew for every page, so a 1000-row page of a large join can take a while.
+    ...connectionOptions(config, { concurrency: 1, timeoutMs: 120_000 }),
     headers: { prefer: 'transient', 'content-type': 'application/json' },
     // Every attempt (retries included) gets a fresh nonce and timestamp: NetSuite refuses a reused nonce.
     sign(request) {

@@ -2,7 +2,7 @@ import type { ZodType } from 'zod';
 import type { BigCommerceStoreConfig } from '../../config/schema.js';
 import { ConfigError, HttpError } from '../../domain/errors.js';
 import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
-import { createHttpClient, type HttpRequest, type HttpResponse } from '../../lib/http.js';
+import { connectionOptions, createHttpClient, type HttpRequest, type HttpResponse } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { redact, safeUrl } from '../../lib/redact.js';
 // NOTE: the halving search is shared with magento2 (both APIs refuse a bad batch as a whole).
@@ -67,11 +67,7 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
   const http = createHttpClient({
     name: 'store',
     baseUrl: base,
-    rateLimit: config.rateLimit,
-    concurrency: config.concurrency ?? 2,
-    timeoutMs: config.timeoutMs,
-    retries: config.retries,
-    insecureTls: config.insecureTls,
+    ...connectionOptions(config, { concurrency: 2 }),
     headers: { 'x-auth-token': config.accessToken, 'content-type': 'application/json' },
     // Runs before every attempt, retries included: holds it while the store's quota is spent.
     sign: () => gate.wait(),

@@ -2,7 +2,7 @@ import type { ZodType } from 'zod';
 import type { Magento2StoreConfig } from '../../config/schema.js';
 import { ConfigError, HttpError } from '../../domain/errors.js';
 import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
-import { createHttpClient } from '../../lib/http.js';
+import { connectionOptions, createHttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { redact, safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
@@ -62,11 +62,7 @@ export function createMagento2Store(config: Magento2StoreConfig): StoreAdapter {
   const http = createHttpClient({
     name: 'store',
     baseUrl: base,
-    rateLimit: config.rateLimit,
-    concurrency: config.concurrency ?? 4,
-    timeoutMs: config.timeoutMs,
-    retries: config.retries,
-    insecureTls: config.insecureTls,
+    ...connectionOptions(config, { concurrency: 4 }),
     headers: { authorization: `Bearer ${config.token}` },
   });
 

@@ -2,7 +2,7 @@ import type { ZodType } from 'zod';
 import type { MedusaStoreConfig } from '../../config/schema.js';
 import { ConfigError, HttpError, StoreError } from '../../domain/errors.js';
 import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
-import { createHttpClient, type HttpRequest } from '../../lib/http.js';
+import { connectionOptions, createHttpClient, type HttpRequest } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { redact, registerSecret, safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
@@ -74,11 +74,7 @@ export function createMedusaStore(config: MedusaStoreConfig): StoreAdapter {
   const http = createHttpClient({
     name: 'store',
     baseUrl: base,
-    rateLimit: config.rateLimit,
-    concurrency: config.concurrency ?? 2,
-    timeoutMs: config.timeoutMs,
-    retries: config.retries,
-    insecureTls: config.insecureTls,
+    ...connectionOptions(config, { concurrency: 2 }),
   });
   let session: Promise<string> | null = null;
 

@@ -1,7 +1,7 @@
 import type { Shift4ShopStoreConfig } from '../../config/schema.js';
 import { ConfigError, HttpError } from '../../domain/errors.js';
 import type { BatchResult, Change, StoreId, StoreItem } from '../../domain/types.js';
-import { createHttpClient, type HttpClient } from '../../lib/http.js';
+import { connectionOptions, createHttpClient, type HttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import type { RateLimitSpec } from '../../lib/rate-limit.js';
 import { redact, safeUrl } from '../../lib/redact.js';
@@ -46,11 +46,7 @@ export function createShift4ShopStore(config: Shift4ShopStoreConfig): StoreAdapt
   const http = createHttpClient({
     name: 'store',
     baseUrl: base,
-    rateLimit: config.rateLimit ?? SHIFT4SHOP_DEFAULT_RATE_LIMIT,
-    concurrency: config.concurrency ?? 1,
-    timeoutMs: config.timeoutMs,
-    retries: config.retries,
-    insecureTls: config.insecureTls,
+    ...connectionOptions(config, { rateLimit: SHIFT4SHOP_DEFAULT_RATE_LIMIT, concurrency: 1 }),
     headers: {
       SecureURL: config.secureUrl,
       PrivateKey: config.privateKey,

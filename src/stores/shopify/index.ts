@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ShopifyStoreConfig } from '../../config/schema.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
-import { createHttpClient } from '../../lib/http.js';
+import { connectionOptions, createHttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
@@ -101,11 +101,7 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
   const maxPage = Math.min(config.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
   const http = createHttpClient({
     name: 'store',
-    rateLimit: config.rateLimit,
-    concurrency: config.concurrency ?? 2,
-    timeoutMs: config.timeoutMs,
-    retries: config.retries,
-    insecureTls: config.insecureTls,
+    ...connectionOptions(config, { concurrency: 2 }),
     headers: { 'x-shopify-access-token': config.accessToken },
   });
   const gql = createShopifyGraphQL({ http, endpoint, log, busyWaitMs: envBaseMs() });

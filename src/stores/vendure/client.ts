@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { VendureStoreConfig } from '../../config/schema.js';
 import { HttpError, StoreError } from '../../domain/errors.js';
-import { createHttpClient, type HttpClient } from '../../lib/http.js';
+import { connectionOptions, createHttpClient, type HttpClient } from '../../lib/http.js';
 import { redact, registerSecret, safeUrl } from '../../lib/redact.js';
 import { graphQLResponse, LoginData, type GraphQLError } from './schemas.js';
 
@@ -40,11 +40,7 @@ export interface VendureClient {
 export function createVendureClient(config: VendureStoreConfig): VendureClient {
   const http = createHttpClient({
     name: 'store',
-    rateLimit: config.rateLimit,
-    concurrency: config.concurrency ?? 2,
-    timeoutMs: config.timeoutMs,
-    retries: config.retries,
-    insecureTls: config.insecureTls,
+    ...connectionOptions(config, { concurrency: 2 }),
   });
   const where = `POST ${safeUrl(config.url)}`;
   let session: Promise<string> | null = null;

@@ -1,7 +1,7 @@
 import type { WooCommerceStoreConfig } from '../../config/schema.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
-import { createHttpClient, type HttpResponse, type SignableRequest } from '../../lib/http.js';
+import { connectionOptions, createHttpClient, type HttpResponse, type SignableRequest } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
@@ -48,11 +48,7 @@ export function createWooCommerceStore(config: WooCommerceStoreConfig): StoreAda
   const http = createHttpClient({
     name: 'store',
     baseUrl: base,
-    rateLimit: config.rateLimit,
-    concurrency: config.concurrency ?? 2,
-    timeoutMs: config.timeoutMs,
-    retries: config.retries,
-    insecureTls: config.insecureTls,
+    ...connectionOptions(config, { concurrency: 2 }),
     ...authentication(config, secure),
   });
 
