@@ -4,8 +4,6 @@ import { markReadBack, planItems, type PlanItem } from '../state/plans.js';
 import type { StoreAdapter } from '../stores/types.js';
 
 export interface VerifyOutcome {
-  /** False when the store cannot read items back (its adapter has no `read`). */
-  supported: boolean;
   checked: number;
   mismatched: Array<{ seq: number; sku: string; reason: string }>;
 }
@@ -29,11 +27,7 @@ export async function verifyApplied(options: { db: Db; planId: number; runId: st
   const { db, planId, runId, store } = options;
   const log = logger('verify');
   const items = planItems(db, planId, ['applied']).filter((i) => i.appliedRunId === runId && (!options.only || options.only.has(i.seq)));
-  if (!store.read) {
-    if (items.length) log.warn(`${store.type}: read-back verification is not available for this store; ${items.length} change(s) not verified`);
-    return { supported: false, checked: 0, mismatched: [] };
-  }
-  if (items.length === 0) return { supported: true, checked: 0, mismatched: [] };
+  if (items.length === 0) return { checked: 0, mismatched: [] };
   const seen = await store.read(items);
   const mismatched: VerifyOutcome['mismatched'] = [];
   for (const item of items) {
@@ -43,5 +37,5 @@ export async function verifyApplied(options: { db: Db; planId: number; runId: st
   markReadBack(db, planId, items, seen, new Map(mismatched.map((m) => [m.seq, m.reason])));
   if (mismatched.length) log.error(`read-back: ${mismatched.length} of ${items.length} applied change(s) did not land (first: ${mismatched[0]!.sku}: ${mismatched[0]!.reason})`);
   else log.info(`read-back: all ${items.length} applied change(s) verified`);
-  return { supported: true, checked: items.length, mismatched };
+  return { checked: items.length, mismatched };
 }

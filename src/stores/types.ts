@@ -1,5 +1,11 @@
 import type { BatchResult, Change, StoreItem } from '../domain/types.js';
 
+/** What a store reports for one item now. */
+export interface StockReading {
+  qty: number | null;
+  managed: boolean;
+}
+
 export interface StoreLimits {
   /** The API's largest write batch (items per request). */
   maxBatch: number;
@@ -15,6 +21,8 @@ export interface StoreLimits {
  * - `apply(batch)` sends ONE write request (after retries) for changes of one key, at most
  *   `limits.maxBatch` of them, and reports per-item failures. It throws an `HttpError` when
  *   the whole request failed (auth errors with `details.auth`).
+ * - `read(changes)` reads current levels back (every store has it: verification and rollback
+ *   depend on it).
  */
 export interface StoreAdapter {
   readonly type: string;
@@ -23,11 +31,13 @@ export interface StoreAdapter {
   batchKey(change: Change): string;
   apply(batch: Change[]): Promise<BatchResult>;
   /**
-   * Read back the current stock of these items in the fewest requests the API allows (for
-   * verification after a push). Returns, per change seq, what the store reports now; an item the
-   * store no longer has is absent from the map. Optional: stores without it are not verified.
+   * The current stock of these items, read in bulk with the fewest requests the API allows
+   * (for read-back after a push, and for rollback's "changed since" check). Returns, per change
+   * seq, what the store reports now (`qty` null when it does not manage the item's stock); an
+   * item the store no longer has is absent from the map. Throws the client's `HttpError` when a
+   * read request fails as a whole.
    */
-  read?(changes: Change[], signal?: AbortSignal): Promise<Map<number, { qty: number | null; managed: boolean }>>;
+  read(changes: Change[], signal?: AbortSignal): Promise<Map<number, StockReading>>;
   /** Read-only probe for `invsync check`: authenticate and read one page. */
   check?(): Promise<string>;
 }

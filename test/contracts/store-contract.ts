@@ -5,6 +5,10 @@
  * adapter for it before every test. Configure the adapter with a small page size and batch size
  * (≤ 10 each) so listing spans several pages and writes span several batches, and set
  * INVSYNC_RETRY_BASE_MS low so retries are quick.
+ *
+ * Read-back: `readRequests(changes)` states, from the API's documented per-request maximum
+ * (ids per filter, page size), how many requests `read(changes)` may send — ceil(N / max) for
+ * N items (or products) per kind of request; the contract asserts the adapter sends exactly that.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { HttpError } from '../../src/domain/errors.js';
@@ -29,11 +33,17 @@ export interface StoreFake {
   rejectSkus(skus: string[]): void;
   /** An adapter for the same store with wrong credentials. */
   badCredentialsAdapter(): StoreAdapter;
+  /** Delete the item holding this SKU from the store (a product, or one variation of a product with several). */
+  deleteItem(sku: string): Promise<void>;
 }
 
 export interface StoreContractContext {
   adapter: StoreAdapter;
   fake: StoreFake;
+  /** Requests `adapter.read(changes)` needs: ceil(N / the API's max per request), per kind of request. */
+  readRequests(changes: Change[]): number;
+  /** Items to seed for the read-back test, enough for reads to span several requests (default 45). */
+  readSeed?: number;
   close(): Promise<void>;
 }
 
@@ -160,6 +170,47 @@ export function runStoreContract(name: string, setup: () => Promise<StoreContrac
       await expectStock(items, changes);
     });
 
+    it('reads back the written level of every applied item in ceil(N / max per request) requests', async () => {
+      await ctx.fake.seed(ctx.readSeed ?? 45);
+      const items = await collect(ctx.adapter.list());
+      const changes = items.map((item, i) => changeFor(item, i + 1, targetFor(i, item.qty)));
+      for (const batch of toBatches(ctx.adapter, changes)) expect(await ctx.adapter.apply(batch)).toEqual({ failed: [] });
+      const expected = ctx.readRequests(changes);
+      // The read must span several requests, or chunking goes untested.
+      expect(expected).toBeGreaterThanOrEqual(2);
+
+      const before = ctx.fake.requests();
+      const writesBefore = ctx.fake.writeRequests();
+      const seen = await ctx.adapter.read(changes);
+
+      expect(ctx.fake.requests() - before).toBe(expected);
+      expect(ctx.fake.writeRequests()).toBe(writesBefore);
+      expect(changes.map((c) => [c.sku, seen.get(c.seq)])).toEqual(changes.map((c) => [c.sku, { qty: c.to, managed: true }]));
+      expect(seen.size).toBe(changes.length);
+    });
+
+    it('reads what the store holds now, leaves an item deleted from the store out, and reads nothing for no items', async () => {
+      await ctx.fake.seed(12);
+      const items = await collect(ctx.adapter.list());
+      const changes = items.map((item, i) => changeFor(item, i + 1, targetFor(i, item.qty)));
+      const simple = items.find((i) => i.variationId === null) as StoreItem;
+      const variation = items.find((i) => i.variationId !== null && items.filter((o) => o.productId === i.productId).length > 1) as StoreItem;
+      for (const gone of [simple, variation]) await ctx.fake.deleteItem(gone.sku);
+
+      let before = ctx.fake.requests();
+      expect((await ctx.adapter.read([])).size).toBe(0);
+      expect(ctx.fake.requests() - before).toBe(0);
+      before = ctx.fake.writeRequests();
+      const seen = await ctx.adapter.read(changes);
+
+      expect(ctx.fake.writeRequests()).toBe(before);
+      const expected = changes.flatMap((c, i) => {
+        const item = items[i] as StoreItem;
+        return item === simple || item === variation ? [] : [[c.seq, { qty: item.managed ? item.qty : null, managed: item.managed }] as const];
+      });
+      expect([...seen].sort(([a], [b]) => a - b)).toEqual(expected);
+    });
+
     it('stops on bad credentials with an auth HttpError after at most 2 requests', async () => {
       await ctx.fake.seed(3);
       const bad = ctx.fake.badCredentialsAdapter();
@@ -175,6 +226,12 @@ export function runStoreContract(name: string, setup: () => Promise<StoreContrac
       const applyError = await bad.apply([changeFor(items[0] as StoreItem, 1, 5)]).then(() => null, (err: unknown) => err);
       expect(applyError).toBeInstanceOf(HttpError);
       expect((applyError as HttpError).details.auth).toBe(true);
+      expect(ctx.fake.requests() - before).toBeLessThanOrEqual(2);
+
+      before = ctx.fake.requests();
+      const readError = await bad.read([changeFor(items[0] as StoreItem, 1, 5)]).then(() => null, (err: unknown) => err);
+      expect(readError).toBeInstanceOf(HttpError);
+      expect((readError as HttpError).details.auth).toBe(true);
       expect(ctx.fake.requests() - before).toBeLessThanOrEqual(2);
     });
   });

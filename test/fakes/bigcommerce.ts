@@ -64,6 +64,10 @@ export interface BcFake extends FakeServer {
   /** Stock of every item's SKU at a location (default 1): null when not tracked or not stocked there. */
   stockBySku(locationId?: number): Map<string, number | null>;
   tracking(productSku: string): BcTracking | undefined;
+  /** Rows `GET /inventory/items?product_id:in=…&location_id:in=…` holds for these products (for request-count assertions). */
+  inventoryRowCount(productIds: number[], locationId?: number): number;
+  /** Delete a product (its variants and stock go with it), or one option variant by its SKU. */
+  remove(sku: string): void;
   /** Adjustment payloads accepted, in order. */
   readonly adjustments: Array<{ reason: string; items: Array<Record<string, unknown>> }>;
 }
@@ -194,6 +198,12 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
   function inventoryRows(req: FakeRequest): Array<Record<string, unknown>> {
     const wanted = ids(req, 'location_id:in');
     const skus = req.query.get('sku:in')?.split(',');
+    // Filters are ANDed, as the docs' separate parameters read.
+    const variantIds = ids(req, 'variant_id:in');
+    const productIds = ids(req, 'product_id:in');
+    const keep = (identity: { sku: string; variant_id: number | null; product_id: number }) => (!skus || skus.includes(identity.sku))
+      && (!variantIds || (identity.variant_id !== null && variantIds.includes(identity.variant_id)))
+      && (!productIds || productIds.includes(identity.product_id));
     const locs = locations.filter((l) => !wanted || wanted.includes(l.id));
     const row = (identity: Record<string, unknown>, key: string) => ({
       identity,
@@ -207,12 +217,12 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
     });
     const rows: Array<Record<string, unknown>> = [];
     for (const v of [...variants.values()].sort((a, b) => a.id - b.id)) {
-      if (skus && !skus.includes(v.sku)) continue;
+      if (!keep({ sku: v.sku, variant_id: v.id, product_id: v.productId })) continue;
       rows.push(row({ sku: v.sku, variant_id: v.id, product_id: v.productId, sku_id: v.id + 10_000 }, `v:${v.id}`));
     }
     // Product-level records of products with options (UNVERIFIED shape: identity without a variant).
     for (const p of [...products.values()].sort((a, b) => a.id - b.id)) {
-      if (p.baseVariantId === null && stock.has(`p:${p.id}`) && (!skus || skus.includes(p.sku))) {
+      if (p.baseVariantId === null && stock.has(`p:${p.id}`) && keep({ sku: p.sku, variant_id: null, product_id: p.id })) {
         rows.push(row({ sku: p.sku, variant_id: null, product_id: p.id, sku_id: null }, `p:${p.id}`));
       }
     }
@@ -338,6 +348,25 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
     adjustments,
     seed,
     tracking: (sku) => [...products.values()].find((p) => p.sku === sku)?.tracking,
+    inventoryRowCount: (productIds, locationId = 1) => inventoryRows({
+      method: 'GET', path: '', headers: {}, body: undefined,
+      query: new URLSearchParams({ 'product_id:in': productIds.join(','), 'location_id:in': String(locationId) }),
+    }).length,
+    remove: (sku) => {
+      const product = [...products.values()].find((p) => p.sku === sku);
+      if (product) {
+        products.delete(product.id);
+        stock.delete(`p:${product.id}`);
+        for (const id of product.variantIds) { variants.delete(id); stock.delete(`v:${id}`); }
+        return;
+      }
+      const variant = [...variants.values()].find((v) => v.sku === sku && !v.base);
+      if (!variant) return;
+      variants.delete(variant.id);
+      stock.delete(`v:${variant.id}`);
+      const owner = products.get(variant.productId);
+      if (owner) owner.variantIds = owner.variantIds.filter((id) => id !== variant.id);
+    },
     stockBySku: (locationId = 1) => {
       const out = new Map<string, number | null>();
       for (const p of [...products.values()].sort((a, b) => a.id - b.id)) {

@@ -71,6 +71,8 @@ export interface MagentoFake extends FakeServer {
   /** MSI (default source) quantity, or null without a source item; legacy mode: the managed qty or null. */
   stockBySku(): Map<string, number | null>;
   bySku(sku: string): MagentoRecord | undefined;
+  /** Delete a product (as an admin would): its source items and its links to parents go with it. */
+  remove(sku: string): void;
   /** Source items saved for SKUs that are not products (only with unknownSku: 'accept'). */
   orphanSourceItems(): string[];
 }
@@ -295,6 +297,12 @@ export async function startMagentoFake(options: MagentoFakeOptions = {}): Promis
       return out;
     },
     bySku: (sku) => findSku(sku),
+    remove: (sku) => {
+      const p = findSku(sku);
+      if (!p) return;
+      products.delete(p.id);
+      for (const parent of products.values()) parent.children = parent.children.filter((id) => id !== p.id);
+    },
     orphanSourceItems: () => [...orphans.keys()],
   };
 }

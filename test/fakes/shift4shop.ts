@@ -74,6 +74,8 @@ export interface S4sFake extends FakeServer {
   /** Stock by SKU: products without options and every option. */
   stockBySku(): Map<string, number>;
   get(catalogId: number): S4sRecord | undefined;
+  /** Delete a product, or one advanced option when `sku` is an option's suffix. */
+  remove(sku: string): void;
 }
 
 interface Record4 { Key: string; Value: string; Status: string | number; Message: string }
@@ -205,6 +207,12 @@ export async function startShift4ShopFake(options: S4sFakeOptions = {}): Promise
     const route = req.path.slice(S4S_API_PREFIX.length).replace(/\/+$/, '');
     if (route === '/Products' && req.method === 'GET') return listProducts(req);
     if (route === '/Products' && req.method === 'PUT') return updateProducts(req.body);
+    const productRoute = /^\/Products\/(\d+)$/.exec(route);
+    if (productRoute && req.method === 'GET') {
+      const p = products.get(Number(productRoute[1]));
+      // An array of one, like the listing (the single-record shape is UNVERIFIED).
+      return p ? { status: 200, json: [productJson(p)] } : errorList(404, 'No records found'); // wording UNVERIFIED
+    }
     const optionRoute = /^\/Products\/(\d+)\/AdvancedOptions$/.exec(route);
     if (optionRoute && req.method === 'PUT') return updateOptions(Number(optionRoute[1]), req.body);
     return notFound(req);
@@ -232,6 +240,12 @@ export async function startShift4ShopFake(options: S4sFakeOptions = {}): Promise
         for (const o of p.options) out.set(o.sku, o.stock);
       }
       return out;
+    },
+    remove: (sku) => {
+      for (const p of products.values()) {
+        if (p.sku === sku && p.options.length === 0) products.delete(p.catalogId);
+        p.options = p.options.filter((o) => o.sku !== sku);
+      }
     },
     get: (id) => {
       const p = products.get(id);

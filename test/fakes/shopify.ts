@@ -155,6 +155,8 @@ export interface ShopifyFake {
   /** Add a variant to an existing product (it gets a higher id than everything before). */
   addVariant(productId: number, variant: SeedVariant): FakeVariant;
   variantBySku(sku: string): FakeVariant | undefined;
+  /** Delete a variant (as an admin would): its inventory item goes with it. */
+  removeVariant(sku: string): void;
   /** `available` at the first location for a tracked, stocked item; null when not tracked or not stocked; undefined: no such SKU. */
   stockOf(sku: string): number | null | undefined;
   /** Raw `available` (even for an untracked item); undefined when not stocked. */
@@ -801,6 +803,14 @@ export async function startShopifyFake(options: ShopifyFakeOptions = {}): Promis
       return { ...shop.addVariant(product, variant) };
     },
     variantBySku: (sku) => { const v = shop.bySku(sku); return v && { ...v }; },
+    removeVariant(sku) {
+      const v = shop.bySku(sku);
+      if (!v) return;
+      shop.variants.delete(v.id);
+      shop.items.delete(v.inventoryItemId);
+      const product = shop.products.get(v.productId);
+      if (product) product.variants = product.variants.filter((id) => id !== v.id);
+    },
     stockOf(sku) {
       const v = shop.bySku(sku);
       if (!v) return undefined;

@@ -277,5 +277,6 @@ function stubStore(): StoreAdapter {
     async *list() { yield { sku: 'OLD-1', productId: 1, variationId: null, qty: 3, managed: true }; },
     batchKey: () => 'all',
     apply: async () => ({ failed: [] }),
+    read: async (changes) => new Map(changes.filter((c) => c.sku === 'OLD-1').map((c) => [c.seq, { qty: 3, managed: true }])),
   };
 }

@@ -26,6 +26,14 @@ function bcContract(options: BcFakeOptions): () => Promise<StoreContractContext>
       fake: {
         ...contractHooks(fake, bcCatalog),
         badCredentialsAdapter: () => createBigCommerceStore({ ...config, accessToken: 'bc_revoked_token_0000' }),
+        deleteItem: async (sku) => fake.remove(sku),
+      },
+      // Per pageSize (10) products: one catalog request, and the inventory rows 10 a page.
+      readRequests: (changes) => {
+        const products = [...new Set(changes.map((c) => Number(c.productId)))];
+        let requests = 0;
+        for (let i = 0; i < products.length; i += 10) requests += 1 + Math.ceil(fake.inventoryRowCount(products.slice(i, i + 10)) / 10);
+        return requests;
       },
       close: () => fake.close(),
     };

@@ -28,7 +28,10 @@ function magentoContract(options: MagentoFakeOptions, urlSuffix = ''): () => Pro
       fake: {
         ...contractHooks(fake, magentoCatalog),
         badCredentialsAdapter: () => createMagento2Store({ ...config, token: 'mgt_expired_token_000' }),
+        deleteItem: async (sku) => fake.remove(sku),
       },
+      // One source-items search per pageSize (10) SKUs.
+      readRequests: (changes) => Math.ceil(new Set(changes.map((c) => c.sku.toLowerCase())).size / 10),
       close: () => fake.close(),
     };
   };

@@ -34,7 +34,14 @@ runStoreContract('medusa', async () => {
       inject503: (n) => { fake.faults.status503 = { count: n }; },
       rejectSkus: (skus) => { fake.faults.rejectSkus = skus; },
       badCredentialsAdapter: () => createMedusaStore({ ...config, password: 'wrong-password' }),
+      async deleteItem(sku) {
+        // Deleting a variant in the admin: its product no longer lists it.
+        for (const product of fake.products()) product.variants = product.variants.filter((v) => v.sku !== sku);
+      },
     },
+    // One products request per 100 products.
+    readRequests: (changes) => Math.ceil(new Set(changes.map((c) => String(c.productId))).size / 100),
+    readSeed: 180,
     close: () => fake.close(),
   };
 });

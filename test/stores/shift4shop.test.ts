@@ -40,10 +40,23 @@ function s4sContract(options: S4sFakeOptions): () => Promise<StoreContractContex
       fake: {
         ...contractHooks(fake, s4sCatalog),
         badCredentialsAdapter: () => createShift4ShopStore({ ...config, token: 'tk_revoked_token_value' }),
+        deleteItem: async (sku) => fake.remove(sku),
       },
+      // No id filter: the listing (10 a page) up to the page holding the last product wanted.
+      readRequests: (changes) => listingPages(new Set(changes.map((c) => c.productId)).size, 10, options.offsetBase ?? 1),
       close: () => fake.close(),
     };
   };
+}
+
+/**
+ * Listing requests that see the first `products` records, advancing the offset by the page
+ * length from 0: on a 1-based server offset 0 reads as 1, so each later page starts with the
+ * previous page's last record and page k reaches record k·limit − 1.
+ */
+function listingPages(products: number, limit: number, offsetBase: 0 | 1): number {
+  if (products <= limit || offsetBase === 0) return Math.max(1, Math.ceil(products / limit));
+  return Math.ceil((products + 1) / limit);
 }
 
 runStoreContract('shift4shop (1-based offsets, "Offset amount exceeds" at the end)', s4sContract({}));

@@ -42,7 +42,11 @@ function shopifyContract(options: ShopifyFakeOptions & { apiVersion?: string } =
         inject503: (n) => { fake.faults.status503 = { count: n }; },
         rejectSkus: (skus) => { fake.faults.rejectSkus = skus; },
         badCredentialsAdapter: () => createShopifyStore({ ...config, accessToken: 'shpat_not_the_right_token' }),
+        deleteItem: async (sku) => fake.removeVariant(sku),
       },
+      // One `nodes` query per 250 inventory items.
+      readRequests: (changes) => Math.ceil(new Set(changes.map((c) => String(c.ref?.inventoryItemId))).size / 250),
+      readSeed: 260,
       close: () => fake.close(),
     };
   };

@@ -37,7 +37,11 @@ runStoreContract('vendure', async () => {
       inject503: (n) => { fake.faults.status503 = { count: n }; },
       rejectSkus: (skus) => { fake.faults.rejectSkus = skus; },
       badCredentialsAdapter: () => createVendureStore({ ...config, password: 'wrong-password' }),
+      deleteItem: async (sku) => fake.deleteVariant(sku),
     },
+    // One productVariants query per 1000 variants.
+    readRequests: (changes) => Math.ceil(new Set(changes.map((c) => String(c.variationId ?? c.productId))).size / 1000),
+    readSeed: 1005,
     close: () => fake.close(),
   };
 });

@@ -46,6 +46,22 @@ function wooContract(options: WooEmulatorOptions): () => Promise<StoreContractCo
         inject503: (n) => { emu.faults.status503 = { count: n }; },
         rejectSkus: (skus) => { emu.faults.rejectSkus = skus; },
         badCredentialsAdapter: () => createWooCommerceStore({ ...config, consumerSecret: 'cs_wrong_secret' }),
+        async deleteItem(sku) {
+          const record = emu.items().find((r) => r.sku === sku && r.type !== 'variable');
+          if (!record) throw new Error(`no item ${sku}`);
+          const path = record.type === 'variation' ? `products/${record.parent_id}/variations/batch` : 'products/batch';
+          const res = await wooRequest(emu, { method: 'POST', path, body: { delete: [record.id] } });
+          if (res.status !== 200) throw new Error(`delete ${sku}: HTTP ${res.status}`);
+        },
+      },
+      // One GET per 100 ids of one batch key (products, or one parent's variations).
+      readRequests: (changes) => {
+        const perKey = new Map<string, number>();
+        for (const c of changes) {
+          const key = c.variationId === null ? 'products' : `variations:${c.productId}`;
+          perKey.set(key, (perKey.get(key) ?? 0) + 1);
+        }
+        return [...perKey.values()].reduce((sum, n) => sum + Math.ceil(n / 100), 0);
       },
       close: () => emu.close(),
     };

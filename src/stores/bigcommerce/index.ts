@@ -8,7 +8,7 @@ import { redact, safeUrl } from '../../lib/redact.js';
 // NOTE: the halving search is shared with magento2 (both APIs refuse a bad batch as a whole).
 import { sendIsolating } from '../isolate.js';
 import { assertBatch } from '../batch-guard.js';
-import type { StoreAdapter } from '../types.js';
+import type { StockReading, StoreAdapter } from '../types.js';
 import {
   BcAdjustmentResult, BcCountPage, BcInventoryPage, BcProductPage, BcProductsUpdated, BcVariantPage,
   type BcInventoryItem, type BcProduct, type BcTracking, type BcVariant,
@@ -29,6 +29,11 @@ import { createQuotaGate } from './throttle.js';
  *   one item is bad; the batch is then split in halves and resent until the refused items stand
  *   alone (logged). Items whose product does not track inventory yet get tracking turned on
  *   first (`PUT /catalog/products`, ≤ 10 products per request), in batches of their own.
+ * - read(): per `pageSize` (≤ 250) products of the changes, one `GET /catalog/products?id:in=…`
+ *   (tracking, and which products still exist) and one `GET /inventory/items?product_id:in=…` at
+ *   `locationId` (≤ 1000 rows a page: one row per variant, plus a product-level row for a
+ *   product with options tracked by product). NOTE: not the catalog's own `inventory_level`:
+ *   it is the default location's only, while invsync writes `locationId`.
  * - The shared quota: once `X-Rate-Limit-Requests-Left` reaches 0, the next request waits
  *   `X-Rate-Limit-Time-Reset-Ms`.
  */
@@ -90,7 +95,7 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
     const all: T[] = [];
     for (let page = 1; ; page++) {
       const res = await request({ url, searchParams: { ...params, limit, page }, signal }, schema);
-      all.push(...res.body.data);
+      for (const row of res.body.data) all.push(row);
       const { total_pages: totalPages } = res.body.meta.pagination;
       log.debug({ url, page, items: res.body.data.length, totalPages }, 'listed page');
       if (page >= totalPages || res.body.data.length < limit) return all;
@@ -103,6 +108,32 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
     const inventory = await pages<BcInventoryItem>('inventory/items', { 'location_id:in': locationId }, BcInventoryPage, inventoryLimit, signal);
     // Buffered: three listings are joined, and store order is by product id, then variant id.
     yield* buildItems(products, variants, inventory, locationId);
+  }
+
+  async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, StockReading>> {
+    const out = new Map<number, StockReading>();
+    const productIds = [...new Set(changes.map((c) => Number(c.productId)))];
+    for (let start = 0; start < productIds.length; start += catalogLimit) {
+      const chunk = productIds.slice(start, start + catalogLimit);
+      const ids = chunk.join(',');
+      // One page: the chunk is no longer than the page.
+      const found = await call(() => request({
+        url: 'catalog/products', searchParams: { 'id:in': ids, include_fields: 'id,inventory_tracking,base_variant_id', limit: chunk.length, page: 1 }, signal,
+      }, BcProductPage));
+      const products = new Map(found.body.data.map((p) => [p.id, p]));
+      if (products.size === 0) continue;
+      const inventory = await call(() => pages<BcInventoryItem>('inventory/items', {
+        'location_id:in': locationId, 'product_id:in': [...products.keys()].join(','),
+      }, BcInventoryPage, inventoryLimit, signal));
+      const wanted = new Set(chunk);
+      for (const change of changes) {
+        if (!wanted.has(Number(change.productId))) continue;
+        const product = products.get(Number(change.productId));
+        const reading = product ? readingOf(change, product, inventory, locationId) : undefined;
+        if (reading) out.set(change.seq, reading);
+      }
+    }
+    return out;
   }
 
   function batchKey(change: Change): string {
@@ -149,6 +180,7 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
     list,
     batchKey,
     apply,
+    read,
     check,
   } satisfies StoreAdapter;
 }
@@ -204,6 +236,38 @@ export function buildItems(products: BcProduct[], variants: BcVariant[], invento
     }
   }
   return items;
+}
+
+/**
+ * What the store holds now for one change's item, judged as `buildItems` judges a listing;
+ * undefined when the item no longer exists (its variant is gone, or the product gained options
+ * it tracks by variant, so the product itself is no longer an item). Pure.
+ */
+export function readingOf(change: Change, product: BcProduct, inventory: BcInventoryItem[], locationId: number): StockReading | undefined {
+  const byVariant = new Map<number, number | undefined>();
+  let productLevel: number | undefined;
+  for (const record of inventory) {
+    const { variant_id: variantId, product_id: productId } = record.identity;
+    if (productId !== null && productId !== product.id) continue;
+    const here = record.locations.find((l) => l.location_id === locationId)?.total_inventory_onhand;
+    if (variantId !== null) byVariant.set(variantId, here);
+    else if (productId !== null) productLevel = here;
+  }
+  const tracking = product.inventory_tracking;
+  let onhand: number | undefined;
+  if (change.variationId === null) {
+    const base = product.base_variant_id;
+    if (base === null && tracking !== 'product') return undefined;
+    onhand = tracking === 'variant' ? byVariant.get(base as number) : (base !== null ? byVariant.get(base) : undefined) ?? productLevel;
+  } else {
+    const variantId = Number(change.variationId);
+    if (!byVariant.has(variantId)) return undefined;
+    // Tracked by product now: the variant's own level is not what the store sells from.
+    if (tracking === 'product') return { qty: null, managed: false };
+    onhand = byVariant.get(variantId);
+  }
+  const managed = tracking !== 'none' && onhand !== undefined;
+  return { qty: managed ? onhand as number : null, managed };
 }
 
 function item(sku: string, productId: number, variationId: number | null, tracking: BcTracking, onhand: number | undefined, name: string | undefined, ref: BcRef): StoreItem {

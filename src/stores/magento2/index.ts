@@ -6,14 +6,14 @@ import { connectionOptions, createHttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { redact, safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
-import type { StoreAdapter } from '../types.js';
+import type { StockReading, StoreAdapter } from '../types.js';
 import { sendIsolating } from '../isolate.js';
 import { renderMagentoError } from './messages.js';
 import {
   MagentoChildren, MagentoProductPage, MagentoSource, MagentoSourceItemPage, MagentoSourceItemsSaved, MagentoStockItem, MagentoStockItemSaved,
   type MagentoProduct, type MagentoSourceItem,
 } from './schemas.js';
-import { isLastPage, searchCriteriaParams, type SearchCriteria } from './search-criteria.js';
+import { chunkForQuery, isLastPage, searchCriteriaParams, skuFilters, type SearchCriteria } from './search-criteria.js';
 
 /**
  * Magento 2 / Adobe Commerce REST store (API_FACTS §2).
@@ -30,6 +30,11 @@ import { isLastPage, searchCriteriaParams, type SearchCriteria } from './search-
  *   often without naming it: the batch is then split in halves and resent until the refused items
  *   stand alone (logged; see `sendIsolating`). Without MSI: one
  *   `PUT /V1/products/{sku}/stockItems/{itemId}` per item.
+ * - read(): MSI: one `GET /V1/inventory/source-items` per `pageSize` SKUs (`sku in (…)` and the
+ *   configured source); only SKUs that came back without a source item cost one more
+ *   `GET /V1/products` search per `pageSize` of them, to tell stock not managed from a product
+ *   deleted. Without MSI: one `GET /V1/stockItems/{sku}` per item (the API has no bulk read of
+ *   legacy stock items: product lists leave `stock_item` out).
  */
 
 /** Items per source-items POST when Magento's "Web API input limits" are on (they are off by default). */
@@ -42,6 +47,12 @@ export const MAGENTO_DEFAULT_PAGE = 300;
 /** Product types that hold their own stock. Configurable, bundle and grouped products do not. */
 const STOCK_TYPES = new Set(['simple', 'virtual', 'downloadable']);
 const PRODUCT_FIELDS = 'items[id,sku,type_id,name],total_count';
+/**
+ * Longest SKU list (URL-encoded) in one read request. NOTE: servers commonly refuse request lines
+ * over 8 KB (Apache's LimitRequestLine 8190, nginx's 8 KB header buffers); this leaves room for
+ * the rest of the URL.
+ */
+const MAX_SKU_LIST_CHARS = 6000;
 
 /**
  * Throws ConfigError when `batchSize` exceeds the practical ceiling. Listing and writes throw
@@ -77,7 +88,7 @@ export function createMagento2Store(config: Magento2StoreConfig): StoreAdapter {
     const all: Array<T['items'][number]> = [];
     for (let page = 1; ; page++) {
       const res = await call(() => http.json({ url, searchParams: { ...searchCriteriaParams({ ...criteria, pageSize, currentPage: page }), ...extra }, signal }, schema));
-      all.push(...res.body.items);
+      for (const item of res.body.items) all.push(item);
       log.debug({ url, page, items: res.body.items.length, total: res.body.total_count }, 'listed page');
       if (isLastPage(page, pageSize, res.body.total_count)) return all;
     }
@@ -116,14 +127,7 @@ export function createMagento2Store(config: Magento2StoreConfig): StoreAdapter {
   async function legacyStock(products: MagentoProduct[], signal?: AbortSignal): Promise<Map<number, MagentoStockItem | null>> {
     const results = await Promise.all(products.map(async (p) => {
       const res = await call(() => http.json({ url: `stockItems/${encodeURIComponent(p.sku)}`, signal, allowStatuses: [404] }));
-      if (res.status === 404) return null;
-      const parsed = MagentoStockItem.safeParse(res.body);
-      if (!parsed.success) {
-        throw new HttpError(`GET ${safeUrl(res.url)}: unexpected response at ${parsed.error.issues[0]?.path.join('.') || '(body)'}: ${parsed.error.issues[0]?.message}`, {
-          status: res.status, url: safeUrl(res.url), retryable: false,
-        });
-      }
-      return parsed.data;
+      return res.status === 404 ? null : parseStockItem(res);
     }));
     return new Map(products.map((p, i) => [p.id, results[i] ?? null]));
   }
@@ -167,6 +171,61 @@ export function createMagento2Store(config: Magento2StoreConfig): StoreAdapter {
     });
     // Buffered: children are listed by their parent's id, which the entity_id order does not give.
     yield* items.sort((a, b) => Number(a.productId) - Number(b.productId) || variationOrder(a.variationId, b.variationId));
+  }
+
+  /** Lower-cased SKU → the search result rows for these SKUs, in as few pages as `pageSize` allows. */
+  async function searchBySku<T extends { sku: string }>(url: string, skus: string[], schema: ZodType<{ items: T[]; total_count: number }>, signal: AbortSignal | undefined, extra: { filterGroups?: SearchCriteria['filterGroups']; params?: Record<string, string> } = {}): Promise<Map<string, T>> {
+    const found = new Map<string, T>();
+    for (const chunk of chunkForQuery(skus, pageSize, MAX_SKU_LIST_CHARS)) {
+      const rows = await search(url, {
+        filterGroups: [skuFilters(chunk), ...(extra.filterGroups ?? [])],
+        sortOrders: [{ field: 'sku', direction: 'ASC' }],
+      }, schema, signal, extra.params);
+      for (const row of rows) found.set(row.sku.toLowerCase(), row);
+    }
+    return found;
+  }
+
+  /** MSI: the configured source's item per SKU; SKUs without one are looked up among the products. */
+  async function readSourceItems(changes: Change[], signal?: AbortSignal): Promise<Map<number, StockReading>> {
+    const skus = uniqueSkus(changes);
+    const sources = await searchBySku('inventory/source-items', skus, MagentoSourceItemPage, signal, {
+      filterGroups: [[{ field: 'source_code', value: sourceCode, condition: 'eq' }]],
+    });
+    const without = skus.filter((sku) => !sources.has(sku.toLowerCase()));
+    const products = without.length
+      ? await searchBySku('products', without, MagentoProductPage, signal, { params: { fields: PRODUCT_FIELDS } })
+      : new Map<string, MagentoProduct>();
+    const out = new Map<number, StockReading>();
+    for (const change of changes) {
+      const key = change.sku.toLowerCase();
+      const source = sources.get(key);
+      if (source) out.set(change.seq, { qty: source.quantity, managed: true });
+      else if (products.has(key)) out.set(change.seq, { qty: null, managed: false });
+    }
+    return out;
+  }
+
+  async function readStockItems(changes: Change[], signal?: AbortSignal): Promise<Map<number, StockReading>> {
+    const skus = uniqueSkus(changes);
+    const stock = await Promise.all(skus.map(async (sku) => {
+      const res = await call(() => http.json({ url: `stockItems/${encodeURIComponent(sku)}`, signal, allowStatuses: [404] }));
+      return res.status === 404 ? null : parseStockItem(res);
+    }));
+    const bySku = new Map(skus.map((sku, i) => [sku.toLowerCase(), stock[i] ?? null]));
+    const out = new Map<number, StockReading>();
+    for (const change of changes) {
+      const item = bySku.get(change.sku.toLowerCase());
+      if (!item) continue;
+      const managed = item.manage_stock === true;
+      out.set(change.seq, { qty: managed ? item.qty : null, managed });
+    }
+    return out;
+  }
+
+  async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, StockReading>> {
+    if (changes.length === 0) return new Map();
+    return msi ? readSourceItems(changes, signal) : readStockItems(changes, signal);
   }
 
   function batchKey(change: Change): string {
@@ -227,6 +286,7 @@ export function createMagento2Store(config: Magento2StoreConfig): StoreAdapter {
     list,
     batchKey,
     apply,
+    read,
     check,
   } satisfies StoreAdapter;
 }
@@ -240,6 +300,24 @@ export function apiBase(shopUrl: string): string {
   if (/\/rest(\/[A-Za-z0-9_]+)?\/V1$/.test(trimmed)) return trimmed;
   if (/\/rest(\/[A-Za-z0-9_]+)?$/.test(trimmed)) return `${trimmed}/V1`;
   return `${trimmed}/rest/V1`;
+}
+
+/** The changes' SKUs, once each as Magento compares them (case-insensitively). */
+function uniqueSkus(changes: Change[]): string[] {
+  const bySku = new Map<string, string>();
+  for (const c of changes) if (!bySku.has(c.sku.toLowerCase())) bySku.set(c.sku.toLowerCase(), c.sku);
+  return [...bySku.values()];
+}
+
+/** A legacy stock item from a 200 answer; an unexpected shape is a non-retryable HttpError. */
+function parseStockItem(res: { status: number; url: string; body: unknown }): MagentoStockItem {
+  const parsed = MagentoStockItem.safeParse(res.body);
+  if (!parsed.success) {
+    throw new HttpError(`GET ${safeUrl(res.url)}: unexpected response at ${parsed.error.issues[0]?.path.join('.') || '(body)'}: ${parsed.error.issues[0]?.message}`, {
+      status: res.status, url: safeUrl(res.url), retryable: false,
+    });
+  }
+  return parsed.data;
 }
 
 /** A product's own item (variation null) first, then its children by id. */

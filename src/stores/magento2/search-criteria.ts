@@ -46,3 +46,38 @@ export function searchCriteriaParams(criteria: SearchCriteria): Record<string, s
 export function isLastPage(currentPage: number, pageSize: number, totalCount: number): boolean {
   return currentPage * pageSize >= totalCount;
 }
+
+/**
+ * Filters (one filter group, so ORed) selecting exactly these SKUs: one `in` list for the SKUs
+ * without a comma, and an `eq` filter for each SKU holding one (Magento splits an `in` value
+ * on commas, so such a SKU cannot sit in the list). Pure.
+ */
+export function skuFilters(skus: readonly string[]): SearchFilter[] {
+  const plain = skus.filter((s) => !s.includes(','));
+  const filters: SearchFilter[] = plain.length ? [{ field: 'sku', value: plain.join(','), condition: 'in' }] : [];
+  for (const sku of skus) if (sku.includes(',')) filters.push({ field: 'sku', value: sku, condition: 'eq' });
+  return filters;
+}
+
+/**
+ * Cut `values` into chunks of at most `maxCount` whose comma-joined, URL-encoded length stays
+ * within `maxChars` (a single value longer than that still gets a chunk of its own). Pure.
+ */
+export function chunkForQuery(values: readonly string[], maxCount: number, maxChars: number): string[][] {
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let chars = 0;
+  for (const value of values) {
+    // +3: the comma, encoded as %2C.
+    const cost = encodeURIComponent(value).length + 3;
+    if (current.length > 0 && (current.length >= maxCount || chars + cost > maxChars)) {
+      chunks.push(current);
+      current = [];
+      chars = 0;
+    }
+    current.push(value);
+    chars += cost;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

@@ -6,8 +6,8 @@ import { logger } from '../../lib/log.js';
 import type { RateLimitSpec } from '../../lib/rate-limit.js';
 import { redact, safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
-import type { StoreAdapter } from '../types.js';
-import { S4sProductPage, S4sRecordResults, type S4sProduct, type S4sRecordResult } from './schemas.js';
+import type { StockReading, StoreAdapter } from '../types.js';
+import { S4sProductPage, S4sRecordResults, S4sSingleProduct, type S4sProduct, type S4sRecordResult } from './schemas.js';
 
 /**
  * Shift4Shop (formerly 3dcart) REST API v1 store (API_FACTS §4).
@@ -19,6 +19,11 @@ import { S4sProductPage, S4sRecordResults, type S4sProduct, type S4sRecordResult
  *   AdvancedOptionSufix), like a variable product by its variations.
  * - apply(): one `PUT /Products` (≤ 100 products) or one `PUT /Products/{CatalogID}/AdvancedOptions`
  *   (the options of one product) per call; per-record results are read from the response.
+ * - read(): the API has no filter by CatalogID list, so the changes' products are found in the
+ *   listing (`limit` products a request), which stops as soon as all of them were seen; when
+ *   the first page leaves at most SHIFT4SHOP_SINGLE_READS of them unseen, those are read one by
+ *   one (`GET /Products/{CatalogID}`) instead of paging on through a large catalog. Either way a
+ *   read-back never costs more than the listing a fetch does.
  * - Default rate limit 2 requests/s (the limit client libraries observe; override with `rateLimit`).
  */
 
@@ -27,6 +32,14 @@ export const SHIFT4SHOP_MAX_BATCH = 100;
 /** The API's largest `limit` for GET /Products. */
 export const SHIFT4SHOP_MAX_PAGE = 200;
 export const SHIFT4SHOP_DEFAULT_RATE_LIMIT: RateLimitSpec = { perSecond: 2 };
+
+/**
+ * Products read one by one after the first listing page rather than by paging on. NOTE: at the
+ * default 2 requests/s this caps the one-by-one path at about 5 s; more products than that are
+ * cheaper to find in the listing (200 per request) for any catalog under 2,000 products per
+ * product wanted.
+ */
+export const SHIFT4SHOP_SINGLE_READS = 10;
 
 const OFFSET_EXCEEDED = /offset amount exceeds/i;
 
@@ -72,7 +85,7 @@ export function createShift4ShopStore(config: Shift4ShopStoreConfig): StoreAdapt
    * on a 1-based server each page repeats the previous page's last record, dropped by CatalogID.
    * A page that brings nothing new ends the listing, so a server ignoring `offset` cannot loop.
    */
-  async function listProducts(signal?: AbortSignal): Promise<S4sProduct[]> {
+  async function listProducts(signal?: AbortSignal, stop?: (seen: ReadonlyMap<number, S4sProduct>, page: number) => boolean): Promise<Map<number, S4sProduct>> {
     const byId = new Map<number, S4sProduct>();
     for (let offset = 0, page = 1; ; page++) {
       const products = await fetchPage(offset, signal);
@@ -84,14 +97,51 @@ export function createShift4ShopStore(config: Shift4ShopStoreConfig): StoreAdapt
         fresh++;
       }
       log.debug({ page, offset, products: products.length, fresh }, 'listed products page');
-      if (products.length < limit || fresh === 0) break;
+      if (products.length < limit || fresh === 0 || stop?.(byId, page)) break;
       offset += products.length;
     }
-    return [...byId.values()];
+    return byId;
+  }
+
+  /** One product by CatalogID; null when the store answers that it has no such record (404). */
+  async function fetchProduct(catalogId: number, signal?: AbortSignal): Promise<S4sProduct | null> {
+    try {
+      const res = await http.json({ url: `Products/${catalogId}`, signal }, S4sSingleProduct);
+      return res.body.find((p) => p.SKUInfo.CatalogID === catalogId) ?? null;
+    } catch (err) {
+      if (err instanceof HttpError && err.details.status === 404 && S4sRecordResults.safeParse(err.details.body).success) return null;
+      throw withApiMessage(err);
+    }
+  }
+
+  async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, StockReading>> {
+    const out = new Map<number, StockReading>();
+    if (changes.length === 0) return out;
+    const wanted = new Set(changes.map((c) => Number(c.productId)));
+    const unseen = (seen: ReadonlyMap<number, S4sProduct>) => [...wanted].filter((id) => !seen.has(id));
+    let stoppedEarly = false;
+    const found = await listProducts(signal, (seen, page) => {
+      const left = unseen(seen).length;
+      stoppedEarly = left === 0 || (page === 1 && left <= SHIFT4SHOP_SINGLE_READS);
+      return stoppedEarly;
+    });
+    // A listing that ran to its end has seen every product there is: the rest are gone.
+    if (stoppedEarly) {
+      for (const id of unseen(found)) {
+        const product = await fetchProduct(id, signal);
+        if (product) found.set(id, product);
+      }
+    }
+    for (const change of changes) {
+      const product = found.get(Number(change.productId));
+      const item = product ? productItems(product).find((i) => i.variationId === (change.variationId === null ? null : String(change.variationId))) : undefined;
+      if (item) out.set(change.seq, { qty: item.qty, managed: item.managed });
+    }
+    return out;
   }
 
   async function* list(signal?: AbortSignal): AsyncIterable<StoreItem> {
-    const products = await listProducts(signal);
+    const products = [...(await listProducts(signal)).values()];
     // Buffered: the API documents no sort order, and store order is by CatalogID, then option.
     yield* products.flatMap(productItems).sort(compareStoreOrder);
   }
@@ -125,6 +175,7 @@ export function createShift4ShopStore(config: Shift4ShopStoreConfig): StoreAdapt
     list,
     batchKey,
     apply,
+    read,
     check,
   } satisfies StoreAdapter;
 }

@@ -34,6 +34,13 @@ export const S4sProductPage = z.array(S4sProduct);
 export type S4sProductPage = z.infer<typeof S4sProductPage>;
 
 /**
+ * GET /Products/{CatalogID}: the API answers with an array like the listing; a bare product
+ * object is accepted too (the single-record shape is UNVERIFIED in API_FACTS).
+ */
+export const S4sSingleProduct = z.union([S4sProductPage, S4sProduct.transform((p) => [p])]);
+export type S4sSingleProduct = z.infer<typeof S4sSingleProduct>;
+
+/**
  * One per-record result (also the error body shape). `Status` is a string in the official
  * client's model and a number in others: both are read as a number.
  */
