@@ -40,7 +40,7 @@ runStoreContract('vendure', async () => {
       deleteItem: async (sku) => fake.deleteVariant(sku),
     },
     // One productVariants query per 1000 variants.
-    readRequests: (changes) => Math.ceil(new Set(changes.map((c) => String(c.variationId ?? c.productId))).size / 1000),
+    readRequests: (changes) => Math.ceil(new Set(changes.map((c) => String(c.ref?.variantId))).size / 1000),
     readSeed: 1005,
     close: () => fake.close(),
   };

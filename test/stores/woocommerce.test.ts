@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { WooCommerceStoreConfig } from '../../src/config/schema.js';
@@ -27,6 +28,19 @@ function configFor(emu: WooEmulator, overrides: Partial<WooCommerceStoreConfig> 
   };
 }
 
+/** A batch POST outside the adapter, over http (OAuth) or https (Basic, the emulator's self-signed certificate). */
+async function postBatch(emu: WooEmulator, path: string, body: unknown): Promise<number> {
+  if (!emu.url.startsWith('https:')) return (await wooRequest(emu, { method: 'POST', path, body })).status;
+  const auth = Buffer.from(`${DEFAULT_WOO_KEY.consumerKey}:${DEFAULT_WOO_KEY.consumerSecret}`).toString('base64');
+  return new Promise((resolve, reject) => {
+    const req = https.request(`${emu.apiUrl}/${path}`, {
+      method: 'POST', rejectUnauthorized: false, headers: { authorization: `Basic ${auth}`, 'content-type': 'application/json' },
+    }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
 function wooContract(options: WooEmulatorOptions): () => Promise<StoreContractContext> {
   return async () => {
     const emu = await startWooEmulator(options);
@@ -50,8 +64,8 @@ function wooContract(options: WooEmulatorOptions): () => Promise<StoreContractCo
           const record = emu.items().find((r) => r.sku === sku && r.type !== 'variable');
           if (!record) throw new Error(`no item ${sku}`);
           const path = record.type === 'variation' ? `products/${record.parent_id}/variations/batch` : 'products/batch';
-          const res = await wooRequest(emu, { method: 'POST', path, body: { delete: [record.id] } });
-          if (res.status !== 200) throw new Error(`delete ${sku}: HTTP ${res.status}`);
+          const status = await postBatch(emu, path, { delete: [record.id] });
+          if (status !== 200) throw new Error(`delete ${sku}: HTTP ${status}`);
         },
       },
       // One GET per 100 ids of one batch key (products, or one parent's variations).
