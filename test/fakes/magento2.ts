@@ -155,7 +155,8 @@ export async function startMagentoFake(options: MagentoFakeOptions = {}): Promis
     if (options.inputLimits && criteria.pageSize !== undefined && criteria.pageSize > MAX_PAGE_WITH_LIMITS) {
       return err(400, 'Maximum SearchCriteria pageSize is %max', { max: MAX_PAGE_WITH_LIMITS }); // wording UNVERIFIED
     }
-    let matched = rows.filter((row) => criteria.filterGroups.every((group) => group.some((f) => matches(row, f))));
+    const groups = criteria.filterGroups.map((group) => group.map(matcher));
+    let matched = rows.filter((row) => groups.every((group) => group.some((match) => match(row))));
     for (const order of [...criteria.sortOrders].reverse()) {
       matched = [...matched].sort((a, b) => compareValues(a[fieldOf(order.field)], b[fieldOf(order.field)]) * (order.direction === 'DESC' ? -1 : 1));
     }
@@ -365,15 +366,22 @@ function compareValues(a: unknown, b: unknown): number {
   return String(a ?? '').localeCompare(String(b ?? ''), 'en', { sensitivity: 'base' });
 }
 
+/** A row predicate for one filter (an `in` list is split once, not per row). */
+function matcher(f: ParsedFilter): (row: Record<string, unknown>) => boolean {
+  if (f.condition !== 'in' && f.condition !== 'nin') return (row) => matches(row, f);
+  const values = f.value.split(',').map((s) => s.trim());
+  const strings = new Set(values.map((s) => s.toLowerCase()));
+  const numbers = new Set(values.map(Number));
+  const has = (v: unknown) => (typeof v === 'number' ? numbers.has(v) : strings.has(String(v ?? '').toLowerCase()));
+  return f.condition === 'in' ? (row) => has(row[fieldOf(f.field)]) : (row) => !has(row[fieldOf(f.field)]);
+}
+
 function matches(row: Record<string, unknown>, f: ParsedFilter): boolean {
   const v = row[fieldOf(f.field)];
   const eq = (x: unknown, y: string) => (typeof x === 'number' ? x === Number(y) : String(x ?? '').toLowerCase() === y.toLowerCase());
-  const list = () => f.value.split(',').map((s) => s.trim());
   switch (f.condition) {
     case 'eq': return eq(v, f.value);
     case 'neq': return !eq(v, f.value);
-    case 'in': return list().some((x) => eq(v, x));
-    case 'nin': return !list().some((x) => eq(v, x));
     case 'like': return new RegExp(`^${f.value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*')}$`, 'i').test(String(v ?? ''));
     case 'gt': return compareValues(v, Number(f.value)) > 0;
     case 'gteq': return compareValues(v, Number(f.value)) >= 0;

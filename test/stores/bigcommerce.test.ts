@@ -60,6 +60,14 @@ describe('BigCommerce fake behaves like the v3 API', () => {
     expect((await bcRequest(fake, 'inventory/items?limit=1001')).status).toBe(422);
   });
 
+  it('filters inventory items by product_id:in and variant_id:in (ANDed with the location)', async () => {
+    fake = await startBigCommerceFake({ products: [{ sku: 'S', stock: 4 }, { sku: 'V', tracking: 'variant', variants: [{ sku: 'V-1', stock: 1 }, { sku: 'V-2', stock: 2 }] }, { sku: 'X', stock: 3 }] });
+    const skusOf = async (query: string) => ((await bcRequest(fake, `inventory/items?location_id:in=1&${query}`)).body as { data: Array<{ identity: { sku: string } }> }).data.map((d) => d.identity.sku);
+    expect(await skusOf('product_id:in=101,102')).toEqual(['V-1', 'V-2', 'X']);
+    expect(await skusOf('variant_id:in=500,502')).toEqual(['S', 'V-2']);
+    expect(await skusOf('product_id:in=101&variant_id:in=500,502')).toEqual(['V-2']);
+  });
+
   it('sends the X-Rate-Limit-* headers on every response and 429 once the quota is spent', async () => {
     fake = await startBigCommerceFake({ quota: { requests: 2, windowMs: 60_000 } });
     const first = await bcRequest(fake, 'catalog/products');
@@ -208,6 +216,43 @@ describe('BigCommerce store adapter', () => {
     expect(await store.apply([changeFor(item as StoreItem, 1, 9)])).toEqual({ failed: [] });
     expect([fake.stockBySku(1).get('S'), fake.stockBySku(2).get('S')]).toEqual([4, 9]);
     expect(fake.adjustments).toEqual([{ reason: 'invsync', items: [{ location_id: 2, product_id: 100, quantity: 9 }] }]);
+  });
+
+  it('reads back the configured location from the Inventory API, not the catalog level (the default location only)', async () => {
+    fake = await startBigCommerceFake({
+      locations: [{ id: 1, code: 'A', name: 'Main' }, { id: 2, code: 'B', name: 'Second' }],
+      products: [{ sku: 'S', stock: 4 }, { sku: 'V', tracking: 'variant', variants: [{ sku: 'V-1', stock: 1 }, { sku: 'V-2', stock: 2 }] }],
+    });
+    const store = createBigCommerceStore(configFor(fake, { locationId: 2 }));
+    const items = await collect(store.list());
+    const changes = items.map((item, i) => changeFor(item, i + 1, 7 + i));
+    expect(await store.apply(changes)).toEqual({ failed: [] });
+    const before = fake.requests.length;
+    const seen = await store.read(changes);
+    expect([...seen]).toEqual([[1, { qty: 7, managed: true }], [2, { qty: 8, managed: true }], [3, { qty: 9, managed: true }]]);
+    expect(fake.requests.slice(before).map((r) => [r.path.replace(/^\/stores\/abc123\/v3/, ''), r.query['id:in'] ?? r.query['product_id:in'], r.query['location_id:in']])).toEqual([
+      ['/catalog/products', '100,101', undefined],
+      ['/inventory/items', '100,101', '2'],
+    ]);
+  });
+
+  it('reads back an untracked product as not managed, a product-level item from its product row, and leaves out a deleted product or variant', async () => {
+    fake = await startBigCommerceFake({
+      products: [
+        { sku: 'S', stock: 4 }, { sku: 'GONE', stock: 1 },
+        { sku: 'V', tracking: 'variant', variants: [{ sku: 'V-1', stock: 1 }, { sku: 'V-2', stock: 2 }] },
+        { sku: 'P', tracking: 'product', stock: 5, variants: [{ sku: 'P-1' }, { sku: 'P-2' }] },
+      ],
+    });
+    const store = createBigCommerceStore(configFor(fake));
+    const items = await collect(store.list());
+    expect(items.map((i) => [i.sku, i.qty])).toEqual([['S', 4], ['GONE', 1], ['V-1', 1], ['V-2', 2], ['P', 5]]);
+    const changes = items.map((item, i) => changeFor(item, i + 1, 9));
+    fake.remove('GONE');
+    fake.remove('V-2');
+    expect((await bcRequest(fake, 'catalog/products', { method: 'PUT', body: [{ id: 100, inventory_tracking: 'none' }] })).status).toBe(200);
+    const seen = await store.read(changes);
+    expect([...seen]).toEqual([[1, { qty: null, managed: false }], [3, { qty: 1, managed: true }], [5, { qty: 5, managed: true }]]);
   });
 
   it('writes by product id or variant id as each product tracks stock, in one request', async () => {

@@ -5,7 +5,7 @@ import type { Change, StoreItem } from '../../src/domain/types.js';
 import { apiBase, createMagento2Store } from '../../src/stores/magento2/index.js';
 import { defaultRequestBudget, sendIsolating } from '../../src/stores/isolate.js';
 import { renderMagentoError, renderPlaceholders } from '../../src/stores/magento2/messages.js';
-import { isLastPage, searchCriteriaParams } from '../../src/stores/magento2/search-criteria.js';
+import { chunkForQuery, isLastPage, searchCriteriaParams, skuFilters } from '../../src/stores/magento2/search-criteria.js';
 import { changeFor, collect, runStoreContract, toBatches, type StoreContractContext } from '../contracts/store-contract.js';
 import { magentoCatalog, magentoRequest, startMagentoFake, type MagentoFake, type MagentoFakeOptions } from '../fakes/magento2.js';
 import { contractHooks } from '../fakes/fake-http.js';
@@ -110,6 +110,20 @@ describe('Magento 2 fake behaves like the REST API', () => {
     expect((await magentoRequest(fake, 'orders/1')).body).toEqual({ message: 'Request does not match any route.' });
   });
 
+  it('ORs the filters of one group and ANDs the groups (an `in` list and an `eq` on the same field; source items by source)', async () => {
+    fake = await startMagentoFake({ products: [{ sku: 'A', qty: 1, sources: { eu: 2 } }, { sku: 'B,2', qty: 3 }, { sku: 'C', qty: 4 }], sources: ['default', 'eu'] });
+    const res = await magentoRequest(fake, 'inventory/source-items', {
+      query: {
+        'searchCriteria[filter_groups][0][filters][0][field]': 'sku', 'searchCriteria[filter_groups][0][filters][0][value]': 'a,C', 'searchCriteria[filter_groups][0][filters][0][condition_type]': 'in',
+        'searchCriteria[filter_groups][0][filters][1][field]': 'sku', 'searchCriteria[filter_groups][0][filters][1][value]': 'B,2', 'searchCriteria[filter_groups][0][filters][1][condition_type]': 'eq',
+        'searchCriteria[filter_groups][1][filters][0][field]': 'source_code', 'searchCriteria[filter_groups][1][filters][0][value]': 'default',
+        'searchCriteria[sortOrders][0][field]': 'sku', 'searchCriteria[sortOrders][0][direction]': 'ASC', 'searchCriteria[pageSize]': 2, 'searchCriteria[currentPage]': 5,
+      },
+    });
+    // Page 5 of 2 is past the end: the last page again.
+    expect(res.body).toMatchObject({ total_count: 3, items: [{ sku: 'C', source_code: 'default', quantity: 4 }] });
+  });
+
   it('has no /V1/inventory routes without MSI', async () => {
     fake = await startMagentoFake({ msi: false });
     expect((await magentoRequest(fake, 'inventory/source-items')).status).toBe(404);
@@ -132,6 +146,19 @@ describe('Magento 2 helpers', () => {
       'searchCriteria[currentPage]': 2,
     });
     expect([isLastPage(1, 10, 25), isLastPage(3, 10, 25), isLastPage(1, 10, 0), isLastPage(2, 10, 20)]).toEqual([false, true, true, true]);
+  });
+
+  it('selects SKUs with one `in` list, a SKU holding a comma by its own `eq` filter, within a count and a URL budget', () => {
+    expect(skuFilters(['A', 'B,1', 'C'])).toEqual([
+      { field: 'sku', value: 'A,C', condition: 'in' },
+      { field: 'sku', value: 'B,1', condition: 'eq' },
+    ]);
+    expect(skuFilters(['X,Y'])).toEqual([{ field: 'sku', value: 'X,Y', condition: 'eq' }]);
+    expect(chunkForQuery(['a', 'b', 'c', 'd', 'e'], 2, 1000)).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    // 'é' encodes to 6 characters, + 3 for the comma: two of them fit in 18, not three.
+    expect(chunkForQuery(['é', 'é', 'é'], 10, 18)).toEqual([['é', 'é'], ['é']]);
+    expect(chunkForQuery(['x'.repeat(50)], 10, 18)).toEqual([['x'.repeat(50)]]);
+    expect(chunkForQuery([], 10, 18)).toEqual([]);
   });
 
   it('renders %1 and %name placeholders and validation details', () => {
@@ -303,6 +330,31 @@ describe('Magento 2 store adapter', () => {
     expect(await createMagento2Store(configFor(fake)).check?.()).toMatch(/authenticated, 2 products, stock through MSI source "default"/);
     const err = await createMagento2Store(configFor(fake, { sourceCode: 'nope' })).check?.().catch((e: unknown) => e);
     expect((err as HttpError).message).toContain('Source with code "nope" does not exist.');
+  });
+
+  it('reads back with one source-items search (a SKU with a comma included), and one products search only for SKUs without a source item', async () => {
+    fake = await startMagentoFake({
+      products: [{ sku: 'A,1', qty: 3 }, { sku: 'B', qty: 4, sources: { eu: 9 } }, { sku: 'C' }, { sku: 'D', qty: 1 }],
+      sources: ['default', 'eu'],
+    });
+    fake.remove('D');
+    const changes = ['a,1', 'B', 'C', 'D'].map((sku, i): Change => ({ seq: i + 1, sku, productId: i + 1, variationId: null, from: 0, to: 5 }));
+    const seen = await createMagento2Store(configFor(fake)).read(changes);
+    expect([...seen]).toEqual([[1, { qty: 3, managed: true }], [2, { qty: 4, managed: true }], [3, { qty: null, managed: false }]]);
+    expect(fake.requests.map((r) => [r.path, r.query['searchCriteria[filter_groups][0][filters][0][value]'], r.query['searchCriteria[filter_groups][0][filters][1][value]']])).toEqual([
+      ['/rest/V1/inventory/source-items', 'B,C,D', 'a,1'],
+      ['/rest/V1/products', 'C,D', undefined],
+    ]);
+    expect(fake.requests.every((r) => r.query['searchCriteria[pageSize]'] === '300')).toBe(true);
+  });
+
+  it('reads back without MSI with one stock item per SKU: stock not managed reads as such, a deleted product is absent', async () => {
+    fake = await startMagentoFake({ msi: false, products: [{ sku: 'A', qty: 3 }, { sku: 'B', qty: 7, manageStock: false }, { sku: 'C', qty: 1 }] });
+    fake.remove('C');
+    const changes = ['A', 'B', 'C'].map((sku, i): Change => ({ seq: i + 1, sku, productId: i + 1, variationId: null, from: 0, to: 5 }));
+    const seen = await createMagento2Store(configFor(fake, { msi: false })).read(changes);
+    expect([...seen]).toEqual([[1, { qty: 3, managed: true }], [2, { qty: null, managed: false }]]);
+    expect(fake.requests.map((r) => [r.path, r.status])).toEqual([['/rest/V1/stockItems/A', 200], ['/rest/V1/stockItems/B', 200], ['/rest/V1/stockItems/C', 404]]);
   });
 
   it('writes 1,000 changed SKUs in 50 requests by default, in 2 with batchSize 500', async () => {

@@ -68,6 +68,14 @@ describe('Shift4Shop fake behaves like the 3dcart REST API v1', () => {
   let fake: S4sFake;
   afterEach(async () => { await fake?.close(); });
 
+  it('answers GET /Products/{CatalogID} with an array of that product, and a 404 record list for none', async () => {
+    fake = await startShift4ShopFake({ products: simpleProducts(2) });
+    const one = await s4sRequest(fake, 'Products/2');
+    expect([one.status, (one.body as Array<{ SKUInfo: { CatalogID: number } }>).map((p) => p.SKUInfo.CatalogID)]).toEqual([200, [2]]);
+    const none = await s4sRequest(fake, 'Products/9');
+    expect([none.status, none.body]).toEqual([404, [{ Key: 'Error', Value: '', Status: '404', Message: 'No records found' }]]);
+  });
+
   it('requires SecureURL, PrivateKey and Token (the bare host is accepted as SecureURL)', async () => {
     fake = await startShift4ShopFake({ products: s4sCatalog(2).products });
     expect((await s4sRequest(fake, 'Products?limit=5')).status).toBe(200);
@@ -141,6 +149,36 @@ describe('Shift4Shop fake behaves like the 3dcart REST API v1', () => {
 describe('Shift4Shop store adapter', () => {
   let fake: S4sFake;
   afterEach(async () => { await fake?.close(); });
+
+  const readPaths = () => fake.requests.map((r) => (r.path.endsWith('/Products') ? `list@${r.query.offset}` : r.path.replace(/^.*\/Products\//, 'one:')));
+
+  it('reads back a few products of a large catalog with the first listing page and one GET each for the rest; a deleted one is absent', async () => {
+    fake = await startShift4ShopFake({ products: [...simpleProducts(250), { sku: 'T', options: [{ code: '7', sku: 'T-1', stock: 4 }, { code: '8', sku: 'T-2', stock: 6 }] }] });
+    fake.remove('P0150');
+    const change = (seq: number, productId: number, variationId: string | null = null): Change => ({ seq, sku: `s${seq}`, productId, variationId, from: 0, to: 1 });
+    const changes = [change(1, 2), change(2, 100), change(3, 150), change(4, 251, '8'), change(5, 251, '9')];
+    const seen = await createShift4ShopStore(configFor(fake, { pageSize: 10 })).read(changes);
+    expect([...seen]).toEqual([[1, { qty: 1, managed: true }], [2, { qty: 4, managed: true }], [4, { qty: 6, managed: true }]]);
+    expect(readPaths()).toEqual(['list@0', 'one:100', 'one:150', 'one:251']);
+    expect(fake.requests.map((r) => r.status)).toEqual([200, 200, 404, 200]);
+  });
+
+  it('reads back many products by paging the listing only until all of them were seen', async () => {
+    fake = await startShift4ShopFake({ offsetBase: 0, products: simpleProducts(100) });
+    // 15 unseen after the first page: more than SHIFT4SHOP_SINGLE_READS, so the listing goes on (and stops at product 25).
+    const changes = Array.from({ length: 25 }, (_, i): Change => ({ seq: i + 1, sku: `P${i}`, productId: i + 1, variationId: null, from: 0, to: 1 }));
+    const seen = await createShift4ShopStore(configFor(fake, { pageSize: 10 })).read(changes);
+    expect(seen.size).toBe(25);
+    expect(readPaths()).toEqual(['list@0', 'list@10', 'list@20']);
+  });
+
+  it('reads a whole small catalog in one listing request, wherever the products are', async () => {
+    fake = await startShift4ShopFake({ products: simpleProducts(8) });
+    const changes = [3, 8, 9].map((id, i): Change => ({ seq: i + 1, sku: `P${id}`, productId: id, variationId: null, from: 0, to: 1 }));
+    const seen = await createShift4ShopStore(configFor(fake, { pageSize: 10 })).read(changes);
+    expect([...seen.keys()]).toEqual([1, 2]);
+    expect(readPaths()).toEqual(['list@0']);
+  });
 
   it('refuses a batchSize above 100 and defaults to 100', () => {
     const config: Shift4ShopStoreConfig = { type: 'shift4shop', url: 'https://apirest.3dcart.com/3dCartWebAPI/v1', secureUrl: 'https://s.example.com', privateKey: 'pk', token: 'tk', batchSize: 101 };
