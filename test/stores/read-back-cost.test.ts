@@ -48,7 +48,7 @@ describe('reading back 1,000 changed items at the default limits', () => {
     const server = await startMagentoFake({ inputLimits: true });
     fake = server;
     server.seed(magentoCatalog(ITEMS).products);
-    const adapter = createMagento2Store({ type: 'magento2', url: server.url, token: server.token, batchSize: 20 });
+    const adapter = createMagento2Store({ type: 'magento2', url: server.url, token: server.token, msi: true, sourceCode: 'default', batchSize: 20 });
     expect((await applyThenRead('magento2', adapter, server)).requests).toBe(Math.ceil(ITEMS / 300));
   });
 
