@@ -85,7 +85,12 @@ export async function fetchAll(options: {
   const snapshot = (settled[0] as PromiseFulfilledResult<SnapshotInfo>).value;
   log.info({ items: snapshot.items, rejected: snapshot.rejected, perSource: snapshot.perSource }, `snapshot written: ${snapshot.items} item(s), ${snapshot.rejected} rejected row(s)`);
   crashPoint('fetch:before-index-commit');
-  const index = staged!.commit();
+  let index: IndexMeta;
+  try {
+    index = staged!.commit();
+  } catch (err) {
+    throw new Error(`saving the store index failed after the new snapshot was written (${(err as Error).message}): \`invsync match\` refuses this snapshot until the next \`invsync fetch\``, { cause: err });
+  }
   log.info({ items: index.itemCount, generation: index.generation }, `store index refreshed: ${index.itemCount} item(s)`);
   return { snapshot, index, fetchId };
 }

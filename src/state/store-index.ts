@@ -64,12 +64,14 @@ export async function stageStoreIndex(
   options: { store: string; fetchId: string; onItem?: (n: number) => void },
   items: AsyncIterable<StoreItem>,
 ): Promise<StagedIndex> {
-  // The live index keeps its generation-tagged index names; the staging table's must differ, and
-  // SQLite cannot rename an index, so each generation names its own (dropped with its table).
-  const generation = (getIndexMeta(db)?.generation ?? 0) + 1;
+  // SQLite cannot rename an index, and index names are unique per database: the staging table's
+  // indexes take whichever of two suffixes the live table's do not use (they are dropped with it).
+  let suffix = 'a';
   db.transaction(() => {
     db.exec(`DROP TABLE IF EXISTS ${STAGING}`);
     db.exec(`CREATE TABLE ${STAGING} ${STORE_ITEMS_COLUMNS}`);
+    const live = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'store_items'").pluck().all();
+    if (live.includes('store_items_sku_a') || live.includes('store_items_ids_a')) suffix = 'b';
   })();
   const insert = db.prepare(
     `INSERT INTO ${STAGING} (ord, sku, product_id, variation_id, qty, managed, name, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -100,11 +102,15 @@ export async function stageStoreIndex(
     pending = [];
     // Built once over the whole table (a sorted build) rather than row by row during the listing.
     db.transaction(() => {
-      db.exec(`CREATE INDEX store_items_sku_g${generation} ON ${STAGING} (sku)`);
-      db.exec(`CREATE INDEX store_items_ids_g${generation} ON ${STAGING} (product_id, variation_id)`);
+      db.exec(`CREATE INDEX store_items_sku_${suffix} ON ${STAGING} (sku)`);
+      db.exec(`CREATE INDEX store_items_ids_${suffix} ON ${STAGING} (product_id, variation_id)`);
     })();
   } catch (err) {
-    discard();
+    try {
+      discard();
+    } catch {
+      // The listing's error is the one to report; a leftover staging table is dropped by the next fetch.
+    }
     throw err;
   }
   const itemCount = ord;

@@ -103,6 +103,13 @@ function indexRows(theDb: Db) {
   return [...iterateStoreItems(theDb)];
 }
 
+/** The columns of each index on store_items (lookups by SKU and by product/variation id need them). */
+function indexedColumns(theDb: Db): string[][] {
+  const names = theDb.prepare("SELECT name FROM pragma_index_list('store_items') WHERE origin = 'c'").pluck().all() as string[];
+  return names.map((name) => theDb.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').pluck().all(name) as string[])
+    .sort((a, b) => a.join().localeCompare(b.join()));
+}
+
 function tables(theDb: Db): string[] {
   return (theDb.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
 }
@@ -117,13 +124,18 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
 }
 
 describe('fetch commits the snapshot and the store index together', () => {
-  it('writes one fetch id into the snapshot header and the store index, and moves the generation by one', async () => {
+  it('writes one fetch id into the snapshot header and the store index, moves the generation by one per fetch, and keeps the SKU and id indexes', async () => {
     const t = setup();
     const first = await t.fetch();
     const second = await t.fetch();
     expect(second.fetchId).not.toBe(first.fetchId);
-    expect(getIndexMeta(t.db)).toMatchObject({ generation: 2, itemCount: 10, fetchId: second.fetchId });
-    expect((await openSnapshot(t.snapshotFile)).header.fetchId).toBe(second.fetchId);
+    expect(indexedColumns(t.db)).toEqual([['product_id', 'variation_id'], ['sku']]);
+    await t.fetch();
+    expect(indexedColumns(t.db)).toEqual([['product_id', 'variation_id'], ['sku']]);
+    const third = getIndexMeta(t.db)!;
+    expect(third).toMatchObject({ generation: 3, itemCount: 10 });
+    expect(third.fetchId).not.toBe(second.fetchId);
+    expect((await openSnapshot(t.snapshotFile)).header.fetchId).toBe(third.fetchId);
     expect(tables(t.db)).not.toContain('store_items_new');
     const plan = await t.match();
     expect(plan.changeCount).toBe(10);
