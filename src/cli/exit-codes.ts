@@ -11,6 +11,7 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   INVSYNC_SAFETY: EXIT.blocked,
   INVSYNC_BREAKER_OPEN: EXIT.blocked,
   INVSYNC_STALE_PLAN: EXIT.blocked,
+  INVSYNC_UNPAIRED_FETCH: EXIT.blocked,
   INVSYNC_SOURCE: EXIT.failed,
   INVSYNC_SOURCE_AUTH: EXIT.failed,
   INVSYNC_SNAPSHOT: EXIT.failed,

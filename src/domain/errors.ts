@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'INVSYNC_SAFETY'
   | 'INVSYNC_BREAKER_OPEN'
   | 'INVSYNC_STALE_PLAN'
+  | 'INVSYNC_UNPAIRED_FETCH'
   | 'INVSYNC_SOURCE'
   | 'INVSYNC_SOURCE_AUTH'
   | 'INVSYNC_SNAPSHOT'
@@ -61,6 +62,14 @@ export class BreakerOpenError extends InvsyncError {
 /** The plan was built from a store index or config that has changed since. Exit 4. */
 export class StalePlanError extends InvsyncError {
   constructor(message: string) { super('INVSYNC_STALE_PLAN', message); }
+}
+
+/**
+ * The snapshot and the store index do not come from the same successful fetch (one of them is
+ * older, or predates fetch ids): a plan built from them would mix two moments. Exit 4.
+ */
+export class UnpairedFetchError extends InvsyncError {
+  constructor(message: string) { super('INVSYNC_UNPAIRED_FETCH', message); }
 }
 
 /** A source failed outright (unreachable after retries, empty, invalid). Exit 5. */

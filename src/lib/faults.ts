@@ -3,7 +3,8 @@
  * process SIGKILL itself the n-th time (default 1st) it reaches `<point>`, exactly like an
  * operator's kill -9 or a power cut at that instant. Unset (always, outside tests): a no-op.
  *
- * Points: fetch:item (a source record streamed), full:after-fetch, push:batch-sent (journaled as
+ * Points: fetch:item (a source record streamed), fetch:before-index-commit (the new snapshot
+ * renamed into place, the staged store index not yet swapped in), full:after-fetch, push:batch-sent (journaled as
  * sent, request not yet made), push:after-apply (store confirmed, journal not yet written).
  */
 const parsed = /^(.+?)(?::(\d+))?$/.exec(process.env.INVSYNC_FAULT_KILL_AT ?? '');

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { HttpError, InvsyncError, SourceError, SourceShrunkError, StoreError } from '../domain/errors.js';
 import type { SnapshotRecord } from '../domain/types.js';
@@ -5,7 +6,7 @@ import { crashPoint } from '../lib/faults.js';
 import { logger } from '../lib/log.js';
 import type { SourceAdapter } from '../sources/types.js';
 import type { Db } from '../state/db.js';
-import { replaceStoreIndex, type IndexMeta } from '../state/store-index.js';
+import { stageStoreIndex, type IndexMeta, type StagedIndex } from '../state/store-index.js';
 import type { StoreAdapter } from '../stores/types.js';
 import { writeSnapshot, type SnapshotInfo } from './snapshot.js';
 
@@ -18,13 +19,22 @@ export function snapshotPath(stateDir: string): string {
 export interface FetchOutcome {
   snapshot: SnapshotInfo;
   index: IndexMeta;
+  /** Names this fetch in the snapshot header and in the store index (SPEC §8). */
+  fetchId: string;
 }
 
 /**
- * Stream every source (config order) into a new snapshot and refresh the store index, both
- * at once. Either both succeed, or the fetch fails: a source that fails, returns no usable
- * item or stops mid-stream leaves the previous snapshot untouched (atomic rename), and a
- * failed store listing leaves the previous index untouched (one transaction).
+ * Stream every source (config order) into a new snapshot and list the store into a new store
+ * index, in parallel, and commit the two as one unit (SPEC §8 "Fetch is one unit"):
+ *
+ * 1. the listing is staged beside the live index and the snapshot is written to a temporary file;
+ * 2. the snapshot replaces the previous one (atomic rename) only once the listing is staged;
+ * 3. the staged listing is swapped in (one transaction) only after that rename.
+ *
+ * A failure anywhere before step 2 (a source failing, empty or shrunk; the listing failing; the
+ * snapshot write failing) leaves both the previous snapshot and the previous index, generation
+ * included, untouched. Both carry the same fetch id, so a crash between steps 2 and 3 (new
+ * snapshot, old index) is caught by `match` as a mismatched pair, never silently combined.
  */
 export async function fetchAll(options: {
   stateDir: string;
@@ -39,19 +49,19 @@ export async function fetchAll(options: {
   const log = logger('fetch');
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+  const fetchId = randomUUID();
 
+  let staged: StagedIndex | undefined;
+  const indexTask = stageStoreIndex(options.db, { store: options.store.type, fetchId }, listStore(options.store, signal)).then((s) => {
+    staged = s;
+    log.info({ items: s.itemCount }, `store listing staged: ${s.itemCount} item(s)`);
+  });
   const snapshotTask = writeSnapshot(
     snapshotPath(options.stateDir),
-    { sources: options.sources.map((s) => s.name) },
+    { sources: options.sources.map((s) => s.name), fetchId },
     allRecords(options.sources, signal, options.onSourceItem, options.shrinkGate),
-  ).then((info) => {
-    log.info({ items: info.items, rejected: info.rejected, perSource: info.perSource }, `snapshot written: ${info.items} item(s), ${info.rejected} rejected row(s)`);
-    return info;
-  });
-  const indexTask = replaceStoreIndex(options.db, options.store.type, listStore(options.store, signal)).then((meta) => {
-    log.info({ items: meta.itemCount, generation: meta.generation }, `store index refreshed: ${meta.itemCount} item(s)`);
-    return meta;
-  });
+    { beforeRename: () => indexTask },
+  );
 
   // If one side fails, stop the other instead of letting it run on for minutes, and report
   // the failure that came first, not the abort it caused on the other side.
@@ -62,11 +72,43 @@ export async function fetchAll(options: {
     throw err;
   };
   const settled = await Promise.allSettled([snapshotTask.catch(stopOnFailure), indexTask.catch(stopOnFailure)]);
-  if (firstError !== undefined) throw firstError;
-  return {
-    snapshot: (settled[0] as PromiseFulfilledResult<SnapshotInfo>).value,
-    index: (settled[1] as PromiseFulfilledResult<IndexMeta>).value,
-  };
+  if (firstError !== undefined) {
+    // The listing may have finished before the other side failed: its staging goes, the live index stays.
+    try {
+      staged?.discard();
+    } catch (err) {
+      // Harmless: the next fetch drops a leftover staging table before it stages.
+      log.warn({ err }, 'could not drop the staged store listing');
+    }
+    throw firstError;
+  }
+  const snapshot = (settled[0] as PromiseFulfilledResult<SnapshotInfo>).value;
+  log.info({ items: snapshot.items, rejected: snapshot.rejected, perSource: snapshot.perSource }, `snapshot written: ${snapshot.items} item(s), ${snapshot.rejected} rejected row(s)`);
+  crashPoint('fetch:before-index-commit');
+  let index: IndexMeta;
+  try {
+    index = staged!.commit();
+  } catch (err) {
+    throw new Error(`saving the store index failed after the new snapshot was written (${(err as Error).message}): \`invsync match\` refuses this snapshot until the next \`invsync fetch\``, { cause: err });
+  }
+  log.info({ items: index.itemCount, generation: index.generation }, `store index refreshed: ${index.itemCount} item(s)`);
+  return { snapshot, index, fetchId };
+}
+
+/**
+ * Why a snapshot and a store index may not be matched together, or null when they come from the
+ * same successful fetch. Pure.
+ */
+export function fetchPairProblem(snapshot: { fetchId?: string; createdAt: string }, index: { fetchId: string | null; refreshedAt: string }): string | null {
+  const what = `the snapshot (written ${snapshot.createdAt}) and the store index (refreshed ${index.refreshedAt})`;
+  if (snapshot.fetchId === undefined || index.fetchId === null) {
+    const older = [snapshot.fetchId === undefined ? 'the snapshot' : null, index.fetchId === null ? 'the store index' : null].filter(Boolean).join(' and ');
+    return `${what} cannot be shown to come from the same fetch: ${older} predate${older.includes(' and ') ? '' : 's'} fetch ids (written by an older invsync): run \`invsync fetch\``;
+  }
+  if (snapshot.fetchId !== index.fetchId) {
+    return `${what} do not come from the same fetch (snapshot fetch ${snapshot.fetchId}, index fetch ${index.fetchId}; a fetch was interrupted between committing them, or one of them was replaced by hand): run \`invsync fetch\``;
+  }
+  return null;
 }
 
 export interface ShrinkGate {

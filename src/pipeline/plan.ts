@@ -1,9 +1,9 @@
 import type { Config } from '../config/schema.js';
-import { SnapshotError, StoreError } from '../domain/errors.js';
+import { SnapshotError, StoreError, UnpairedFetchError } from '../domain/errors.js';
 import type { Db } from '../state/db.js';
 import { recordPlan, type MatchOutcome } from '../state/plans.js';
 import { countStoreItems, getIndexMeta, iterateStoreItems } from '../state/store-index.js';
-import { snapshotPath } from './fetch.js';
+import { fetchPairProblem, snapshotPath } from './fetch.js';
 import { diffStore, evaluateSafety, SupplyAggregator } from './match.js';
 import { loadRewrites } from './sku-map.js';
 import { openSnapshot } from './snapshot.js';
@@ -38,6 +38,8 @@ export async function buildPlan(options: {
   if (!index) throw new StoreError('the store index is empty: run `invsync fetch` first');
 
   const snapshot = await openSnapshot(snapshotPath(config.stateDir));
+  const unpaired = fetchPairProblem(snapshot.header, index);
+  if (unpaired) throw new UnpairedFetchError(unpaired);
   const enabled = config.sources.filter((s) => s.enabled).map((s) => s.name);
   const missingFromSnapshot = enabled.filter((s) => !snapshot.header.sources.includes(s));
   if (missingFromSnapshot.length > 0) {

@@ -15,7 +15,7 @@ import { logger } from '../lib/log.js';
  *
  * ```
  * [
- * {"type":"header","version":1,"createdAt":"…","sources":["feed","dsz"]},
+ * {"type":"header","version":1,"createdAt":"…","sources":["feed","dsz"],"fetchId":"…"},
  * {"type":"item","source":"feed","sku":"A-1","qty":5,"row":2},
  * {"type":"rejected","source":"feed","row":7,"reason":"non-numeric quantity \"x\"","sku":"B"},
  * {"type":"trailer","items":1,"rejected":1,"perSource":{"feed":{"items":1,"rejected":1},"dsz":{"items":0,"rejected":0}}}
@@ -34,6 +34,11 @@ export interface SnapshotHeader {
   createdAt: string;
   /** Source names in config order, including sources that listed nothing. */
   sources: string[];
+  /**
+   * The fetch that wrote this snapshot; the store index it was fetched with carries the same id
+   * (SPEC §8 "Fetch is one unit"). Absent in snapshots written before fetch ids existed.
+   */
+  fetchId?: string;
 }
 
 export interface SourceCounts {
@@ -53,6 +58,7 @@ export interface SnapshotInfo extends SnapshotTrailer {
   checksum: string;
   bytes: number;
   createdAt: string;
+  fetchId?: string;
 }
 
 export interface SnapshotReader {
@@ -89,11 +95,16 @@ const MAX_LINE_CHARS = 16 * 1024 * 1024;
  * files left by a writer that died (kill -9) are removed first.
  * Throws a plain Error for a record that names a source absent from `header.sources` or has
  * an invalid shape (a programming error upstream, never written to disk).
+ *
+ * `beforeRename` runs once the complete file is on disk, just before it replaces the previous
+ * snapshot: fetch waits there for the store listing, so a failed listing keeps the old snapshot too.
+ * If it throws, the temporary file is removed and its error rethrown.
  */
 export async function writeSnapshot(
   filePath: string,
-  header: { sources: string[]; createdAt?: string },
+  header: { sources: string[]; createdAt?: string; fetchId?: string },
   records: AsyncIterable<SnapshotRecord>,
+  options: { beforeRename?: () => Promise<void> } = {},
 ): Promise<SnapshotInfo> {
   const dir = path.dirname(filePath);
   const base = path.basename(filePath);
@@ -117,7 +128,10 @@ export async function writeSnapshot(
   const out = new ChunkWriter(handle);
   let closed = false;
   try {
-    const head: { type: 'header' } & SnapshotHeader = { type: 'header', version: SNAPSHOT_VERSION, createdAt, sources: header.sources };
+    const head: { type: 'header' } & SnapshotHeader = {
+      type: 'header', version: SNAPSHOT_VERSION, createdAt, sources: header.sources,
+      ...(header.fetchId === undefined ? {} : { fetchId: header.fetchId }),
+    };
     await out.write(`[\n${JSON.stringify(head)},\n`);
     for await (const record of records) {
       const source = sourceJson.get(record.source);
@@ -147,6 +161,7 @@ export async function writeSnapshot(
     await handle.sync();
     closed = true;
     await handle.close();
+    await options.beforeRename?.();
     await fs.promises.rename(tmp, filePath);
   } catch (err) {
     if (!closed) await handle.close().catch(() => {});
@@ -154,7 +169,7 @@ export async function writeSnapshot(
     throw err;
   }
   await syncDirectory(dir);
-  return { items, rejected, perSource, checksum: out.checksum(), bytes: out.bytes, createdAt };
+  return { items, rejected, perSource, checksum: out.checksum(), bytes: out.bytes, createdAt, fetchId: header.fetchId };
 }
 
 /**
@@ -299,6 +314,7 @@ const HeaderEntry = z.object({
   version: z.literal(SNAPSHOT_VERSION),
   createdAt: z.string(),
   sources: z.array(z.string()),
+  fetchId: z.string().min(1).optional(),
 });
 
 const Counts = z.object({ items: z.number().int().min(0), rejected: z.number().int().min(0) });
@@ -349,7 +365,8 @@ async function readHead(handle: fs.promises.FileHandle, filePath: string, size: 
     }
     const parsed = HeaderEntry.safeParse(value);
     if (!parsed.success || !line.comma) throw rerun(filePath, 'is corrupt: line 2 is not a valid snapshot header');
-    return { version: SNAPSHOT_VERSION, createdAt: parsed.data.createdAt, sources: parsed.data.sources };
+    const { createdAt, sources, fetchId } = parsed.data;
+    return fetchId === undefined ? { version: SNAPSHOT_VERSION, createdAt, sources } : { version: SNAPSHOT_VERSION, createdAt, sources, fetchId };
   }
 }
 

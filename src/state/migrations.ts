@@ -96,4 +96,10 @@ export const MIGRATIONS: string[] = [
   `
   DROP INDEX IF EXISTS plan_items_status;
   `,
+  // 5: the id of the fetch that wrote the store index; the snapshot header carries the same id,
+  // so match can refuse a snapshot and an index that do not come from one fetch (SPEC §8).
+  // Indexes written before this stay NULL: match refuses them until the next fetch.
+  `
+  ALTER TABLE index_meta ADD COLUMN fetch_id TEXT;
+  `,
 ];

@@ -6,6 +6,8 @@ export interface IndexMeta {
   refreshedAt: string;
   itemCount: number;
   store: string;
+  /** The fetch that wrote this index (the snapshot header names the same id); null for an index written before fetch ids existed. */
+  fetchId: string | null;
 }
 
 type RawRow = [number, string, string, string | null, number | null, number, string | null, string | null];
@@ -15,43 +17,132 @@ interface Row {
   qty: number | null; managed: number; name: string | null; ref: string | null;
 }
 
+const STAGING = 'store_items_new';
+
 /**
- * Replace the whole store index with `items` (in store order) inside one transaction: a
- * listing that fails half-way leaves the previous index untouched. Bumps the generation,
- * which makes plans built on the old index stale.
+ * The columns of `store_items` (migration 1). The staging table is created from this and renamed
+ * over `store_items`, so the two must stay equal: a test compares them.
  */
-export async function replaceStoreIndex(db: Db, store: string, items: AsyncIterable<StoreItem>, onItem?: (n: number) => void): Promise<IndexMeta> {
+export const STORE_ITEMS_COLUMNS = `(
+    ord          INTEGER PRIMARY KEY,
+    sku          TEXT NOT NULL,
+    product_id   TEXT NOT NULL,
+    variation_id TEXT,
+    qty          INTEGER,
+    managed      INTEGER NOT NULL,
+    name         TEXT,
+    ref          TEXT
+  )`;
+
+/** Rows written per staging transaction: bounds the rows held in memory while the listing streams in. */
+const STAGE_CHUNK = 2000;
+
+/** A complete store listing, staged beside the live index; nothing a reader sees has changed yet. */
+export interface StagedIndex {
+  readonly itemCount: number;
+  /**
+   * Swap the staged listing in as the store index under the fetch id, in one transaction; bumps the
+   * generation, which makes plans built on the old index stale.
+   */
+  commit(): IndexMeta;
+  /** Drop the staged listing; the live index stays exactly as it was. Safe to call more than once. */
+  discard(): void;
+}
+
+/**
+ * Stream `items` (in store order) into a staging table. The live index is not touched until
+ * `commit()`, so a fetch that fails after the listing (a source, the snapshot) keeps the previous
+ * index and generation (SPEC §8 "Fetch is one unit"). A listing that fails half-way drops what it
+ * staged and rethrows.
+ *
+ * Rows are buffered at most STAGE_CHUNK at a time and each chunk is written in its own synchronous
+ * transaction, so memory stays flat and no transaction is held open across an await (other code may
+ * use the connection meanwhile). A staging table left by a killed fetch is dropped here first.
+ */
+export async function stageStoreIndex(
+  db: Db,
+  options: { store: string; fetchId: string; onItem?: (n: number) => void },
+  items: AsyncIterable<StoreItem>,
+): Promise<StagedIndex> {
+  // SQLite cannot rename an index, and index names are unique per database: the staging table's
+  // indexes take whichever of two suffixes the live table's do not use (they are dropped with it).
+  let suffix = 'a';
+  db.transaction(() => {
+    db.exec(`DROP TABLE IF EXISTS ${STAGING}`);
+    db.exec(`CREATE TABLE ${STAGING} ${STORE_ITEMS_COLUMNS}`);
+    const live = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'store_items'").pluck().all();
+    if (live.includes('store_items_sku_a') || live.includes('store_items_ids_a')) suffix = 'b';
+  })();
   const insert = db.prepare(
-    'INSERT INTO store_items (ord, sku, product_id, variation_id, qty, managed, name, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    `INSERT INTO ${STAGING} (ord, sku, product_id, variation_id, qty, managed, name, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  db.exec('BEGIN IMMEDIATE');
+  let pending: unknown[][] = [];
+  const flush = db.transaction((rows: unknown[][]) => {
+    for (const row of rows) insert.run(row);
+  });
+  let ord = 0;
+  let open = true;
+  const discard = () => {
+    if (!open) return;
+    open = false;
+    db.exec(`DROP TABLE IF EXISTS ${STAGING}`);
+  };
   try {
-    db.exec('DELETE FROM store_items');
-    let ord = 0;
     for await (const item of items) {
-      insert.run(ord, item.sku, encodeId(item.productId), encodeId(item.variationId), item.qty, item.managed ? 1 : 0,
-        item.name ?? null, item.ref ? JSON.stringify(item.ref) : null);
+      pending.push([ord, item.sku, encodeId(item.productId), encodeId(item.variationId), item.qty, item.managed ? 1 : 0,
+        item.name ?? null, item.ref ? JSON.stringify(item.ref) : null]);
       ord++;
-      onItem?.(ord);
+      options.onItem?.(ord);
+      if (pending.length >= STAGE_CHUNK) {
+        flush(pending);
+        pending = [];
+      }
     }
-    const previous = getIndexMeta(db);
-    const meta: IndexMeta = {
-      generation: (previous?.generation ?? 0) + 1, refreshedAt: new Date().toISOString(), itemCount: ord, store,
-    };
-    db.prepare(`INSERT INTO index_meta (id, generation, refreshed_at, item_count, store) VALUES (1, @generation, @refreshedAt, @itemCount, @store)
-      ON CONFLICT(id) DO UPDATE SET generation = @generation, refreshed_at = @refreshedAt, item_count = @itemCount, store = @store`).run(meta);
-    db.exec('COMMIT');
-    return meta;
+    flush(pending);
+    pending = [];
+    // Built once over the whole table (a sorted build) rather than row by row during the listing.
+    db.transaction(() => {
+      db.exec(`CREATE INDEX store_items_sku_${suffix} ON ${STAGING} (sku)`);
+      db.exec(`CREATE INDEX store_items_ids_${suffix} ON ${STAGING} (product_id, variation_id)`);
+    })();
   } catch (err) {
-    if (db.inTransaction) db.exec('ROLLBACK');
+    try {
+      discard();
+    } catch {
+      // The listing's error is the one to report; a leftover staging table is dropped by the next fetch.
+    }
     throw err;
   }
+  const itemCount = ord;
+  return {
+    itemCount,
+    discard,
+    commit(): IndexMeta {
+      if (!open) throw new Error('store index: the staged listing was already committed or discarded');
+      const meta = db.transaction((): IndexMeta => {
+        const previous = getIndexMeta(db);
+        const next: IndexMeta = {
+          generation: (previous?.generation ?? 0) + 1, refreshedAt: new Date().toISOString(), itemCount, store: options.store,
+          fetchId: options.fetchId,
+        };
+        db.exec('DROP TABLE store_items');
+        db.exec(`ALTER TABLE ${STAGING} RENAME TO store_items`);
+        db.prepare(`INSERT INTO index_meta (id, generation, refreshed_at, item_count, store, fetch_id)
+          VALUES (1, @generation, @refreshedAt, @itemCount, @store, @fetchId)
+          ON CONFLICT(id) DO UPDATE SET generation = @generation, refreshed_at = @refreshedAt, item_count = @itemCount,
+            store = @store, fetch_id = @fetchId`).run(next);
+        return next;
+      })();
+      open = false;
+      return meta;
+    },
+  };
 }
 
 export function getIndexMeta(db: Db): IndexMeta | undefined {
-  const row = db.prepare('SELECT generation, refreshed_at, item_count, store FROM index_meta WHERE id = 1').get() as
-    { generation: number; refreshed_at: string; item_count: number; store: string } | undefined;
-  return row && { generation: row.generation, refreshedAt: row.refreshed_at, itemCount: row.item_count, store: row.store };
+  const row = db.prepare('SELECT generation, refreshed_at, item_count, store, fetch_id FROM index_meta WHERE id = 1').get() as
+    { generation: number; refreshed_at: string; item_count: number; store: string; fetch_id: string | null } | undefined;
+  return row && { generation: row.generation, refreshedAt: row.refreshed_at, itemCount: row.item_count, store: row.store, fetchId: row.fetch_id };
 }
 
 /**

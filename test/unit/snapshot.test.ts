@@ -105,6 +105,23 @@ describe('snapshot: writing and reading', () => {
     expect(lines).toHaveLength(sample.length + 5);
   });
 
+  it('carries the fetch id in its header; a header without one (written before fetch ids) still reads', async () => {
+    const file = path.join(freshDir(), 'snapshot.json');
+    const info = await writeSnapshot(file, { sources: ['feed'], fetchId: 'f-123' }, fromArray([item('feed', 'X', 1, 2)]));
+    expect(info.fetchId).toBe('f-123');
+    expect((JSON.parse(fs.readFileSync(file, 'utf8')) as Array<Record<string, unknown>>)[0]).toMatchObject({ type: 'header', fetchId: 'f-123' });
+    expect((await openSnapshot(file)).header).toEqual({ version: 1, createdAt: info.createdAt, sources: ['feed'], fetchId: 'f-123' });
+    await writeSnapshot(file, { sources: ['feed'] }, fromArray([item('feed', 'X', 1, 2)]));
+    expect((await openSnapshot(file)).header.fetchId).toBeUndefined();
+  });
+
+  it('refuses a header whose fetch id is not a non-empty string', async () => {
+    const file = path.join(freshDir(), 'snapshot.json');
+    await writeSnapshot(file, { sources: ['feed'], fetchId: 'f-1' }, fromArray([item('feed', 'X', 1, 2)]));
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"fetchId":"f-1"', '"fetchId":""'));
+    await expect(openSnapshot(file)).rejects.toThrow(/line 2 is not a valid snapshot header/);
+  });
+
   it('creates the state directory when it does not exist yet', async () => {
     const file = path.join(freshDir(), 'a', 'b', 'snapshot.json');
     await writeSnapshot(file, { sources: ['feed'] }, fromArray([item('feed', 'X', 1, 2)]));
@@ -214,6 +231,36 @@ describe('snapshot: a failed write keeps the previous snapshot', () => {
     expect(fs.readFileSync(file).equals(before)).toBe(true);
     expect(fs.readdirSync(dir)).toEqual(['snapshot.json']);
     expect(await readAll(file)).toEqual(sample);
+  });
+
+  it('beforeRename runs with the new file complete on disk and the previous one still in place', async () => {
+    const dir = freshDir();
+    const file = path.join(dir, 'snapshot.json');
+    await writeSnapshot(file, { sources: ['feed', 'dsz'] }, fromArray(sample));
+    const before = fs.readFileSync(file);
+    let seen: { previous: boolean; temps: string[] } | undefined;
+    await writeSnapshot(file, { sources: ['feed'] }, fromArray([item('feed', 'X', 1, 2)]), {
+      beforeRename: async () => {
+        const temps = fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+        seen = { previous: fs.readFileSync(file).equals(before), temps };
+        expect(fs.readFileSync(path.join(dir, temps[0]!), 'utf8')).toMatch(/"type":"trailer".*\n\]\n$/);
+      },
+    });
+    expect(seen).toEqual({ previous: true, temps: [expect.stringMatching(/^\.snapshot\.json\./)] });
+    expect(await readAll(file)).toEqual([item('feed', 'X', 1, 2)]);
+  });
+
+  it('a failing beforeRename (the store listing failed) keeps the previous snapshot byte-identical and no temp file', async () => {
+    const dir = freshDir();
+    const file = path.join(dir, 'snapshot.json');
+    await writeSnapshot(file, { sources: ['feed', 'dsz'] }, fromArray(sample));
+    const before = fs.readFileSync(file);
+    const err = await failure(writeSnapshot(file, { sources: ['feed'] }, fromArray([item('feed', 'X', 1, 2)]), {
+      beforeRename: () => Promise.reject(new Error('listing failed')),
+    }));
+    expect(err.message).toBe('listing failed');
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    expect(fs.readdirSync(dir)).toEqual(['snapshot.json']);
   });
 
   it('a record from an undeclared source fails the write without touching the previous snapshot', async () => {
