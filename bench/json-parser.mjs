@@ -13,7 +13,8 @@
  *
  * Each run is a fresh child process (so peak RSS is that reader's own), reading the file in
  * 64 KiB UTF-8 chunks as the source does, and checking it saw every item and the right qty total.
- * Reported: median wall time and median peak RSS (process.resourceUsage().maxRSS) of `--runs` runs.
+ * Reported: median wall time, median CPU time (user + system: steadier than wall time on a busy
+ * machine) and median peak RSS (process.resourceUsage().maxRSS) of `--runs` runs.
  *
  *   node bench/json-parser.mjs [--items 1000000] [--runs 3] [--only scanner,stream-json]
  */
@@ -33,7 +34,7 @@ function arg(name, fallback) {
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 
-/** Child: read `file` with `reader`; print { items, total, ms, maxRssKiB } as JSON. */
+/** Child: read `file` with `reader`; print { items, total, ms, cpuMs, maxRssKiB } as JSON. */
 async function child(reader, file) {
   const input = () => fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 64 * 1024 });
   let items = 0;
@@ -67,7 +68,8 @@ async function child(reader, file) {
     throw new Error(`unknown reader ${reader}`);
   }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  process.stdout.write(JSON.stringify({ items, total, ms, maxRssKiB: process.resourceUsage().maxRSS }));
+  const usage = process.resourceUsage();
+  process.stdout.write(JSON.stringify({ items, total, ms, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, maxRssKiB: usage.maxRSS }));
 }
 
 function writeDocument(file, n) {
@@ -114,7 +116,7 @@ async function main() {
     const expectedTotal = writeDocument(file, n);
     const mib = fs.statSync(file).size / 1024 / 1024;
     console.log(`${n.toLocaleString('en')} items, ${mib.toFixed(1)} MiB, ${runs} run(s) each, node ${process.version}, ${os.cpus().length} CPU(s)`);
-    console.log('reader               median s   median peak RSS MiB   (each run: s / MiB)');
+    console.log('reader               median s   median CPU s   median peak RSS MiB   (each run: s / MiB)');
     for (const reader of only) {
       if (PACKAGE[reader] && !installed(PACKAGE[reader])) {
         console.log(`${reader.padEnd(20)} skipped: ${PACKAGE[reader]} is not installed`);
@@ -129,9 +131,10 @@ async function main() {
         samples.push(out);
       }
       const s = median(samples.map((x) => x.ms)) / 1000;
+      const cpu = median(samples.map((x) => x.cpuMs)) / 1000;
       const rss = median(samples.map((x) => x.maxRssKiB)) / 1024;
       const each = samples.map((x) => `${(x.ms / 1000).toFixed(2)}/${(x.maxRssKiB / 1024).toFixed(0)}`).join('  ');
-      console.log(`${reader.padEnd(20)} ${s.toFixed(2).padStart(8)}   ${rss.toFixed(0).padStart(19)}   (${each})`);
+      console.log(`${reader.padEnd(20)} ${s.toFixed(2).padStart(8)}   ${cpu.toFixed(2).padStart(12)}   ${rss.toFixed(0).padStart(19)}   (${each})`);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

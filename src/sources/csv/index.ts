@@ -19,8 +19,8 @@ import { fileError } from '../file-error.js';
  *
  * Every data row becomes `{ kind: 'item' }` or `{ kind: 'rejected' }` (no SKU, a quantity that
  * parseQuantity refuses, row too short); `row` is the physical 1-based line where the record
- * starts (header = line 1), so a user can open the file at that line. Lines that are empty or hold only
- * delimiters/whitespace (",,," exported by spreadsheets) are skipped silently.
+ * starts (header = line 1), so a user can open the file at that line. Lines that are empty or
+ * hold only delimiters/whitespace (",,," exported by spreadsheets) are skipped silently.
  *
  * Throws (rejects the iteration) with:
  * - SourceError: file missing or unreadable, empty file, a configured column absent from the
