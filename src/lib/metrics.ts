@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import type { RunStatus, RunSummary } from '../domain/types.js';
 
 /**
@@ -70,27 +71,15 @@ export function renderMetrics(summary: RunSummary, lastSuccess: Date | null): st
 }
 
 /**
- * Replace `file` atomically (temp file in the same directory, fsync, rename): the collector
- * never reads a half-written file.
+ * Replace `file` atomically with write-file-atomic (temp file in the same directory, fsync,
+ * rename): the collector never reads a half-written file. Creates the directory if needed.
+ * NOTE: mode 0644, not the state files' 0600: node_exporter runs as its own user and must read
+ * it (it holds counts and statuses, no catalog or secret). write-file-atomic's temp name is
+ * `<file>.<number>`, which does not end in ".prom", so the collector never picks it up.
  */
 export function writeTextfileAtomic(file: string, text: string): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
-  // NOTE: the temp name must not end in ".prom", or the collector could pick it up.
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'w', 0o644);
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  writeFileAtomic.sync(file, text, { mode: 0o644, fsync: true });
 }
 
 function fmtLabels(labels: Record<string, string> | null): string {

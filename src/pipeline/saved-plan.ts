@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import { SafetyError, StalePlanError, UsageError } from '../domain/errors.js';
+import { replaceFileSync } from '../lib/replace-file.js';
 import type { Db } from '../state/db.js';
 import { getPlan, planItems, type PlanItem, type PlanRecord } from '../state/plans.js';
 
@@ -37,7 +37,10 @@ export function itemsChecksum(items: ReadonlyArray<Pick<PlanItem, 'seq' | 'sku' 
   return hash.digest('hex');
 }
 
-/** Write plan `planId` to `file` (temp file + rename: a reader never sees half a plan). */
+/**
+ * Write plan `planId` to `file` atomically (a reader never sees half a plan), owner-only (0600),
+ * flushed to disk. A symlink planted at `file` is replaced, never written through (replaceFileSync).
+ */
 export function writePlanFile(db: Db, planId: number, file: string): SavedPlan {
   const plan = getPlan(db, planId);
   if (!plan) throw new UsageError(`no plan ${planId}`);
@@ -50,9 +53,7 @@ export function writePlanFile(db: Db, planId: number, file: string): SavedPlan {
     itemsChecksum: itemsChecksum(items),
     changes: items.map((i) => ({ seq: i.seq, sku: i.sku, productId: i.productId, variationId: i.variationId, from: i.from, to: i.to, reason: i.reason })),
   };
-  const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, `${JSON.stringify(doc, null, 2)}\n`);
-  fs.renameSync(tmp, file);
+  replaceFileSync(file, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
   return doc;
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
 import { SnapshotError } from '../domain/errors.js';
+import { parseQuantity } from '../domain/quantity.js';
 import type { SnapshotRecord } from '../domain/types.js';
 import { logger } from '../lib/log.js';
 
@@ -93,8 +94,10 @@ const MAX_LINE_CHARS = 16 * 1024 * 1024;
  * If `records` throws or any write fails (ENOSPC, EFBIG…), the temporary file is removed and the
  * error rethrown: the previous snapshot is untouched. Creates the directory if needed. Temporary
  * files left by a writer that died (kill -9) are removed first.
- * Throws a plain Error for a record that names a source absent from `header.sources` or has
- * an invalid shape (a programming error upstream, never written to disk).
+ * Throws a plain Error for a record that names a source absent from `header.sources` (a
+ * programming error upstream, never written to disk). One bad record never fails the fetch
+ * (SPEC §8): an item whose SKU, row or quantity is unusable (a quantity parseQuantity refuses:
+ * Infinity, 1e20…) is written as a rejected row saying why (see `writableRecord`).
  *
  * `beforeRename` runs once the complete file is on disk, just before it replaces the previous
  * snapshot: fetch waits there for the store listing, so a failed listing keeps the old snapshot too.
@@ -133,21 +136,16 @@ export async function writeSnapshot(
       ...(header.fetchId === undefined ? {} : { fetchId: header.fetchId }),
     };
     await out.write(`[\n${JSON.stringify(head)},\n`);
-    for await (const record of records) {
-      const source = sourceJson.get(record.source);
-      if (source === undefined) throw new Error(`snapshot: record from source "${record.source}", which is not in the header (${header.sources.join(', ')})`);
-      const counts = counted.get(record.source) as SourceCounts;
+    for await (const original of records) {
+      const source = sourceJson.get(original.source);
+      if (source === undefined) throw new Error(`snapshot: record from source "${original.source}", which is not in the header (${header.sources.join(', ')})`);
+      const counts = counted.get(original.source) as SourceCounts;
+      const record = writableRecord(original);
       if (record.kind === 'item') {
-        if (typeof record.sku !== 'string' || record.sku === '' || !Number.isFinite(record.qty) || !Number.isInteger(record.row)) {
-          throw new Error(`snapshot: invalid item from source "${record.source}" at row ${record.row}`);
-        }
         items++;
         counts.items++;
         if (out.add(`{"type":"item","source":${source},"sku":${JSON.stringify(record.sku)},"qty":${String(record.qty)},"row":${record.row}},\n`)) await out.flush();
       } else {
-        if (typeof record.reason !== 'string' || !Number.isInteger(record.row)) {
-          throw new Error(`snapshot: invalid rejected row from source "${record.source}" at row ${record.row}`);
-        }
         rejected++;
         counts.rejected++;
         const sku = record.sku === undefined ? '' : `,"sku":${JSON.stringify(record.sku)}`;
@@ -224,6 +222,32 @@ export async function* readSnapshot(filePath: string): AsyncGenerator<SnapshotRe
 
 // ---------------------------------------------------------------------------------------------
 // Writing
+
+/**
+ * `record` as it can be written: returned as is when valid; an unusable item becomes a rejected
+ * row naming the problem (keeping its SKU when it has one), and a rejected row without a usable
+ * row number or reason gets row 0 / a placeholder reason. Pure; never throws.
+ */
+export function writableRecord(record: SnapshotRecord): SnapshotRecord {
+  const rowOk = Number.isSafeInteger(record.row);
+  const row = rowOk ? record.row : 0;
+  const skuOk = typeof record.sku === 'string' && record.sku !== '';
+  if (record.kind === 'item') {
+    const q = typeof record.qty === 'number' ? parseQuantity(record.qty) : undefined;
+    if (skuOk && rowOk && q?.ok) return record;
+    const problem = !skuOk ? 'no SKU'
+      : !rowOk ? `no valid row number (${String(record.row).slice(0, 40)})`
+        : q === undefined ? `non-numeric quantity of type ${typeof record.qty}`
+          : (q as { reason: string }).reason;
+    const rejected: SnapshotRecord = { kind: 'rejected', source: record.source, row, reason: `invalid item: ${problem}` };
+    if (skuOk) rejected.sku = record.sku;
+    return rejected;
+  }
+  if (rowOk && typeof record.reason === 'string' && (record.sku === undefined || typeof record.sku === 'string')) return record;
+  const fixed: SnapshotRecord = { kind: 'rejected', source: record.source, row, reason: typeof record.reason === 'string' ? record.reason : 'rejected (no reason given)' };
+  if (skuOk) fixed.sku = record.sku;
+  return fixed;
+}
 
 /** Buffers lines into ~64 KiB chunks; each chunk is hashed and fully written before the next. */
 class ChunkWriter {

@@ -111,6 +111,36 @@ describe('dropshipzone source: reading the catalog', () => {
     ]);
   });
 
+  it('a 400-digit or above-2^31 stock_qty is a rejected row naming it, and the fetch still writes its snapshot', async () => {
+    const huge = '9'.repeat(400);
+    const products = dszCatalog(40);
+    products.push(
+      dszProduct(1000, 1, { stock_qty: huge }), //        row 41
+      dszProduct(1001, 1, { stock_qty: 4294967297 }), //  row 42
+      dszProduct(1002, 1, { stock_qty: '-0' }), //        row 43: counts as 0, written as 0
+      dszProduct(1003, 1, { stock_qty: '-4' }), //        row 44: a negative counts as 0
+    );
+    const { dir, source } = await setup({ products });
+    const db = openDb(dir);
+    try {
+      const outcome = await fetchAll({ stateDir: dir, db, sources: [source({ pageSize: 40 })], store: stubStore() });
+      expect(outcome.snapshot.perSource).toEqual({ dsz: { items: 42, rejected: 2 } });
+    } finally {
+      db.close();
+    }
+    const records = [];
+    for await (const r of readSnapshot(snapshotPath(dir))) records.push(r);
+    expect(records.slice(40)).toEqual([
+      { kind: 'rejected', source: 'dsz', row: 41, reason: `stock_qty "${'9'.repeat(39)}… (402 characters) is out of range (0 … 2147483647)`, sku: 'V200-0001000' },
+      { kind: 'rejected', source: 'dsz', row: 42, reason: 'stock_qty 4294967297 is out of range (0 … 2147483647)', sku: 'V201-0001001' },
+      { kind: 'item', source: 'dsz', sku: 'V202-0001002', qty: 0, row: 43 },
+      { kind: 'item', source: 'dsz', sku: 'V203-0001003', qty: 0, row: 44 },
+    ]);
+    // The source itself never yields -0 (it used to, for "-0").
+    const direct = await collect(source({ pageSize: 40 }));
+    expect(Object.is((direct[42] as { qty: number }).qty, 0)).toBe(true);
+  });
+
   it('check() authenticates and reads the first page at the smallest limit', async () => {
     const { fake, source } = await setup({ products: dszCatalog(450) });
     await expect(source().check?.()).resolves.toBe(`authenticated as ${DSZ_EMAIL}; 450 product(s), 3 page(s) of 200`);

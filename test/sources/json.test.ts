@@ -140,7 +140,7 @@ describe('json source: paged HTTP APIs', () => {
       { kind: 'rejected', row: 106, reason: 'no SKU at skuPath "sku" (page 2, item 6)' },
       { kind: 'rejected', row: 107, reason: 'no usable SKU at skuPath "sku" ("   ") (page 2, item 7)' },
       { kind: 'item', sku: 'NUM-STR', qty: 12, row: 108 },
-      { kind: 'item', sku: '4711', qty: 2.5, row: 109 },
+      { kind: 'item', sku: '4711', qty: 2, row: 109 },
       { kind: 'rejected', row: 110, reason: 'no SKU at skuPath "sku" (page 2, item 10)' },
       { kind: 'rejected', row: 111, reason: 'no quantity at qtyPath "qty" (page 2, item 11)', sku: 'NO-QTY' },
     ]);
@@ -220,6 +220,40 @@ describe('json source: one document (file or URL)', () => {
       { kind: 'item', sku: 'B-2', qty: 3, row: 2 },
       { kind: 'rejected', row: 3, reason: 'no SKU at skuPath "code.sku"' },
       { kind: 'rejected', row: 4, reason: 'non-numeric quantity "n/a"', sku: 'D-4' },
+    ]);
+  });
+
+  it('rejects implausible quantities (a 400-digit number, 2^32+1, NaN text) as rows naming the value, and reads on', async () => {
+    const huge = '9'.repeat(400);
+    const file = writeJson('huge.json', `[{"sku":"A","qty":${huge}},{"sku":"B","qty":"${huge}"},{"sku":"C","qty":4294967297},`
+      + `{"sku":"D","qty":"NaN"},{"sku":"E","qty":2147483647},{"sku":"F","qty":-0},{"sku":"G","qty":"7"}]`);
+    const records = await collect(jsonSource({ path: file }));
+    expect(records).toEqual([
+      { kind: 'rejected', row: 1, reason: 'quantity Infinity is out of range (0 … 2147483647)', sku: 'A' },
+      { kind: 'rejected', row: 2, reason: `quantity "${'9'.repeat(39)}… (402 characters) is out of range (0 … 2147483647)`, sku: 'B' },
+      { kind: 'rejected', row: 3, reason: 'quantity 4294967297 is out of range (0 … 2147483647)', sku: 'C' },
+      { kind: 'rejected', row: 4, reason: 'non-numeric quantity "NaN"', sku: 'D' },
+      { kind: 'item', sku: 'E', qty: 2147483647, row: 5 },
+      { kind: 'item', sku: 'F', qty: 0, row: 6 },
+      { kind: 'item', sku: 'G', qty: 7, row: 7 },
+    ]);
+  });
+
+  it('rejects a numeric SKU above 2^53, whose digits JSON numbers cannot hold; keeps safe integers exactly', async () => {
+    const file = writeJson('numeric-skus.json', '[{"sku":12345678901234567891,"qty":1},{"sku":12345678901234567000,"qty":2},'
+      + '{"sku":9007199254740991,"qty":3},{"sku":"12345678901234567891","qty":4},{"sku":1e21,"qty":5}]');
+    const records = await collect(jsonSource({ path: file }));
+    const tooBig = (shown: string, row: number) => ({
+      kind: 'rejected', row,
+      reason: `numeric SKU ${shown} at skuPath "sku" is too large to read exactly (over 2^53): its digits may be lost; the feed must send it as a string`,
+    });
+    expect(records).toEqual([
+      // Both would otherwise become SKU "12345678901234567000": two supplier items silently merged into one.
+      tooBig('12345678901234567000', 1),
+      tooBig('12345678901234567000', 2),
+      { kind: 'item', sku: '9007199254740991', qty: 3, row: 3 },
+      { kind: 'item', sku: '12345678901234567891', qty: 4, row: 4 },
+      tooBig('1e+21', 5),
     ]);
   });
 

@@ -54,8 +54,8 @@ describe('csv source: reading a file', () => {
       ',9\n', //                          9 no SKU
       'F,\n', //                          10 no quantity
       'G\n', //                           11 too short
-      '  H  , -2.5 \n', //                12 trimmed, negative fraction kept raw
-      'I,1.5,extra\n', //                 13 extra field is fine
+      '  H  , -2.5 \n', //                12 trimmed, a negative counts as 0
+      'I,1.5,extra\n', //                 13 extra field is fine, fraction floored
       ',,\n', //                          14 blank row: skipped
       '\n', //                            15 empty
       'K,"1,5"\n', //                     16 decimal comma
@@ -76,8 +76,8 @@ describe('csv source: reading a file', () => {
       { kind: 'rejected', row: 9, reason: 'no SKU' },
       { kind: 'rejected', row: 10, reason: 'no quantity', sku: 'F' },
       { kind: 'rejected', row: 11, reason: 'row has 1 field, expected at least 2', sku: 'G' },
-      { kind: 'item', sku: 'H', qty: -2.5, row: 12 },
-      { kind: 'item', sku: 'I', qty: 1.5, row: 13 },
+      { kind: 'item', sku: 'H', qty: 0, row: 12 },
+      { kind: 'item', sku: 'I', qty: 1, row: 13 },
       { kind: 'rejected', row: 16, reason: 'non-numeric quantity "1,5"', sku: 'K' },
       { kind: 'rejected', row: 17, reason: 'non-numeric quantity "12abc"', sku: 'L' },
       { kind: 'rejected', row: 18, reason: 'non-numeric quantity "NaN"', sku: 'M' },
@@ -85,6 +85,20 @@ describe('csv source: reading a file', () => {
       { kind: 'item', sku: 'O', qty: 3, row: 20 },
       { kind: 'rejected', row: 21, reason: 'non-numeric quantity "1e3"', sku: 'P' },
       { kind: 'item', sku: 'Q', qty: 10, row: 22 },
+    ]);
+  });
+
+  it('rejects quantities beyond 2^31-1 (2^32+1, 11 digits, 400 digits) as rows naming the value, and reads on', async () => {
+    const huge = '9'.repeat(400);
+    const file = writeCsv('huge.csv', `sku,qty\nA,2147483647\nB,2147483648\nC,4294967297\nD,99999999999\nE,${huge}\nF,-0\nG,3\n`);
+    expect(await collect(csvSource({ path: file }))).toEqual([
+      { kind: 'item', sku: 'A', qty: 2147483647, row: 2 },
+      { kind: 'rejected', row: 3, reason: 'quantity "2147483648" is out of range (0 … 2147483647)', sku: 'B' },
+      { kind: 'rejected', row: 4, reason: 'quantity "4294967297" is out of range (0 … 2147483647)', sku: 'C' },
+      { kind: 'rejected', row: 5, reason: 'quantity "99999999999" is out of range (0 … 2147483647)', sku: 'D' },
+      { kind: 'rejected', row: 6, reason: `quantity "${'9'.repeat(39)}… (402 characters) is out of range (0 … 2147483647)`, sku: 'E' },
+      { kind: 'item', sku: 'F', qty: 0, row: 7 },
+      { kind: 'item', sku: 'G', qty: 3, row: 8 },
     ]);
   });
 

@@ -3,7 +3,7 @@ import { InvenTreeSourceConfig } from '../../src/config/schema.js';
 import { HttpError, SourceError } from '../../src/domain/errors.js';
 import type { SourceRecord, SupplierItem } from '../../src/domain/types.js';
 import { createInvenTreeSource } from '../../src/sources/inventree/index.js';
-import { apiRoot } from '../../src/sources/inventree/parts.js';
+import { apiRoot, partRecord } from '../../src/sources/inventree/parts.js';
 import { createSource } from '../../src/sources/registry.js';
 import {
   DEFAULT_INVENTREE_TOKEN, inventreeParts, startInvenTreeFake, type InvenTreeFake, type InvenTreeFakeOptions,
@@ -41,7 +41,7 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
 const items = (records: SourceRecord[]) => records.filter((r): r is SupplierItem => r.kind === 'item');
 
 describe('inventree source: reading the part list', () => {
-  it('streams a multi-page catalog in full: every active part once, unallocated stock as a float, one request per page', async () => {
+  it('streams a multi-page catalog in full: every active part once, unallocated stock floored, one request per page', async () => {
     const parts = inventreeParts(250);
     const f = await start({ parts });
     const records = await collect(source(f, { pageSize: 100 }));
@@ -50,9 +50,9 @@ describe('inventree source: reading the part list', () => {
     expect(records).toHaveLength(225);
     expect(records.every((r) => r.kind === 'item')).toBe(true);
     const bySku = new Map(items(records).map((r) => [r.sku, r.qty]));
-    for (const p of active) expect(bySku.get(p.IPN as string)).toBe(p.unallocated_stock);
-    // A fractional quantity stays fractional: the rules floor it, not the source.
-    expect(bySku.get('IPN-00005')).toBe(5.5);
+    for (const p of active) expect(bySku.get(p.IPN as string)).toBe(Math.floor(p.unallocated_stock));
+    // The shared quantity parser floors a fractional quantity (SPEC §8).
+    expect(bySku.get('IPN-00005')).toBe(5);
     expect(records.map((r) => r.row)).toEqual(Array.from({ length: 225 }, (_, i) => i + 1));
     // 225 active parts at 100 per page: 3 requests, each authenticated with the token scheme.
     expect(f.requests).toHaveLength(3);
@@ -81,7 +81,7 @@ describe('inventree source: reading the part list', () => {
     const parts = inventreeParts(12);
     const f = await start({ parts });
     const records = await collect(source(f, { skuField: 'name', qtyField: 'total_in_stock', pageSize: 5 }));
-    const expected = parts.filter((p) => p.active).map((p) => [p.name, p.total_in_stock]);
+    const expected = parts.filter((p) => p.active).map((p) => [p.name, Math.floor(p.total_in_stock)]);
     expect(items(records).map((r) => [r.sku, r.qty]).sort()).toEqual(expected.sort());
     // total_in_stock counts stock already allocated to orders; unallocated_stock does not.
     const p3 = parts[2];
@@ -140,6 +140,22 @@ describe('inventree source: reading the part list', () => {
     const s = createSource(InvenTreeSourceConfig.parse({ name: 'inv', type: 'inventree', url: f.url, token: DEFAULT_INVENTREE_TOKEN }), ctx);
     expect(s.type).toBe('inventree');
     expect(items(await collect(s))).toHaveLength(2);
+  });
+});
+
+describe('inventree part records', () => {
+  const fields = { skuField: 'IPN', qtyField: 'unallocated_stock' };
+
+  it('reads quantities with the shared parser: floored, beyond 2^31-1 rejected naming the value and the part', () => {
+    expect(partRecord({ pk: 1, IPN: 'A', unallocated_stock: 12.75 }, 1, fields)).toEqual({ kind: 'item', sku: 'A', qty: 12, row: 1 });
+    expect(partRecord({ pk: 2, IPN: 'B', unallocated_stock: '-0' }, 2, fields)).toEqual({ kind: 'item', sku: 'B', qty: 0, row: 2 });
+    expect(partRecord({ pk: 3, IPN: 'C', unallocated_stock: 4294967297 }, 3, fields)).toEqual({
+      kind: 'rejected', row: 3, sku: 'C', reason: 'unallocated_stock 4294967297 is out of range (0 … 2147483647) (part pk 3)',
+    });
+    expect(partRecord({ pk: 4, IPN: 'D', unallocated_stock: '9'.repeat(400) }, 4, fields)).toEqual({
+      kind: 'rejected', row: 4, sku: 'D', reason: `unallocated_stock "${'9'.repeat(39)}… (402 characters) is out of range (0 … 2147483647) (part pk 4)`,
+    });
+    expect(partRecord({ pk: 5, IPN: 'E', unallocated_stock: '' }, 5, fields)).toEqual({ kind: 'rejected', row: 5, sku: 'E', reason: 'no unallocated_stock (part pk 5)' });
   });
 });
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { lastSuccessAt, readLastSuccess, renderMetrics, writeTextfileAtomic } from '../../src/lib/metrics.js';
 import { summaryOf } from '../helpers/summaries.js';
 
@@ -57,5 +57,26 @@ describe('Prometheus textfile metrics', () => {
     expect(readLastSuccess(file)).toBeNull();
     writeTextfileAtomic(file, renderMetrics(summaryOf(), new Date('2026-11-21T00:00:00Z')));
     expect(readLastSuccess(file)?.toISOString()).toBe('2026-11-21T00:00:00.000Z');
+  });
+
+  it('are flushed to disk before they replace the old file, and stay readable by node_exporter (0644)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'invsync-metrics-'));
+    const file = path.join(dir, 'invsync.prom');
+    const events: string[] = [];
+    const realFsync = fs.fsyncSync;
+    const realRename = fs.renameSync;
+    const fsync = jest.spyOn(fs, 'fsyncSync').mockImplementation((fd) => { events.push('fsync'); realFsync(fd); });
+    const rename = jest.spyOn(fs, 'renameSync').mockImplementation((from, to) => { events.push('rename'); realRename(from, to); });
+    const umask = process.umask(0o077);
+    try {
+      writeTextfileAtomic(file, 'invsync_last_run_exit_code 0\n');
+    } finally {
+      process.umask(umask);
+      fsync.mockRestore();
+      rename.mockRestore();
+    }
+    expect(events).toEqual(['fsync', 'rename']);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o644);
+    expect(fs.readdirSync(dir)).toEqual(['invsync.prom']);
   });
 });

@@ -271,7 +271,25 @@ describe('netsuite row aggregation', () => {
     expect(out).toEqual([
       { kind: 'rejected', row: 2, reason: 'row is not an object' },
       { kind: 'item', sku: 'A', qty: 0, row: 1 },
-      { kind: 'item', sku: 'B', qty: 1.5, row: 3 },
+      { kind: 'item', sku: 'B', qty: 1, row: 3 },
+    ]);
+  });
+
+  it('rejects an item whose quantity at a location, or whose sum over locations, is beyond 2^31-1; floors each location', () => {
+    const a = agg('ascending-id');
+    const out: SourceRecord[] = [];
+    a.push({ id: '1', itemid: 'A', location: '1', quantityavailable: '9'.repeat(400) }, out);
+    a.push({ id: '1', itemid: 'A', location: '2', quantityavailable: '3' }, out);
+    a.push({ id: '2', itemid: 'B', location: '1', quantityavailable: '2000000000' }, out);
+    a.push({ id: '2', itemid: 'B', location: '2', quantityavailable: '2000000000' }, out);
+    a.push({ id: '3', itemid: 'C', location: '1', quantityavailable: '2.5' }, out);
+    a.push({ id: '3', itemid: 'C', location: '2', quantityavailable: '-4' }, out);
+    a.push({ id: '3', itemid: 'C', location: '3', quantityavailable: '1.5' }, out);
+    a.finish(out);
+    expect(out).toEqual([
+      { kind: 'rejected', row: 1, sku: 'A', reason: `quantityavailable "${'9'.repeat(39)}… (402 characters) is out of range (0 … 2147483647) at location 1 (row 1)` },
+      { kind: 'rejected', row: 3, sku: 'B', reason: 'quantityavailable summed over its locations 4000000000 is out of range (0 … 2147483647)' },
+      { kind: 'item', sku: 'C', qty: 3, row: 5 },
     ]);
   });
 

@@ -4,10 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { SnapshotError } from '../../src/domain/errors.js';
 import type { SnapshotRecord } from '../../src/domain/types.js';
-import { openSnapshot, readSnapshot, writeSnapshot } from '../../src/pipeline/snapshot.js';
+import { openSnapshot, readSnapshot, writableRecord, writeSnapshot } from '../../src/pipeline/snapshot.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -217,6 +217,71 @@ describe('snapshot: refusing a bad file', () => {
     const reader = await openSnapshot(file);
     await writeSnapshot(file, { sources: ['feed', 'dsz'] }, fromArray(sample.slice().reverse()));
     await expect((async () => { for await (const _ of reader.records()) { /* drain */ } })()).rejects.toThrow(/changed while it was being read/);
+  });
+});
+
+describe('snapshot: one bad record never fails the fetch (SPEC §8)', () => {
+  it('writes an item with an impossible quantity as a rejected row naming it, and the rest as usual', async () => {
+    const dir = freshDir();
+    const file = path.join(dir, 'snapshot.json');
+    const records: SnapshotRecord[] = [
+      item('feed', 'A', 5, 2),
+      item('feed', 'HUGE', Infinity, 3),
+      item('feed', 'BIG', 4294967297, 4),
+      item('feed', 'NAN', NaN, 5),
+      item('feed', '', 1, 6),
+      { kind: 'item', source: 'feed', sku: 'STR', qty: '7' as unknown as number, row: 7 },
+      item('feed', 'ROW', 1, 1.5),
+      { kind: 'rejected', source: 'feed', row: 9, reason: undefined as unknown as string },
+      item('feed', 'Z', 2, 10),
+    ];
+    const info = await writeSnapshot(file, { sources: ['feed'] }, fromArray(records));
+    expect(info.perSource).toEqual({ feed: { items: 2, rejected: 7 } });
+    expect(await readAll(file)).toEqual([
+      item('feed', 'A', 5, 2),
+      rejected('feed', 3, 'invalid item: quantity Infinity is out of range (0 … 2147483647)', 'HUGE'),
+      rejected('feed', 4, 'invalid item: quantity 4294967297 is out of range (0 … 2147483647)', 'BIG'),
+      rejected('feed', 5, 'invalid item: quantity NaN is not a number', 'NAN'),
+      rejected('feed', 6, 'invalid item: no SKU'),
+      rejected('feed', 7, 'invalid item: non-numeric quantity of type string', 'STR'),
+      rejected('feed', 0, 'invalid item: no valid row number (1.5)', 'ROW'),
+      rejected('feed', 9, 'rejected (no reason given)'),
+      item('feed', 'Z', 2, 10),
+    ]);
+  });
+
+  it('writableRecord returns a valid record unchanged (the same object: no copy per row)', () => {
+    const ok = item('feed', 'A', 2.5, 2);
+    expect(writableRecord(ok)).toBe(ok);
+    const bad = rejected('feed', 3, 'no SKU');
+    expect(writableRecord(bad)).toBe(bad);
+  });
+
+  it('flushes the file to disk before the rename and the directory after it', async () => {
+    const dir = freshDir();
+    const file = path.join(dir, 'snapshot.json');
+    const probe = await fs.promises.open(path.join(dir, 'probe'), 'w');
+    const handleProto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    fs.rmSync(path.join(dir, 'probe'));
+    const events: string[] = [];
+    const realSync = handleProto.sync;
+    const realRename = fs.promises.rename;
+    const sync = jest.spyOn(handleProto, 'sync').mockImplementation(function (this: fs.promises.FileHandle) {
+      events.push('sync');
+      return realSync.call(this);
+    });
+    const rename = jest.spyOn(fs.promises, 'rename').mockImplementation(async (from, to) => {
+      events.push('rename');
+      return realRename(from, to);
+    });
+    try {
+      await writeSnapshot(file, { sources: ['feed'] }, fromArray([item('feed', 'X', 1, 2)]));
+    } finally {
+      sync.mockRestore();
+      rename.mockRestore();
+    }
+    expect(events).toEqual(['sync', 'rename', 'sync']);
   });
 });
 

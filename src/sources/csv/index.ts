@@ -3,6 +3,7 @@ import { addAbortSignal, pipeline, type Readable } from 'node:stream';
 import { CsvError, Parser, type Options as CsvParseOptions } from 'csv-parse';
 import type { CsvSourceConfig } from '../../config/schema.js';
 import { HttpError, InvsyncError, SourceError } from '../../domain/errors.js';
+import { parseQuantity } from '../../domain/quantity.js';
 import type { SourceRecord } from '../../domain/types.js';
 import { connectionOptions, createHttpClient } from '../../lib/http.js';
 import { redact, safeUrl } from '../../lib/redact.js';
@@ -16,10 +17,10 @@ import { fileError } from '../file-error.js';
  * ever held in memory. The first record is the header; `columns.sku` / `columns.qty` name the
  * columns (exact match after trimming, else case-insensitive).
  *
- * Every data row becomes `{ kind: 'item' }` or `{ kind: 'rejected' }` (no SKU, no or non-numeric
- * quantity, row too short); `row` is the physical 1-based line where the record starts (header =
- * line 1), so a user can open the file at that line. Lines that are empty or hold only
- * delimiters/whitespace (",,," exported by spreadsheets) are skipped silently.
+ * Every data row becomes `{ kind: 'item' }` or `{ kind: 'rejected' }` (no SKU, a quantity that
+ * parseQuantity refuses, row too short); `row` is the physical 1-based line where the record
+ * starts (header = line 1), so a user can open the file at that line. Lines that are empty or
+ * hold only delimiters/whitespace (",,," exported by spreadsheets) are skipped silently.
  *
  * Throws (rejects the iteration) with:
  * - SourceError: file missing or unreadable, empty file, a configured column absent from the
@@ -203,9 +204,6 @@ function findColumns(config: CsvSourceConfig, header: string[]): ColumnIndexes {
   return { sku, qty, skuHeader: names[sku] as string, qtyHeader: names[qty] as string };
 }
 
-/** Optional sign, digits, optional decimal point and fraction. No thousands separators, exponents, NaN or Infinity. */
-const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
-
 function toSourceRecord({ fields, line }: LineRecord, columns: ColumnIndexes): SourceRecord {
   const skuField = fields[columns.sku];
   const qtyField = fields[columns.qty];
@@ -216,14 +214,9 @@ function toSourceRecord({ fields, line }: LineRecord, columns: ColumnIndexes): S
     return sku === '' ? { kind: 'rejected', row: line, reason } : { kind: 'rejected', row: line, reason, sku };
   }
   if (sku === '') return { kind: 'rejected', row: line, reason: 'no SKU' };
-  const raw = qtyField.trim();
-  if (raw === '') return { kind: 'rejected', row: line, reason: 'no quantity', sku };
-  if (!PLAIN_NUMBER.test(raw)) {
-    const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
-    return { kind: 'rejected', row: line, reason: `non-numeric quantity ${JSON.stringify(shown)}`, sku };
-  }
-  const qty = Number(raw);
-  return { kind: 'item', sku, qty: qty === 0 ? 0 : qty, row: line };
+  const q = parseQuantity(qtyField);
+  if (!q.ok) return { kind: 'rejected', row: line, reason: q.reason, sku };
+  return { kind: 'item', sku, qty: q.qty, row: line };
 }
 
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseQuantity } from '../../domain/quantity.js';
 import type { SourceRecord } from '../../domain/types.js';
 
 /** A count the API sends as a number (documented) or a digit string (seen in older responses). */
@@ -25,13 +26,10 @@ export function pageLimit(pageSize: number | undefined): number {
   return Math.min(MAX_LIMIT, Math.max(MIN_LIMIT, Math.floor(pageSize ?? MAX_LIMIT)));
 }
 
-/** Optional sign, digits, optional fraction. No thousands separators, exponents, NaN or Infinity. */
-const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
-
 /**
  * One product → a supplier record at position `row`. SKU trimmed; quantity = `stock_qty`, except
  * that `in_stock: "0"` means 0 whatever `stock_qty` says (the API keeps a count on products it
- * will not ship). No SKU, or no numeric `stock_qty` on an in-stock product → rejected.
+ * will not ship). No SKU, or a `stock_qty` that parseQuantity refuses on an in-stock product → rejected.
  */
 export function productRecord(raw: unknown, row: number): SourceRecord {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -41,12 +39,8 @@ export function productRecord(raw: unknown, row: number): SourceRecord {
   const sku = typeof p.sku === 'string' ? p.sku.trim() : '';
   if (sku === '') return { kind: 'rejected', row, reason: p.sku === undefined || p.sku === null ? 'no SKU' : 'no SKU (empty or not a string)' };
   if (isOutOfStock(p.in_stock)) return { kind: 'item', sku, qty: 0, row };
-  const q = p.stock_qty;
-  if (typeof q === 'number' && Number.isFinite(q)) return { kind: 'item', sku, qty: q === 0 ? 0 : q, row };
-  if (typeof q === 'string' && PLAIN_NUMBER.test(q.trim())) return { kind: 'item', sku, qty: Number(q.trim()), row };
-  if (q === undefined || q === null || q === '') return { kind: 'rejected', row, reason: 'no stock_qty', sku };
-  const shown = JSON.stringify(q) ?? String(q);
-  return { kind: 'rejected', row, reason: `non-numeric stock_qty ${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}`, sku };
+  const q = parseQuantity(p.stock_qty, 'stock_qty');
+  return q.ok ? { kind: 'item', sku, qty: q.qty, row } : { kind: 'rejected', row, reason: q.reason, sku };
 }
 
 /** `in_stock` is the string "0"/"1" in responses; tolerate a boolean or number too. */

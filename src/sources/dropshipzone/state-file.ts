@@ -1,30 +1,21 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 
 /**
  * Small JSON files a source keeps in the state dir (token cache, request budget).
- * Written atomically (temporary file in the same directory, then rename) with mode 0600, so a
- * reader never sees half a file and nobody else on the machine can read a token.
+ * Written atomically by write-file-atomic (temporary file in the same directory, fsync, rename)
+ * with mode 0600, so a reader never sees half a file, a power cut never loses a request already
+ * counted against the budget, and nobody else on the machine can read a token.
  */
 
 /**
- * Replace `file` with `value` as JSON. Creates the directory if needed. Throws on I/O errors
- * (the temporary file is removed first).
- * NOTE: no fsync: these files are rewritten before every request; losing the last write to a power
- * cut costs at most one cached token or a few budget entries, never a half-written file.
+ * Replace `file` with `value` as JSON. Creates the directory (0700) if needed. Throws on I/O
+ * errors (the temporary file is removed first).
  */
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const dir = path.dirname(file);
-  await fs.promises.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await fs.promises.writeFile(tmp, `${JSON.stringify(value)}\n`, { mode: 0o600, flag: 'wx' });
-    await fs.promises.rename(tmp, file);
-  } catch (err) {
-    await fs.promises.rm(tmp, { force: true }).catch(() => {});
-    throw err;
-  }
+  await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(file, `${JSON.stringify(value)}\n`, { mode: 0o600, fsync: true });
 }
 
 /**

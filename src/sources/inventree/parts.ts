@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseQuantity } from '../../domain/quantity.js';
 import type { SourceRecord } from '../../domain/types.js';
 
 /**
@@ -26,9 +27,6 @@ export function apiRoot(url: string): string {
   return `${u.origin}${path}/api/`;
 }
 
-/** Optional sign, digits, optional fraction (DRF may render decimals as strings). */
-const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
-
 export interface PartFields {
   skuField: string;
   qtyField: string;
@@ -36,8 +34,8 @@ export interface PartFields {
 
 /**
  * One part as a supplier record; `row` is its 1-based position in the part list. The SKU is the
- * trimmed `skuField` (text or a number); the quantity is `qtyField` as a float (rules floor it).
- * A part without SKU, or with a missing or non-numeric quantity, is rejected, never turned into 0.
+ * trimmed `skuField` (text or a number); the quantity is `qtyField` read by parseQuantity (floored).
+ * A part without SKU, or with a quantity parseQuantity refuses, is rejected, never turned into 0.
  */
 export function partRecord(raw: unknown, row: number, fields: PartFields): SourceRecord {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { kind: 'rejected', row, reason: 'part is not an object' };
@@ -49,14 +47,9 @@ export function partRecord(raw: unknown, row: number, fields: PartFields): Sourc
     return { kind: 'rejected', row, reason: `${fields.skuField} is not text${where}` };
   }
   if (sku === undefined || sku === '') return { kind: 'rejected', row, reason: `no ${fields.skuField}${where}` };
-  const value = part[fields.qtyField];
-  if (value === null || value === undefined || value === '') return { kind: 'rejected', row, reason: `no ${fields.qtyField}${where}`, sku };
-  const qty = typeof value === 'number' ? value : typeof value === 'string' && PLAIN_NUMBER.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isFinite(qty)) {
-    const shown = (JSON.stringify(value) ?? String(value)).slice(0, 40);
-    return { kind: 'rejected', row, reason: `non-numeric ${fields.qtyField} ${shown}${where}`, sku };
-  }
-  return { kind: 'item', sku, qty: qty === 0 ? 0 : qty, row };
+  // NOTE: DRF renders decimal quantities as strings ("12.50"); parseQuantity reads both forms.
+  const q = parseQuantity(part[fields.qtyField], fields.qtyField);
+  return q.ok ? { kind: 'item', sku, qty: q.qty, row } : { kind: 'rejected', row, reason: `${q.reason}${where}`, sku };
 }
 
 /** Names of `field`'s that no row of `rows` carries at all (a typo in skuField/qtyField, not bad data). */

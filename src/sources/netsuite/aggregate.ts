@@ -1,3 +1,4 @@
+import { parseQuantity } from '../../domain/quantity.js';
 import type { SourceRecord } from '../../domain/types.js';
 
 /**
@@ -10,7 +11,9 @@ import type { SourceRecord } from '../../domain/types.js';
  *   still yields 0: it exists, with nothing available where we sell from.
  * - A missing or null quantity counts as 0: SuiteQL leaves empty columns out of a row, and an
  *   empty available quantity means none available at that location.
- * - A non-numeric quantity at a counted location rejects the whole item (never a partial sum).
+ * - Each location's quantity is read by parseQuantity (floored, a negative one counts as 0) and
+ *   the item's quantity is their sum. A quantity parseQuantity refuses at a counted location, or
+ *   a sum beyond its range, rejects the whole item (never a partial sum).
  * - An item whose rows come back after other items (a query not grouped by item) cannot be
  *   summed in one piece: the later rows are rejected with a reason that says so.
  */
@@ -41,9 +44,6 @@ interface Group {
   problem: string | undefined;
   locations: Set<string> | undefined;
 }
-
-/** Optional sign, digits, optional fraction. What NetSuite prints for a number. */
-const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 
 export class ItemAggregator {
   private pending: Group | undefined;
@@ -127,15 +127,9 @@ export class ItemAggregator {
     }
     if (this.options.locations && (location === undefined || !this.options.locations.has(location))) return;
     if (group.problem !== undefined) return;
-    const value = r[this.options.qtyField];
-    if (value === undefined || value === null || value === '') return;
-    const qty = typeof value === 'number' ? value : typeof value === 'string' && PLAIN_NUMBER.test(value.trim()) ? Number(value) : NaN;
-    if (!Number.isFinite(qty)) {
-      const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : JSON.stringify(value)?.slice(0, 40) ?? String(value);
-      group.problem = `non-numeric ${this.options.qtyField} ${shown}${location === undefined ? '' : ` at location ${location}`} (row ${row})`;
-      return;
-    }
-    group.sum += qty;
+    const q = parseQuantity(r[this.options.qtyField], this.options.qtyField);
+    if (q.ok) group.sum += q.qty;
+    else if (!q.missing) group.problem = `${q.reason}${location === undefined ? '' : ` at location ${location}`} (row ${row})`;
   }
 
   private close(out: SourceRecord[]): void {
@@ -152,7 +146,10 @@ export class ItemAggregator {
     } else if (g.problem !== undefined) {
       out.push({ kind: 'rejected', row: g.firstRow, reason: g.problem, sku: g.sku });
     } else {
-      out.push({ kind: 'item', sku: g.sku, qty: g.sum === 0 ? 0 : g.sum, row: g.firstRow });
+      const total = parseQuantity(g.sum, `${this.options.qtyField} summed over its locations`);
+      out.push(total.ok
+        ? { kind: 'item', sku: g.sku, qty: total.qty, row: g.firstRow }
+        : { kind: 'rejected', row: g.firstRow, reason: total.reason, sku: g.sku });
     }
   }
 

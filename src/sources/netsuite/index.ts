@@ -6,7 +6,7 @@ import { logger } from '../../lib/log.js';
 import { redact } from '../../lib/redact.js';
 import type { SourceAdapter, SourceContext } from '../types.js';
 import { ItemAggregator } from './aggregate.js';
-import { authorizationHeader } from './oauth.js';
+import { authorizationHeader } from '../../lib/oauth1.js';
 import {
   SUITEQL_MAX_LIMIT, SUITEQL_MAX_ROWS, SuiteQlPage, defaultQuery, errorDetail, isSqlIdentifier, offsetPagingCap,
 } from './query.js';

@@ -6,7 +6,7 @@ import { logger } from '../../lib/log.js';
 import { safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
 import type { StoreAdapter } from '../types.js';
-import { signUrl } from './oauth.js';
+import { signUrl } from '../../lib/oauth1.js';
 import {
   WooBatchResponse, WooProductPage, WooVariationPage,
   type WooBatchItem, type WooProduct, type WooVariation,
