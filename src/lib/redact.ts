@@ -41,8 +41,10 @@ function secretForms(): string[] {
 }
 
 /**
- * A URL fit for a message: userinfo and every query value masked (`?customer=***&pw=***`).
- * NOTE: all values, not only those with telling names: supplier feeds put credentials in
+ * A URL fit for a message: userinfo and every query value masked (`?customer=***&pw=***`),
+ * except a small page number or size under a paging parameter's name (`page=2`), which says
+ * where a listing failed and is no credential.
+ * NOTE: all other values, not only those with telling names: supplier feeds put credentials in
  * parameters of any name (`pw=`, `code=`, `customer=`, `hash=`).
  */
 export function safeUrl(url: string | URL): string {
@@ -51,10 +53,16 @@ export function safeUrl(url: string | URL): string {
   if (u.username) u.username = '***';
   if (u.password) u.password = '***';
   if (u.search) {
-    const names = [...u.searchParams.keys()];
-    u.search = names.map((name) => `${encodeURIComponent(name)}=***`).join('&');
+    const pairs = [...u.searchParams].map(([name, value]) => `${encodeURIComponent(name)}=${isPagingValue(name, value) ? value : '***'}`);
+    u.search = pairs.join('&');
   }
   return redact(u.toString().replace(/%2A%2A%2A/g, '***'));
+}
+
+const PAGING_PARAMS = new Set(['page', 'page_no', 'pageno', 'per_page', 'perpage', 'page_size', 'pagesize', 'limit', 'offset', 'skip', 'take', 'start']);
+
+function isPagingValue(name: string, value: string): boolean {
+  return PAGING_PARAMS.has(name.toLowerCase()) && /^\d{1,7}$/.test(value);
 }
 
 /**

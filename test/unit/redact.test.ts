@@ -30,6 +30,11 @@ describe('safeUrl', () => {
       .toBe('http://***:***@feeds.example.com/stock.csv?customer=***&pw=***&format=***');
     expect(safeUrl('https://shop.example.com/wp-json/wc/v3/products')).toBe('https://shop.example.com/wp-json/wc/v3/products');
   });
+
+  it('keeps a page number or size under a paging name (where a listing failed), nothing else', () => {
+    expect(safeUrl('https://api.example.com/v2/products?page_no=2&limit=200&token=abc&page=next-cursor-xyz&offset=99999999'))
+      .toBe('https://api.example.com/v2/products?page_no=2&limit=200&token=***&page=***&offset=***');
+  });
 });
 
 describe('redact', () => {
