@@ -7,6 +7,7 @@ import { ConfigError } from '../domain/errors.js';
 import { registerSecret, registerUrlSecrets } from '../lib/redact.js';
 import { stateKey } from '../state/state-key.js';
 import { describeConfigSyntaxError } from './parse-error.js';
+import { plainHttpUses } from './plain-http.js';
 import { Config, SECRET_KEYS } from './schema.js';
 
 export interface LoadedConfig {
@@ -63,7 +64,15 @@ export async function loadConfig(options: { explicitPath?: string; cwd?: string;
   if (!parsed.success) throw new ConfigError(formatIssue(parsed.error.issues[0]!), undefined);
   const config = resolvePaths(parsed.data, path.dirname(filePath));
   registerSecrets(config);
-  const warnings = literalSecretWarnings(found.config, filePath);
+  const plainHttp = plainHttpUses(config);
+  const refused = plainHttp.find((u) => !u.allowed);
+  if (refused) {
+    throw new ConfigError(`plain http:// to ${refused.host}, which may be on the Internet, where anyone on the way can read and alter the catalog and the stock writes: use https://, or set "allowInsecureHttp": true on this endpoint to accept that`, refused.path);
+  }
+  const warnings = [
+    ...literalSecretWarnings(found.config, filePath),
+    ...plainHttp.map((u) => `${u.path}: plain http:// to ${u.host} (allowInsecureHttp): the catalog and the stock writes travel unprotected`),
+  ];
   let checksum: string | undefined;
   return {
     config, filePath, warnings,

@@ -22,6 +22,8 @@ const connectionTuning = {
   retries: z.number().int().min(0).max(20).optional(),
   pageSize: positiveInt.optional(),
   insecureTls: z.boolean().optional(),
+  /** Accept plain http:// to a host that may be on the Internet (loopback and private hosts need no flag). */
+  allowInsecureHttp: z.boolean().optional(),
 };
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'Invalid url (expected http:// or https://)' });

@@ -4,6 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import { loadConfig } from '../../src/config/load.js';
+import { isLocalHost } from '../../src/config/plain-http.js';
 import { redact } from '../../src/lib/redact.js';
 import { tempDir, writeJson } from '../helpers/cli.js';
 
@@ -162,5 +163,35 @@ describe('the config checksum stored in plans', () => {
     expect(new Set(keys).size).toBe(1);
     expect(keys[0]).toBe(fs.readFileSync(path.join(stateDir, '.key'), 'utf8').trim());
     expect(fs.readdirSync(stateDir)).toEqual(['.key']);
+  });
+});
+
+describe('plain http://', () => {
+  it('to a store or source that may be on the Internet is refused (exit 2, naming the path) unless allowInsecureHttp', async () => {
+    const dir = tempDir();
+    const file = writeJson(path.join(dir, 'c.json'), { ...minimal, store: { ...minimal.store, url: 'http://shop.example.com' } });
+    await expect(loadConfig({ explicitPath: file, env })).rejects.toMatchObject({
+      code: 'INVSYNC_CONFIG', message: expect.stringMatching(/^store\.url: plain http:\/\/ to shop\.example\.com, which may be on the Internet.*"allowInsecureHttp": true/),
+    });
+    writeJson(file, { ...minimal, sources: [{ name: 'feed', type: 'csv', url: 'http://feeds.example.com/stock.csv' }] });
+    await expect(loadConfig({ explicitPath: file, env })).rejects.toThrow(/^sources\.0\.url: plain http:\/\//);
+    writeJson(file, { ...minimal, store: { ...minimal.store, url: 'http://shop.example.com', allowInsecureHttp: true } });
+    expect((await loadConfig({ explicitPath: file, env })).warnings).toEqual([
+      'store.url: plain http:// to shop.example.com (allowInsecureHttp): the catalog and the stock writes travel unprotected',
+    ]);
+  });
+
+  it('to loopback, private and intranet hosts is accepted without a flag', async () => {
+    const dir = tempDir();
+    const file = writeJson(path.join(dir, 'c.json'), {
+      ...minimal,
+      sources: [{ name: 'feed', type: 'csv', url: 'http://192.168.1.20/stock.csv' }],
+      store: { ...minimal.store, url: 'http://127.0.0.1:8080' },
+    });
+    expect((await loadConfig({ explicitPath: file, env })).warnings).toEqual([]);
+    const local = ['localhost', 'shop.localhost', '127.0.0.1', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.0.1', '169.254.1.1', '100.64.0.1', '[::1]', '[fd00::1]', '[fe80::1]', '[::ffff:10.0.0.1]', 'erp', 'nas.local', 'erp.internal', 'box.lan', 'x.home.arpa'];
+    const remote = ['shop.example.com', '8.8.8.8', '172.32.0.1', '172.15.0.1', '192.169.0.1', '100.128.0.1', '[2001:db8::1]', '[::ffff:8.8.8.8]', 'local.example.com'];
+    expect(local.filter((h) => !isLocalHost(h))).toEqual([]);
+    expect(remote.filter((h) => isLocalHost(h))).toEqual([]);
   });
 });
