@@ -4,6 +4,7 @@ import type { RunSummary } from '../domain/types.js';
 import { acquireLock, type HeldLock } from '../lib/lock.js';
 import { configureLogging, logger, type Logger } from '../lib/log.js';
 import { redact } from '../lib/redact.js';
+import { restrictNewFiles } from '../lib/owner-only.js';
 import { openDb, type Db } from '../state/db.js';
 import { finishRun, newRunId, startRun } from '../state/runs.js';
 import { exitCodeFor, statusForExit } from './exit-codes.js';
@@ -31,6 +32,8 @@ export interface RunContext {
   globals: GlobalOptions;
   /** Progress bars on stderr (no-ops unless stderr is a terminal and --no-progress is absent). */
   progress: RunProgress;
+  /** Mutating commands: aborted (reason: LockedError) when the state dir's lock is lost; checked before every write. */
+  lockSignal?: AbortSignal;
 }
 
 export interface CommandSpec {
@@ -50,6 +53,7 @@ export interface CommandSpec {
  * here from the one table in exit-codes.ts.
  */
 export async function runCommand(globals: GlobalOptions, spec: CommandSpec, body: (ctx: RunContext) => Promise<number>): Promise<number> {
+  restrictNewFiles();
   configureLogging(loggingOptions(globals.logLevel));
   const out = stdoutOutput(Boolean(globals.json));
   const progress = createRunProgress({ enabled: globals.progress !== false && Boolean(process.stderr.isTTY) });
@@ -68,7 +72,9 @@ export async function runCommand(globals: GlobalOptions, spec: CommandSpec, body
     db = openDb(loaded.config.stateDir);
     if (spec.mutating) startRun(db, { id: runId, command: spec.name, dryRun: Boolean(spec.dryRun), startedAt: summary.startedAt.toISOString() });
     hooks.started();
-    exitCode = await body({ loaded, db, runId, summary, log, out, globals, progress });
+    exitCode = await body({ loaded, db, runId, summary, log, out, globals, progress, lockSignal: lock?.signal });
+    // A run that lost its lock cannot vouch for what it did: another run may have written too.
+    lock?.signal.throwIfAborted();
   } catch (err) {
     exitCode = exitCodeFor(err);
     const message = err instanceof Error ? err.message : String(err);
@@ -83,7 +89,7 @@ export async function runCommand(globals: GlobalOptions, spec: CommandSpec, body
   try {
     if (db && spec.mutating) {
       finishRun(db, result);
-      hooks?.recordMetrics(db, result);
+      if (!lock?.signal.aborted) hooks?.recordMetrics(db, result);
     }
   } finally {
     db?.close();

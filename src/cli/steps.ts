@@ -44,6 +44,7 @@ export async function fetchStep(ctx: RunContext, options: { force?: boolean; sto
     throw err;
   }
   ctx.progress.stop();
+  ctx.lockSignal?.throwIfAborted();
   recordSourceFetches(ctx.db, ctx.runId, outcome.snapshot.perSource);
   ctx.summary.fromFetch(outcome.snapshot.perSource, outcome.index.itemCount);
   ctx.summary.feed = Object.fromEntries(Object.entries(outcome.snapshot.perSource).map(([source, c]) => {
@@ -54,6 +55,7 @@ export async function fetchStep(ctx: RunContext, options: { force?: boolean; sto
 }
 
 export async function matchStep(ctx: RunContext, options: { window: Window; force: boolean }): Promise<number> {
+  ctx.lockSignal?.throwIfAborted();
   const plan = await buildPlan({
     db: ctx.db, config: ctx.loaded.config, configChecksum: ctx.loaded.checksum, runId: ctx.runId, window: options.window, force: options.force,
   });
@@ -82,6 +84,7 @@ export interface PushStepOptions {
 }
 
 export async function pushStep(ctx: RunContext, options: PushStepOptions): Promise<number> {
+  ctx.lockSignal?.throwIfAborted();
   const { config } = ctx.loaded;
   const plan = options.planFile !== undefined
     ? resolveSavedPlan(ctx.db, readPlanFile(options.planFile), options.planFile)
@@ -109,7 +112,7 @@ export async function pushStep(ctx: RunContext, options: PushStepOptions): Promi
   const verify = options.verify !== false && !options.dryRun;
   const push = (maxItems?: number) => pushPlan({
     db: ctx.db, plan, store, runId: ctx.runId, gate, breaker: config.safety.breaker, concurrency: config.store.concurrency ?? 1, maxItems,
-    onBatch: ctx.progress.batch,
+    onBatch: ctx.progress.batch, signal: ctx.lockSignal,
   });
   let outcome: PushOutcome | undefined;
   try {

@@ -4,15 +4,21 @@ import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import type { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
-import { registerSecret } from '../lib/redact.js';
+import { registerSecret, registerUrlSecrets } from '../lib/redact.js';
+import { stateKey } from '../state/state-key.js';
+import { describeConfigSyntaxError } from './parse-error.js';
+import { plainHttpUses } from './plain-http.js';
 import { Config, SECRET_KEYS } from './schema.js';
 
 export interface LoadedConfig {
   config: Config;
   /** Absolute path of the file the configuration came from. */
   filePath: string;
-  /** sha256 of what a plan depends on (see configChecksum; secrets included, never printed). */
-  checksum: string;
+  /**
+   * HMAC-SHA256 of what a plan depends on (see configChecksum), keyed by the state dir's key.
+   * Computed on first read, which creates `<stateDir>/.key` when it is missing.
+   */
+  readonly checksum: string;
   /** Human warnings found while loading (e.g. literal secrets in a world-readable file). */
   warnings: string[];
 }
@@ -45,7 +51,7 @@ export async function loadConfig(options: { explicitPath?: string; cwd?: string;
     }
   } catch (err) {
     if (err instanceof ConfigError) throw err;
-    throw new ConfigError(`cannot read the configuration: ${(err as Error).message}`);
+    throw new ConfigError(`cannot read the configuration: ${readErrorText(err)}`);
   }
   if (!found || found.isEmpty || found.config == null) {
     throw new ConfigError(
@@ -58,9 +64,20 @@ export async function loadConfig(options: { explicitPath?: string; cwd?: string;
   if (!parsed.success) throw new ConfigError(formatIssue(parsed.error.issues[0]!), undefined);
   const config = resolvePaths(parsed.data, path.dirname(filePath));
   registerSecrets(config);
-  const warnings = literalSecretWarnings(found.config, filePath);
-  const checksum = configChecksum(config);
-  return { config, filePath, checksum, warnings };
+  const plainHttp = plainHttpUses(config);
+  const refused = plainHttp.find((u) => !u.allowed);
+  if (refused) {
+    throw new ConfigError(`plain http:// to ${refused.host}, which may be on the Internet, where anyone on the way can read and alter the catalog and the stock writes: use https://, or set "allowInsecureHttp": true on this endpoint to accept that`, refused.path);
+  }
+  const warnings = [
+    ...literalSecretWarnings(found.config, filePath),
+    ...plainHttp.map((u) => `${u.path}: plain http:// to ${u.host} (allowInsecureHttp): the catalog and the stock writes travel unprotected`),
+  ];
+  let checksum: string | undefined;
+  return {
+    config, filePath, warnings,
+    get checksum() { return (checksum ??= configChecksum(config, stateKey(config.stateDir))); },
+  };
 }
 
 /** `store.url: Invalid url` — the path first, so users find the value at once. */
@@ -108,9 +125,20 @@ function resolvePaths(config: Config, baseDir: string): Config {
   };
 }
 
+/** A syntax error names file, line, column and reason; never the parser's code frame (it shows the secrets around the error). */
+function readErrorText(err: unknown): string {
+  const file = (err as { filepath?: unknown })?.filepath;
+  if (typeof file !== 'string') return describeConfigSyntaxError(err, '(config)', undefined);
+  let text: string | undefined;
+  try { text = fs.readFileSync(file, 'utf8'); } catch { text = undefined; }
+  return describeConfigSyntaxError(err, file, text);
+}
+
 function registerSecrets(value: unknown, key?: string): void {
   if (typeof value === 'string') {
     if (key && (SECRET_KEYS.has(key) || /secret|password|token/i.test(key))) registerSecret(value);
+    // Feed, store and notify URLs carry credentials in userinfo and query values (`?customer=…&pw=…`).
+    if (key && /url$/i.test(key)) registerUrlSecrets(value);
     return;
   }
   if (Array.isArray(value)) { value.forEach((v) => registerSecrets(v)); return; }
@@ -149,8 +177,11 @@ function literalSecretWarnings(raw: unknown, filePath: string): string[] {
 /**
  * What a plan depends on: sources, store, rules and safety. Monitoring settings (log, notify,
  * metrics, alerts) are left out, so editing them between match and push does not stale a plan.
+ * NOTE: keyed (HMAC), because the input holds the secrets after `${ENV}` substitution: a plain
+ * hash stored in the database and in plan files would let anyone holding a copy and the config
+ * template test password guesses offline (REVIEW #14).
  */
-export function configChecksum(config: Config): string {
+export function configChecksum(config: Config, key: Buffer): string {
   const { stateDir, sources, store, rules, safety } = config;
-  return crypto.createHash('sha256').update(JSON.stringify({ stateDir, sources, store, rules, safety })).digest('hex');
+  return crypto.createHmac('sha256', key).update(JSON.stringify({ stateDir, sources, store, rules, safety })).digest('hex');
 }

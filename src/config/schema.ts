@@ -22,6 +22,8 @@ const connectionTuning = {
   retries: z.number().int().min(0).max(20).optional(),
   pageSize: positiveInt.optional(),
   insecureTls: z.boolean().optional(),
+  /** Accept plain http:// to a host that may be on the Internet (loopback and private hosts need no flag). */
+  allowInsecureHttp: z.boolean().optional(),
 };
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'Invalid url (expected http:// or https://)' });
@@ -236,17 +238,20 @@ export const Safety = z.object({
 export type Safety = z.infer<typeof Safety>;
 
 /** Where to tell someone about a run (issue 7): a webhook and/or a healthchecks.io-style ping URL. */
+/** A bare URL string stands for `{ "url": … }` with every other setting at its default. */
+const urlOrObject = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === 'string' ? { url: v } : v), schema);
+
 export const Notify = z.object({
-  webhook: z.object({
+  webhook: urlOrObject(z.object({
     url: httpUrl,
     /** "problems": failed, partial and blocked runs; "always": every run. */
     on: z.enum(['problems', 'always']).default('problems'),
     /** "json": the run summary; "slack": `{"text": …}` for Slack/Mattermost/Rocket.Chat incoming webhooks. */
     format: z.enum(['json', 'slack']).default('json'),
     headers: z.record(z.string(), z.string()).optional(),
-  }).strict().optional(),
+  }).strict()).optional(),
   /** Pinged at `<url>/start`, then `<url>` on success or `<url>/fail` (healthchecks.io convention). */
-  healthcheck: z.object({ url: httpUrl }).strict().optional(),
+  healthcheck: urlOrObject(z.object({ url: httpUrl }).strict()).optional(),
 }).strict();
 export type Notify = z.infer<typeof Notify>;
 

@@ -238,10 +238,21 @@ function envBackoff(): Partial<BackoffOptions> {
   return Number.isFinite(base) && base > 0 ? { baseMs: base, maxMs: base * 8 } : {};
 }
 
-function describeBody(body: string, headers: Record<string, string | string[] | undefined>): string {
+/**
+ * What a body that is not JSON was, for an error message: its content type and size, and for
+ * an HTML page its <title> (a maintenance, login or WAF page names itself there).
+ * NOTE: never the raw body: an error page may echo the request, Authorization header included,
+ * and a credential derived from the configured ones is not always registered for redaction.
+ */
+export function describeBody(body: string, headers: Record<string, string | string[] | undefined>): string {
   const type = String(headers['content-type'] ?? 'no content type').split(';')[0];
-  const snippet = body.replace(/\s+/g, ' ').trim().slice(0, 80);
-  return `${type} (${body.length} bytes${snippet ? `: "${redact(snippet)}"` : ''})`;
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body.slice(0, 64 * 1024))?.[1]?.replace(/\s+/g, ' ').trim().slice(0, 80);
+  return `${type} (${body.length} bytes${title ? `, titled "${redact(maskTokens(title))}"` : ''})`;
+}
+
+/** Long runs of token alphabet (base64, hex, JWT) are credentials more often than words. */
+function maskTokens(text: string): string {
+  return text.replace(/[A-Za-z0-9+/_=.-]{24,}/g, '***');
 }
 
 function statusError(

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { ownerOnly } from './owner-only.js';
 
 /**
  * The `log.file` destination: JSON lines appended to a file that is rotated by size, so a
@@ -28,15 +29,20 @@ export interface RotatingFile {
   close(): void;
 }
 
-/** Open `file` for appending (creating its directory), rotating first when it is already full. */
+/**
+ * Open `file` for appending (creating its directory), rotating first when it is already full.
+ * The file and its rotated copies are owner-only (0600): log lines carry SKUs, stock levels and
+ * store URLs; files left readable to others by an older invsync are tightened here.
+ */
 export function openRotatingFile(file: string, options: RotationOptions = DEFAULT_ROTATION): RotatingFile {
   fs.mkdirSync(path.dirname(file), { recursive: true });
+  for (let n = 0; n <= options.maxFiles; n++) ownerOnly(n === 0 ? file : `${file}.${n}`);
   let size = fileSize(file);
   if (size >= options.maxSize) {
     rotate(file, options.maxFiles);
     size = 0;
   }
-  let fd: number | null = fs.openSync(file, 'a', 0o640);
+  let fd: number | null = fs.openSync(file, 'a', 0o600);
   return {
     write(line) {
       if (fd === null) return;
@@ -46,7 +52,7 @@ export function openRotatingFile(file: string, options: RotationOptions = DEFAUL
       if (size >= options.maxSize) {
         fs.closeSync(fd);
         rotate(file, options.maxFiles);
-        fd = fs.openSync(file, 'a', 0o640);
+        fd = fs.openSync(file, 'a', 0o600);
         size = 0;
       }
     },

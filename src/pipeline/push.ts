@@ -71,6 +71,8 @@ export interface PushOptions {
   /** Send at most this many of the unfinished items (a canary), in plan order. */
   maxItems?: number;
   onBatch?: (done: number, total: number) => void;
+  /** Aborted when the run lost the state dir's lock: no further batch is sent, and the reason is thrown. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -96,7 +98,7 @@ export async function pushPlan(options: PushOptions): Promise<PushOutcome> {
     : `pushing ${todo.length} change(s) in ${batches.length} batch(es)`);
 
   await Promise.all(batches.map((batch) => limit(async () => {
-    if (breaker.isOpen || authError) {
+    if (breaker.isOpen || authError || options.signal?.aborted) {
       outcome.pending += batch.items.length;
       return;
     }
@@ -126,6 +128,8 @@ export async function pushPlan(options: PushOptions): Promise<PushOutcome> {
     }
   })));
 
+  // A run that lost its lock writes nothing more, not even the plan's status.
+  options.signal?.throwIfAborted();
   if (!gate.dryRun) settlePlanStatus(db, plan.id);
   if (authError) throw authError;
   outcome.breakerReason = breaker.openReason;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
+import { secureStateDir } from '../lib/owner-only.js';
 
 export type Db = Database.Database;
 
@@ -10,10 +11,14 @@ export const DB_FILE = 'invsync.db';
 /**
  * Open (creating if needed) `<stateDir>/invsync.db` in WAL mode and migrate it forward.
  * A database newer than this build is refused rather than misread.
+ * The state dir is made owner-only (0700, files 0600) first; the database file is created
+ * 0600 before SQLite opens it, and SQLite gives its -wal and -shm files the database's mode.
  */
 export function openDb(stateDir: string): Db {
-  fs.mkdirSync(stateDir, { recursive: true });
-  const db = new Database(path.join(stateDir, DB_FILE));
+  secureStateDir(stateDir);
+  const file = path.join(stateDir, DB_FILE);
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');

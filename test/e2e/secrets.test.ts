@@ -5,8 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
 import { DEFAULT_WOO_KEY, simpleProducts, startWooEmulator, TEST_TLS, type WooEmulator } from '../fakes/woocommerce.js';
-import { KNOWN_SECRETS, runCli, tempDir, writeCsv, writeJson } from '../helpers/cli.js';
+import { KNOWN_SECRETS, runCli, startCli, tempDir, waitCli, waitFor, writeCsv, writeJson } from '../helpers/cli.js';
 
 const running: WooEmulator[] = [];
 afterEach(async () => { await Promise.all(running.splice(0).map((e) => e.close())); });
@@ -66,4 +67,114 @@ describe('secrets', () => {
     expect(allowed.code).toBe(0);
     expect(allowed.stderr).toMatch(/TLS certificate verification is OFF/);
   });
+
+  it('a config syntax error next to a secret prints file, line and column, never the secret (check --json, full --json: exit 2)', async () => {
+    const dir = tempDir();
+    const config = path.join(dir, 'invsync.config.json');
+    fs.writeFileSync(config, [
+      '{',
+      '  "sources": [{ "name": "feed", "type": "csv", "path": "supplier.csv" }],',
+      '  "store": { "type": "woocommerce", "url": "https://shop.example.com", "consumerKey": "ck_LIVE_KEY_123456", "consumerSecret": "cs_TOPSECRET_abcdef" }',
+      '  "rules": {}',
+      '}',
+    ].join('\n'));
+    const check = await runCli(['-c', config, 'check', '--json']);
+    const full = await runCli(['-c', config, 'full', '--json']);
+    expect([check.code, full.code]).toEqual([2, 2]);
+    for (const r of [check, full]) {
+      for (const secret of ['cs_TOPSECRET_abcdef', 'ck_LIVE_KEY_123456', 'TOPSECRET']) {
+        expect([secret, r.stdout.includes(secret), r.stderr.includes(secret)]).toEqual([secret, false, false]);
+      }
+    }
+    const where = `${config}:4:3: Expected ',' or '}' after property value`;
+    expect((JSON.parse(check.stdout) as { checks: Array<{ detail: string }> }).checks[0]!.detail).toBe(`cannot read the configuration: ${where}`);
+    expect((JSON.parse(full.stdout) as { message: string }).message).toBe(`cannot read the configuration: ${where}`);
+  });
+
+  it('credentials in a feed URL\'s query (?customer=…&pw=…) reach neither stderr, --json nor the runs table', async () => {
+    const emu = await startWooEmulator({ products: simpleProducts(3) });
+    running.push(emu);
+    const dir = tempDir();
+    const config = writeJson(path.join(dir, 'invsync.config.json'), {
+      stateDir: 'state',
+      log: { file: 'invsync.log', level: 'debug' },
+      // Port 9 (discard) on loopback: connection refused at once.
+      sources: [{ name: 'feed', type: 'csv', url: 'http://127.0.0.1:9/stock.csv?customer=4711&pw=hunter2secret', retries: 0 }],
+      store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
+    });
+    const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
+    const full = await runCli(['-c', config, 'full', '--json', '--log-level', 'debug'], { env });
+    expect(full.code).toBe(5);
+    expect(full.stderr).toContain('stock.csv?customer=***&pw=***');
+    const db = new Database(path.join(dir, 'state', 'invsync.db'), { readonly: true });
+    const runs = db.prepare('select summary from runs').all() as Array<{ summary: string }>;
+    db.close();
+    expect(runs).toHaveLength(1);
+    const log = fs.readFileSync(path.join(dir, 'invsync.log'), 'utf8');
+    for (const [what, text] of [['stdout', full.stdout], ['stderr', full.stderr], ['runs', runs[0]!.summary], ['log', log]] as const) {
+      expect([what, text.includes('hunter2secret'), text.includes('customer=4711')]).toEqual([what, false, false]);
+    }
+  });
+
+  it('state is owner-only: dir 0700; database, snapshot, key, log and saved plan 0600; world-readable state is tightened', async () => {
+    const emu = await startWooEmulator({ products: simpleProducts(3) });
+    running.push(emu);
+    const dir = tempDir();
+    writeCsv(path.join(dir, 'supplier.csv'), [['SKU-0001', 5], ['SKU-0002', 5], ['SKU-0003', 5]]);
+    const config = writeJson(path.join(dir, 'invsync.config.json'), {
+      stateDir: 'state',
+      log: { file: 'logs/invsync.log' },
+      sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+      store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
+    });
+    const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
+    // State an older invsync left readable by everyone.
+    const state = path.join(dir, 'state');
+    fs.mkdirSync(state, { mode: 0o755 });
+    fs.chmodSync(state, 0o755);
+    fs.writeFileSync(path.join(state, 'snapshot.json'), 'old', { mode: 0o644 });
+    fs.chmodSync(path.join(state, 'snapshot.json'), 0o644);
+    expect((await runCli(['-c', config, 'fetch'], { env })).code).toBe(0);
+    expect((await runCli(['-c', config, 'match', '--out', path.join(dir, 'plan.json')], { env })).code).toBe(0);
+    const mode = (file: string) => fs.statSync(path.join(dir, file)).mode & 0o777;
+    expect(mode('state')).toBe(0o700);
+    expect(fs.readdirSync(state).sort()).toEqual(['.key', 'invsync.db', 'snapshot.json']);
+    for (const file of ['state/.key', 'state/invsync.db', 'state/snapshot.json', 'logs/invsync.log', 'plan.json']) {
+      expect([file, mode(file).toString(8)]).toEqual([file, '600']);
+    }
+    // The saved plan keeps working across runs on the same state dir (the checksum key is kept).
+    expect((await runCli(['-c', config, 'push', path.join(dir, 'plan.json')], { env })).code).toBe(0);
+    expect(emu.stockBySku().get('SKU-0001')).toBe(5);
+  });
+
+  it('a run whose lock is taken over stops before its next batch and exits 3', async () => {
+    const emu = await startWooEmulator({ products: simpleProducts(10, { stock: () => 1 }) });
+    running.push(emu);
+    const dir = tempDir();
+    writeCsv(path.join(dir, 'supplier.csv'), Array.from({ length: 10 }, (_, k) => [`SKU-${String(k + 1).padStart(4, '0')}`, 50]));
+    const config = writeJson(path.join(dir, 'invsync.config.json'), {
+      stateDir: 'state',
+      lock: { staleMs: 2000 },
+      sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+      store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}', batchSize: 2, concurrency: 1 },
+    });
+    const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
+    // Each answer takes 2.5 s: the lock (refreshed every second) notices the takeover while the first batch is in flight.
+    emu.faults.latencyMs = 2500;
+    const child = startCli(['-c', config, 'full', '--json'], { env });
+    await waitFor(() => emu.writeRequests() === 1, 30_000);
+    const state = path.join(dir, 'state');
+    fs.renameSync(path.join(state, 'invsync.lock'), path.join(state, 'taken'));
+    fs.mkdirSync(path.join(state, 'invsync.lock'));
+    fs.writeFileSync(path.join(state, 'lock-holder.json'), JSON.stringify({ pid: 1, hostname: 'elsewhere', command: 'push', startedAt: new Date().toISOString() }));
+    const result = await waitCli(child);
+    expect(result.code).toBe(3);
+    expect(emu.writeRequests()).toBe(1);
+    expect([...emu.stockBySku().values()]).toEqual([50, 50, 1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(result.stderr).toMatch(/the lock on .* was lost while this run held it/);
+    expect((JSON.parse(result.stdout) as { exitCode: number; status: string }).exitCode).toBe(3);
+    // The new holder's lock is left as it is.
+    expect(fs.existsSync(path.join(state, 'invsync.lock'))).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(state, 'lock-holder.json'), 'utf8'))).toMatchObject({ hostname: 'elsewhere' });
+  }, 60_000);
 });

@@ -150,4 +150,23 @@ describe('notify config', () => {
     expect(bad.error?.issues[0]?.path).toEqual(['healthcheck', 'url']);
     expect(Notify.safeParse({ webhook: { url: 'https://x.example', on: 'sometimes' } }).success).toBe(false);
   });
+
+  it('accepts a bare URL string for webhook and healthcheck, standing for { url } with the defaults', () => {
+    const parsed = Notify.parse({ webhook: 'https://hooks.example.com/x', healthcheck: 'https://hc-ping.com/0b1c' });
+    expect(parsed).toEqual({
+      webhook: { url: 'https://hooks.example.com/x', on: 'problems', format: 'json' },
+      healthcheck: { url: 'https://hc-ping.com/0b1c' },
+    });
+    const bad = Notify.safeParse({ healthcheck: 'hc-ping.com/abc' });
+    expect(bad.error?.issues[0]?.path).toEqual(['healthcheck', 'url']);
+    expect(Notify.safeParse({ webhook: 42 }).success).toBe(false);
+  });
+
+  it('a bare healthcheck URL pings like the object form', async () => {
+    const hc = await receiver();
+    const notifier = createNotifier(Notify.parse({ healthcheck: `${hc.url}/ping/abcd-uuid` }), { describe: describe_ });
+    notifier.start();
+    await notifier.finish(failed());
+    expect(hc.requests.map((r) => r.path)).toEqual(['/ping/abcd-uuid/start', '/ping/abcd-uuid/fail']);
+  });
 });

@@ -5,6 +5,7 @@ import { loadConfig, type LoadedConfig } from '../../config/load.js';
 import type { SourceConfig, StoreConfig } from '../../config/schema.js';
 import { ConfigError, InvsyncError } from '../../domain/errors.js';
 import { configureLogging } from '../../lib/log.js';
+import { restrictNewFiles } from '../../lib/owner-only.js';
 import { redact } from '../../lib/redact.js';
 import { fmtDuration } from '../../lib/progress.js';
 import { createSource } from '../../sources/registry.js';
@@ -39,6 +40,8 @@ export function registerCheckCommand(program: Command, globals: () => GlobalOpti
     .addHelpText('after', '\nExamples:\n  $ invsync check -c /etc/invsync/shop.yaml\n  $ invsync check --json     # one object per check')
     .action(async () => {
       const g = globals();
+      // A source's check may cache a token in the state dir: owner-only, as in a sync.
+      restrictNewFiles();
       // Retry warnings would interleave with the check lines; the failing check names the error.
       configureLogging({ level: g.logLevel ?? process.env.INVSYNC_LOG_LEVEL ?? 'error' });
       const color = !g.json && useColor(process.stdout);

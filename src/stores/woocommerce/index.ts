@@ -3,7 +3,7 @@ import { ConfigError } from '../../domain/errors.js';
 import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
 import { connectionOptions, createHttpClient, type HttpResponse, type SignableRequest } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
-import { safeUrl } from '../../lib/redact.js';
+import { registerSecret, safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
 import type { StoreAdapter } from '../types.js';
 import { signUrl } from '../../lib/oauth1.js';
@@ -192,6 +192,8 @@ export function apiBase(siteUrl: string): string {
 function authentication(config: WooCommerceStoreConfig, secure: boolean): { headers?: Record<string, string>; sign?: (r: SignableRequest) => void } {
   if (secure) {
     const token = Buffer.from(`${config.consumerKey}:${config.consumerSecret}`, 'utf8').toString('base64');
+    // Derived from both secrets but equal to neither: redaction must know it by itself.
+    registerSecret(token);
     return { headers: { authorization: `Basic ${token}` } };
   }
   // Signed in the client's hook, so each attempt (retries included) gets a fresh nonce and timestamp.
