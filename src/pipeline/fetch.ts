@@ -5,6 +5,7 @@ import { crashPoint } from '../lib/faults.js';
 import { logger } from '../lib/log.js';
 import type { SourceAdapter } from '../sources/types.js';
 import type { Db } from '../state/db.js';
+import { applyStagedLedger } from '../state/ledger.js';
 import { replaceStoreIndex, type IndexMeta } from '../state/store-index.js';
 import type { StoreAdapter } from '../stores/types.js';
 import { writeSnapshot, type SnapshotInfo } from './snapshot.js';
@@ -32,6 +33,8 @@ export async function fetchAll(options: {
   sources: SourceAdapter[];
   store: StoreAdapter;
   signal?: AbortSignal;
+  /** The id sources staged their state under (the ledger); applied when this fetch commits. */
+  fetchId?: string;
   onSourceItem?: () => void;
   /** The shrink gate: a source delivering fewer than `minItemsRatio` × its last successful count fails. */
   shrinkGate?: ShrinkGate;
@@ -63,6 +66,10 @@ export async function fetchAll(options: {
   };
   const settled = await Promise.allSettled([snapshotTask.catch(stopOnFailure), indexTask.catch(stopOnFailure)]);
   if (firstError !== undefined) throw firstError;
+  // LEDGER COMMIT (SPEC §11): the movements and counts the ledger sources staged are applied
+  // here, once snapshot and index both succeeded; never for a failed or killed fetch.
+  // NOTE for the merge: move this call into the transaction that commits the fetch.
+  if (options.fetchId !== undefined) options.db.transaction(() => applyStagedLedger(options.db, options.fetchId as string))();
   return {
     snapshot: (settled[0] as PromiseFulfilledResult<SnapshotInfo>).value,
     index: (settled[1] as PromiseFulfilledResult<IndexMeta>).value,
