@@ -92,6 +92,6 @@ export function fileNameMatcher(pattern: string): (name: string) => boolean {
 }
 
 export function show(v: unknown): string {
-  const s = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
