@@ -77,7 +77,7 @@ export class LedgerStager {
   private counts: StagedCount[] = [];
   private readonly writeChunk: (m: StagedMovement[], c: StagedCount[]) => LedgerConflict[];
 
-  constructor(private readonly db: Db, readonly source: string, readonly fetchId: string, private readonly chunk = 2000) {
+  constructor(private readonly db: Db, readonly source: string, readonly fetchId: string, private readonly chunk = 20_000) {
     const appliedMove = db.prepare('SELECT digest, sku, delta, file, row FROM ledger_movements WHERE source = ? AND input = ? AND id = ?').raw(true);
     const stagedMove = db.prepare('SELECT digest, sku, delta, file, row FROM ledger_staged WHERE fetch_id = ? AND source = ? AND input = ? AND id = ?').raw(true);
     const insertMove = db.prepare(`INSERT INTO ledger_staged (fetch_id, source, input, id, digest, sku, delta, at, file, row)
