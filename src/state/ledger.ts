@@ -57,70 +57,37 @@ export interface StageTotals {
  */
 export function discardStaleStaging(db: Db, fetchId: string): void {
   db.transaction(() => {
-    for (const table of ['ledger_staged', 'ledger_staged_counts', 'ledger_staged_inputs', 'ledger_out']) {
-      db.prepare(`DELETE FROM ${table} WHERE fetch_id <> ?`).run(fetchId);
-    }
+    for (const table of STAGING_TABLES) db.prepare(`DELETE FROM ${table} WHERE fetch_id <> ?`).run(fetchId);
   })();
 }
 
-type FirstRow = [string, string, number, string | null, number | null];
+const STAGING_TABLES = ['ledger_staged', 'ledger_staged_counts', 'ledger_staged_inputs', 'ledger_out'] as const;
+
+/** Staged row statuses (see the migration). */
+const NEW = 0;
+const CONFLICT = 2;
+
+type ConflictRaw = [number, string, string, string, number, number, string | null, number | null, string, number, string | null, number | null, number];
 
 /**
- * Stages one ledger source's rows for one fetch, classifying each against what is applied and
- * what this fetch already staged. Rows are buffered and written `chunk` at a time, each chunk in
- * its own transaction (or savepoint, inside an open one); `flush()` returns the conflicts found
- * in the chunk it wrote (so at most `chunk` of them are held).
+ * Stages one ledger source's rows for one fetch. Rows are appended as read, `chunk` at a time,
+ * each chunk in its own transaction (or savepoint, inside an open one) — appending keeps staging
+ * fast whatever the volume. `classify()` then sorts them out in bulk, in SQL: new, already known
+ * (applied, or read earlier in this fetch: an overlapping file), or a conflict (the key was taken
+ * by other content; the first stands). Only new rows count in the balance and get applied.
  */
 export class LedgerStager {
-  readonly totals: StageTotals = { fresh: 0, repeated: 0, conflicts: 0 };
   private movements: StagedMovement[] = [];
   private counts: StagedCount[] = [];
-  private readonly writeChunk: (m: StagedMovement[], c: StagedCount[]) => LedgerConflict[];
+  private readonly append: (m: StagedMovement[], c: StagedCount[]) => void;
 
   constructor(private readonly db: Db, readonly source: string, readonly fetchId: string, private readonly chunk = 20_000) {
-    const appliedMove = db.prepare('SELECT digest, sku, delta, file, row FROM ledger_movements WHERE source = ? AND input = ? AND id = ?').raw(true);
-    const stagedMove = db.prepare('SELECT digest, sku, delta, file, row FROM ledger_staged WHERE fetch_id = ? AND source = ? AND input = ? AND id = ?').raw(true);
     const insertMove = db.prepare(`INSERT INTO ledger_staged (fetch_id, source, input, id, digest, sku, delta, at, file, row)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
-    const appliedCount = db.prepare('SELECT qty, sku, qty, file, row FROM ledger_counts WHERE source = ? AND sku = ? AND at = ?').raw(true);
-    const stagedCount = db.prepare('SELECT qty, sku, qty, file, row FROM ledger_staged_counts WHERE fetch_id = ? AND source = ? AND sku = ? AND at = ?').raw(true);
-    const insertCount = db.prepare(`INSERT INTO ledger_staged_counts (fetch_id, source, sku, at, qty, file, row)
-      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
-
-    this.writeChunk = db.transaction((moves: StagedMovement[], counts: StagedCount[]) => {
-      const conflicts: LedgerConflict[] = [];
-      const t = this.totals;
-      for (const m of moves) {
-        let first = appliedMove.get(source, m.input, m.id) as FirstRow | undefined;
-        let applied = true;
-        if (first === undefined) {
-          if (insertMove.run(fetchId, source, m.input, m.id, m.digest, m.sku, m.delta, m.at, m.file, m.row).changes === 1) { t.fresh++; continue; }
-          first = stagedMove.get(fetchId, source, m.input, m.id) as FirstRow;
-          applied = false;
-        }
-        if (first[0] === m.digest) { t.repeated++; continue; }
-        t.conflicts++;
-        conflicts.push({
-          kind: 'movement', file: m.file, row: m.row, input: m.input, id: m.id, sku: m.sku, at: m.at, value: m.delta,
-          first: { sku: first[1], value: first[2], file: first[3], row: first[4], applied },
-        });
-      }
-      for (const c of counts) {
-        let first = appliedCount.get(source, c.sku, c.at) as FirstRow | undefined;
-        let applied = true;
-        if (first === undefined) {
-          if (insertCount.run(fetchId, source, c.sku, c.at, c.qty, c.file, c.row).changes === 1) { t.fresh++; continue; }
-          first = stagedCount.get(fetchId, source, c.sku, c.at) as FirstRow;
-          applied = false;
-        }
-        if (Number(first[0]) === c.qty) { t.repeated++; continue; }
-        t.conflicts++;
-        conflicts.push({
-          kind: 'count', file: c.file, row: c.row, sku: c.sku, at: c.at, value: c.qty,
-          first: { sku: first[1], value: first[2], file: first[3], row: first[4], applied },
-        });
-      }
-      return conflicts;
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const insertCount = db.prepare('INSERT INTO ledger_staged_counts (fetch_id, source, sku, at, qty, file, row) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.append = db.transaction((moves: StagedMovement[], counts: StagedCount[]) => {
+      for (const m of moves) insertMove.run(fetchId, source, m.input, m.id, m.digest, m.sku, m.delta, m.at, m.file, m.row);
+      for (const c of counts) insertCount.run(fetchId, source, c.sku, c.at, c.qty, c.file, c.row);
     });
   }
 
@@ -135,14 +102,94 @@ export class LedgerStager {
     return this.movements.length + this.counts.length >= this.chunk;
   }
 
-  /** Write the buffered rows; returns the conflicts among them. */
-  flush(): LedgerConflict[] {
-    if (this.movements.length === 0 && this.counts.length === 0) return [];
+  /** Append the buffered rows to the staging tables. */
+  flush(): void {
+    if (this.movements.length === 0 && this.counts.length === 0) return;
     const moves = this.movements;
     const counts = this.counts;
     this.movements = [];
     this.counts = [];
-    return this.writeChunk(moves, counts);
+    this.append(moves, counts);
+  }
+
+  /**
+   * Flush, then classify every staged row of this source and fetch (one transaction), and forget
+   * the digests of files holding a conflict, so they are read (and reported) again next time.
+   */
+  classify(): StageTotals {
+    this.flush();
+    const p = { f: this.fetchId, s: this.source };
+    return this.db.transaction(() => {
+      // Against what earlier fetches applied: the same content changes nothing; other content conflicts.
+      this.db.prepare(`UPDATE ledger_staged SET status = CASE WHEN m.digest = ledger_staged.digest THEN 1 ELSE 2 END
+        FROM ledger_movements AS m
+        WHERE ledger_staged.fetch_id = @f AND ledger_staged.source = @s AND m.source = @s AND m.input = ledger_staged.input AND m.id = ledger_staged.id`).run(p);
+      this.db.prepare(`UPDATE ledger_staged_counts SET status = CASE WHEN c.qty = ledger_staged_counts.qty THEN 1 ELSE 2 END
+        FROM ledger_counts AS c
+        WHERE ledger_staged_counts.fetch_id = @f AND ledger_staged_counts.source = @s AND c.source = @s AND c.sku = ledger_staged_counts.sku AND c.at = ledger_staged_counts.at`).run(p);
+      // Within this fetch: the row read first stands.
+      this.db.prepare(`WITH dup AS MATERIALIZED (
+          SELECT input, id, MIN(seq) AS first FROM ledger_staged WHERE fetch_id = @f AND source = @s AND status = 0
+          GROUP BY input, id HAVING COUNT(*) > 1)
+        UPDATE ledger_staged SET status = CASE WHEN f.digest = ledger_staged.digest THEN 1 ELSE 2 END, first_seq = d.first
+        FROM dup AS d JOIN ledger_staged AS f ON f.seq = d.first
+        WHERE ledger_staged.fetch_id = @f AND ledger_staged.source = @s AND ledger_staged.status = 0
+          AND ledger_staged.input = d.input AND ledger_staged.id = d.id AND ledger_staged.seq <> d.first`).run(p);
+      this.db.prepare(`WITH dup AS MATERIALIZED (
+          SELECT sku, at, MIN(seq) AS first FROM ledger_staged_counts WHERE fetch_id = @f AND source = @s AND status = 0
+          GROUP BY sku, at HAVING COUNT(*) > 1)
+        UPDATE ledger_staged_counts SET status = CASE WHEN f.qty = ledger_staged_counts.qty THEN 1 ELSE 2 END, first_seq = d.first
+        FROM dup AS d JOIN ledger_staged_counts AS f ON f.seq = d.first
+        WHERE ledger_staged_counts.fetch_id = @f AND ledger_staged_counts.source = @s AND ledger_staged_counts.status = 0
+          AND ledger_staged_counts.sku = d.sku AND ledger_staged_counts.at = d.at AND ledger_staged_counts.seq <> d.first`).run(p);
+      this.db.prepare(`DELETE FROM ledger_staged_inputs WHERE fetch_id = @f AND source = @s AND file IN (
+          SELECT file FROM ledger_staged WHERE fetch_id = @f AND source = @s AND status = 2
+          UNION SELECT file FROM ledger_staged_counts WHERE fetch_id = @f AND source = @s AND status = 2)`).run(p);
+      const totals: StageTotals = { fresh: 0, repeated: 0, conflicts: 0 };
+      for (const table of ['ledger_staged', 'ledger_staged_counts']) {
+        const rows = this.db.prepare(`SELECT status, COUNT(*) AS n FROM ${table} WHERE fetch_id = @f AND source = @s GROUP BY status`).all(p) as Array<{ status: number; n: number }>;
+        for (const r of rows) {
+          if (r.status === NEW) totals.fresh += r.n;
+          else if (r.status === CONFLICT) totals.conflicts += r.n;
+          else totals.repeated += r.n;
+        }
+      }
+      return totals;
+    })();
+  }
+
+  /** The conflicts `classify()` found, in the order they were read, `chunk` at a time. */
+  *conflicts(chunk = 1000): Generator<LedgerConflict> {
+    const moves = this.db.prepare(`SELECT s.seq, s.input, s.id, s.sku, s.delta, s.at, s.file, s.row,
+        COALESCE(m.sku, f.sku), COALESCE(m.delta, f.delta), COALESCE(m.file, f.file), COALESCE(m.row, f.row), m.id IS NOT NULL
+      FROM ledger_staged AS s
+      LEFT JOIN ledger_movements AS m ON m.source = s.source AND m.input = s.input AND m.id = s.id
+      LEFT JOIN ledger_staged AS f ON f.seq = s.first_seq
+      WHERE s.fetch_id = ? AND s.source = ? AND s.status = 2 AND s.seq > ? ORDER BY s.seq LIMIT ?`).raw(true);
+    for (let after = 0; ;) {
+      const rows = moves.all(this.fetchId, this.source, after, chunk) as ConflictRaw[];
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        yield { kind: 'movement', input: r[1], id: r[2], sku: r[3], value: r[4], at: r[5], file: r[6] ?? '', row: r[7] ?? 0,
+          first: { sku: r[8], value: r[9], file: r[10], row: r[11], applied: r[12] === 1 } };
+      }
+      after = rows[rows.length - 1]![0];
+    }
+    const counts = this.db.prepare(`SELECT s.seq, '', '', s.sku, s.qty, s.at, s.file, s.row,
+        COALESCE(c.sku, f.sku), COALESCE(c.qty, f.qty), COALESCE(c.file, f.file), COALESCE(c.row, f.row), c.sku IS NOT NULL
+      FROM ledger_staged_counts AS s
+      LEFT JOIN ledger_counts AS c ON c.source = s.source AND c.sku = s.sku AND c.at = s.at
+      LEFT JOIN ledger_staged_counts AS f ON f.seq = s.first_seq
+      WHERE s.fetch_id = ? AND s.source = ? AND s.status = 2 AND s.seq > ? ORDER BY s.seq LIMIT ?`).raw(true);
+    for (let after = 0; ;) {
+      const rows = counts.all(this.fetchId, this.source, after, chunk) as ConflictRaw[];
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        yield { kind: 'count', sku: r[3], value: r[4], at: r[5], file: r[6] ?? '', row: r[7] ?? 0,
+          first: { sku: r[8], value: r[9], file: r[10], row: r[11], applied: r[12] === 1 } };
+      }
+      after = rows[rows.length - 1]![0];
+    }
   }
 }
 
@@ -173,14 +220,14 @@ export function computeBalances(db: Db, source: string, fetchId: string): number
           SELECT sku, MAX(at) AS at, qty FROM (
             SELECT sku, at, qty FROM ledger_counts WHERE source = @source
             UNION ALL
-            SELECT sku, at, qty FROM ledger_staged_counts WHERE fetch_id = @fetch AND source = @source
+            SELECT sku, at, qty FROM ledger_staged_counts WHERE fetch_id = @fetch AND source = @source AND status = 0
           ) GROUP BY sku
         ),
         moved AS MATERIALIZED (
           SELECT m.sku AS sku, SUM(m.delta) AS delta FROM (
             SELECT sku, at, delta FROM ledger_movements WHERE source = @source
             UNION ALL
-            SELECT sku, at, delta FROM ledger_staged WHERE fetch_id = @fetch AND source = @source
+            SELECT sku, at, delta FROM ledger_staged WHERE fetch_id = @fetch AND source = @source AND status = 0
           ) AS m LEFT JOIN counts AS c ON c.sku = m.sku
           WHERE c.at IS NULL OR m.at > c.at
           GROUP BY m.sku
@@ -216,16 +263,21 @@ export function* readBalances(db: Db, source: string, fetchId: string, chunk = 5
 export function applyStagedLedger(db: Db, fetchId: string, appliedAt = new Date().toISOString()): { movements: number; counts: number } {
   if (!db.inTransaction) throw new Error('applyStagedLedger must run inside the fetch\'s commit transaction');
   const movements = db.prepare(`INSERT INTO ledger_movements (source, input, id, digest, sku, delta, at, file, row, fetch_id, applied_at)
-    SELECT source, input, id, digest, sku, delta, at, file, row, fetch_id, ? FROM ledger_staged WHERE fetch_id = ?
+    SELECT source, input, id, digest, sku, delta, at, file, row, fetch_id, ? FROM ledger_staged WHERE fetch_id = ? AND status = 0
+    ORDER BY source, input, id
     ON CONFLICT DO NOTHING`).run(appliedAt, fetchId).changes;
   const counts = db.prepare(`INSERT INTO ledger_counts (source, sku, at, qty, file, row, fetch_id, applied_at)
-    SELECT source, sku, at, qty, file, row, fetch_id, ? FROM ledger_staged_counts WHERE fetch_id = ?
+    SELECT source, sku, at, qty, file, row, fetch_id, ? FROM ledger_staged_counts WHERE fetch_id = ? AND status = 0
+    ORDER BY source, sku, at
     ON CONFLICT DO NOTHING`).run(appliedAt, fetchId).changes;
   db.prepare(`INSERT INTO ledger_inputs (source, input, file, digest, read_at)
     SELECT source, input, file, digest, ? FROM ledger_staged_inputs WHERE fetch_id = ?
     ON CONFLICT DO UPDATE SET digest = excluded.digest, read_at = excluded.read_at`).run(appliedAt, fetchId);
-  for (const table of ['ledger_staged', 'ledger_staged_counts', 'ledger_staged_inputs', 'ledger_out']) {
-    db.prepare(`DELETE FROM ${table} WHERE fetch_id = ?`).run(fetchId);
+  for (const table of STAGING_TABLES) {
+    // Nothing else is staged (stale rows went at the start of the fetch): SQLite truncates a table
+    // emptied without WHERE at once, instead of deleting millions of rows one by one.
+    const others = db.prepare(`SELECT 1 FROM ${table} WHERE fetch_id <> ? LIMIT 1`).get(fetchId);
+    db.prepare(others ? `DELETE FROM ${table} WHERE fetch_id = ?` : `DELETE FROM ${table}`).run(...(others ? [fetchId] : []));
   }
   return { movements, counts };
 }

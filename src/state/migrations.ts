@@ -136,29 +136,36 @@ export const MIGRATIONS: string[] = [
     read_at TEXT NOT NULL,
     PRIMARY KEY (source, input, file)
   ) WITHOUT ROWID;
+  -- Staged rows are appended as read (no index to maintain), then classified in bulk:
+  -- status 0 new, 1 already applied or read earlier in this fetch, 2 a conflict (first_seq:
+  -- the row read first in this fetch, when that is what it conflicts with).
   CREATE TABLE ledger_staged (
-    fetch_id TEXT NOT NULL,
-    source   TEXT NOT NULL,
-    input    TEXT NOT NULL,
-    id       TEXT NOT NULL,
-    digest   TEXT NOT NULL,
-    sku      TEXT NOT NULL,
-    delta    INTEGER NOT NULL,
-    at       INTEGER NOT NULL,
-    file     TEXT,
-    row      INTEGER,
-    PRIMARY KEY (fetch_id, source, input, id)
-  ) WITHOUT ROWID;
+    seq       INTEGER PRIMARY KEY,
+    fetch_id  TEXT NOT NULL,
+    source    TEXT NOT NULL,
+    input     TEXT NOT NULL,
+    id        TEXT NOT NULL,
+    digest    TEXT NOT NULL,
+    sku       TEXT NOT NULL,
+    delta     INTEGER NOT NULL,
+    at        INTEGER NOT NULL,
+    file      TEXT,
+    row       INTEGER,
+    status    INTEGER NOT NULL DEFAULT 0,
+    first_seq INTEGER
+  );
   CREATE TABLE ledger_staged_counts (
-    fetch_id TEXT NOT NULL,
-    source   TEXT NOT NULL,
-    sku      TEXT NOT NULL,
-    at       INTEGER NOT NULL,
-    qty      INTEGER NOT NULL,
-    file     TEXT,
-    row      INTEGER,
-    PRIMARY KEY (fetch_id, source, sku, at)
-  ) WITHOUT ROWID;
+    seq       INTEGER PRIMARY KEY,
+    fetch_id  TEXT NOT NULL,
+    source    TEXT NOT NULL,
+    sku       TEXT NOT NULL,
+    at        INTEGER NOT NULL,
+    qty       INTEGER NOT NULL,
+    file      TEXT,
+    row       INTEGER,
+    status    INTEGER NOT NULL DEFAULT 0,
+    first_seq INTEGER
+  );
   CREATE TABLE ledger_staged_inputs (
     fetch_id TEXT NOT NULL,
     source   TEXT NOT NULL,

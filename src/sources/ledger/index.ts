@@ -90,7 +90,7 @@ export function createLedgerSource(config: LedgerSourceConfig, ctx: SourceContex
       const fetchTime = Date.now();
       const stats = { files: 0, skipped: 0, rejected: 0 };
 
-      /** Read one input (a file or a URL), staging its rows; yields its rejected rows and conflicts. */
+      /** Read one input (a file or a URL), staging its rows; yields its rejected rows. */
       async function* readOne(inputKey: string, kind: MovementKind | 'count', spec: ReadSpec): AsyncGenerator<SourceRecord> {
         const file = 'file' in spec.location ? spec.location.file : undefined;
         const where = file ?? safeUrl((spec.location as { url: string }).url);
@@ -109,23 +109,23 @@ export function createLedgerSource(config: LedgerSourceConfig, ctx: SourceContex
         }
         stats.files++;
         const opened = await openInput(spec, signal);
-        let troubles = 0;
+        let rejected = 0;
         for await (const raw of opened.rows) {
           let full: boolean;
           if (kind === 'count') {
             const parsed = parseCount(raw, opened.hasAt(), defaultAt);
             if (parsed.ok) full = stager.addCount({ ...parsed.value, file: where, row: raw.row });
-            else { troubles++; stats.rejected++; yield rejectedRow(where, raw, parsed); continue; }
+            else { rejected++; stats.rejected++; yield rejectedRow(where, raw, parsed); continue; }
           } else {
             const parsed = parseMovement(raw, opened.hasAt(), defaultAt, kind);
             if (parsed.ok) full = stager.addMovement({ ...parsed.value, input: inputKey, file: where, row: raw.row });
-            else { troubles++; stats.rejected++; yield rejectedRow(where, raw, parsed); continue; }
+            else { rejected++; stats.rejected++; yield rejectedRow(where, raw, parsed); continue; }
           }
-          if (full) for (const c of stager.flush()) { troubles++; yield conflictRecord(c); }
+          if (full) stager.flush();
         }
-        for (const c of stager.flush()) { troubles++; yield conflictRecord(c); }
-        // An input with problems is read again next time, so they stay reported until fixed.
-        if (prefix !== undefined && file !== undefined && troubles === 0) stageInputDigest(db!, fetchId!, config.name, inputKey, file, prefix + opened.sha256());
+        // An input with problems is read again next time, so they stay reported until fixed
+        // (classify() forgets the digests of files holding a conflict).
+        if (prefix !== undefined && file !== undefined && rejected === 0) stageInputDigest(db!, fetchId!, config.name, inputKey, file, prefix + opened.sha256());
       }
 
       for (const pattern of countGlobs) {
@@ -139,8 +139,9 @@ export function createLedgerSource(config: LedgerSourceConfig, ctx: SourceContex
         for (const file of await expandGlob(config.name, input.path!)) yield* readOne(input.name, input.kind, readSpec(input, { file }));
       }
 
+      const t = stager.classify();
+      for (const c of stager.conflicts()) yield conflictRecord(c);
       const skus = computeBalances(db, config.name, fetchId);
-      const t = stager.totals;
       log.info({ ...stats, skus, new: t.fresh, repeated: t.repeated, conflicts: t.conflicts },
         `ledger "${config.name}": ${stats.files} input(s) read, ${stats.skipped} unchanged and skipped; ${t.fresh} new row(s) to apply, ${t.repeated} already known, ${t.conflicts} conflict(s), ${stats.rejected} rejected; ${skus} SKU(s)`);
       let seq = 0;
