@@ -21,9 +21,10 @@ import type { LedgerMovementInput, MovementKind } from './schema.js';
  * movement applied exactly once.
  *
  * `stream()` reads every input (counts first, then the movement inputs in config order, files
- * by name) and stages what is new under the fetch's id (`ctx.fetchId`) in `ctx.db`, in chunks;
- * then it yields one item per SKU: its balance as it will stand once the fetch commits (applied
- * rows + this fetch's staged ones), computed in SQL. Nothing is applied here: the fetch applies
+ * by name), appends its rows to the staging tables of `ctx.db` under the fetch's id
+ * (`ctx.fetchId`), in chunks, and sorts them out in bulk (new / already known / conflict); then it
+ * yields one item per SKU: its balance as it will stand once the fetch commits (applied rows +
+ * this fetch's new ones), computed in SQL. Nothing is applied here: the fetch applies
  * the staged rows in its commit (applyStagedLedger), so a failed or killed fetch applies none.
  *
  * Reported as rejected rows (never fatal): a row that cannot be read (no id, no SKU, a bad
