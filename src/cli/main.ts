@@ -6,6 +6,7 @@ import { registerCheckCommand } from './commands/check.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerHistoryCommands } from './commands/history.js';
 import { registerInitCommand } from './commands/init.js';
+import { registerLedgerCommand } from './commands/ledger.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 
 /**
@@ -40,6 +41,7 @@ Examples:
   registerCheckCommand(program, globals, exit);
   registerInitCommand(program, globals, exit);
   registerDemoCommand(program, globals, exit);
+  registerLedgerCommand(program, globals, exit);
   return program;
 }
 

@@ -30,8 +30,9 @@ export async function fetchStep(ctx: RunContext, options: { force?: boolean; sto
     outcome = await fetchAll({
     stateDir: config.stateDir,
     db: ctx.db,
-    sources: createSources(config.sources, { stateDir: config.stateDir }),
+    sources: createSources(config.sources, { stateDir: config.stateDir, db: ctx.db, fetchId: ctx.runId }),
     store,
+    fetchId: ctx.runId,
     onSourceItem: ctx.progress.sourceItem,
     shrinkGate: {
       previousItems: (source) => reference.get(source),

@@ -121,6 +121,10 @@ function resolvePaths(config: Config, baseDir: string): Config {
       ...s,
       ...('path' in s && typeof s.path === 'string' ? { path: abs(s.path) } : {}),
       ...(s.skuMap ? { skuMap: abs(s.skuMap) } : {}),
+      ...(s.type === 'ledger' ? {
+        ...(s.counts === undefined ? {} : { counts: typeof s.counts === 'string' ? abs(s.counts) : s.counts.map(abs) }),
+        movements: s.movements.map((m) => (m.path === undefined ? m : { ...m, path: abs(m.path) })),
+      } : {}),
     })) as Config['sources'],
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_ROTATION, parseSize } from '../lib/log-file.js';
+import { checkLedger, ledgerFields } from '../sources/ledger/schema.js';
 
 /**
  * The configuration contract (SPEC §3). One schema per adapter type, joined in discriminated
@@ -124,8 +125,12 @@ export const NetSuiteSourceConfig = z.object({
 }).strict();
 export type NetSuiteSourceConfig = z.infer<typeof NetSuiteSourceConfig>;
 
+/** SPEC §11: counts and movements applied exactly once (keys in sources/ledger/schema.ts). */
+export const LedgerSourceConfig = z.object({ ...sourceCommon, ...ledgerFields }).strict().superRefine(checkLedger);
+export type LedgerSourceConfig = z.infer<typeof LedgerSourceConfig>;
+
 export const SourceConfig = z.discriminatedUnion('type', [
-  CsvSourceConfig, JsonSourceConfig, DropshipzoneSourceConfig, InvenTreeSourceConfig, NetSuiteSourceConfig,
+  CsvSourceConfig, JsonSourceConfig, DropshipzoneSourceConfig, InvenTreeSourceConfig, NetSuiteSourceConfig, LedgerSourceConfig,
 ]);
 export type SourceConfig = z.infer<typeof SourceConfig>;
 

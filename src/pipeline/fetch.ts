@@ -6,6 +6,7 @@ import { crashPoint } from '../lib/faults.js';
 import { logger } from '../lib/log.js';
 import type { SourceAdapter } from '../sources/types.js';
 import type { Db } from '../state/db.js';
+import { applyStagedLedger } from '../state/ledger.js';
 import { stageStoreIndex, type IndexMeta, type StagedIndex } from '../state/store-index.js';
 import type { StoreAdapter } from '../stores/types.js';
 import { writeSnapshot, type SnapshotInfo } from './snapshot.js';
@@ -42,6 +43,8 @@ export async function fetchAll(options: {
   sources: SourceAdapter[];
   store: StoreAdapter;
   signal?: AbortSignal;
+  /** The id sources staged their state under (the ledger); applied when this fetch commits. */
+  fetchId?: string;
   onSourceItem?: () => void;
   /** The shrink gate: a source delivering fewer than `minItemsRatio` × its last successful count fails. */
   shrinkGate?: ShrinkGate;
@@ -49,7 +52,7 @@ export async function fetchAll(options: {
   const log = logger('fetch');
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
-  const fetchId = randomUUID();
+  const fetchId = options.fetchId ?? randomUUID();
 
   let staged: StagedIndex | undefined;
   const indexTask = stageStoreIndex(options.db, { store: options.store.type, fetchId }, listStore(options.store, signal)).then((s) => {
@@ -87,7 +90,9 @@ export async function fetchAll(options: {
   crashPoint('fetch:before-index-commit');
   let index: IndexMeta;
   try {
-    index = staged!.commit();
+    // LEDGER (SPEC §11): what ledger sources staged under this fetch id is applied in the same
+    // transaction as the index swap, so a failed or killed fetch applies none.
+    index = staged!.commit(() => applyStagedLedger(options.db, fetchId));
   } catch (err) {
     throw new Error(`saving the store index failed after the new snapshot was written (${(err as Error).message}): \`invsync match\` refuses this snapshot until the next \`invsync fetch\``, { cause: err });
   }

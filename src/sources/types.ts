@@ -1,4 +1,5 @@
 import type { SourceRecord } from '../domain/types.js';
+import type { Db } from '../state/db.js';
 
 /**
  * A supplier catalog. `stream()` yields every row in source order, streaming (never the whole
@@ -18,4 +19,8 @@ export interface SourceAdapter {
 export interface SourceContext {
   /** Absolute state directory: token caches and persisted request budgets live here (files mode 0600). */
   stateDir: string;
+  /** The state database, for sources that keep state with the fetch (the ledger). Absent outside a fetch (`check`). */
+  db?: Db;
+  /** Identifies the running fetch: what a source stages under it is applied when that fetch commits. */
+  fetchId?: string;
 }

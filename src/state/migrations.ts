@@ -102,4 +102,90 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE index_meta ADD COLUMN fetch_id TEXT;
   `,
+  // 6: the ledger source (SPEC §11). Applied movements and counts, keyed so each is recorded once;
+  // what a fetch read waits in the staged tables (tagged with the fetch's id) until that fetch
+  // commits; the digests of inputs read cleanly let an unchanged file be skipped.
+  `
+  CREATE TABLE ledger_movements (
+    source     TEXT NOT NULL,
+    input      TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    digest     TEXT NOT NULL,     -- sku, delta and the row's own date (see movementDigest)
+    sku        TEXT NOT NULL,
+    delta      INTEGER NOT NULL,  -- signed effect on the balance
+    at         INTEGER NOT NULL,  -- movement time, ms since the epoch
+    file       TEXT,              -- file or URL it was first read from, and the line
+    row        INTEGER,
+    fetch_id   TEXT NOT NULL,
+    applied_at TEXT NOT NULL,
+    PRIMARY KEY (source, input, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX ledger_movements_sku ON ledger_movements (source, sku, at);
+  CREATE INDEX ledger_movements_applied ON ledger_movements (applied_at);
+  CREATE TABLE ledger_counts (
+    source     TEXT NOT NULL,
+    sku        TEXT NOT NULL,
+    at         INTEGER NOT NULL,
+    qty        INTEGER NOT NULL,
+    file       TEXT,
+    row        INTEGER,
+    fetch_id   TEXT NOT NULL,
+    applied_at TEXT NOT NULL,
+    PRIMARY KEY (source, sku, at)
+  ) WITHOUT ROWID;
+  CREATE TABLE ledger_inputs (
+    source  TEXT NOT NULL,
+    input   TEXT NOT NULL,
+    file    TEXT NOT NULL,
+    digest  TEXT NOT NULL,
+    read_at TEXT NOT NULL,
+    PRIMARY KEY (source, input, file)
+  ) WITHOUT ROWID;
+  -- Staged rows are appended as read (no index to maintain), then classified in bulk:
+  -- status 0 new, 1 already applied or read earlier in this fetch, 2 a conflict (first_seq:
+  -- the row read first in this fetch, when that is what it conflicts with).
+  CREATE TABLE ledger_staged (
+    seq       INTEGER PRIMARY KEY,
+    fetch_id  TEXT NOT NULL,
+    source    TEXT NOT NULL,
+    input     TEXT NOT NULL,
+    id        TEXT NOT NULL,
+    digest    TEXT NOT NULL,
+    sku       TEXT NOT NULL,
+    delta     INTEGER NOT NULL,
+    at        INTEGER NOT NULL,
+    file      TEXT,
+    row       INTEGER,
+    status    INTEGER NOT NULL DEFAULT 0,
+    first_seq INTEGER
+  );
+  CREATE TABLE ledger_staged_counts (
+    seq       INTEGER PRIMARY KEY,
+    fetch_id  TEXT NOT NULL,
+    source    TEXT NOT NULL,
+    sku       TEXT NOT NULL,
+    at        INTEGER NOT NULL,
+    qty       INTEGER NOT NULL,
+    file      TEXT,
+    row       INTEGER,
+    status    INTEGER NOT NULL DEFAULT 0,
+    first_seq INTEGER
+  );
+  CREATE TABLE ledger_staged_inputs (
+    fetch_id TEXT NOT NULL,
+    source   TEXT NOT NULL,
+    input    TEXT NOT NULL,
+    file     TEXT NOT NULL,
+    digest   TEXT NOT NULL,
+    PRIMARY KEY (fetch_id, source, input, file)
+  ) WITHOUT ROWID;
+  CREATE TABLE ledger_out (
+    fetch_id  TEXT NOT NULL,
+    source    TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    sku       TEXT NOT NULL,
+    balance   INTEGER NOT NULL,
+    PRIMARY KEY (fetch_id, source, seq)
+  ) WITHOUT ROWID;
+  `,
 ];

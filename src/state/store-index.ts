@@ -42,9 +42,10 @@ export interface StagedIndex {
   readonly itemCount: number;
   /**
    * Swap the staged listing in as the store index under the fetch id, in one transaction; bumps the
-   * generation, which makes plans built on the old index stale.
+   * generation, which makes plans built on the old index stale. `inSameTransaction` runs inside that
+   * transaction (the ledger applies what it staged there), so both commit or neither does.
    */
-  commit(): IndexMeta;
+  commit(inSameTransaction?: () => void): IndexMeta;
   /** Drop the staged listing; the live index stays exactly as it was. Safe to call more than once. */
   discard(): void;
 }
@@ -117,7 +118,7 @@ export async function stageStoreIndex(
   return {
     itemCount,
     discard,
-    commit(): IndexMeta {
+    commit(inSameTransaction?: () => void): IndexMeta {
       if (!open) throw new Error('store index: the staged listing was already committed or discarded');
       const meta = db.transaction((): IndexMeta => {
         const previous = getIndexMeta(db);
@@ -131,6 +132,7 @@ export async function stageStoreIndex(
           VALUES (1, @generation, @refreshedAt, @itemCount, @store, @fetchId)
           ON CONFLICT(id) DO UPDATE SET generation = @generation, refreshed_at = @refreshedAt, item_count = @itemCount,
             store = @store, fetch_id = @fetchId`).run(next);
+        inSameTransaction?.();
         return next;
       })();
       open = false;

@@ -28,7 +28,7 @@ function secretValues(value: unknown, at: string[] = []): Array<[string, string]
 
 describe('invsync init: the starter config', () => {
   it('knows every source and store type of the config schema', () => {
-    expect(SOURCE_TYPES).toEqual(['csv', 'json', 'dropshipzone', 'inventree', 'netsuite']);
+    expect(SOURCE_TYPES).toEqual(['csv', 'json', 'dropshipzone', 'inventree', 'netsuite', 'ledger']);
     expect(STORE_TYPES).toEqual(['woocommerce', 'shift4shop', 'magento2', 'shopify', 'bigcommerce', 'medusa', 'vendure']);
   });
 
@@ -44,7 +44,7 @@ describe('invsync init: the starter config', () => {
           });
           expect([source, store, loaded.config.sources[0]!.type, loaded.config.store.type]).toEqual([source, store, source, store]);
           const secrets = secretValues({ sources: loaded.config.sources, store: loaded.config.store });
-          expect(secrets.length).toBeGreaterThan(source === 'csv' ? 0 : 1);
+          expect(secrets.length).toBeGreaterThan(source === 'csv' || source === 'ledger' ? 0 : 1);
           for (const [where, value] of secrets) expect([source, store, where, value]).toEqual([source, store, where, expect.stringContaining('VALUE_OF_')]);
           expect(loaded.warnings).toEqual([]);
         }
@@ -73,7 +73,7 @@ describe('invsync init: the starter config', () => {
     const { file } = writeStarter(['csv', 'csv', 'json'], 'woocommerce', 'yaml');
     const loaded = await loadConfig({ explicitPath: file, env: { SUPPLIER_TOKEN: 't', WC_KEY: 'k', WC_SECRET: 's' } });
     expect(loaded.config.sources.map((s) => s.name)).toEqual(['feed', 'feed2', 'api']);
-    expect(() => starterConfig(['ftp'], 'woocommerce', 'yaml')).toThrow('--source: unknown type "ftp" (one of: csv, json, dropshipzone, inventree, netsuite)');
+    expect(() => starterConfig(['ftp'], 'woocommerce', 'yaml')).toThrow('--source: unknown type "ftp" (one of: csv, json, dropshipzone, inventree, netsuite, ledger)');
     expect(() => starterConfig(['csv'], 'prestashop', 'yaml')).toThrow(/--store: unknown type "prestashop"/);
   });
 });

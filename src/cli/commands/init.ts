@@ -97,6 +97,30 @@ const SOURCES: Record<string, Template> = {
       tokenId: '${NS_TOKEN_ID}', tokenSecret: '${NS_TOKEN_SECRET}',
     },
   },
+  ledger: {
+    name: 'warehouse',
+    yaml: [
+      '# Your own stock: counts plus movements, each movement applied once (README › Sources › ledger).',
+      '# Count files: sku,qty and a date column (else the file\'s modification time is the count time).',
+      'counts: counts/*.csv',
+      '# Movement files (wildcards in the file name only), or `url:`; kind: purchase (+), sale (-), adjustment (signed).',
+      'movements:',
+      '  - { name: purchases, path: purchases/*.csv, kind: purchase }',
+      '  - { name: sales, path: sales/*.csv, kind: sale }',
+      '  - { name: adjustments, path: adjustments/*.csv, kind: adjustment }',
+      '# Header names, for counts and movements alike; an id is unique within its input.',
+      'columns: { id: id, sku: sku, qty: qty, at: date }',
+    ],
+    json: {
+      counts: 'counts/*.csv',
+      movements: [
+        { name: 'purchases', path: 'purchases/*.csv', kind: 'purchase' },
+        { name: 'sales', path: 'sales/*.csv', kind: 'sale' },
+        { name: 'adjustments', path: 'adjustments/*.csv', kind: 'adjustment' },
+      ],
+      columns: { id: 'id', sku: 'sku', qty: 'qty', at: 'date' },
+    },
+  },
 };
 
 const STORES: Record<string, Template> = {

@@ -117,7 +117,7 @@ export function createCsvSource(config: CsvSourceConfig): SourceAdapter {
   } satisfies SourceAdapter;
 }
 
-interface LineRecord {
+export interface LineRecord {
   fields: string[];
   /** Physical 1-based line where the record starts. */
   line: number;
@@ -131,9 +131,9 @@ interface ColumnIndexes {
 }
 
 /** Longest record accepted; beyond it the file is treated as broken (typically an unclosed quote). */
-const MAX_RECORD_CHARS = 4 * 1024 * 1024;
+export const MAX_RECORD_CHARS = 4 * 1024 * 1024;
 
-const PARSE_OPTIONS: CsvParseOptions = {
+export const PARSE_OPTIONS: CsvParseOptions = {
   bom: true,
   // NOTE: listed explicitly so that files mixing CRLF, LF and CR split on all three; csv-parse's
   // auto-discovery keeps only the first ending it meets.
@@ -159,7 +159,7 @@ const PARSE_OPTIONS: CsvParseOptions = {
  * Overriding `push` keeps the count in step with the parser itself, so `nextLine` is right even
  * when a parse error discards records the consumer had not read yet.
  */
-class LineParser extends Parser {
+export class LineParser extends Parser {
   /** Line where the next record starts (the broken one, after a parse error). */
   nextLine = 1;
 
@@ -178,7 +178,7 @@ function countLineBreaks(s: string): number {
   return s.match(/\r\n|\r|\n/g)?.length ?? 0;
 }
 
-function isBlank(fields: string[]): boolean {
+export function isBlank(fields: string[]): boolean {
   for (const f of fields) if (f.trim() !== '') return false;
   return true;
 }
