@@ -214,6 +214,7 @@ describe('rollback', () => {
     expect(summary(full.stdout).counts.applied).toBe(3);
     await storeSets(emu, 1, 4); // a customer buys one SKU-0001: 5 → 4
     const writes = emu.writeRequests();
+    const before = emu.requests.length;
 
     const rb = await run(['rollback', 'last', '--json']);
     expect(rb.code).toBe(0);
@@ -223,6 +224,10 @@ describe('rollback', () => {
     const stock = emu.stockBySku();
     expect([stock.get(sku(1)), stock.get(sku(2)), stock.get(sku(3))]).toEqual([4, 10, 10]);
     expect(emu.writeRequests() - writes).toBe(1);
+    // One GET reads the 3 current levels before deciding, one reads the 2 restored ones back.
+    expect(emu.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /wp-json/wc/v3/products', 'POST /wp-json/wc/v3/products/batch', 'GET /wp-json/wc/v3/products',
+    ]);
     // The index learned what the store said.
     expect(withDb(dir, (db) => db.prepare("SELECT qty FROM store_items WHERE sku = 'SKU-0001'").get())).toEqual({ qty: 4 });
   });
