@@ -36,8 +36,14 @@ export interface RunContext {
   lockSignal?: AbortSignal;
 }
 
-export interface CommandSpec {
+export interface CommandSpec<A = undefined> {
   name: string;
+  /**
+   * Parse the command's own options (pure; throws UsageError). Runs before the config is
+   * read, the lock taken, the run recorded or any hook pinged: a usage error leaves no trace
+   * (SPEC §2: exit 2, nothing was done).
+   */
+  parse?: () => A;
   /** Mutating commands hold the state dir's lock for their whole run. */
   mutating: boolean;
   dryRun?: boolean;
@@ -52,7 +58,9 @@ export interface CommandSpec {
  * rendering. `body` returns the exit code or throws a typed error; the exit code is decided
  * here from the one table in exit-codes.ts.
  */
-export async function runCommand(globals: GlobalOptions, spec: CommandSpec, body: (ctx: RunContext) => Promise<number>): Promise<number> {
+export async function runCommand<A = undefined>(
+  globals: GlobalOptions, spec: CommandSpec<A>, body: (ctx: RunContext, args: A) => Promise<number>,
+): Promise<number> {
   restrictNewFiles();
   configureLogging(loggingOptions(globals.logLevel));
   const out = stdoutOutput(Boolean(globals.json));
@@ -64,6 +72,7 @@ export async function runCommand(globals: GlobalOptions, spec: CommandSpec, body
   let db: Db | undefined;
   let exitCode: number;
   try {
+    const args = spec.parse ? spec.parse() : (undefined as A);
     const loaded = await loadConfig({ explicitPath: globals.config });
     const log = configureLogging(loggingOptions(globals.logLevel, loaded.config.log)).child({ run: runId, command: spec.name });
     hooks = operatorHooks(loaded, spec);
@@ -72,7 +81,7 @@ export async function runCommand(globals: GlobalOptions, spec: CommandSpec, body
     db = openDb(loaded.config.stateDir);
     if (spec.mutating) startRun(db, { id: runId, command: spec.name, dryRun: Boolean(spec.dryRun), startedAt: summary.startedAt.toISOString() });
     hooks.started();
-    exitCode = await body({ loaded, db, runId, summary, log, out, globals, progress, lockSignal: lock?.signal });
+    exitCode = await body({ loaded, db, runId, summary, log, out, globals, progress, lockSignal: lock?.signal }, args);
     // A run that lost its lock cannot vouch for what it did: another run may have written too.
     lock?.signal.throwIfAborted();
   } catch (err) {

@@ -28,7 +28,8 @@ export function buildProgram(exit: (code: number) => void): Command {
     .exitOverride()
     .addHelpText('after', `
 Exit codes: 0 ok · 1 some items failed · 2 usage/config error · 3 locked by another run
-            4 safety gate or circuit breaker stopped the run · 5 a source or the store failed
+            4 safety gate, circuit breaker or a stale plan stopped the run
+            5 a source or the store failed (also: a push that applied nothing, the store being down)
 
 Examples:
   $ invsync full --dry-run          # fetch, diff and show what would change

@@ -1,12 +1,12 @@
-import { SafetyError, SourceShrunkError, StalePlanError } from '../domain/errors.js';
+import { SafetyError, SourceShrunkError, StalePlanError, StoreError } from '../domain/errors.js';
 import { fetchAll } from '../pipeline/fetch.js';
 import { buildPlan, type Window } from '../pipeline/plan.js';
-import { breakerError, createWriteGate, pushPlan, type PushOutcome } from '../pipeline/push.js';
+import { breakerError, createWriteGate, pushPlan, storeWasDown, type PushOutcome } from '../pipeline/push.js';
 import { buildRollbackPlan } from '../pipeline/rollback.js';
 import { readPlanFile, resolveSavedPlan, writePlanFile } from '../pipeline/saved-plan.js';
 import { verifyApplied } from '../pipeline/verify.js';
 import { createSources } from '../sources/registry.js';
-import { getPlan, latestPushablePlan, planItems, settlePlanStatus, statusCounts, type PlanRecord } from '../state/plans.js';
+import { getPlan, latestPushablePlan, planAgeProblem, planItems, settlePlanStatus, statusCounts, type PlanRecord } from '../state/plans.js';
 import { recentItemCounts, recordSourceFetches } from '../state/source-history.js';
 import { getIndexMeta } from '../state/store-index.js';
 import { createStore } from '../stores/registry.js';
@@ -55,12 +55,24 @@ export async function fetchStep(ctx: RunContext, options: { force?: boolean; sto
   return EXIT.ok;
 }
 
-export async function matchStep(ctx: RunContext, options: { window: Window; force: boolean }): Promise<number> {
+/**
+ * `match`, or the match of `full`. `dryRun` (full --dry-run) records the plan so that a following
+ * `push` applies exactly what was shown, unless another plan could still be pushed (pending or
+ * partly applied, and not stale): then that one is kept and this one is a preview that `push`
+ * never applies.
+ */
+export async function matchStep(ctx: RunContext, options: { window: Window; force: boolean; dryRun?: boolean }): Promise<number> {
   ctx.lockSignal?.throwIfAborted();
   const plan = await buildPlan({
     db: ctx.db, config: ctx.loaded.config, configChecksum: ctx.loaded.checksum, runId: ctx.runId, window: options.window, force: options.force,
+    arming: options.dryRun ? 'dryRunRecord' : 'arm',
   });
   ctx.summary.fromPlan(plan, planItems(ctx.db, plan.planId, undefined, SUMMARY_MAX_CHANGES));
+  const kept = getPlan(ctx.db, plan.planId)?.status === 'preview' ? latestPushablePlan(ctx.db) : undefined;
+  if (kept) {
+    ctx.summary.message = `plan ${kept.id} (${kept.status}, built ${kept.createdAt}) can still be pushed and is kept: this dry run's plan ${plan.planId} is a preview only, which \`invsync push\` never applies. \`invsync push\` applies plan ${kept.id}; \`invsync match\` replaces it with a new plan`;
+    ctx.log.warn(ctx.summary.message);
+  }
   if (plan.safety.tripped && plan.safety.forced) {
     ctx.log.warn(`${plan.safety.message} — OVERRIDDEN by --force: the plan will be applied`);
   } else if (plan.safety.tripped) {
@@ -82,6 +94,8 @@ export interface PushStepOptions {
   verify?: boolean;
   /** Apply and verify this many changes first; go on only if all landed. */
   canary?: number;
+  /** Push a plan older than safety.maxPlanAgeMs (logged loudly). */
+  force?: boolean;
 }
 
 export async function pushStep(ctx: RunContext, options: PushStepOptions): Promise<number> {
@@ -94,12 +108,14 @@ export async function pushStep(ctx: RunContext, options: PushStepOptions): Promi
     if (plan.status === 'applied') ctx.summary.message = `plan ${plan.id} is already applied: nothing to push`;
     return EXIT.ok;
   }
-  if (!plan || (plan.status !== 'pending' && plan.status !== 'partial' && !(options.planFile && plan.status === 'superseded'))) {
+  // A preview (a dry run's plan) is walked only by the dry run that recorded it.
+  const previewed = options.dryRun && options.planId !== undefined && plan?.status === 'preview';
+  if (!plan || (plan.status !== 'pending' && plan.status !== 'partial' && !previewed && !(options.planFile && plan.status === 'superseded'))) {
     ctx.log.info('no pending plan: nothing to push');
     ctx.summary.message = 'no pending plan: nothing to push (run `invsync match` to build one)';
     return EXIT.ok;
   }
-  assertFresh(ctx, plan);
+  assertFresh(ctx, plan, Boolean(options.force));
   ctx.summary.planId = plan.id;
   if (ctx.summary.counts.inScope === 0) {
     ctx.summary.counts = { ...plan.match.counts };
@@ -125,6 +141,7 @@ export async function pushStep(ctx: RunContext, options: PushStepOptions): Promi
       const bad = outcome.failed + (check?.mismatched.length ?? 0);
       if (bad > 0 || outcome.pending > 0) {
         settlePlanStatus(ctx.db, plan.id);
+        if (storeWasDown(outcome)) throw storeDownError(outcome);
         throw new SafetyError(`canary failed: ${bad} of ${outcome.attempted} canary change(s) did not land${check?.mismatched[0] ? ` (first: ${check.mismatched[0].sku}: ${check.mismatched[0].reason})` : ''}; the rest of the plan is pending — fix the cause, then run \`invsync push\``, 'canary');
       }
       ctx.log.info(`canary passed: ${outcome.applied} change(s) applied${check ? ' and verified' : ''}; pushing the rest`);
@@ -140,8 +157,16 @@ export async function pushStep(ctx: RunContext, options: PushStepOptions): Promi
       planItems(ctx.db, plan.id, ['failed']), outcome ?? null, options.dryRun);
   }
   if (options.dryRun) return EXIT.ok;
+  // Precedence: an auth refusal was thrown above (5); an open breaker with work left pending
+  // is 4 (resumable); a push that applied nothing because the store could not serve a single
+  // request is 5; any other failed item is 1.
   if (outcome.breakerReason && outcome.pending > 0) throw breakerError(outcome);
+  if (storeWasDown(outcome)) throw storeDownError(outcome);
   return ctx.summary.counts.failed > 0 ? EXIT.partial : EXIT.ok;
+}
+
+function storeDownError(outcome: PushOutcome): StoreError {
+  return new StoreError(`the store failed outright: none of ${outcome.failed} change(s) could be applied (first: ${outcome.batchErrors[0]?.message ?? 'request failed'}); they stay retryable — run \`invsync push\` when the store is back`);
 }
 
 /** `match --out`: save the plan just built to a file. */
@@ -152,22 +177,25 @@ export function savePlanStep(ctx: RunContext, file: string): void {
 }
 
 /** `rollback <run>`: a plan that puts back what that run replaced, pushed like any plan. */
-export async function rollbackStep(ctx: RunContext, runSpec: string, options: { dryRun: boolean; verify?: boolean }): Promise<number> {
-  const plan = buildRollbackPlan(ctx.db, runSpec, { runId: ctx.runId, configChecksum: ctx.loaded.checksum });
+export async function rollbackStep(ctx: RunContext, runSpec: string, options: { dryRun: boolean; verify?: boolean; store?: StoreAdapter }): Promise<number> {
+  const store = options.store ?? createStore(ctx.loaded.config.store);
+  const plan = await buildRollbackPlan(ctx.db, store, runSpec, { runId: ctx.runId, configChecksum: ctx.loaded.checksum, dryRun: options.dryRun });
   ctx.summary.planId = plan.planId;
   ctx.summary.counts = { ...plan.match.counts };
   ctx.summary.errors.push(...plan.skipped);
-  ctx.log.info({ plan: plan.planId, changes: plan.changes.length, skipped: plan.skipped.length },
-    `rollback of run ${plan.rolledBackRun}: ${plan.changes.length} level(s) to put back, ${plan.skipped.length} left as they are`);
-  if (plan.changes.length === 0) {
-    ctx.summary.message = `nothing to put back for run ${plan.rolledBackRun}`;
-    return EXIT.ok;
-  }
-  return pushStep(ctx, { dryRun: options.dryRun, planId: plan.planId, verify: options.verify });
+  ctx.summary.message = plan.changes.length === 0
+    ? `nothing to put back for run ${plan.rolledBackRun}`
+    : `rollback of run ${plan.rolledBackRun}: ${plan.changes.length} level(s) to put back, ${plan.skipped.length} left as they are${options.dryRun ? ' (dry run: nothing written, nothing left for `invsync push`)' : ''}`;
+  ctx.log.info({ plan: plan.planId, changes: plan.changes.length, skipped: plan.skipped.length }, ctx.summary.message);
+  if (plan.changes.length === 0) return EXIT.ok;
+  return pushStep(ctx, { dryRun: options.dryRun, planId: plan.planId, verify: options.verify, store });
 }
 
-/** A plan built from another store index or another config is not applied blindly. */
-function assertFresh(ctx: RunContext, plan: PlanRecord): void {
+/**
+ * A plan built from another store index or another config is not applied blindly, nor one
+ * older than safety.maxPlanAgeMs (its levels come from an old fetch) unless `force`.
+ */
+function assertFresh(ctx: RunContext, plan: PlanRecord, force: boolean): void {
   const index = getIndexMeta(ctx.db);
   if (!index || index.generation !== plan.indexGeneration) {
     throw new StalePlanError(`plan ${plan.id} is stale: the store index was refreshed after it was built (generation ${plan.indexGeneration} → ${index?.generation ?? 'none'}); run \`invsync match\` to build a new plan`);
@@ -175,6 +203,11 @@ function assertFresh(ctx: RunContext, plan: PlanRecord): void {
   if (ctx.loaded.checksum !== plan.configChecksum) {
     throw new StalePlanError(`plan ${plan.id} is stale: the configuration changed after it was built; run \`invsync match\` to build a new plan`);
   }
+  const tooOld = planAgeProblem(plan.createdAt, Date.now(), ctx.loaded.config.safety.maxPlanAgeMs);
+  if (tooOld && !force) {
+    throw new StalePlanError(`plan ${plan.id} is stale: ${tooOld}; run \`invsync match\` to build a new plan, or \`invsync push --force\` to push it anyway`);
+  }
+  if (tooOld) ctx.log.warn(`plan ${plan.id}: ${tooOld} — OVERRIDDEN by --force: pushing it anyway`);
 }
 
 /** Median of a list of counts, or undefined for none. */

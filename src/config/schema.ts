@@ -235,6 +235,8 @@ export const Safety = z.object({
   maxMissingRatio: ratio.default(0.3),
   maxZeroRatio: ratio.default(0.5),
   maxStockDropRatio: ratio.default(0.5),
+  /** `push` refuses a plan older than this (ms; default 6 h) as stale, unless `--force`. */
+  maxPlanAgeMs: z.number().int().min(1).default(21_600_000),
   breaker: z.object({
     consecutiveFailures: positiveInt.default(3),
     maxErrorRatio: ratio.default(0.2),

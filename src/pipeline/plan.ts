@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { SnapshotError, StoreError, UnpairedFetchError } from '../domain/errors.js';
 import type { Db } from '../state/db.js';
-import { recordPlan, type MatchOutcome } from '../state/plans.js';
+import { recordPlan, type MatchOutcome, type PlanArming } from '../state/plans.js';
 import { countStoreItems, getIndexMeta, iterateStoreItems } from '../state/store-index.js';
 import { fetchPairProblem, snapshotPath } from './fetch.js';
 import { diffStore, evaluateSafety, SupplyAggregator } from './match.js';
@@ -32,6 +32,8 @@ export async function buildPlan(options: {
   runId: string;
   window: Window;
   force: boolean;
+  /** How the new plan may arm (a dry run never supersedes a pending plan); default 'arm'. */
+  arming?: PlanArming;
 }): Promise<BuiltPlan> {
   const { db, config } = options;
   const index = getIndexMeta(db);
@@ -64,6 +66,6 @@ export async function buildPlan(options: {
     const blocked = safety.tripped !== null && !safety.forced;
     match = { counts: diff.counts, safety, errors: diff.errors, sources: supply.perSource };
     return { status: blocked ? 'blocked' : diff.counts.changed === 0 ? 'empty' : 'pending', match };
-  });
+  }, { arming: options.arming });
   return { planId, changeCount: match!.counts.changed, ...match! };
 }

@@ -56,7 +56,31 @@ export interface PushOutcome {
   breakerReason: string | null;
   /** Whole-request errors, by batch label. */
   batchErrors: Array<{ label: string; message: string }>;
+  /** Items failed with a whole request the store could not serve (see isStoreOutage). */
+  outageFailed: number;
   requests: number;
+}
+
+/**
+ * Pure: whether a whole-request failure means the store is down or failing, rather than
+ * refusing this request: no answer at all (connection refused, reset, timeout), a 5xx, 429 or
+ * 408 still there after retries, or an answer that is not the API's (an HTML maintenance page,
+ * a body that does not parse). Another 4xx is the store answering "no" to this request.
+ */
+export function isStoreOutage(err: unknown): boolean {
+  if (err instanceof HttpError) {
+    const status = err.details.status;
+    return status === undefined || status < 400 || status >= 500 || status === 408 || status === 429;
+  }
+  return err instanceof InvsyncError;
+}
+
+/**
+ * Pure: SPEC §8 "exit 5 when the store is down": this push applied nothing, and every item it
+ * tried failed because the store could not serve the request at all.
+ */
+export function storeWasDown(outcome: Pick<PushOutcome, 'applied' | 'failed' | 'outageFailed'>): boolean {
+  return outcome.applied === 0 && outcome.failed > 0 && outcome.outageFailed === outcome.failed;
 }
 
 export interface PushOptions {
@@ -89,7 +113,7 @@ export async function pushPlan(options: PushOptions): Promise<PushOutcome> {
   const batches = makeBatches(todo, (c) => store.batchKey(c), store.limits.maxBatch);
   const breaker = new CircuitBreaker(options.breaker);
   const limit = pLimit(Math.max(1, options.concurrency));
-  const outcome: PushOutcome = { attempted: 0, applied: 0, failed: 0, pending: 0, breakerReason: null, batchErrors: [], requests: 0 };
+  const outcome: PushOutcome = { attempted: 0, applied: 0, failed: 0, pending: 0, breakerReason: null, batchErrors: [], outageFailed: 0, requests: 0 };
   let authError: unknown = null;
   let done = 0;
 
@@ -119,6 +143,7 @@ export async function pushPlan(options: PushOptions): Promise<PushOutcome> {
       }
       const message = err instanceof Error ? err.message : String(err);
       outcome.failed += batch.items.length;
+      if (isStoreOutage(err)) outcome.outageFailed += batch.items.length;
       outcome.batchErrors.push({ label: batch.label, message });
       breaker.record({ attempted: batch.items.length, failed: batch.items.length, requestFailed: true });
       log.error({ batch: batch.label }, `batch failed: ${message}`);

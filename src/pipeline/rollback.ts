@@ -1,32 +1,34 @@
 import { UsageError } from '../domain/errors.js';
 import { emptyCounts, type Change, type SummaryError } from '../domain/types.js';
-import { decodeId, type Db } from '../state/db.js';
-import { createPlan, type MatchOutcome } from '../state/plans.js';
-import { resolveRunId } from '../state/runs.js';
+import type { Db } from '../state/db.js';
+import { changesAppliedBy, createPlan, refreshIndexedLevels, type AppliedItem, type MatchOutcome } from '../state/plans.js';
+import { lastAppliedRunId, resolveRunId } from '../state/runs.js';
 import { getIndexMeta } from '../state/store-index.js';
+import type { StoreAdapter } from '../stores/types.js';
 
-export interface AppliedChange {
-  sku: string;
-  productId: number | string;
-  variationId: number | string | null;
-  /** The level the run replaced. */
-  from: number | null;
-  /** The level the run wrote. */
-  to: number;
+export type AppliedChange = Pick<AppliedItem, 'sku' | 'productId' | 'variationId' | 'from' | 'to'>;
+
+/** What the store reports for an item now; undefined when the store no longer has it. */
+export type CurrentLevel = { qty: number | null; managed: boolean } | undefined;
+
+/** Pure: whether deciding about this change needs the item's current level from the store. */
+export function needsCurrentLevel(change: AppliedChange): boolean {
+  return change.from !== null && change.from !== change.to;
 }
 
 /**
- * Pure: what putting back one applied change means now. An item changed since the run (a sale,
- * another sync) is left alone: rollback restores the run's own writes, never overwrites newer ones.
+ * Pure: what putting back one applied change means now, given the level the store reports now
+ * (never the local index: the run's own push wrote its target there). An item changed since the
+ * run (a sale, another sync) is left alone: rollback restores the run's own writes, never
+ * overwrites newer ones.
  */
-export function rollbackDecision(change: AppliedChange, current: { qty: number | null; managed: boolean } | undefined):
-  { restore: number } | { skip: string } {
+export function rollbackDecision(change: AppliedChange, current: CurrentLevel): { restore: number } | { skip: string } {
   if (change.from === null) return { skip: 'stock was not managed before that run: left as it is (invsync does not turn stock management off)' };
-  if (!current) return { skip: 'no longer in the store index' };
+  if (change.to === change.from) return { skip: 'nothing to put back' };
+  if (!current) return { skip: 'no longer in the store: left as it is' };
   if (!current.managed || current.qty !== change.to) {
     return { skip: `changed since that run (the run set ${change.to}, the store now has ${current.managed ? current.qty : 'unmanaged stock'}): left as it is` };
   }
-  if (change.to === change.from) return { skip: 'nothing to put back' };
   return { restore: change.from };
 }
 
@@ -39,43 +41,59 @@ export interface RollbackPlan {
 }
 
 /**
- * Build (and record as pending) a plan that puts back the stock levels run `runSpec` replaced,
- * from the journal. The current levels come from the store index, so run `invsync fetch` first
- * when the store may have changed (a stale index makes rollback skip, never overwrite).
+ * Build and record a plan that puts back the stock levels run `runSpec` replaced (a run id, a
+ * unique prefix, or "last": the newest run that applied a change). Before deciding, the
+ * current level of every item it would touch is read from the store (`store.read`, in the
+ * fewest requests the adapter allows) and the store index takes those levels; an item whose
+ * level is no longer what the run wrote is skipped, never overwritten.
+ *
+ * `dryRun` records the plan as a `preview`: never pushable, superseding nothing (nor does a
+ * plan with nothing to put back).
+ * Throws UsageError for an unknown run or one that applied nothing, and the adapter's error when
+ * the read fails (every store reads back: `StoreAdapter.read` is required).
  */
-export function buildRollbackPlan(db: Db, runSpec: string, options: { runId: string; configChecksum: string }): RollbackPlan {
-  const target = resolveRunId(db, runSpec);
-  if (!target) throw new UsageError(`no run "${runSpec}" (see \`invsync runs\`)`);
+export async function buildRollbackPlan(
+  db: Db, store: StoreAdapter, runSpec: string, options: { runId: string; configChecksum: string; dryRun: boolean },
+): Promise<RollbackPlan> {
+  const target = runSpec === 'last' ? lastAppliedRunId(db) : resolveRunId(db, runSpec);
+  if (!target) {
+    throw new UsageError(runSpec === 'last' ? 'no run has applied a change yet: nothing to roll back' : `no run "${runSpec}" (see \`invsync runs\`)`);
+  }
   const index = getIndexMeta(db);
   if (!index) throw new UsageError('the store index is empty: run `invsync fetch` first');
-  const rows = db.prepare(`SELECT pi.sku, pi.product_id, pi.variation_id, pi.from_qty, pi.to_qty, si.qty AS cur_qty, si.managed AS cur_managed, si.ord AS ord, COALESCE(si.ref, pi.ref) AS ref
-    FROM plan_items pi LEFT JOIN store_items si ON si.product_id = pi.product_id AND si.variation_id IS pi.variation_id
-    WHERE pi.applied_run_id = ? AND pi.status = 'applied' ORDER BY si.ord, pi.plan_id, pi.seq`).all(target) as Array<{
-      sku: string; product_id: string; variation_id: string | null; from_qty: number | null; to_qty: number;
-      cur_qty: number | null; cur_managed: number | null; ord: number | null; ref: string | null;
-    }>;
-  if (rows.length === 0) throw new UsageError(`run ${target} applied no change: nothing to roll back`);
+  const applied = changesAppliedBy(db, target);
+  if (applied.length === 0) throw new UsageError(`run ${target} applied no change: nothing to roll back`);
+
+  // seq = position in `applied`: the key the adapter's read answers by.
+  const probes: Change[] = [];
+  applied.forEach((a, seq) => {
+    if (needsCurrentLevel(a)) probes.push({ seq, sku: a.sku, productId: a.productId, variationId: a.variationId, from: a.to, to: a.from ?? a.to, ...(a.ref ? { ref: a.ref } : {}) });
+  });
+  let current = new Map<number, { qty: number | null; managed: boolean }>();
+  if (probes.length > 0) {
+    current = await store.read(probes);
+    refreshIndexedLevels(db, probes, current);
+  }
+
   const changes: Array<Change & { reason: string }> = [];
   const skipped: SummaryError[] = [];
-  for (const r of rows) {
-    const applied: AppliedChange = { sku: r.sku, productId: decodeId(r.product_id)!, variationId: decodeId(r.variation_id), from: r.from_qty, to: r.to_qty };
-    const current = r.cur_managed === null ? undefined : { qty: r.cur_qty, managed: r.cur_managed === 1 };
-    const decision = rollbackDecision(applied, current);
+  applied.forEach((a, seq) => {
+    const decision = rollbackDecision(a, current.get(seq));
     if ('skip' in decision) {
-      skipped.push({ sku: r.sku, source: null, message: decision.skip });
-      continue;
+      skipped.push({ sku: a.sku, source: null, message: decision.skip });
+      return;
     }
     changes.push({
-      seq: changes.length, sku: r.sku, productId: applied.productId, variationId: applied.variationId, from: r.to_qty, to: decision.restore,
-      reason: 'rollback', ...(r.ref ? { ref: JSON.parse(r.ref) as Record<string, unknown> } : {}),
+      seq: changes.length, sku: a.sku, productId: a.productId, variationId: a.variationId, from: a.to, to: decision.restore,
+      reason: 'rollback', ...(a.ref ? { ref: a.ref } : {}),
     });
-  }
-  const counts = { ...emptyCounts(), storeItems: index.itemCount, inScope: rows.length, matched: rows.length, changed: changes.length, pending: changes.length, unchanged: skipped.length };
+  });
+  const counts = { ...emptyCounts(), storeItems: index.itemCount, inScope: applied.length, matched: applied.length, changed: changes.length, pending: changes.length, unchanged: skipped.length };
   const match: MatchOutcome = { counts, safety: { missingRatio: 0, zeroRatio: 0, tripped: null }, errors: skipped, sources: {} };
   const planId = createPlan(db, {
     runId: options.runId, status: changes.length ? 'pending' : 'empty', snapshotChecksum: `rollback:${target}`,
     indexGeneration: index.generation, configChecksum: options.configChecksum, window: {}, match,
-  }, changes);
+  // Nothing to put back supersedes nothing: a pending sync plan stays pushable.
+  }, changes, { arming: options.dryRun || changes.length === 0 ? 'preview' : 'arm' });
   return { planId, rolledBackRun: target, changes, skipped, match };
 }
-

@@ -2,7 +2,7 @@ import type { Change, ChangeStatus, RunCounts, SafetyReport, SummaryError } from
 import { decodeId, encodeId, type Db } from './db.js';
 import { updateIndexedQty } from './store-index.js';
 
-export type PlanStatus = 'building' | 'pending' | 'applied' | 'partial' | 'blocked' | 'superseded' | 'empty';
+export type PlanStatus = 'building' | 'pending' | 'applied' | 'partial' | 'blocked' | 'superseded' | 'empty' | 'preview';
 export type ItemStatus = 'planned' | 'sent' | 'applied' | 'failed';
 
 /** What match found, kept with the plan so push and show can report it. */
@@ -35,39 +35,41 @@ export interface PlanItem extends Change {
 }
 
 /**
- * Store a new plan with its changes, superseding every older plan that was still pending:
- * only the newest plan may be pushed.
+ * How a new plan may arm itself (SPEC §8 "dry runs never arm anything"):
+ * - `arm`: a real `match`/`full`/`rollback`; the new plan is the one `push` applies, and every
+ *   older pending or partly applied plan is superseded (only the newest plan may be pushed);
+ * - `dryRunRecord`: a dry run documented to record its plan (`full --dry-run`); it arms like
+ *   `arm` unless another plan could still be pushed (pending or partial, built from the same
+ *   store index generation and config); then it is a `preview` and that plan is kept. A plan
+ *   from an older index or config is superseded: `push` refuses it as stale anyway;
+ * - `preview`: a dry run that must leave nothing to push (`rollback --dry-run`).
+ * A preview is kept for `show`, but `push` never picks it and it never supersedes anything.
  */
-export function createPlan(db: Db, plan: Omit<PlanRecord, 'id' | 'createdAt'>, changes: Array<Change & { reason?: string }>): number {
-  return db.transaction(() => {
-    db.prepare("UPDATE plans SET status = 'superseded' WHERE status IN ('pending', 'partial')").run();
-    const info = db.prepare(`INSERT INTO plans (run_id, created_at, status, snapshot_checksum, index_generation, config_checksum, window_offset, window_limit, match_summary)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      plan.runId, new Date().toISOString(), plan.status, plan.snapshotChecksum, plan.indexGeneration, plan.configChecksum,
-      plan.window.offset ?? null, plan.window.limit ?? null, JSON.stringify(plan.match),
-    );
-    const planId = Number(info.lastInsertRowid);
-    const insert = db.prepare(`INSERT INTO plan_items (plan_id, seq, sku, product_id, variation_id, from_qty, to_qty, ref, reason, status)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned')`);
-    for (const c of changes) {
-      insert.run(planId, c.seq, c.sku, encodeId(c.productId), encodeId(c.variationId), c.from, c.to, c.ref ? JSON.stringify(c.ref) : null, c.reason ?? null);
-    }
-    return planId;
-  })();
+export type PlanArming = 'arm' | 'dryRunRecord' | 'preview';
+
+/**
+ * Pure: the status a just-built plan is stored with, and whether it supersedes the older
+ * pending/partial plans. `built` is what match decided (pending, empty, blocked);
+ * `otherPushable` says whether another plan could still be pushed (see PlanArming).
+ */
+export function armingOutcome(built: PlanStatus, arming: PlanArming, otherPushable: boolean): { status: PlanStatus; supersede: boolean } {
+  if (arming === 'arm' || (arming === 'dryRunRecord' && !otherPushable)) return { status: built, supersede: true };
+  return { status: built === 'pending' ? 'preview' : built, supersede: false };
 }
 
 /**
  * Record a plan whose changes are produced while it is written: `build` receives `add` and
  * returns the final status and match outcome. One transaction: a failure leaves no half plan,
- * and older pending plans are superseded only when the new one is complete.
+ * and older pending plans are superseded only when the new one is complete (and only when
+ * `arming` allows it, see PlanArming). Returns the plan id.
  */
 export function recordPlan(
   db: Db,
   plan: Omit<PlanRecord, 'id' | 'createdAt' | 'status' | 'match'>,
   build: (add: (change: Change & { reason?: string; name?: string }) => void) => { status: PlanStatus; match: MatchOutcome },
+  options: { arming?: PlanArming } = {},
 ): number {
   return db.transaction(() => {
-    db.prepare("UPDATE plans SET status = 'superseded' WHERE status IN ('pending', 'partial')").run();
     const info = db.prepare(`INSERT INTO plans (run_id, created_at, status, snapshot_checksum, index_generation, config_checksum, window_offset, window_limit, match_summary)
       VALUES (?, ?, 'building', ?, ?, ?, ?, ?, '{}')`).run(
       plan.runId, new Date().toISOString(), plan.snapshotChecksum, plan.indexGeneration, plan.configChecksum,
@@ -81,14 +83,49 @@ export function recordPlan(
     const insertMany = db.prepare(sql(ROWS));
     const insertOne = db.prepare(sql(1));
     let pending: unknown[] = [];
-    const { status, match } = build((c) => {
+    const built = build((c) => {
       pending.push(planId, c.seq, c.sku, encodeId(c.productId), encodeId(c.variationId), c.from, c.to, c.ref ? JSON.stringify(c.ref) : null, c.reason ?? null, c.name ?? null);
       if (pending.length === ROWS * 10) { insertMany.run(pending); pending = []; }
     });
     for (let i = 0; i < pending.length; i += 10) insertOne.run(pending.slice(i, i + 10));
-    db.prepare('UPDATE plans SET status = ?, match_summary = ? WHERE id = ?').run(status, JSON.stringify(match), planId);
+    const otherPushable = db.prepare(`SELECT 1 FROM plans WHERE status IN ('pending', 'partial') AND id != ?
+      AND index_generation = ? AND config_checksum = ? LIMIT 1`).get(planId, plan.indexGeneration, plan.configChecksum) !== undefined;
+    const { status, supersede } = armingOutcome(built.status, options.arming ?? 'arm', otherPushable);
+    if (supersede) db.prepare("UPDATE plans SET status = 'superseded' WHERE status IN ('pending', 'partial') AND id != ?").run(planId);
+    db.prepare('UPDATE plans SET status = ?, match_summary = ? WHERE id = ?').run(status, JSON.stringify(built.match), planId);
     return planId;
   })();
+}
+
+/** Store a plan whose changes are already known (rollback): `recordPlan` with a fixed list. */
+export function createPlan(
+  db: Db, plan: Omit<PlanRecord, 'id' | 'createdAt'>, changes: Array<Change & { reason?: string }>, options: { arming?: PlanArming } = {},
+): number {
+  const { status, match, ...record } = plan;
+  return recordPlan(db, record, (add) => {
+    for (const c of changes) add(c);
+    return { status, match };
+  }, options);
+}
+
+/**
+ * Pure: why a plan built at `createdAt` is too old to push at `nowMs` (its levels come from a
+ * fetch that long ago), or null when it is within `maxAgeMs`. The text names both ages.
+ */
+export function planAgeProblem(createdAt: string, nowMs: number, maxAgeMs: number): string | null {
+  const age = nowMs - Date.parse(createdAt);
+  if (!(age > maxAgeMs)) return null;
+  return `built ${formatAge(age)} ago (${createdAt}), older than safety.maxPlanAgeMs ${maxAgeMs} (${formatAge(maxAgeMs)})`;
+}
+
+/** `6h`, `7h 2m`, `45m`, `12s`: coarse, for messages. */
+export function formatAge(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const parts = [d ? `${d}d` : '', h ? `${h}h` : '', m ? `${m}m` : ''].filter(Boolean);
+  return parts.length ? parts.join(' ') : `${s}s`;
 }
 
 export function getPlan(db: Db, id: number): PlanRecord | undefined {
@@ -183,6 +220,46 @@ export function markReadBack(
       const reason = mismatched.get(item.seq);
       if (reason === undefined) continue;
       fail.run(reason, planId, item.seq);
+      const s = seen.get(item.seq);
+      if (s) index.run(s.qty, s.managed ? 1 : 0, encodeId(item.productId), encodeId(item.variationId));
+    }
+  })();
+}
+
+/** A change a run applied, as the journal has it, with the freshest write ref known. */
+export interface AppliedItem {
+  sku: string;
+  productId: number | string;
+  variationId: number | string | null;
+  /** The level the run replaced (null: stock was not managed). */
+  from: number | null;
+  /** The level the run wrote. */
+  to: number;
+  ref: Record<string, unknown> | null;
+}
+
+/**
+ * Every change run `runId` applied (and still counts as applied: a later read-back may have
+ * failed it), in store order. The write ref comes from the store index when the item is
+ * still indexed (fresher), else from the plan item.
+ */
+export function changesAppliedBy(db: Db, runId: string): AppliedItem[] {
+  const rows = db.prepare(`SELECT pi.sku, pi.product_id, pi.variation_id, pi.from_qty, pi.to_qty, COALESCE(si.ref, pi.ref) AS ref
+    FROM plan_items pi LEFT JOIN store_items si ON si.product_id = pi.product_id AND si.variation_id IS pi.variation_id
+    WHERE pi.applied_run_id = ? AND pi.status = 'applied' ORDER BY si.ord, pi.plan_id, pi.seq`).all(runId) as Array<{
+      sku: string; product_id: string; variation_id: string | null; from_qty: number | null; to_qty: number; ref: string | null;
+    }>;
+  return rows.map((r) => ({
+    sku: r.sku, productId: decodeId(r.product_id)!, variationId: decodeId(r.variation_id), from: r.from_qty, to: r.to_qty,
+    ref: r.ref ? JSON.parse(r.ref) as Record<string, unknown> : null,
+  }));
+}
+
+/** The store index takes the levels the store just reported for these items (absent ones keep theirs). */
+export function refreshIndexedLevels(db: Db, items: Change[], seen: Map<number, { qty: number | null; managed: boolean }>): void {
+  db.transaction(() => {
+    const index = db.prepare('UPDATE store_items SET qty = ?, managed = ? WHERE product_id = ? AND variation_id IS ?');
+    for (const item of items) {
       const s = seen.get(item.seq);
       if (s) index.run(s.qty, s.managed ? 1 : 0, encodeId(item.productId), encodeId(item.variationId));
     }

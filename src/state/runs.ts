@@ -41,7 +41,19 @@ export function getRunSummary(db: Db, id: string): RunSummary | undefined {
   return text ? (JSON.parse(text) as RunSummary) : undefined;
 }
 
-/** The full id of a run given as an id, a unique prefix, or "last". Undefined when none or ambiguous. */
+/**
+ * The newest run that applied at least one change (what `rollback last` means): dry runs and
+ * `match` runs apply nothing, so they never qualify. A `rollback` run that applied changes does,
+ * and so does a push killed half-way (its row still says "running"; the caller holds the lock).
+ */
+export function lastAppliedRunId(db: Db): string | undefined {
+  // One pass over plan_items builds the set of applying runs; the runs table sorts them.
+  return (db.prepare(`SELECT id FROM runs WHERE dry_run = 0
+      AND id IN (SELECT applied_run_id FROM plan_items WHERE status = 'applied' AND applied_run_id IS NOT NULL)
+    ORDER BY started_at DESC, id DESC LIMIT 1`).get() as { id: string } | undefined)?.id;
+}
+
+/** The full id of a run given as an id, a unique prefix, or "last" (the newest finished run). Undefined when none or ambiguous. */
 export function resolveRunId(db: Db, spec: string): string | undefined {
   if (spec === 'last') {
     return (db.prepare("SELECT id FROM runs WHERE status != 'running' ORDER BY started_at DESC, id DESC LIMIT 1").get() as { id: string } | undefined)?.id;

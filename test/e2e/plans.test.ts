@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { DEFAULT_WOO_KEY, simpleProducts, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
+import Database from 'better-sqlite3';
+import { DEFAULT_WOO_KEY, simpleProducts, startWooEmulator, wooRequest, type WooEmulator } from '../fakes/woocommerce.js';
 import { runCli, tempDir, writeCsv, writeJson } from '../helpers/cli.js';
 import type { RunSummary } from '../../src/domain/types.js';
 
@@ -29,6 +30,20 @@ async function setup(count: number, target: (i: number) => number, stock: (i: nu
 }
 
 const summary = (stdout: string) => JSON.parse(stdout) as RunSummary;
+
+/** A sale (or a person in wp-admin) sets a product's stock through the store's own API: invsync is not told. */
+async function storeSets(emu: WooEmulator, productId: number, qty: number): Promise<void> {
+  const res = await wooRequest(emu, { method: 'PUT', path: `products/${productId}`, body: { stock_quantity: qty } });
+  expect(res.status).toBe(200);
+}
+
+/** Run SQL against the state database while no invsync runs. */
+function withDb<T>(dir: string, fn: (db: Database.Database) => T): T {
+  const db = new Database(path.join(dir, 'state', 'invsync.db'));
+  try { return fn(db); } finally { db.close(); }
+}
+
+interface StatusDoc { pendingPlan: { id: number; status: string } | null }
 
 describe('saved plans', () => {
   it('push plan.json applies exactly the saved plan', async () => {
@@ -67,6 +82,33 @@ describe('saved plans', () => {
     expect(edited.code).toBe(4);
     expect(edited.stderr).toMatch(/does not match plan \d+ in the database/);
     expect(emu.writeRequests()).toBe(0);
+  });
+
+  it('refuses a plan older than safety.maxPlanAgeMs (default 6 h), exit 4 naming the age and the limit; --force pushes it', async () => {
+    const { emu, dir, run } = await setup(10, (i) => i + 10);
+    expect((await run(['fetch'])).code).toBe(0);
+    expect((await run(['match'])).code).toBe(0);
+    const sevenHoursAgo = new Date(Date.now() - 7 * 3_600_000 - 60_000).toISOString();
+    withDb(dir, (db) => db.prepare('UPDATE plans SET created_at = ?').run(sevenHoursAgo));
+    const stale = await run(['push']);
+    expect(stale.code).toBe(4);
+    expect(stale.stderr).toMatch(/plan 1 is stale: built 7h 1m ago .*older than safety\.maxPlanAgeMs 21600000 \(6h\).*invsync push --force/);
+    expect(emu.writeRequests()).toBe(0);
+    const forced = await run(['push', '--force', '--json']);
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toMatch(/OVERRIDDEN by --force/);
+    expect(summary(forced.stdout).counts).toMatchObject({ applied: 10, failed: 0 });
+    expect(emu.stockBySku().get(sku(3))).toBe(13);
+  });
+
+  it('a plan within a configured safety.maxPlanAgeMs is pushed', async () => {
+    const { emu, dir, config, run } = await setup(4, (i) => i + 10);
+    writeJson(config, { ...JSON.parse(fs.readFileSync(config, 'utf8')), safety: { maxPlanAgeMs: 86_400_000 } });
+    await run(['fetch']);
+    await run(['match']);
+    withDb(dir, (db) => db.prepare('UPDATE plans SET created_at = ?').run(new Date(Date.now() - 7 * 3_600_000).toISOString()));
+    expect((await run(['push'])).code).toBe(0);
+    expect(emu.stockBySku().get(sku(4))).toBe(14);
   });
 
   it('refuses a plan file after the config changed, exit 4', async () => {
@@ -163,6 +205,95 @@ describe('rollback', () => {
     expect(s.counts.applied).toBe(20);
     const stock = emu.stockBySku();
     for (let i = 1; i <= 20; i++) expect([sku(i), stock.get(sku(i))]).toEqual([sku(i), i]);
+  });
+
+  it('never puts back a level a sale changed after the run, with no fetch in between (reads the store, not the index)', async () => {
+    const { emu, dir, run } = await setup(3, () => 5, () => 10);
+    const full = await run(['full', '--json']);
+    expect(full.code).toBe(0);
+    expect(summary(full.stdout).counts.applied).toBe(3);
+    await storeSets(emu, 1, 4); // a customer buys one SKU-0001: 5 → 4
+    const writes = emu.writeRequests();
+    const before = emu.requests.length;
+
+    const rb = await run(['rollback', 'last', '--json']);
+    expect(rb.code).toBe(0);
+    const s = summary(rb.stdout);
+    expect(s.counts).toMatchObject({ applied: 2, failed: 0 });
+    expect(s.errors).toEqual([expect.objectContaining({ sku: sku(1), message: expect.stringMatching(/changed since that run \(the run set 5, the store now has 4\)/) })]);
+    const stock = emu.stockBySku();
+    expect([stock.get(sku(1)), stock.get(sku(2)), stock.get(sku(3))]).toEqual([4, 10, 10]);
+    expect(emu.writeRequests() - writes).toBe(1);
+    // One GET reads the 3 current levels before deciding, one reads the 2 restored ones back.
+    expect(emu.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /wp-json/wc/v3/products', 'POST /wp-json/wc/v3/products/batch', 'GET /wp-json/wc/v3/products',
+    ]);
+    // The index learned what the store said.
+    expect(withDb(dir, (db) => db.prepare("SELECT qty FROM store_items WHERE sku = 'SKU-0001'").get())).toEqual({ qty: 4 });
+  });
+
+  it('--dry-run leaves nothing pushable: status shows no plan pending and push writes nothing', async () => {
+    const { emu, run } = await setup(5, () => 5, () => 10);
+    expect((await run(['full'])).code).toBe(0);
+    const writes = emu.writeRequests();
+    const dry = await run(['rollback', 'last', '--dry-run', '--json']);
+    expect(dry.code).toBe(0);
+    expect(summary(dry.stdout).changes).toHaveLength(5);
+    const status = JSON.parse((await run(['status', '--json'])).stdout) as StatusDoc;
+    expect(status.pendingPlan).toBeNull();
+    const push = await run(['push', '--json']);
+    expect(push.code).toBe(0);
+    expect(summary(push.stdout).message).toMatch(/no pending plan/);
+    expect(emu.writeRequests()).toBe(writes);
+    expect([...emu.stockBySku().values()]).toEqual([5, 5, 5, 5, 5]);
+  });
+
+  it('a partly applied plan survives rollback --dry-run and stays pushable', async () => {
+    const { emu, run } = await setup(6, () => 5, () => 10);
+    emu.faults.rejectSkus = [sku(4)];
+    const partial = await run(['full', '--json']);
+    expect(partial.code).toBe(1);
+    const planId = summary(partial.stdout).planId;
+    expect((await run(['rollback', 'last', '--dry-run'])).code).toBe(0);
+    const status = JSON.parse((await run(['status', '--json'])).stdout) as StatusDoc;
+    expect(status.pendingPlan).toMatchObject({ id: planId, status: 'partial' });
+    emu.faults.rejectSkus = [];
+    const resumed = await run(['push', '--json']);
+    expect(resumed.code).toBe(0);
+    expect(summary(resumed.stdout)).toMatchObject({ planId, counts: { applied: 6, failed: 0 } });
+    expect([...emu.stockBySku().values()]).toEqual([5, 5, 5, 5, 5, 5]);
+  });
+
+  it('full --dry-run after a partly applied push: its fetch made that plan stale, so push applies exactly what the dry run showed', async () => {
+    const { emu, run } = await setup(6, () => 5, () => 10);
+    emu.faults.rejectSkus = [sku(4)];
+    expect((await run(['full'])).code).toBe(1);
+    emu.faults.rejectSkus = [];
+    const dry = await run(['full', '--dry-run', '--json']);
+    expect(dry.code).toBe(0);
+    const d = summary(dry.stdout);
+    expect(d.changes.map((c) => [c.sku, c.from, c.to])).toEqual([[sku(4), 10, 5]]);
+    const again = await run(['full', '--dry-run', '--json']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe('');
+    const pushed = await run(['push', '--json']);
+    expect(pushed.code).toBe(0);
+    expect(summary(pushed.stdout)).toMatchObject({ planId: summary(again.stdout).planId, counts: { applied: 1 } });
+    expect([...emu.stockBySku().values()]).toEqual([5, 5, 5, 5, 5, 5]);
+  });
+
+  it('rollback last is the newest run that applied a change, not a later dry run or match', async () => {
+    const { emu, dir, run } = await setup(4, () => 5, () => 10);
+    const applied = summary((await run(['full', '--json'])).stdout);
+    writeCsv(path.join(dir, 'supplier.csv'), Array.from({ length: 4 }, (_, k) => [sku(k + 1), 7]));
+    expect((await run(['full', '--dry-run'])).code).toBe(0);
+    expect((await run(['match'])).code).toBe(0);
+    const rb = await run(['rollback', 'last', '--json']);
+    expect(rb.code).toBe(0);
+    const s = summary(rb.stdout);
+    expect(s.message).toMatch(new RegExp(`rollback of run ${applied.runId.replace(/[.]/g, '\\.')}: 4 level`));
+    expect(s.counts.applied).toBe(4);
+    expect([...emu.stockBySku().values()]).toEqual([10, 10, 10, 10]);
   });
 
   it('skips an item whose level changed since the run', async () => {

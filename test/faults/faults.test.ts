@@ -78,11 +78,12 @@ describe('files on disk survive failures', () => {
     const good = fs.readFileSync(snapshot);
     // A big feed whose snapshot cannot fit under a 256 KiB file size limit.
     writeCsv(path.join(t.dir, 'supplier.csv'), Array.from({ length: 20_000 }, (_, k) => [`BIG-${k}`, 1]));
-    const limited = await new Promise<{ code: number | null }>((resolve) => {
+    const limited = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       const child = spawn('bash', ['-c', `ulimit -f 256; exec "${process.execPath}" "${BIN}" -c "${t.config}" fetch`], { env: { ...process.env, ...env }, stdio: 'ignore' });
-      child.on('close', (code) => resolve({ code }));
+      child.on('close', (code, signal) => resolve({ code, signal }));
     });
-    expect(limited.code).not.toBe(0);
+    // Node does not ignore SIGXFSZ: the kernel kills the run at the write that crosses the limit.
+    expect(limited).toEqual({ code: null, signal: 'SIGXFSZ' });
     expect(fs.readFileSync(snapshot).equals(good)).toBe(true);
     writeCsv(path.join(t.dir, 'supplier.csv'), Array.from({ length: 50 }, (_, k) => [sku(k + 1), 3]));
     const match = await t.run(['match', '--json']);
@@ -129,11 +130,45 @@ describe('remote failures', () => {
     expect((await t.run(['match'])).code).toBe(0);
     t.emu.faults.htmlMaintenance = true;
     const push = await t.run(['push', '--json']);
-    expect(push.code).not.toBe(0);
+    expect(push.code).toBe(5);
+    expect(push.stderr).toMatch(/the store failed outright: none of 10 change\(s\) could be applied/);
     const s = JSON.parse(push.stdout) as RunSummary;
-    expect(s.counts.applied).toBe(0);
+    expect(s.counts).toMatchObject({ applied: 0, failed: 10 });
     t.emu.faults.htmlMaintenance = false;
     expect([...t.emu.stockBySku().values()].every((q) => q === 0)).toBe(true);
+  });
+
+  it('a store that is down at push time (connection refused): exit 5, not 1, every change still pending for the next push', async () => {
+    const t = await setup(10, () => 4);
+    expect((await t.run(['fetch'])).code).toBe(0);
+    expect((await t.run(['match'])).code).toBe(0);
+    await t.emu.close();
+    const push = await t.run(['push', '--json']);
+    expect(push.code).toBe(5);
+    expect(push.stderr).toMatch(/ECONNREFUSED/);
+    const s = JSON.parse(push.stdout) as RunSummary;
+    expect(s).toMatchObject({ status: 'failed', exitCode: 5, counts: { applied: 0, failed: 10 } });
+  });
+
+  it('a store down during a push the breaker can stop: exit 4 with the rest pending (the breaker takes precedence over exit 5)', async () => {
+    const t = await setup(500, () => 4);
+    expect((await t.run(['fetch'])).code).toBe(0);
+    expect((await t.run(['match'])).code).toBe(0);
+    t.emu.faults.status503 = { count: 1_000_000 };
+    const push = await t.run(['push', '--json']);
+    expect(push.code).toBe(4);
+    const s = JSON.parse(push.stdout) as RunSummary;
+    // The first failed batch already exceeds maxErrorRatio: the breaker stops before the next one.
+    expect(s.counts).toMatchObject({ applied: 0, failed: 100, pending: 400 });
+    expect(s.safety.tripped).toBe('breaker');
+  });
+
+  it('items the store refuses one by one while it is up: exit 1, not 5', async () => {
+    const t = await setup(10, () => 4);
+    t.emu.faults.rejectSkus = [sku(1), sku(2), sku(3), sku(4), sku(5), sku(6), sku(7), sku(8), sku(9), sku(10)];
+    const result = await t.run(['full', '--json']);
+    expect(result.code).toBe(1);
+    expect((JSON.parse(result.stdout) as RunSummary).counts).toMatchObject({ applied: 0, failed: 10 });
   });
 
   it('a CSV with mixed line endings, a BOM, quoted delimiters and a non-numeric quantity', async () => {

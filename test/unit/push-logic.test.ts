@@ -4,6 +4,9 @@ import { makeBatches } from '../../src/pipeline/batches.js';
 import { createRateLimiter, nextRelease, nextSlot, PACING_MARGIN, windowOf } from '../../src/lib/rate-limit.js';
 import { isRetryableStatus, parseRetryAfter, retryDelay } from '../../src/lib/retry.js';
 import { parseWindow } from '../../src/cli/options.js';
+import { HttpError, StoreError } from '../../src/domain/errors.js';
+import { isStoreOutage, storeWasDown } from '../../src/pipeline/push.js';
+import { armingOutcome, planAgeProblem } from '../../src/state/plans.js';
 import type { Change } from '../../src/domain/types.js';
 
 const change = (seq: number, productId = seq, variationId: number | null = null): Change =>
@@ -120,5 +123,58 @@ describe('window options', () => {
     expect(parseWindow({ limit: '100', offset: '250' })).toEqual({ limit: 100, offset: 250 });
     expect(() => parseWindow({ limit: 'ten' })).toThrow(/--limit/);
     expect(() => parseWindow({ offset: '-1' })).toThrow(/--offset/);
+  });
+});
+
+describe('store down (SPEC §8: exit 5, not 1)', () => {
+  const http = (status: number | undefined) => new HttpError('x', { status, url: 'http://shop/', retryable: false });
+
+  it('counts no answer, 5xx, 429, 408 and a non-API answer as the store failing outright', () => {
+    expect([undefined, 500, 502, 503, 429, 408, 200].map((s) => isStoreOutage(http(s)))).toEqual([true, true, true, true, true, true, true]);
+    expect(isStoreOutage(new StoreError('invalid response'))).toBe(true);
+  });
+
+  it('counts another 4xx as the store refusing this request, not being down', () => {
+    expect([400, 404, 413, 422].map((s) => isStoreOutage(http(s)))).toEqual([false, false, false, false]);
+    expect(isStoreOutage(new Error('a bug'))).toBe(false);
+  });
+
+  it('is down only when nothing was applied and every failure was an outage', () => {
+    expect(storeWasDown({ applied: 0, failed: 3, outageFailed: 3 })).toBe(true);
+    expect(storeWasDown({ applied: 1, failed: 3, outageFailed: 3 })).toBe(false);
+    expect(storeWasDown({ applied: 0, failed: 3, outageFailed: 2 })).toBe(false);
+    expect(storeWasDown({ applied: 0, failed: 0, outageFailed: 0 })).toBe(false);
+  });
+});
+
+describe('plan arming (SPEC §8: dry runs never arm anything)', () => {
+  it('a real match arms its plan and supersedes older pending plans', () => {
+    expect(armingOutcome('pending', 'arm', true)).toEqual({ status: 'pending', supersede: true });
+  });
+
+  it('full --dry-run records its plan only when no other plan is pending or partial', () => {
+    expect(armingOutcome('pending', 'dryRunRecord', false)).toEqual({ status: 'pending', supersede: true });
+    expect(armingOutcome('pending', 'dryRunRecord', true)).toEqual({ status: 'preview', supersede: false });
+    expect(armingOutcome('blocked', 'dryRunRecord', true)).toEqual({ status: 'blocked', supersede: false });
+  });
+
+  it('rollback --dry-run never leaves a pushable plan', () => {
+    expect(armingOutcome('pending', 'preview', false)).toEqual({ status: 'preview', supersede: false });
+    expect(armingOutcome('empty', 'preview', true)).toEqual({ status: 'empty', supersede: false });
+  });
+});
+
+describe('plan age (safety.maxPlanAgeMs)', () => {
+  const built = '2026-12-01T00:00:00.000Z';
+  const at = (ms: number) => Date.parse(built) + ms;
+  const SIX_HOURS = 21_600_000;
+
+  it('accepts a plan up to the limit', () => {
+    expect(planAgeProblem(built, at(SIX_HOURS), SIX_HOURS)).toBeNull();
+  });
+
+  it('names the age and the limit once it is older', () => {
+    expect(planAgeProblem(built, at(7 * 3_600_000 + 2 * 60_000), SIX_HOURS))
+      .toBe('built 7h 2m ago (2026-12-01T00:00:00.000Z), older than safety.maxPlanAgeMs 21600000 (6h)');
   });
 });

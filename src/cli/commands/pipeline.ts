@@ -26,8 +26,8 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     .option('--out <file>', 'also save the plan to a file, to apply exactly it later with `invsync push <file>`')
     .addHelpText('after', '\nExamples:\n  $ invsync match --limit=100 --offset=200\n  $ invsync match --out plan.json && invsync push plan.json')
     .action(async (opts: WindowOpts) => {
-      exit(await runCommand(globals(), { name: 'match', mutating: true }, async (ctx) => {
-        const code = await matchStep(ctx, { window: parseWindow(opts), force: Boolean(opts.force) });
+      exit(await runCommand(globals(), { name: 'match', mutating: true, parse: () => parseWindow(opts) }, async (ctx, window) => {
+        const code = await matchStep(ctx, { window, force: Boolean(opts.force) });
         if (opts.out) savePlanStep(ctx, opts.out);
         return code;
       }));
@@ -38,17 +38,19 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     .option('--dry-run', 'show what would be written; write nothing')
     .option('--no-verify', 'skip reading the changed items back from the store')
     .option('--canary <n>', 'apply and verify n changes first; go on only if all landed')
+    .option('--force', 'push a plan older than safety.maxPlanAgeMs (logged loudly)')
     .addHelpText('after', '\nExamples:\n  $ invsync push --dry-run\n  $ invsync push            # also resumes an interrupted push\n  $ invsync push plan.json --canary 5')
     .action(async (planFile: string | undefined, opts: WindowOpts) => {
-      exit(await runCommand(globals(), { name: 'push', mutating: true, dryRun: Boolean(opts.dryRun) }, (ctx) =>
-        pushStep(ctx, { dryRun: Boolean(opts.dryRun), planFile, verify: opts.verify, canary: parseCanary(opts.canary) })));
+      const spec = { name: 'push', mutating: true, dryRun: Boolean(opts.dryRun), parse: () => parseCanary(opts.canary) };
+      exit(await runCommand(globals(), spec, (ctx, canary) =>
+        pushStep(ctx, { dryRun: Boolean(opts.dryRun), planFile, verify: opts.verify, canary, force: Boolean(opts.force) })));
     });
 
   program.command('rollback <run>')
     .description('put back the stock levels a run replaced (from its journal), with the same lock, batching, breaker and verification')
-    .option('--dry-run', 'show the rollback plan; write nothing')
+    .option('--dry-run', 'show the rollback plan; write nothing and leave nothing for `push` to apply')
     .option('--no-verify', 'skip reading the restored items back')
-    .addHelpText('after', '\nExamples:\n  $ invsync rollback last --dry-run\n  $ invsync rollback 2026-11-22T02:00:00.123Z-7f3a')
+    .addHelpText('after', '\n"last" is the newest run that applied a change. Levels changed since that run are left as they are.\n\nExamples:\n  $ invsync rollback last --dry-run\n  $ invsync rollback 2026-11-22T02:00:00.123Z-7f3a')
     .action(async (run: string, opts: WindowOpts) => {
       exit(await runCommand(globals(), { name: 'rollback', mutating: true, dryRun: Boolean(opts.dryRun) }, (ctx) =>
         rollbackStep(ctx, run, { dryRun: Boolean(opts.dryRun), verify: opts.verify })));
@@ -65,14 +67,14 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     .addHelpText('after', '\nExamples:\n  $ invsync full --dry-run\n  $ invsync full --limit=100 --offset=0')
     .action(async (opts: WindowOpts) => {
       const dryRun = Boolean(opts.dryRun);
-      exit(await runCommand(globals(), { name: 'full', mutating: true, dryRun }, async (ctx) => {
-        const window = parseWindow(opts);
+      const parse = () => ({ window: parseWindow(opts), canary: parseCanary(opts.canary) });
+      exit(await runCommand(globals(), { name: 'full', mutating: true, dryRun, parse }, async (ctx, { window, canary }) => {
         const fetched = await fetchStep(ctx, { force: Boolean(opts.force) });
         if (fetched !== EXIT.ok) return fetched;
         crashPoint('full:after-fetch');
-        const matched = await matchStep(ctx, { window, force: Boolean(opts.force) });
+        const matched = await matchStep(ctx, { window, force: Boolean(opts.force), dryRun });
         if (matched !== EXIT.ok) return matched;
-        return pushStep(ctx, { dryRun, planId: ctx.summary.planId ?? undefined, verify: opts.verify, canary: parseCanary(opts.canary) });
+        return pushStep(ctx, { dryRun, planId: ctx.summary.planId ?? undefined, verify: opts.verify, canary });
       }));
     });
 }
