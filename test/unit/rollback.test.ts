@@ -48,14 +48,14 @@ function memoryStore(levels: Map<number, number | null>): StoreAdapter & { reads
     batchKey: () => 'all',
     async apply(): Promise<BatchResult> { return { failed: [] }; },
     async read(changes: Change[]) {
-        reads.push(changes);
-        const out = new Map<number, { qty: number | null; managed: boolean }>();
-        for (const c of changes) {
-          if (!levels.has(Number(c.productId))) continue;
-          const qty = levels.get(Number(c.productId))!;
-          out.set(c.seq, { qty, managed: qty !== null });
-        }
-        return out;
+      reads.push(changes);
+      const out = new Map<number, { qty: number | null; managed: boolean }>();
+      for (const c of changes) {
+        if (!levels.has(Number(c.productId))) continue;
+        const qty = levels.get(Number(c.productId))!;
+        out.set(c.seq, { qty, managed: qty !== null });
+      }
+      return out;
     },
   };
   return store;
