@@ -101,7 +101,7 @@ export async function pushStep(ctx: RunContext, options: PushStepOptions): Promi
     ctx.summary.counts = { ...plan.match.counts };
     ctx.summary.safety = plan.match.safety;
     ctx.summary.sources = plan.match.sources;
-    ctx.summary.errors.push(...plan.match.errors);
+    ctx.summary.addMatchErrors(plan.match);
   }
   const store = options.store ?? createStore(config.store);
   // The one write gate: a dry run walks the same path and writes nothing.
@@ -152,7 +152,7 @@ export async function rollbackStep(ctx: RunContext, runSpec: string, options: { 
   const plan = buildRollbackPlan(ctx.db, runSpec, { runId: ctx.runId, configChecksum: ctx.loaded.checksum });
   ctx.summary.planId = plan.planId;
   ctx.summary.counts = { ...plan.match.counts };
-  ctx.summary.errors.push(...plan.skipped);
+  ctx.summary.addErrors(plan.skipped, 'rollback skipped');
   ctx.log.info({ plan: plan.planId, changes: plan.changes.length, skipped: plan.skipped.length },
     `rollback of run ${plan.rolledBackRun}: ${plan.changes.length} level(s) to put back, ${plan.skipped.length} left as they are`);
   if (plan.changes.length === 0) {

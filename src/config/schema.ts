@@ -228,6 +228,11 @@ export const Safety = z.object({
   maxMissingRatio: ratio.default(0.3),
   maxZeroRatio: ratio.default(0.5),
   maxStockDropRatio: ratio.default(0.5),
+  /**
+   * The plan may multiply the in-scope total stock by at most this factor (null: no limit). Not
+   * judged while the store holds less than one unit per in-scope item (first stocking, sold out).
+   */
+  maxStockRiseRatio: z.number().min(1).nullable().default(10),
   breaker: z.object({
     consecutiveFailures: positiveInt.default(3),
     maxErrorRatio: ratio.default(0.2),
