@@ -9,6 +9,17 @@ import type { StoreSkuDuplicate } from '../domain/types.js';
 import { decodeId, type Db } from './db.js';
 
 const SKU_KEY_FUNCTION = 'invsync_sku_key';
+
+/**
+ * skuKey in SQL. Pure-ASCII SKUs (byte length = character length) are keyed natively, as skuKey
+ * keys them (trim of ASCII whitespace, ASCII lower-casing); only the others call into JavaScript.
+ * NOTE: a JS call per row costs ~1 µs, which a million-item index would feel.
+ */
+function keyExpression(caseSensitive: 0 | 1): string {
+  const trimmed = "trim(sku, ' ' || char(9, 10, 11, 12, 13))";
+  return `NULLIF(CASE WHEN length(CAST(sku AS BLOB)) = length(sku) THEN ${caseSensitive ? trimmed : `lower(${trimmed})`}
+    ELSE ${SKU_KEY_FUNCTION}(sku, ${caseSensitive}) END, '')`;
+}
 const registered = new WeakSet<Db>();
 
 /**
@@ -30,21 +41,20 @@ export function registerSkuKeyFunction(db: Db): void {
  */
 export function findDuplicateStoreSkus(db: Db, caseSensitive: boolean): Map<string, StoreSkuDuplicate> {
   registerSkuKeyFunction(db);
-  // One pass computes each key once; SQLite's sorter spills to temporary storage, not to our heap.
-  const rows = db.prepare(`
-    SELECT k, n, product_id, variation_id FROM (
-      SELECT k, product_id, variation_id,
-             COUNT(*) OVER (PARTITION BY k) AS n,
-             ROW_NUMBER() OVER (PARTITION BY k ORDER BY ord) AS rn
-      FROM (SELECT ${SKU_KEY_FUNCTION}(sku, ?) AS k, product_id, variation_id, ord FROM store_items)
-      WHERE k IS NOT NULL
-    ) WHERE n > 1 AND rn <= ? ORDER BY k, rn`).raw(true)
-    .iterate(caseSensitive ? 1 : 0, DUPLICATE_HOLDERS_SHOWN) as IterableIterator<[string, number, string, string | null]>;
+  const cs = caseSensitive ? 1 : 0;
+  const key = keyExpression(cs);
+  // Pass 1 groups the whole index (SQLite's sorter, not our heap) and returns only the duplicated keys.
   const out = new Map<string, StoreSkuDuplicate>();
-  for (const [key, count, productId, variationId] of rows) {
-    let dup = out.get(key);
-    if (!dup) out.set(key, dup = { count, holders: [] });
-    dup.holders.push({ productId: decodeId(productId)!, variationId: decodeId(variationId) });
+  const groups = db.prepare(`SELECT ${key} AS k, COUNT(*) FROM store_items GROUP BY k HAVING COUNT(*) > 1 AND k IS NOT NULL`)
+    .raw(true).iterate() as IterableIterator<[string, number]>;
+  for (const [k, count] of groups) out.set(k, { count, holders: [] });
+  if (out.size === 0) return out;
+  // Pass 2, only when there are duplicates: their first holders in store order.
+  const holders = db.prepare(`SELECT k, product_id, variation_id FROM (SELECT ${key} AS k, product_id, variation_id, ord FROM store_items)
+    WHERE k IN (SELECT value FROM json_each(?)) ORDER BY ord`).raw(true);
+  for (const [k, productId, variationId] of holders.iterate(JSON.stringify([...out.keys()])) as IterableIterator<[string, string, string | null]>) {
+    const dup = out.get(k)!;
+    if (dup.holders.length < DUPLICATE_HOLDERS_SHOWN) dup.holders.push({ productId: decodeId(productId)!, variationId: decodeId(variationId) });
   }
   return out;
 }
