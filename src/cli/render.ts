@@ -86,7 +86,8 @@ export function renderDiffTable(changes: SummaryChange[], options: { color?: boo
     reasonText(ch),
     ...(withStatus ? [ch.status === 'failed' ? `failed: ${ch.error ?? 'unknown error'}` : ch.status] : []),
   ]);
-  const widths = header.map((h, i) => Math.min(i === 1 ? nameWidth + 12 : 40, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
+  // A loop, not Math.max(...rows): the number of rows is the input's to decide.
+  const widths = header.map((h, i) => Math.min(i === 1 ? nameWidth + 12 : 40, rows.reduce((w, r) => Math.max(w, r[i]!.length), h.length)));
   const rightAligned = new Set([2, 4, 5]);
   const cells = (row: string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : pad(cell, widths[i]!, rightAligned.has(i))));
   const lines = [c.bold(cells(header).join('  ').trimEnd())];

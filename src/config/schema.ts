@@ -231,8 +231,11 @@ export const Safety = z.object({
   /**
    * The plan may multiply the in-scope total stock by at most this factor (null: no limit). Not
    * judged while the store holds less than one unit per in-scope item (first stocking, sold out).
+   * NOTE: 1000 catches quantities wrong by orders of magnitude (1e12, a barcode read as a quantity,
+   * grams as kilograms) without tripping on a dropshipping shop that adopts its supplier's levels
+   * (a few units per item before, hundreds after). Shops that want a tighter check set e.g. 10.
    */
-  maxStockRiseRatio: z.number().min(1).nullable().default(10),
+  maxStockRiseRatio: z.number().min(1).nullable().default(1000),
   breaker: z.object({
     consecutiveFailures: positiveInt.default(3),
     maxErrorRatio: ratio.default(0.2),

@@ -340,17 +340,18 @@ describe('integrity (SPEC §8) through the built CLI', () => {
     expect(emu.get(1)).toMatchObject({ sku: 'GIFT-25', manage_stock: false, stock_quantity: null });
   });
 
-  it('a plan that multiplies the stock in scope more than maxStockRiseRatio (default 10) exits 4 and writes nothing; --force applies it', async () => {
+  it('a plan that multiplies the stock in scope more than maxStockRiseRatio (default 1000) exits 4 and writes nothing; --force applies it', async () => {
     const emu = await shop(simpleProducts(3, { stock: () => 5 }));
-    const { run } = setup(emu, [['SKU-0001', 1000], ['SKU-0002', 1000], ['SKU-0003', 1000]]);
+    // A feed that switched from kilograms to grams: one item jumps from 5 to 30,000.
+    const { run } = setup(emu, [['SKU-0001', 30_000], ['SKU-0002', 5], ['SKU-0003', 5]]);
     const blocked = await run(['full', '--json']);
     expect(blocked.code).toBe(4);
-    expect(json(blocked.stdout).safety).toMatchObject({ tripped: 'maxStockRiseRatio', stockRiseRatio: 200 });
-    expect(blocked.stderr).toContain('safety gate maxStockRiseRatio tripped: the plan would multiply the total stock in scope by ×200 (15 → 3000 units), limit ×10');
+    expect(json(blocked.stdout).safety).toMatchObject({ tripped: 'maxStockRiseRatio', stockRiseRatio: 2000.6667 });
+    expect(blocked.stderr).toContain('safety gate maxStockRiseRatio tripped: the plan would multiply the total stock in scope by ×2001 (15 → 30010 units), limit ×1000; nothing was written.');
     expect(emu.writeRequests()).toBe(0);
     const forced = await run(['full', '--force', '--json']);
     expect(forced.code).toBe(0);
-    expect([...emu.stockBySku().values()]).toEqual([1000, 1000, 1000]);
+    expect([...emu.stockBySku().values()]).toEqual([30_000, 5, 5]);
   });
 
   it('150,000 rejected rows: match, full and push finish with a summary of 1,000 errors and the right totals', async () => {

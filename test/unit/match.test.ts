@@ -255,7 +255,9 @@ describe('safety gates', () => {
 
   it('is on by default: a 1e12 feed level against a stocked store trips it', () => {
     const safety = Safety.parse({});
-    expect(safety.maxStockRiseRatio).toBe(10);
+    expect(safety.maxStockRiseRatio).toBe(1000);
+    expect(Safety.parse({ maxStockRiseRatio: null }).maxStockRiseRatio).toBeNull();
+    expect(Safety.safeParse({ maxStockRiseRatio: 0.5 }).error?.issues[0]?.path).toEqual(['maxStockRiseRatio']);
     const supply = new SupplyAggregator(['feed'], rules());
     feed('feed', [['A', 1e12], ['B', 5]]).forEach((r) => supply.add(r));
     const diff = diffStore(supply, storeOf([['A', 5], ['B', 5]]), rules(), 2);
