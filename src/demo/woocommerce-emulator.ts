@@ -563,8 +563,11 @@ function stockFlags(r: WooRecord) {
   };
 }
 
-/** A product as the products controller renders it (variations found by SKU come out product-shaped too). */
-function productJson(r: WooRecord, origin: string, sku: string): Record<string, unknown> {
+/**
+ * A product as the products controller renders it (variations found by SKU come out product-shaped
+ * too). `sku` is the SKU as shown (see shownSku); the default, the stored one, is right for products.
+ */
+function productJson(r: WooRecord, origin: string, sku: string = r.sku): Record<string, unknown> {
   return {
     id: r.id,
     name: r.name,
@@ -607,7 +610,7 @@ function productJson(r: WooRecord, origin: string, sku: string): Record<string, 
 }
 
 /** A variation as the variations controller renders it. */
-function variationJson(r: WooRecord, origin: string, sku: string): Record<string, unknown> {
+function variationJson(r: WooRecord, origin: string, sku: string = r.sku): Record<string, unknown> {
   return {
     id: r.id,
     date_created: r.date_created,
