@@ -7,7 +7,8 @@ import { redact } from '../lib/redact.js';
 
 /**
  * A summary lists at most this many changes in memory; the plan in the database holds them all
- * (`--json` streams every one, `invsync show <run>` reads them back).
+ * (`--json` prints the first ones and `changesTotal`; `invsync show <run> --format json|csv`
+ * streams every one).
  */
 export const SUMMARY_MAX_CHANGES = 10_000;
 
