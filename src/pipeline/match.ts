@@ -159,7 +159,7 @@ export class SupplyAggregator {
     if (slot === undefined) return undefined;
     const mask = this.masks[slot]! & SOURCE_BITS;
     const sources: number[] = [];
-    for (let i = 0; i < MAX_SOURCES; i++) if (mask & (1 << i)) sources.push(i);
+    for (let i = 0; 1 << i <= mask; i++) if (mask & (1 << i)) sources.push(i);
     const duplicateIn = this.duplicates.get(key);
     return { qty: this.qtys[slot]!, sources, ...(duplicateIn ? { duplicateIn } : {}) };
   }
