@@ -52,11 +52,20 @@ export function renderSummary(out: Output, summary: RunSummary, options: { showC
   out.write(`${humanSummary(summary, { color: out.color })}\n`);
 }
 
-const REASONS: Record<string, string> = {
-  supplier: 'feed',
-  missing: 'in no feed → 0',
-  unmanaged: 'feed; starts stock tracking',
-};
+/**
+ * The REASON cell. Starting stock tracking is said only of a change a feed asked for: an item in
+ * no feed never gets tracking switched on (SPEC §8). "unmanaged" is how plans recorded by earlier
+ * versions spelled a tracking start.
+ */
+export function reasonText(ch: Pick<SummaryChange, 'reason' | 'from'>): string {
+  switch (ch.reason) {
+    case undefined: case null: case '': return '';
+    case 'supplier': return ch.from === null ? 'feed; starts stock tracking' : 'feed';
+    case 'missing': return 'in no feed → 0';
+    case 'unmanaged': return 'feed; starts stock tracking';
+    default: return ch.reason;
+  }
+}
 
 /**
  * The diff as a table: SKU, PRODUCT (name and ids), FROM → TO, Δ, REASON, and STATUS once a
@@ -74,10 +83,11 @@ export function renderDiffTable(changes: SummaryChange[], options: { color?: boo
     '→',
     String(ch.to),
     delta(ch),
-    ch.reason ? (REASONS[ch.reason] ?? ch.reason) : '',
+    reasonText(ch),
     ...(withStatus ? [ch.status === 'failed' ? `failed: ${ch.error ?? 'unknown error'}` : ch.status] : []),
   ]);
-  const widths = header.map((h, i) => Math.min(i === 1 ? nameWidth + 12 : 40, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
+  // A loop, not Math.max(...rows): the number of rows is the input's to decide.
+  const widths = header.map((h, i) => Math.min(i === 1 ? nameWidth + 12 : 40, rows.reduce((w, r) => Math.max(w, r[i]!.length), h.length)));
   const rightAligned = new Set([2, 4, 5]);
   const cells = (row: string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : pad(cell, widths[i]!, rightAligned.has(i))));
   const lines = [c.bold(cells(header).join('  ').trimEnd())];
@@ -130,8 +140,10 @@ export function humanSummary(s: RunSummary, options: { color?: boolean } = {}): 
     parts.push(`Low stock: ${s.lowStock.length} item(s) at or below the threshold: ${s.lowStock.slice(0, 8).map((i) => `${i.sku} (${i.qty})`).join(', ')}${s.lowStock.length > 8 ? ', …' : ''}.`);
   }
   if (s.message && s.message !== s.safety.message) parts.push(s.message);
-  if (s.errors.length) {
-    parts.push(`${s.errors.length} problem(s): ${s.errors.slice(0, 5).map((e) => `${e.source ? `[${e.source}] ` : ''}${e.sku ? `${e.sku}: ` : ''}${e.message}`).join('; ')}${s.errors.length > 5 ? '; …' : ''}.`);
+  const problems = Math.max(s.errorsTotal ?? 0, s.errors.length);
+  if (problems) {
+    const listed = s.errors.length < problems ? `, the first ${s.errors.length} listed by \`invsync show ${s.runId} --format json\`` : '';
+    parts.push(`${problems} problem(s)${listed}: ${s.errors.slice(0, 5).map((e) => `${e.source ? `[${e.source}] ` : ''}${e.sku ? `${e.sku}: ` : ''}${e.message}`).join('; ')}${problems > 5 ? '; …' : ''}.`);
   }
   parts.push(`Run ${s.runId}${s.status !== 'locked' ? ` (details: invsync show ${s.runId})` : ''}.`);
   return `${c.bold(headline)}\n${parts.join(' ')}`;

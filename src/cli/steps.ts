@@ -121,7 +121,7 @@ export async function pushStep(ctx: RunContext, options: PushStepOptions): Promi
     ctx.summary.counts = { ...plan.match.counts };
     ctx.summary.safety = plan.match.safety;
     ctx.summary.sources = plan.match.sources;
-    ctx.summary.errors.push(...plan.match.errors);
+    ctx.summary.addMatchErrors(plan.match);
   }
   const store = options.store ?? createStore(config.store);
   // The one write gate: a dry run walks the same path and writes nothing.
@@ -182,7 +182,7 @@ export async function rollbackStep(ctx: RunContext, runSpec: string, options: { 
   const plan = await buildRollbackPlan(ctx.db, store, runSpec, { runId: ctx.runId, configChecksum: ctx.loaded.checksum, dryRun: options.dryRun });
   ctx.summary.planId = plan.planId;
   ctx.summary.counts = { ...plan.match.counts };
-  ctx.summary.errors.push(...plan.skipped);
+  ctx.summary.addErrors(plan.skipped, 'rollback skipped');
   ctx.summary.message = plan.changes.length === 0
     ? `nothing to put back for run ${plan.rolledBackRun}`
     : `rollback of run ${plan.rolledBackRun}: ${plan.changes.length} level(s) to put back, ${plan.skipped.length} left as they are${options.dryRun ? ' (dry run: nothing written, nothing left for `invsync push`)' : ''}`;

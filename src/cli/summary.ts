@@ -1,12 +1,14 @@
 import type { PushOutcome } from '../pipeline/push.js';
 import type { BuiltPlan } from '../pipeline/plan.js';
 import { summaryStatus, type ItemStatus, type PlanItem } from '../state/plans.js';
-import { emptyCounts, type PerSourceCounts, type RunCounts, type RunSummary, type SafetyReport, type SummaryChange, type SummaryError } from '../domain/types.js';
+import { ErrorLog } from '../domain/error-log.js';
+import { emptyCounts, type ErrorTotals, type PerSourceCounts, type RunCounts, type RunSummary, type SafetyReport, type SummaryChange, type SummaryError } from '../domain/types.js';
 import { redact } from '../lib/redact.js';
 
 /**
  * A summary lists at most this many changes in memory; the plan in the database holds them all
- * (`--json` streams every one, `invsync show <run>` reads them back).
+ * (`--json` prints the first ones and `changesTotal`; `invsync show <run> --format json|csv`
+ * streams every one).
  */
 export const SUMMARY_MAX_CHANGES = 10_000;
 
@@ -23,7 +25,8 @@ export class SummaryBuilder {
   counts: RunCounts = emptyCounts();
   safety: SafetyReport = { missingRatio: 0, zeroRatio: 0, tripped: null };
   changes: SummaryChange[] = [];
-  errors: SummaryError[] = [];
+  /** The run's errors: the first 1,000 kept, every one counted per source and reason. */
+  readonly errors = new ErrorLog();
   sources: Record<string, PerSourceCounts> | undefined;
   planId: number | null = null;
   message: string | undefined;
@@ -45,7 +48,7 @@ export class SummaryBuilder {
     this.planId = plan.planId;
     this.counts = { ...plan.counts };
     this.safety = plan.safety;
-    this.errors.push(...plan.errors);
+    this.errors.absorb(plan);
     this.sources = plan.sources;
     this.changesTotal = plan.changeCount;
     this.changes = firstItems.map((i) => summaryChange(i, 'planned'));
@@ -63,14 +66,25 @@ export class SummaryBuilder {
     this.counts.applied = counts.applied;
     this.counts.failed = counts.failed;
     this.counts.pending = total - counts.applied - counts.failed;
-    for (const i of failedItems) this.errors.push({ sku: i.sku, source: null, message: i.error ?? 'failed' });
+    for (const i of failedItems) this.errors.push({ sku: i.sku, source: null, message: i.error ?? 'failed' }, 'write failed');
     if (outcome?.breakerReason && outcome.pending > 0) {
       this.safety = { ...this.safety, tripped: 'breaker', message: `circuit breaker open: ${outcome.breakerReason}` };
     }
   }
 
+  /** A stored match's errors (a plan pushed by a later run), as if this run had found them. */
+  addMatchErrors(match: { errors: SummaryError[] } & Partial<ErrorTotals>): void {
+    this.errors.absorb(match);
+  }
+
+  /** Errors of one kind (e.g. rollback's skipped items), one at a time: never spread. */
+  addErrors(errors: Iterable<SummaryError>, reason: string): void {
+    for (const e of errors) this.errors.push(e, reason);
+  }
+
   finish(exitCode: number, status: RunSummary['status']): RunSummary {
     const finishedAt = new Date();
+    const report = this.errors.report();
     return {
       runId: this.runId,
       command: this.command,
@@ -84,7 +98,9 @@ export class SummaryBuilder {
       safety: this.feed ? { ...this.safety, feed: this.feed } : this.safety,
       changes: this.changes,
       ...(this.changesTotal > this.changes.length ? { changesTotal: this.changesTotal } : {}),
-      errors: this.errors.map((e) => ({ ...e, message: redact(e.message) })),
+      errors: report.errors.map((e) => ({ ...e, message: redact(e.message) })),
+      errorsTotal: report.errorsTotal,
+      errorCounts: report.errorCounts,
       ...(this.sources ? { sources: this.sources } : {}),
       planId: this.planId,
       ...(this.message ? { message: redact(this.message) } : {}),

@@ -237,6 +237,14 @@ export const Safety = z.object({
   maxStockDropRatio: ratio.default(0.5),
   /** `push` refuses a plan older than this (ms; default 6 h) as stale, unless `--force`. */
   maxPlanAgeMs: z.number().int().min(1).default(21_600_000),
+  /**
+   * The plan may multiply the in-scope total stock by at most this factor (null: no limit). Not
+   * judged while the store holds less than one unit per in-scope item (first stocking, sold out).
+   * NOTE: 1000 catches quantities wrong by orders of magnitude (1e12, a barcode read as a quantity,
+   * grams as kilograms) without tripping on a dropshipping shop that adopts its supplier's levels
+   * (a few units per item before, hundreds after). Shops that want a tighter check set e.g. 10.
+   */
+  maxStockRiseRatio: z.number().min(1).nullable().default(1000),
   breaker: z.object({
     consecutiveFailures: positiveInt.default(3),
     maxErrorRatio: ratio.default(0.2),

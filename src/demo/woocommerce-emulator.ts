@@ -516,6 +516,15 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean })
       if (r.type === 'variable') for (const vid of r.variations) records.delete(vid);
       if (r.parent_id) refreshParent(r.parent_id);
     },
+    /**
+     * The SKU as the REST API shows it. In the default `view` context a variation without a SKU of
+     * its own reports its parent's (WC_Product_Variation::get_sku() inherits it); `edit` shows the
+     * stored value (API_FACTS §13).
+     */
+    shownSku(r: WooRecord, context: WooContext): string {
+      if (context === 'edit' || r.type !== 'variation' || r.sku !== '') return r.sku;
+      return records.get(r.parent_id)?.sku ?? '';
+    },
     skuTaken(sku: string, exceptId: number): boolean {
       if (sku === '') return false;
       for (const r of records.values()) if (r.sku === sku && r.id !== exceptId) return true;
@@ -525,6 +534,9 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean })
 }
 
 type Catalog = ReturnType<typeof createCatalog>;
+
+/** The REST `context` parameter: what a response shows (view, the default) or what is stored (edit). */
+export type WooContext = 'view' | 'edit';
 
 /* ------------------------------------------------------------------------------------------ */
 /* Response shapes                                                                              */
@@ -551,8 +563,11 @@ function stockFlags(r: WooRecord) {
   };
 }
 
-/** A product as the products controller renders it (variations found by SKU come out product-shaped too). */
-function productJson(r: WooRecord, origin: string): Record<string, unknown> {
+/**
+ * A product as the products controller renders it (variations found by SKU come out product-shaped
+ * too). `sku` is the SKU as shown (see shownSku); the default, the stored one, is right for products.
+ */
+function productJson(r: WooRecord, origin: string, sku: string = r.sku): Record<string, unknown> {
   return {
     id: r.id,
     name: r.name,
@@ -568,7 +583,7 @@ function productJson(r: WooRecord, origin: string): Record<string, unknown> {
     catalog_visibility: 'visible',
     description: '',
     short_description: '',
-    sku: r.sku,
+    sku,
     price: '',
     regular_price: '',
     sale_price: '',
@@ -595,7 +610,7 @@ function productJson(r: WooRecord, origin: string): Record<string, unknown> {
 }
 
 /** A variation as the variations controller renders it. */
-function variationJson(r: WooRecord, origin: string): Record<string, unknown> {
+function variationJson(r: WooRecord, origin: string, sku: string = r.sku): Record<string, unknown> {
   return {
     id: r.id,
     date_created: r.date_created,
@@ -604,7 +619,7 @@ function variationJson(r: WooRecord, origin: string): Record<string, unknown> {
     date_modified_gmt: r.date_created,
     description: '',
     permalink: `${origin}/?p=${r.parent_id}&variation_id=${r.id}`,
-    sku: r.sku,
+    sku,
     price: '',
     regular_price: '',
     sale_price: '',
@@ -655,6 +670,7 @@ interface ListParams {
   include: number[] | null;
   stockStatus: string | null;
   fields: string[] | null;
+  context: WooContext;
 }
 
 /** wp_sprintf('%l'): "a, b, and c". */
@@ -691,6 +707,7 @@ function validateListParams(q: Record<string, string>, forVariations: boolean): 
   const orderby = oneOf('orderby', ORDERBY, 'date') as string;
   const type = forVariations ? null : oneOf('type', PRODUCT_TYPES, null);
   const stockStatus = oneOf('stock_status', STOCK_STATUSES, null);
+  const context = oneOf('context', ['view', 'edit'], 'view') as WooContext;
   let include: number[] | null = null;
   if (q.include !== undefined && q.include !== '') {
     const parts = q.include.split(/[\s,]+/).filter(Boolean);
@@ -705,7 +722,7 @@ function validateListParams(q: Record<string, string>, forVariations: boolean): 
   }
   const skus = q.sku !== undefined && q.sku !== '' ? q.sku.split(',').map((s) => s.trim()).filter(Boolean) : null;
   const fields = q._fields ? q._fields.split(',').map((s) => s.trim()).filter(Boolean) : null;
-  return { page, perPage, offset, order, orderby, type, skus, include, stockStatus, fields };
+  return { page, perPage, offset, order, orderby, type, skus, include, stockStatus, fields, context };
 }
 
 function sortRecords(list: WooRecord[], p: ListParams): WooRecord[] {
@@ -808,7 +825,7 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     const before = { ...current };
     Object.assign(current, draft);
     if (current.type === 'variable') catalog.refreshParent(current.id);
-    const rendered = productJson(current, origin);
+    const rendered = productJson(current, origin, catalog.shownSku(current, 'view'));
     revertIfFaulted(current, before);
     return rendered;
   }
@@ -825,14 +842,14 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     if (rejected(sku)) return rejectedError(sku);
     if (catalog.skuTaken(sku, -1)) return wpError('product_invalid_sku', 'Invalid or duplicated SKU.', 400);
     const created = catalog.addProduct({ ...item, sku } as WooSeedProduct & Record<string, unknown>, item);
-    return productJson(created, origin);
+    return productJson(created, origin, catalog.shownSku(created, 'view'));
   }
 
   function deleteProduct(id: number, origin: string): Record<string, unknown> | WpError {
     const current = catalog.get(id);
     if (!current) return wpError('woocommerce_rest_product_invalid_id', 'Invalid ID.', 404);
     if (current.type === 'variation') return variationViaProducts();
-    const rendered = productJson(current, origin);
+    const rendered = productJson(current, origin, catalog.shownSku(current, 'view'));
     catalog.remove(id);
     return rendered;
   }
@@ -850,7 +867,7 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     if (err) return err;
     const before = { ...current };
     Object.assign(current, draft);
-    const rendered = variationJson(current, origin);
+    const rendered = variationJson(current, origin, catalog.shownSku(current, 'view'));
     revertIfFaulted(current, before);
     catalog.refreshParent(parentId);
     return rendered;
@@ -862,13 +879,14 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     const sku = has(item, 'sku') ? String(item.sku).trim() : '';
     if (rejected(sku)) return rejectedError(sku);
     if (catalog.skuTaken(sku, -1)) return wpError('product_invalid_sku', 'Invalid or duplicated SKU.', 400);
-    return variationJson(catalog.addVariation(parentId, { ...item, sku }), origin);
+    const created = catalog.addVariation(parentId, { ...item, sku });
+    return variationJson(created, origin, catalog.shownSku(created, 'view'));
   }
 
   function deleteVariation(parentId: number, id: number, origin: string): Record<string, unknown> | WpError {
     const current = variationOf(parentId, id);
     if (!current) return wpError('woocommerce_rest_product_variation_invalid_id', 'Invalid ID.', 404);
-    const rendered = variationJson(current, origin);
+    const rendered = variationJson(current, origin, catalog.shownSku(current, 'view'));
     catalog.remove(id);
     return rendered;
   }
@@ -916,7 +934,7 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     if (p.type) all = all.filter((r) => r.type === p.type);
     if (p.include) all = all.filter((r) => p.include?.includes(r.id));
     if (p.stockStatus) all = all.filter((r) => r.stock_status === p.stockStatus);
-    return pageReply(sortRecords(all, p), p, ctx.query, ctx.origin, 'products', (r) => productJson(r, ctx.origin));
+    return pageReply(sortRecords(all, p), p, ctx.query, ctx.origin, 'products', (r) => productJson(r, ctx.origin, catalog.shownSku(r, p.context)));
   }
 
   function listVariations(ctx: HandlerContext): Reply {
@@ -927,7 +945,16 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     if (p.skus) all = all.filter((r) => p.skus?.includes(r.sku));
     if (p.include) all = all.filter((r) => p.include?.includes(r.id));
     if (p.stockStatus) all = all.filter((r) => r.stock_status === p.stockStatus);
-    return pageReply(sortRecords(all, p), p, ctx.query, ctx.origin, `products/${parentId}/variations`, (r) => variationJson(r, ctx.origin));
+    return pageReply(sortRecords(all, p), p, ctx.query, ctx.origin, `products/${parentId}/variations`, (r) => variationJson(r, ctx.origin, catalog.shownSku(r, p.context)));
+  }
+
+  function contextOf(q: Record<string, string>): WooContext | WpError {
+    const context = q.context ?? 'view';
+    if (context === 'view' || context === 'edit') return context;
+    const message = 'context is not one of view and edit.';
+    return wpError('rest_invalid_param', 'Invalid parameter(s): context', 400, {
+      params: { context: message }, details: { context: { code: 'rest_not_in_enum', message, data: null } },
+    });
   }
 
   function fieldsOf(q: Record<string, string>): string[] | null {
@@ -958,7 +985,9 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
         handler: (ctx) => {
           const r = catalog.get(ctx.params[0] as number);
           if (!r) return errorReply(wpError('woocommerce_rest_product_invalid_id', 'Invalid ID.', 404));
-          return { status: 200, json: filterFields(productJson(r, ctx.origin), fieldsOf(ctx.query)) };
+          const context = contextOf(ctx.query);
+          if (isWpError(context)) return errorReply(context);
+          return { status: 200, json: filterFields(productJson(r, ctx.origin, catalog.shownSku(r, context)), fieldsOf(ctx.query)) };
         },
       },
       write: { denied: CANNOT_EDIT, handler: (ctx) => ok(updateProduct({ ...(isObject(ctx.body) ? ctx.body : {}), id: ctx.params[0] }, ctx.origin)) },
@@ -989,7 +1018,9 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
         handler: (ctx) => {
           const v = variationOf(ctx.params[0] as number, ctx.params[1] as number);
           if (!v) return errorReply(wpError('woocommerce_rest_product_variation_invalid_id', 'Invalid ID.', 404));
-          return { status: 200, json: filterFields(variationJson(v, ctx.origin), fieldsOf(ctx.query)) };
+          const context = contextOf(ctx.query);
+          if (isWpError(context)) return errorReply(context);
+          return { status: 200, json: filterFields(variationJson(v, ctx.origin, catalog.shownSku(v, context)), fieldsOf(ctx.query)) };
         },
       },
       write: {

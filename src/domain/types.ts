@@ -18,6 +18,8 @@ export interface RejectedRow {
   row: number;
   reason: string;
   sku?: string;
+  /** A short, value-free class of `reason` for the per-reason counts (derived from `reason` when absent). */
+  code?: string;
 }
 
 export type SourceRecord = SupplierItem | RejectedRow;
@@ -90,9 +92,11 @@ export interface SafetyReport {
   zeroRatio: number;
   /** Share of the in-scope total stock the plan removes. */
   stockDropRatio?: number;
+  /** In-scope total stock after the plan ÷ before it; absent when the current total is too small to judge. */
+  stockRiseRatio?: number;
   /** Feed health per source: items this fetch, the reference (median of the last five successful fetches), their ratio. */
   feed?: Record<string, { items: number; reference: number | null; ratio: number | null }>;
-  /** Name of the tripped gate ("maxMissingRatio", "maxZeroRatio", "maxStockDropRatio", "minItemsRatio", "breaker"), or null. */
+  /** Name of the tripped gate ("maxMissingRatio", "maxZeroRatio", "maxStockDropRatio", "maxStockRiseRatio", "minItemsRatio", "breaker"), or null. */
   tripped: string | null;
   /** One human line: which gate, the measured value, the limit, how to override. */
   message?: string;
@@ -109,7 +113,10 @@ export interface SummaryChange {
   error: string | null;
   /** The store's product name, when known (for people reading the diff). */
   name?: string;
-  /** Why the change was planned: "supplier" (a feed's level), "missing" (in no feed, missing: zero), "unmanaged" (stock not managed yet). */
+  /**
+   * Why the change was planned: "supplier" (a feed's level) or "missing" (in no feed, missing: zero).
+   * A change with `from: null` also starts stock tracking. Plans recorded by earlier versions may say "unmanaged" instead.
+   */
   reason?: string;
 }
 
@@ -118,6 +125,22 @@ export interface SummaryError {
   source: string | null;
   row?: number;
   message: string;
+}
+
+/** Every error of a run counted, though the summary lists only the first ones (SPEC §8 "Bounded reports"). */
+export interface ErrorTotals {
+  /** All errors of the run, listed or not. */
+  errorsTotal: number;
+  /** Errors per source (`"(store)"` for store-side ones) and reason. */
+  errorCounts: Record<string, Record<string, number>>;
+}
+
+/** A store SKU key held by more than one store item (SPEC §8 "One supply, one listing"). */
+export interface StoreSkuDuplicate {
+  /** How many store items hold the key, in the whole index. */
+  count: number;
+  /** The first holders in store order (at most a few: enough to report). */
+  holders: Array<{ productId: StoreId; variationId: StoreId | null }>;
 }
 
 export interface PerSourceCounts {
@@ -141,7 +164,10 @@ export interface RunSummary {
   changes: SummaryChange[];
   /** Set when `changes` lists only the first of more changes (huge plans); the plan holds them all. */
   changesTotal?: number;
+  /** The first errors (at most 1,000); `errorsTotal` and `errorCounts` count them all. */
   errors: SummaryError[];
+  errorsTotal?: number;
+  errorCounts?: Record<string, Record<string, number>>;
   sources?: Record<string, PerSourceCounts>;
   planId?: number | null;
   message?: string;

@@ -1,7 +1,9 @@
 import type { Config } from '../config/schema.js';
 import { SnapshotError, StoreError, UnpairedFetchError } from '../domain/errors.js';
 import type { Db } from '../state/db.js';
+import type { ErrorTotals } from '../domain/types.js';
 import { recordPlan, type MatchOutcome, type PlanArming } from '../state/plans.js';
+import { findDuplicateStoreSkus } from '../state/store-duplicates.js';
 import { countStoreItems, getIndexMeta, iterateStoreItems } from '../state/store-index.js';
 import { fetchPairProblem, snapshotPath } from './fetch.js';
 import { diffStore, evaluateSafety, SupplyAggregator } from './match.js';
@@ -13,7 +15,10 @@ export interface Window {
   limit?: number;
 }
 
-export interface BuiltPlan extends MatchOutcome {
+/** What match found, with every error counted (the list itself keeps only the first ones). */
+export type MatchReport = MatchOutcome & ErrorTotals;
+
+export interface BuiltPlan extends MatchReport {
   planId: number;
   /** Number of changes (the changes themselves are in the database: plan items). */
   changeCount: number;
@@ -53,7 +58,9 @@ export async function buildPlan(options: {
     if (enabled.includes(record.source)) supply.add(record);
   }
 
-  let match: MatchOutcome | undefined;
+  // Over the whole index, not the window: a twin outside the window still makes the SKU ambiguous.
+  const duplicates = findDuplicateStoreSkus(db, config.rules.skuCaseSensitive);
+  let match: MatchReport | undefined;
   const planId = recordPlan(db, {
     runId: options.runId,
     snapshotChecksum: snapshot.checksum,
@@ -61,10 +68,12 @@ export async function buildPlan(options: {
     configChecksum: options.configChecksum,
     window: options.window,
   }, (add) => {
-    const diff = diffStore(supply, iterateStoreItems(db, options.window), config.rules, countStoreItems(db), add);
+    const diff = diffStore(supply, iterateStoreItems(db, options.window), config.rules, countStoreItems(db), add, duplicates);
     const safety = evaluateSafety(diff.counts, diff.newZeros, config.safety, options.force, diff.stock);
     const blocked = safety.tripped !== null && !safety.forced;
-    match = { counts: diff.counts, safety, errors: diff.errors, sources: supply.perSource };
+    match = {
+      counts: diff.counts, safety, errors: diff.errors, errorsTotal: diff.errorsTotal, errorCounts: diff.errorCounts, sources: supply.perSource,
+    };
     return { status: blocked ? 'blocked' : diff.counts.changed === 0 ? 'empty' : 'pending', match };
   }, { arming: options.arming });
   return { planId, changeCount: match!.counts.changed, ...match! };

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { SourceConfig } from '../config/schema.js';
 import { ConfigError } from '../domain/errors.js';
-import { skuKey, type SkuRewrite } from './match.js';
+import { skuKey } from '../domain/sku.js';
+import type { SkuRewrite } from './match.js';
 
 /**
  * Read a source's skuMap file: CSV `supplier_sku,store_sku` (a header row with those names is

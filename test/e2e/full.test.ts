@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { DEFAULT_WOO_KEY, mixedCatalog, simpleProducts, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
+import { DEFAULT_WOO_KEY, mixedCatalog, simpleProducts, startWooEmulator, variableWithoutOwnSkus, type WooEmulator } from '../fakes/woocommerce.js';
 import { runCli, startCli, stderrOf, tempDir, waitCli, waitFor, writeCsv, writeJson } from '../helpers/cli.js';
 import type { RunSummary } from '../../src/domain/types.js';
 
@@ -294,3 +294,92 @@ describe('invsync full against the WooCommerce emulator', () => {
     expect(forced.stderr).toMatch(/OVERRIDDEN by --force/);
   });
 });
+
+describe('integrity (SPEC §8) through the built CLI', () => {
+  it('variations without own SKUs (listed under the parent\'s SKU) are never written when the feed lists that SKU: both reported, exit 0', async () => {
+    const emu = await shop([...simpleProducts(3, { stock: () => 1 }), variableWithoutOwnSkus('VAR-1', 2)]);
+    const { run } = setup(emu, [['SKU-0001', 5], ['SKU-0002', 5], ['SKU-0003', 5], ['VAR-1', 10]]);
+    const report = 'duplicate store SKU: held by [4/5], [4/6]';
+
+    // A window holding one of the twins only: the twin outside it still makes the SKU ambiguous.
+    const windowed = await run(['full', '--limit=1', '--offset=3', '--json']);
+    expect(windowed.code).toBe(0);
+    const w = json(windowed.stdout);
+    expect(w.counts).toMatchObject({ inScope: 1, matched: 1, unchanged: 1, changed: 0 });
+    expect(w.errors).toEqual([{ sku: 'VAR-1', source: null, message: report }]);
+    expect(emu.writeRequests()).toBe(0);
+
+    const result = await run(['full', '--json']);
+    expect(result.code).toBe(0);
+    const summary = json(result.stdout);
+    expect(summary.counts).toMatchObject({ inScope: 5, matched: 5, unchanged: 2, changed: 3, applied: 3, failed: 0 });
+    expect(summary.errors).toEqual([{ sku: 'VAR-1', source: null, message: report }]);
+    expect(summary.errorCounts).toEqual({ '(store)': { 'duplicate store SKU': 1 } });
+    expect(summary.changes.map((c) => c.sku)).toEqual(['SKU-0001', 'SKU-0002', 'SKU-0003']);
+    expect([emu.get(5), emu.get(6)].map((v) => [v!.sku, v!.manage_stock, v!.stock_quantity])).toEqual([['', true, 1], ['', true, 2]]);
+  });
+
+  it('missing=zero leaves an unmanaged item no feed lists alone (no stock tracking switched on) and never calls a missing item "feed"', async () => {
+    const emu = await shop([
+      { type: 'simple', name: 'Gift card', sku: 'GIFT-25', manage_stock: false, stock_quantity: null },
+      ...simpleProducts(3, { stock: () => 2 }),
+      { type: 'simple', name: 'Old mug', sku: 'OLD-1', manage_stock: true, stock_quantity: 4 },
+    ]);
+    const { run } = setup(emu, [['SKU-0001', 2], ['SKU-0002', 2], ['SKU-0003', 3]], {
+      rules: { missing: 'zero' }, safety: { maxMissingRatio: 0.5 },
+    });
+    const dry = await run(['full', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^OLD-1\s+Old mug \[5\]\s+4\s+→\s+0\s+-4\s+in no feed → 0$/m);
+    expect(dry.stdout).not.toMatch(/GIFT-25/);
+    const result = await run(['full', '--json']);
+    expect(result.code).toBe(0);
+    const summary = json(result.stdout);
+    expect(summary.counts).toMatchObject({ inScope: 5, matched: 3, missing: 2, changed: 2, applied: 2 });
+    expect(summary.changes.map((c) => [c.sku, c.from, c.to, c.reason])).toEqual([['SKU-0003', 2, 3, 'supplier'], ['OLD-1', 4, 0, 'missing']]);
+    expect(emu.get(1)).toMatchObject({ sku: 'GIFT-25', manage_stock: false, stock_quantity: null });
+  });
+
+  it('a plan that multiplies the stock in scope more than maxStockRiseRatio (default 1000) exits 4 and writes nothing; --force applies it', async () => {
+    const emu = await shop(simpleProducts(3, { stock: () => 5 }));
+    // A feed that switched from kilograms to grams: one item jumps from 5 to 30,000.
+    const { run } = setup(emu, [['SKU-0001', 30_000], ['SKU-0002', 5], ['SKU-0003', 5]]);
+    const blocked = await run(['full', '--json']);
+    expect(blocked.code).toBe(4);
+    expect(json(blocked.stdout).safety).toMatchObject({ tripped: 'maxStockRiseRatio', stockRiseRatio: 2000.6667 });
+    expect(blocked.stderr).toContain('safety gate maxStockRiseRatio tripped: the plan would multiply the total stock in scope by ×2001 (15 → 30010 units), limit ×1000; nothing was written.');
+    expect(emu.writeRequests()).toBe(0);
+    const forced = await run(['full', '--force', '--json']);
+    expect(forced.code).toBe(0);
+    expect([...emu.stockBySku().values()]).toEqual([30_000, 5, 5]);
+  });
+
+  it('150,000 rejected rows: match, full and push finish with a summary of 1,000 errors and the right totals', async () => {
+    const emu = await shop(simpleProducts(3, { stock: () => 1 }));
+    const rows: Array<[string, number | string]> = [['SKU-0001', 4], ['SKU-0002', 4], ['SKU-0003', 4]];
+    for (let i = 0; i < 150_000; i++) rows.push([`R-${i}`, 'In stock']);
+    const { run } = setup(emu, rows);
+    const totals = { errorsTotal: 150_000, errorCounts: { feed: { 'non-numeric quantity': 150_000 } } };
+
+    expect((await run(['fetch'])).code).toBe(0);
+    const match = await run(['match', '--json']);
+    expect(match.code).toBe(0);
+    const planned = json(match.stdout);
+    expect(planned.errors).toHaveLength(1000);
+    expect(planned.errors[0]).toEqual({ sku: 'R-0', source: 'feed', row: 5, message: 'row 5: non-numeric quantity "In stock"' });
+    expect(planned).toMatchObject({ ...totals, counts: { rejected: 150_000, changed: 3 } });
+
+    const push = await run(['push', '--json']);
+    expect(push.code).toBe(0);
+    const pushed = json(push.stdout);
+    expect(pushed.errors).toHaveLength(1000);
+    expect(pushed).toMatchObject({ ...totals, counts: { applied: 3 } });
+
+    const full = await run(['full', '--json']);
+    expect(full.code).toBe(0);
+    const again = json(full.stdout);
+    expect(again.errors).toHaveLength(1000);
+    expect(again).toMatchObject({ ...totals, counts: { rejected: 150_000, changed: 0 } });
+  }, 120_000);
+});
+

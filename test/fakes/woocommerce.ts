@@ -45,6 +45,16 @@ export function variableProduct(sku: string, variations: number | WooSeedVariati
 }
 
 /**
+ * A variable product whose `count` variations have no SKU of their own (managed, stock `stock(i)`):
+ * the API reports each under the parent's SKU in the default view context (API_FACTS §13).
+ */
+export function variableWithoutOwnSkus(sku: string, count: number, options: { stock?: (i: number) => number } = {}): WooSeedProduct {
+  return variableProduct(sku, Array.from({ length: count }, (_, k) => ({
+    sku: '', name: `${sku} option ${k + 1}`, manage_stock: true, stock_quantity: options.stock ? options.stock(k + 1) : k + 1,
+  })));
+}
+
+/**
  * A realistic catalog with exactly `count` stock-carrying items (simple products and variations),
  * plus a grouped and an external product that carry none. Every 4th product is variable with
  * 2 variations; one simple product in 10 is unmanaged. Returns the seeds and the stock-carrying

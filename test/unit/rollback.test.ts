@@ -9,7 +9,7 @@ import { buildRollbackPlan, needsCurrentLevel, rollbackDecision } from '../../sr
 import { openDb, type Db } from '../../src/state/db.js';
 import { getPlan, journalResult, journalSent, latestPushablePlan, recordPlan } from '../../src/state/plans.js';
 import { startRun } from '../../src/state/runs.js';
-import { stageStoreIndex } from '../../src/state/store-index.js';
+import { indexStore } from '../helpers/store-index.js';
 import type { StoreAdapter } from '../../src/stores/types.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -73,7 +73,7 @@ async function appliedRun(): Promise<Db> {
     { sku: 'B', productId: 2, variationId: null, qty: 10, managed: true },
     { sku: 'C', productId: 3, variationId: null, qty: null, managed: false },
   ];
-  (await stageStoreIndex(db, { store: 'memory', fetchId: 'f-1' }, (async function* () { yield* items; })())).commit();
+  await indexStore(db, 'memory', items);
   const changes: Change[] = [
     { seq: 0, sku: 'A', productId: 1, variationId: null, from: 10, to: 5 },
     { seq: 1, sku: 'B', productId: 2, variationId: null, from: 10, to: 5 },
