@@ -6,10 +6,14 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { LedgerSourceConfig } from '../../src/config/schema.js';
 import { SourceError } from '../../src/domain/errors.js';
+import { configureLogging } from '../../src/lib/log.js';
 import type { SourceRecord } from '../../src/domain/types.js';
 import { createLedgerSource } from '../../src/sources/ledger/index.js';
 import { openDb, type Db } from '../../src/state/db.js';
 import { applyStagedLedger, lastCount, movementTotals } from '../../src/state/ledger.js';
+
+// The ledger logs a line per fetch at info: keep the test output readable.
+configureLogging({ level: 'warn', stderrLevel: 'silent' });
 
 process.env.INVSYNC_RETRY_BASE_MS = '20';
 
