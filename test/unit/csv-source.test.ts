@@ -8,6 +8,7 @@ import { CsvSourceConfig } from '../../src/config/schema.js';
 import { HttpError, SourceError } from '../../src/domain/errors.js';
 import type { SourceRecord } from '../../src/domain/types.js';
 import { createCsvSource } from '../../src/sources/csv/index.js';
+import { failure } from '../helpers/failure.js';
 
 // Retries in the HTTP client wait ~20 ms instead of ~500 ms.
 process.env.INVSYNC_RETRY_BASE_MS = '20';
@@ -30,15 +31,6 @@ async function collect(source: { stream(signal?: AbortSignal): AsyncIterable<Sou
   const out: SourceRecord[] = [];
   for await (const record of source.stream(signal)) out.push(record);
   return out;
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('csv source: reading a file', () => {

@@ -25,6 +25,7 @@ import { getIndexMeta, iterateStoreItems, STORE_ITEMS_COLUMNS } from '../../src/
 import { createStore } from '../../src/stores/registry.js';
 import type { StoreAdapter } from '../../src/stores/types.js';
 import { DEFAULT_WOO_KEY, simpleProducts, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
+import { failure } from '../helpers/failure.js';
 
 process.env.INVSYNC_RETRY_BASE_MS = '20';
 configureLogging({ level: 'warn', stderrLevel: 'silent' });
@@ -112,15 +113,6 @@ function indexedColumns(theDb: Db): string[][] {
 
 function tables(theDb: Db): string[] {
   return (theDb.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('fetch commits the snapshot and the store index together', () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { SnapshotError } from '../../src/domain/errors.js';
 import type { SnapshotRecord } from '../../src/domain/types.js';
 import { openSnapshot, readSnapshot, writableRecord, writeSnapshot } from '../../src/pipeline/snapshot.js';
+import { failure } from '../helpers/failure.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -47,15 +48,6 @@ async function readAll(filePath: string): Promise<SnapshotRecord[]> {
   const out: SnapshotRecord[] = [];
   for await (const record of readSnapshot(filePath)) out.push(record);
   return out;
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 function sha256(file: string): string {
