@@ -91,6 +91,8 @@ export interface RunCounts {
   applied: number;
   failed: number;
   pending: number;
+  /** Store items indexed but never written, by reason (`{"fulfilled by Amazon": 12}`); absent when none. */
+  notWritten?: Record<string, number>;
 }
 
 export type RunStatus = 'ok' | 'partial' | 'blocked' | 'failed' | 'locked';

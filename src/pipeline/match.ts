@@ -222,6 +222,12 @@ export function diffStore(
   let newZeros = 0;
   for (const item of storeItems) {
     if (item.sku.trim() === '') continue;
+    if (item.notWritten !== undefined) {
+      // Indexed but never written (Amazon's own stock): out of scope, so never missing, never planned.
+      const notWritten = (counts.notWritten ??= {});
+      notWritten[item.notWritten] = (notWritten[item.notWritten] ?? 0) + 1;
+      continue;
+    }
     counts.inScope++;
     const current = item.managed && item.qty !== null ? Math.max(0, item.qty) : 0;
     stock.before += current;

@@ -188,4 +188,9 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (fetch_id, source, seq)
   ) WITHOUT ROWID;
   `,
+  // 7: a store item invsync indexes but never writes, with the reason reported (SPEC §10: Amazon
+  // listings fulfilled by Amazon). NULL for every other item.
+  `
+  ALTER TABLE store_items ADD COLUMN not_written TEXT;
+  `,
 ];
