@@ -71,7 +71,8 @@ export function createAmazonStore(config: AmazonStoreConfig, ctx: AmazonContext 
   }
   const log = logger('amazon');
   const clock = deps.clock ?? realClock;
-  const pollMs = deps.pollMs ?? 5000;
+  // NOTE: INVSYNC_AMAZON_POLL_MS lets end-to-end tests poll a fake quickly; not a user option.
+  const pollMs = deps.pollMs ?? (Number(process.env.INVSYNC_AMAZON_POLL_MS) > 0 ? Number(process.env.INVSYNC_AMAZON_POLL_MS) : 5000);
   const waitMs = config.feedWaitMinutes * 60_000;
   const maxBatch = config.batchSize ?? FEED_MAX_MESSAGES;
   const base = amazonBaseUrl(config);
