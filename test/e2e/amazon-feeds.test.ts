@@ -15,8 +15,8 @@ afterEach(async () => { await Promise.all(running.splice(0).map((f) => f.close()
 
 const COUNT = 30;
 
-async function setup(storeOverrides: Record<string, unknown> = {}) {
-  const fake = await startAmazonFake({ listings: amazonCatalog(COUNT, { fba: 2, stock: () => 1 }).listings });
+async function setup(storeOverrides: Record<string, unknown> = {}, fakeOptions: { feedPolls?: number } = {}) {
+  const fake = await startAmazonFake({ listings: amazonCatalog(COUNT, { fba: 2, stock: () => 1 }).listings, ...fakeOptions });
   running.push(fake);
   const dir = tempDir();
   const supply = (target: (i: number) => number) => writeCsv(path.join(dir, 'supplier.csv'),
@@ -65,7 +65,8 @@ describe('amazon feeds survive a crash and slow processing', () => {
   });
 
   it('a feed still processing after feedWaitMinutes: exit 0 with pending, no re-send while in flight, settled first next time', async () => {
-    const t = await setup({ feedWaitMinutes: 0.0005 });
+    // feedPolls 0: a released feed is done at its first poll, so the 30 ms wait never races a busy machine.
+    const t = await setup({ feedWaitMinutes: 0.0005 }, { feedPolls: 0 });
     t.fake.faults.holdFeeds = true;
     const first = await t.run(['full', '--json']);
     expect(first.code).toBe(0);

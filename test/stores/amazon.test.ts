@@ -229,7 +229,7 @@ describe('Amazon store against the fake', () => {
   });
 
   it('a feed still processing after feedWaitMinutes comes back inFlight; settle() later polls it, submitting nothing', async () => {
-    fake = await startAmazonFake({ rateSpeed: SPEED, listings: amazonCatalog(25).listings });
+    fake = await startAmazonFake({ rateSpeed: SPEED, listings: amazonCatalog(25).listings, feedPolls: 0 });
     const store = adapterFor(fake, { feedWaitMinutes: 0.001 });
     const items = await collect(store.list());
     const changes = items.map((item, i) => changeFor(item, i, 50));

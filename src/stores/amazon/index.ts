@@ -34,6 +34,8 @@ import {
 
 /** Up to this many items are read back one getListingsItem each (5/s); more cost one report. */
 export const READ_PER_ITEM_MAX = 20;
+/** How long a listing waits for its report (reports take minutes; not bound by feedWaitMinutes). */
+export const REPORT_WAIT_MINUTES = 60;
 const FEED_CONTENT_TYPE = 'application/json; charset=UTF-8';
 
 /** What a store may use besides its config. */
@@ -102,7 +104,7 @@ export function createAmazonStore(config: AmazonStoreConfig, ctx: AmazonContext 
     }, CreateReportResponse);
     const { reportId } = created.body;
     const report = await pollUntil(async () => (await api.call('getReport', { url: `reports/2021-06-30/reports/${encodeURIComponent(reportId)}`, signal }, Report)).body,
-      clock.now() + waitMs, signal);
+      clock.now() + REPORT_WAIT_MINUTES * 60_000, signal);
     switch (report.processingStatus) {
       case 'DONE': break;
       case 'CANCELLED':
@@ -110,7 +112,7 @@ export function createAmazonStore(config: AmazonStoreConfig, ctx: AmazonContext 
         log.warn(`listings report ${reportId} was cancelled by Amazon (it does so when there is no data): no listings`);
         return null;
       case 'FATAL': throw new StoreError(`amazon: the listings report ${reportId} failed (FATAL); try again later`);
-      default: throw new StoreError(`amazon: the listings report ${reportId} is still ${report.processingStatus} after ${config.feedWaitMinutes} minute(s) (feedWaitMinutes); try again later`);
+      default: throw new StoreError(`amazon: the listings report ${reportId} is still ${report.processingStatus} after ${REPORT_WAIT_MINUTES} minutes; try again later`);
     }
     if (!report.reportDocumentId) throw new StoreError(`amazon: the listings report ${reportId} is DONE without a reportDocumentId`);
     const doc = await api.call('getReportDocument', { url: `reports/2021-06-30/documents/${encodeURIComponent(report.reportDocumentId)}`, signal }, DocumentLink);
