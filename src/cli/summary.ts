@@ -59,7 +59,7 @@ export class SummaryBuilder {
    * SUMMARY_MAX_CHANGES), `failedItems` all failed ones; counts cover the whole plan.
    */
   fromPush(counts: Record<ItemStatus, number>, firstItems: PlanItem[], failedItems: PlanItem[], outcome: PushOutcome | null, dryRun: boolean): void {
-    const total = counts.planned + counts.sent + counts.applied + counts.failed;
+    const total = counts.planned + counts.sent + counts.submitted + counts.applied + counts.failed;
     this.changes = firstItems.map((i) => summaryChange(i, summaryStatus(i, dryRun)));
     this.changesTotal = total;
     this.counts.changed = total;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_ROTATION, parseSize } from '../lib/log-file.js';
 import { checkLedger, ledgerFields } from '../sources/ledger/schema.js';
+import { amazonFields } from '../stores/amazon/schema.js';
 
 /**
  * The configuration contract (SPEC §3). One schema per adapter type, joined in discriminated
@@ -215,8 +216,13 @@ export const VendureStoreConfig = z.object({
 }).strict();
 export type VendureStoreConfig = z.infer<typeof VendureStoreConfig>;
 
+/** SPEC §10: Amazon Selling Partner API (merchant-fulfilled quantities); keys in stores/amazon/schema.ts. */
+export const AmazonStoreConfig = z.object({ ...storeCommon, ...amazonFields }).strict();
+export type AmazonStoreConfig = z.infer<typeof AmazonStoreConfig>;
+
 export const StoreConfig = z.discriminatedUnion('type', [
   WooCommerceStoreConfig, Shift4ShopStoreConfig, Magento2StoreConfig, ShopifyStoreConfig, BigCommerceStoreConfig, MedusaStoreConfig, VendureStoreConfig,
+  AmazonStoreConfig,
 ]);
 export type StoreConfig = z.infer<typeof StoreConfig>;
 
@@ -310,4 +316,5 @@ export type Config = z.infer<typeof Config>;
 /** Keys whose string values are secrets: registered for redaction, never printed. */
 export const SECRET_KEYS = new Set([
   'password', 'consumerKey', 'consumerSecret', 'token', 'accessToken', 'privateKey', 'tokenSecret', 'tokenId', 'apiKey', 'secret',
+  'clientSecret', 'refreshToken',
 ]);

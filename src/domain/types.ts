@@ -45,6 +45,11 @@ export interface StoreItem {
   name?: string;
   /** Adapter-specific ids the write needs (e.g. Shopify inventory item id). Opaque to the engine. */
   ref?: Record<string, unknown>;
+  /**
+   * Set for an item the store lists but invsync never writes, with the reason reported
+   * (`fulfilled by Amazon`): it is indexed, never planned, and never counted as missing.
+   */
+  notWritten?: string;
 }
 
 /** A store item with its position in store order (product id, then variation id), as kept in the store index. */
@@ -69,6 +74,11 @@ export type ChangeStatus = 'planned' | 'applied' | 'failed' | 'pending';
 /** What one write request achieved, per item. Items absent from `failed` were applied. */
 export interface BatchResult {
   failed: Array<{ seq: number; message: string }>;
+  /**
+   * The store accepted the batch but is still processing it (an Amazon feed past
+   * `feedWaitMinutes`): its items are neither applied nor failed yet (`failed` is empty).
+   */
+  inFlight?: boolean;
 }
 
 export interface RunCounts {
@@ -83,6 +93,8 @@ export interface RunCounts {
   applied: number;
   failed: number;
   pending: number;
+  /** Store items indexed but never written, by reason (`{"fulfilled by Amazon": 12}`); absent when none. */
+  notWritten?: Record<string, number>;
 }
 
 export type RunStatus = 'ok' | 'partial' | 'blocked' | 'failed' | 'locked';

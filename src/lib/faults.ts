@@ -5,7 +5,8 @@
  *
  * Points: fetch:item (a source record streamed), fetch:before-index-commit (the new snapshot
  * renamed into place, the staged store index not yet swapped in), full:after-fetch, push:batch-sent (journaled as
- * sent, request not yet made), push:after-apply (store confirmed, journal not yet written).
+ * sent, request not yet made), push:after-apply (store confirmed, journal not yet written), push:submitted (a store's
+ * submission journaled, e.g. an Amazon feed id, its outcome not yet polled).
  */
 const parsed = /^(.+?)(?::(\d+))?$/.exec(process.env.INVSYNC_FAULT_KILL_AT ?? '');
 const point = parsed?.[1];

@@ -301,6 +301,12 @@ export function diffStore(
   for (const item of storeItems) {
     const key = skuKey(item.sku, rules.skuCaseSensitive);
     if (key === '') continue;
+    if (item.notWritten !== undefined) {
+      // Indexed but never written (Amazon's own stock): out of scope, so never missing, never planned.
+      const notWritten = (counts.notWritten ??= {});
+      notWritten[item.notWritten] = (notWritten[item.notWritten] ?? 0) + 1;
+      continue;
+    }
     counts.inScope++;
     const current = item.managed && item.qty !== null ? Math.max(0, item.qty) : 0;
     stock.before += current;

@@ -4,7 +4,11 @@ import { CircuitBreaker, type BreakerPolicy } from '../lib/breaker.js';
 import { crashPoint } from '../lib/faults.js';
 import { logger } from '../lib/log.js';
 import type { Db } from '../state/db.js';
-import { journalBatchError, journalResult, journalSent, planItems, settlePlanStatus, type PlanRecord } from '../state/plans.js';
+import {
+  journalBatchError, journalResult, journalSent, journalSettled, journalSubmitted, planItems, settlePlanStatus, submissionItems, unsettledSubmissions,
+  type PlanRecord, type Submission,
+} from '../state/plans.js';
+import type { Change } from '../domain/types.js';
 import type { StoreAdapter } from '../stores/types.js';
 import { makeBatches, type Batch } from './batches.js';
 
@@ -14,13 +18,17 @@ import { makeBatches, type Batch } from './batches.js';
  */
 export interface WriteGate {
   readonly dryRun: boolean;
-  /** Apply one batch; returns the failed items (seq → message). Throws when the request failed as a whole. */
-  send(batch: Batch): Promise<Map<number, string>>;
+  /**
+   * Apply one batch; returns the failed items (seq → message), and `inFlight` when the store
+   * accepted the batch but is still processing it (its items stay `submitted`). Throws when the
+   * request failed as a whole.
+   */
+  send(batch: Batch): Promise<{ failed: Map<number, string>; inFlight: boolean }>;
 }
 
 export function createWriteGate(options: { dryRun: boolean; db: Db; store: StoreAdapter; planId: number; runId: string }): WriteGate {
   if (options.dryRun) {
-    return { dryRun: true, send: async () => new Map() };
+    return { dryRun: true, send: async () => ({ failed: new Map(), inFlight: false }) };
   }
   const { db, store, planId, runId } = options;
   return {
@@ -30,24 +38,41 @@ export function createWriteGate(options: { dryRun: boolean; db: Db; store: Store
       journalSent(db, planId, runId, batch.label, seqs);
       crashPoint('push:batch-sent');
       let failed: Map<number, string>;
+      let submitted: Submission | undefined;
+      // Stores that process writes later (Amazon feeds) name the submission: journaled before anything else happens.
+      const journal = {
+        submitted(externalId: string) {
+          submitted = journalSubmitted(db, planId, runId, batch.label, seqs, externalId);
+          crashPoint('push:submitted');
+        },
+      };
       try {
-        const result = await store.apply(batch.items);
+        const result = await store.apply(batch.items, journal);
         crashPoint('push:after-apply');
+        if (result.inFlight) return { failed: new Map(), inFlight: true };
         failed = new Map(result.failed.map((f) => [f.seq, f.message]));
       } catch (err) {
-        // Auth failures stop the run; the batch stays journaled as sent and is re-sent next time.
+        // Auth failures stop the run; the batch stays journaled as sent (or submitted) and is resumed next time.
         if (isAuthError(err)) throw err;
+        if (submitted !== undefined) {
+          // The store has the batch: never send it again; the next push asks about its outcome.
+          logger('push').warn(`${batch.label}: submitted as ${submitted.externalId}, but its outcome could not be read (${err instanceof Error ? err.message : String(err)}); the next push settles it`);
+          return { failed: new Map(), inFlight: true };
+        }
         const message = err instanceof Error ? err.message : String(err);
         journalBatchError(db, planId, runId, batch.label, batch.items, message);
         throw err;
       }
-      journalResult(db, planId, runId, batch.label, batch.items, failed);
-      return failed;
+      if (submitted !== undefined) journalSettled(db, submitted, runId, batch.items, failed);
+      else journalResult(db, planId, runId, batch.label, batch.items, failed);
+      return { failed, inFlight: false };
     },
   };
 }
 
 export interface PushOutcome {
+  /** Items in batches the store accepted but is still processing (left `submitted`), or held back behind one. */
+  inFlight: number;
   attempted: number;
   applied: number;
   failed: number;
@@ -108,12 +133,20 @@ export interface PushOptions {
 export async function pushPlan(options: PushOptions): Promise<PushOutcome> {
   const { db, plan, store, gate } = options;
   const log = logger('push');
+  const outcome: PushOutcome = { inFlight: 0, attempted: 0, applied: 0, failed: 0, pending: 0, breakerReason: null, batchErrors: [], outageFailed: 0, requests: 0 };
+  // Earlier submissions first (SPEC §10): their outcome, or their items held back while still processing.
+  const held = gate.dryRun ? new Set<string>() : await settleSubmissions(db, store, options.runId, options.signal);
   const unfinished = planItems(db, plan.id, ['planned', 'sent', 'failed']);
-  const todo = options.maxItems === undefined ? unfinished : unfinished.slice(0, options.maxItems);
+  const sendable = held.size === 0 ? unfinished : unfinished.filter((c) => !held.has(itemKey(c)));
+  if (sendable.length < unfinished.length) {
+    outcome.inFlight += unfinished.length - sendable.length;
+    outcome.pending += unfinished.length - sendable.length;
+    log.warn(`${unfinished.length - sendable.length} change(s) held back: an earlier submission for the same item is still being processed by the store`);
+  }
+  const todo = options.maxItems === undefined ? sendable : sendable.slice(0, options.maxItems);
   const batches = makeBatches(todo, (c) => store.batchKey(c), store.limits.maxBatch);
   const breaker = new CircuitBreaker(options.breaker);
   const limit = pLimit(Math.max(1, options.concurrency));
-  const outcome: PushOutcome = { attempted: 0, applied: 0, failed: 0, pending: 0, breakerReason: null, batchErrors: [], outageFailed: 0, requests: 0 };
   let authError: unknown = null;
   let done = 0;
 
@@ -129,7 +162,13 @@ export async function pushPlan(options: PushOptions): Promise<PushOutcome> {
     outcome.requests++;
     outcome.attempted += batch.items.length;
     try {
-      const failed = await options.gate.send(batch);
+      const { failed, inFlight } = await options.gate.send(batch);
+      if (inFlight) {
+        outcome.attempted -= batch.items.length;
+        outcome.inFlight += batch.items.length;
+        outcome.pending += batch.items.length;
+        return;
+      }
       outcome.failed += failed.size;
       outcome.applied += batch.items.length - failed.size;
       breaker.record({ attempted: batch.items.length, failed: failed.size, requestFailed: false });
@@ -158,10 +197,53 @@ export async function pushPlan(options: PushOptions): Promise<PushOutcome> {
   if (!gate.dryRun) settlePlanStatus(db, plan.id);
   if (authError) throw authError;
   outcome.breakerReason = breaker.openReason;
+  if (outcome.inFlight > 0) {
+    log.warn(`${outcome.inFlight} change(s) are still being processed by the store (or wait behind such changes): they stay pending, and the next push settles them first`);
+  }
   if (breaker.isOpen && outcome.pending > 0) {
     log.error(`circuit breaker open: ${breaker.openReason}; ${outcome.pending} change(s) left pending (run \`invsync push\` to resume)`);
   }
   return outcome;
+}
+
+/** Identifies a store item across plans. */
+function itemKey(c: Pick<Change, 'productId' | 'variationId'>): string {
+  return JSON.stringify([c.productId, c.variationId]);
+}
+
+/**
+ * Ask the store about every unsettled submission (of any plan, superseded ones included) and
+ * journal the outcomes. Returns the keys of items whose submission is still being processed: no
+ * plan may send them until it is settled. Submits nothing. Throws the store's auth errors.
+ */
+export async function settleSubmissions(db: Db, store: StoreAdapter, runId: string, signal?: AbortSignal): Promise<Set<string>> {
+  const log = logger('push');
+  const held = new Set<string>();
+  for (const submission of unsettledSubmissions(db)) {
+    signal?.throwIfAborted();
+    const items = submissionItems(db, submission);
+    if (!store.settle) {
+      log.warn(`${submission.batch}: submitted as ${submission.externalId} to a store that cannot be asked about it now (the store changed?); its ${items.length} item(s) stay submitted`);
+      for (const c of items) held.add(itemKey(c));
+      continue;
+    }
+    let result;
+    try {
+      result = await store.settle(submission.externalId, items, signal);
+    } catch (err) {
+      if (isAuthError(err)) throw err;
+      log.warn(`${submission.batch}: the outcome of ${submission.externalId} could not be read (${err instanceof Error ? err.message : String(err)}); asking again next time`);
+      for (const c of items) held.add(itemKey(c));
+      continue;
+    }
+    if (result.inFlight) {
+      for (const c of items) held.add(itemKey(c));
+      continue;
+    }
+    journalSettled(db, submission, runId, items, new Map(result.failed.map((f) => [f.seq, f.message])));
+    log.info(`${submission.batch}: submission ${submission.externalId} settled: ${items.length - result.failed.length} applied, ${result.failed.length} failed`);
+  }
+  return held;
 }
 
 /** Raised by callers that want an exception for an open breaker with work left. */

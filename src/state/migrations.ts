@@ -188,4 +188,25 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (fetch_id, source, seq)
   ) WITHOUT ROWID;
   `,
+  // 7: a store item invsync indexes but never writes, with the reason reported (SPEC §10: Amazon
+  // listings fulfilled by Amazon). NULL for every other item.
+  `
+  ALTER TABLE store_items ADD COLUMN not_written TEXT;
+  `,
+  // 8: batches a store accepted for later processing (Amazon feeds), by the store's id for them.
+  // Journaled the moment the store answers, so a push killed afterwards asks about the submission
+  // instead of submitting again; settled_at is set once its outcome is journaled.
+  `
+  CREATE TABLE submissions (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    plan_id      INTEGER NOT NULL REFERENCES plans(id),
+    run_id       TEXT NOT NULL,
+    batch        TEXT NOT NULL,
+    external_id  TEXT NOT NULL,
+    seqs         TEXT NOT NULL,   -- JSON array of the plan items' seqs
+    submitted_at TEXT NOT NULL,
+    settled_at   TEXT
+  );
+  CREATE INDEX submissions_unsettled ON submissions (settled_at);
+  `,
 ];

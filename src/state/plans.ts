@@ -3,7 +3,8 @@ import { decodeId, encodeId, type Db } from './db.js';
 import { updateIndexedQty } from './store-index.js';
 
 export type PlanStatus = 'building' | 'pending' | 'applied' | 'partial' | 'blocked' | 'superseded' | 'empty' | 'preview';
-export type ItemStatus = 'planned' | 'sent' | 'applied' | 'failed';
+/** `submitted`: in a batch the store accepted and is still processing (an Amazon feed): never re-sent, settled first by the next push. */
+export type ItemStatus = 'planned' | 'sent' | 'submitted' | 'applied' | 'failed';
 
 /** What match found, kept with the plan so push and show can report it. */
 export interface MatchOutcome {
@@ -177,6 +178,53 @@ export function journalSent(db: Db, planId: number, runId: string, label: string
   })();
 }
 
+/** A batch the store accepted for later processing, not settled yet. */
+export interface Submission {
+  id: number;
+  planId: number;
+  batch: string;
+  externalId: string;
+  seqs: number[];
+}
+
+/**
+ * Journal that the store accepted a batch as `externalId` (an Amazon feed id), in one transaction
+ * with its items becoming `submitted`: from here on the batch is settled, never sent again.
+ * Returns the submission.
+ */
+export function journalSubmitted(db: Db, planId: number, runId: string, label: string, seqs: number[], externalId: string): Submission {
+  return db.transaction(() => {
+    const info = db.prepare('INSERT INTO submissions (plan_id, run_id, batch, external_id, seqs, submitted_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(planId, runId, label, externalId, JSON.stringify(seqs), new Date().toISOString());
+    const mark = db.prepare("UPDATE plan_items SET status = 'submitted' WHERE plan_id = ? AND seq = ?");
+    for (const seq of seqs) mark.run(planId, seq);
+    db.prepare("INSERT INTO journal (plan_id, run_id, batch, event, items, at) VALUES (?, ?, ?, 'submitted', ?, ?)")
+      .run(planId, runId, `${label} ${externalId}`, seqs.length, new Date().toISOString());
+    return { id: Number(info.lastInsertRowid), planId, batch: label, externalId, seqs };
+  })();
+}
+
+/** Submissions of every plan whose outcome is not journaled yet, oldest first. */
+export function unsettledSubmissions(db: Db): Submission[] {
+  return (db.prepare('SELECT id, plan_id, batch, external_id, seqs FROM submissions WHERE settled_at IS NULL ORDER BY id').all() as
+    Array<{ id: number; plan_id: number; batch: string; external_id: string; seqs: string }>)
+    .map((r) => ({ id: r.id, planId: r.plan_id, batch: r.batch, externalId: r.external_id, seqs: JSON.parse(r.seqs) as number[] }));
+}
+
+/** The plan items of a submission, in plan order. */
+export function submissionItems(db: Db, submission: Submission): PlanItem[] {
+  const stmt = db.prepare('SELECT * FROM plan_items WHERE plan_id = ? AND seq = ?');
+  return submission.seqs.map((seq) => stmt.get(submission.planId, seq) as ItemRow | undefined).filter((r): r is ItemRow => r !== undefined).map(toItem);
+}
+
+/** Journal a submission's outcome (as journalResult) and close it, in one transaction. */
+export function journalSettled(db: Db, submission: Submission, runId: string, items: Change[], failed: Map<number, string>): void {
+  db.transaction(() => {
+    journalResult(db, submission.planId, runId, `${submission.batch} ${submission.externalId}`, items, failed);
+    db.prepare('UPDATE submissions SET settled_at = ? WHERE id = ?').run(new Date().toISOString(), submission.id);
+  })();
+}
+
 /**
  * Journal a batch's outcome AFTER the store answered: applied items become applied (and the
  * store index learns their new level), failed ones keep their error and stay retryable.
@@ -269,14 +317,14 @@ export function refreshIndexedLevels(db: Db, items: Change[], seen: Map<number, 
 /** After a push: `applied` when nothing is left to send, `partial` otherwise. */
 export function settlePlanStatus(db: Db, planId: number): PlanStatus {
   const counts = statusCounts(db, planId);
-  const status: PlanStatus = counts.planned + counts.sent + counts.failed === 0 ? 'applied' : 'partial';
+  const status: PlanStatus = counts.planned + counts.sent + counts.submitted + counts.failed === 0 ? 'applied' : 'partial';
   setPlanStatus(db, planId, status);
   return status;
 }
 
 /** How many of a plan's items are in each journal state. */
 export function statusCounts(db: Db, planId: number): Record<ItemStatus, number> {
-  const out: Record<ItemStatus, number> = { planned: 0, sent: 0, applied: 0, failed: 0 };
+  const out: Record<ItemStatus, number> = { planned: 0, sent: 0, submitted: 0, applied: 0, failed: 0 };
   for (const r of db.prepare('SELECT status, COUNT(*) AS n FROM plan_items WHERE plan_id = ? GROUP BY status').all(planId) as Array<{ status: ItemStatus; n: number }>) {
     out[r.status] = r.n;
   }

@@ -8,9 +8,16 @@ import { createShopifyStore } from './shopify/index.js';
 import { createShift4ShopStore } from './shift4shop/index.js';
 import { createMagento2Store } from './magento2/index.js';
 import { createBigCommerceStore } from './bigcommerce/index.js';
+import { createAmazonStore } from './amazon/index.js';
+
+/** What a store may use besides its config. */
+export interface StoreContext {
+  /** Absolute state dir: token caches live here (files 0600). */
+  stateDir?: string;
+}
 
 /** One line per store type: the engine never knows which store it writes. */
-export function createStore(config: StoreConfig): StoreAdapter {
+export function createStore(config: StoreConfig, ctx: StoreContext = {}): StoreAdapter {
   switch (config.type) {
     case 'woocommerce': return createWooCommerceStore(config);
     case 'vendure': return createVendureStore(config);
@@ -19,6 +26,7 @@ export function createStore(config: StoreConfig): StoreAdapter {
     case 'shift4shop': return createShift4ShopStore(config);
     case 'magento2': return createMagento2Store(config);
     case 'bigcommerce': return createBigCommerceStore(config);
+    case 'amazon': return createAmazonStore(config, ctx);
     // (one `case` per store type)
     // Unreachable while every type has its case; kept for configs that bypass the schema.
     default: throw new ConfigError(`store type "${(config as { type: string }).type}" is not available in this build`, 'store.type');

@@ -6,6 +6,17 @@ export interface StockReading {
   managed: boolean;
 }
 
+/**
+ * What the push journal offers a store whose writes are accepted now and processed later (Amazon
+ * feeds): the store names its submission, and the journal records it durably before the store
+ * does anything else, so a run killed after submitting resumes by asking about that submission
+ * instead of submitting again.
+ */
+export interface SubmissionJournal {
+  /** Record (synchronously, durably) that the batch was submitted as `externalId`. */
+  submitted(externalId: string): void;
+}
+
 export interface StoreLimits {
   /** The API's largest write batch (items per request). */
   maxBatch: number;
@@ -29,7 +40,13 @@ export interface StoreAdapter {
   readonly limits: StoreLimits;
   list(signal?: AbortSignal): AsyncIterable<StoreItem>;
   batchKey(change: Change): string;
-  apply(batch: Change[]): Promise<BatchResult>;
+  apply(batch: Change[], journal?: SubmissionJournal): Promise<BatchResult>;
+  /**
+   * Stores with asynchronous writes only: the outcome of a batch submitted earlier as
+   * `externalId` (journaled through `SubmissionJournal`), waiting as long as `apply` would.
+   * `inFlight` when it is still being processed; never submits anything.
+   */
+  settle?(externalId: string, batch: Change[], signal?: AbortSignal): Promise<BatchResult>;
   /**
    * The current stock of these items, read in bulk with the fewest requests the API allows
    * (for read-back after a push, and for rollback's "changed since" check). Returns, per change

@@ -17,6 +17,8 @@ export interface FakeRequest {
   body: unknown;
   /** Set when a body was sent that is not JSON. */
   bodyError?: string;
+  /** The body as sent (form posts, uploads). */
+  rawBody?: string;
 }
 
 export interface FakeReply {
@@ -24,6 +26,8 @@ export interface FakeReply {
   json?: unknown;
   /** A non-JSON body (HTML error pages, as proxies send them). */
   text?: string;
+  /** Raw bytes (compressed documents). */
+  body?: Buffer;
   contentType?: string;
   headers?: Record<string, string>;
 }
@@ -94,7 +98,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const raw = await readBody(req);
-    const request: FakeRequest = { method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams, headers: req.headers, body: undefined };
+    const request: FakeRequest = { method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams, headers: req.headers, body: undefined, rawBody: raw };
     if (raw.length > 0) {
       try { request.body = JSON.parse(raw); } catch (err) { request.bodyError = (err as Error).message; }
     }
@@ -166,6 +170,11 @@ function send(res: http.ServerResponse, reply: FakeReply): void {
   if (res.destroyed || res.writableEnded) return;
   for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
   res.statusCode = reply.status;
+  if (reply.body !== undefined) {
+    res.setHeader('Content-Type', reply.contentType ?? 'application/octet-stream');
+    res.end(reply.body);
+    return;
+  }
   if (reply.text !== undefined) {
     res.setHeader('Content-Type', reply.contentType ?? 'text/plain; charset=utf-8');
     res.end(reply.text);

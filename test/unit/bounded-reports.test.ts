@@ -55,7 +55,7 @@ describe('the run summary stays bounded', () => {
     } satisfies BuiltPlan;
     summary.fromPlan(plan, []);
     const failed = Array.from({ length: 1500 }, (_, i) => ({ sku: `F-${i}`, error: 'invalid id' }) as PlanItem);
-    summary.fromPush({ planned: 0, sent: 0, applied: 0, failed: 1500 }, [], failed, null, false);
+    summary.fromPush({ planned: 0, sent: 0, submitted: 0, applied: 0, failed: 1500 }, [], failed, null, false);
     const out = summary.finish(1, 'partial');
     expect(out.errors).toHaveLength(1000);
     expect(out.errors[0]!.sku).toBe('R-0');
