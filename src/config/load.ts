@@ -117,6 +117,11 @@ function resolvePaths(config: Config, baseDir: string): Config {
     ...config,
     stateDir: abs(config.stateDir),
     log: { ...config.log, file: config.log.file ? abs(config.log.file) : undefined },
+    rules: {
+      ...config.rules,
+      ...(config.rules.kits ? { kits: abs(config.rules.kits) } : {}),
+      ...(config.rules.exclude && !Array.isArray(config.rules.exclude) ? { exclude: { file: abs(config.rules.exclude.file) } } : {}),
+    },
     sources: config.sources.map((s) => ({
       ...s,
       ...('path' in s && typeof s.path === 'string' ? { path: abs(s.path) } : {}),

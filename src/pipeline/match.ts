@@ -6,9 +6,14 @@ import type { Rules, Safety } from '../config/schema.js';
 import { ErrorLog, reasonClass } from '../domain/error-log.js';
 import { duplicateStoreSkuMessage, looseKey, nearMatchMessage, skuKey } from '../domain/sku.js';
 import type {
-  Change, ErrorTotals, IndexedStoreItem, PerSourceCounts, RunCounts, SafetyReport, SnapshotRecord, StoreSkuDuplicate, SummaryError,
+  Change, ErrorTotals, IndexedStoreItem, PerSourceCounts, RunCounts, SafetyReport, SnapshotRecord, StoreItem, StoreSkuDuplicate, SummaryError,
 } from '../domain/types.js';
 import { emptyCounts } from '../domain/types.js';
+import type { ExcludeMatcher } from './rules/exclude.js';
+import {
+  buildRuleList, describeRules, isRuled, runRules, sourceQty, type ComponentSupply, type Contribution, type Kits, type OpenOrders, type QtyRule, type RuleStep,
+} from './rules/index.js';
+import type { Pack } from './rules/pack.js';
 
 export { skuKey } from '../domain/sku.js';
 
@@ -23,10 +28,11 @@ export function normaliseQty(qty: number): number {
 /**
  * The store target for a combined supplier quantity: minus the buffer, never below 0, capped at
  * maxQty and at MAX_TARGET_QTY (a sum over several sources may exceed what a store can hold).
+ * The buffer and maxQty rules of the rule list (see rules/), without the others.
  */
 export function targetQty(combined: number, rules: Pick<Rules, 'buffer' | 'maxQty'>): number {
-  const t = Math.min(Math.max(0, combined - rules.buffer), MAX_TARGET_QTY);
-  return rules.maxQty === null ? t : Math.min(t, rules.maxQty);
+  const outcome = runRules(buildRuleList({ minQty: 0, buffer: rules.buffer, maxQty: rules.maxQty }, () => ({ unknown: 'no kits' })), '', combined);
+  return outcome.kind === 'target' ? outcome.qty : 0;
 }
 
 /** Per-source SKU rewriting (issue: SKUs that differ between supplier and store). */
@@ -35,6 +41,20 @@ export interface SkuRewrite {
   skuPrefix?: string;
   /** supplier SKU key (see skuKey) → store SKU. */
   map?: Map<string, string>;
+  /** The source's `packSize` (SPEC §14). */
+  pack?: Pack;
+  /** supplier SKU key → its pack, from the skuMap's `pack` column (wins over `pack`). */
+  packs?: Map<string, Pack>;
+}
+
+/** The pack a source's row is counted in: the skuMap's `pack` for its SKU, else the source's packSize. */
+export function packFor(sku: string, rewrite: SkuRewrite | undefined, caseSensitive: boolean): Pack | undefined {
+  if (!rewrite) return undefined;
+  if (rewrite.packs) {
+    const own = rewrite.packs.get(skuKey(sku.trim(), caseSensitive));
+    if (own) return own;
+  }
+  return rewrite.pack;
 }
 
 /**
@@ -88,6 +108,12 @@ export class SupplyAggregator {
   /** Only feed SKUs whose loose form differs from their key: loose form → the feed SKU as listed. */
   private readonly looseForms = new Map<string, string>();
   private readonly sourceIndex = new Map<string, number>();
+  /**
+   * What each source contributed, kept only for SKUs a per-source rule (qtyMap, packSize) shaped,
+   * so the diff's reason can show it. NOTE: grows with those SKUs (one small object per source
+   * listing one); a supply without such rules keeps nothing here.
+   */
+  private readonly traced = new Map<string, Contribution[]>();
   readonly perSource: Record<string, PerSourceCounts> = {};
   /** Rejected rows, capped as they arrive (the first ones kept, all counted). */
   readonly errors = new ErrorLog();
@@ -120,9 +146,11 @@ export class SupplyAggregator {
     }
     counts.items++;
     this.items++;
-    const storeSku = rewriteSku(record.sku, this.rewrites.get(record.source), this.rules.skuCaseSensitive);
+    const rewrite = this.rewrites.get(record.source);
+    const storeSku = rewriteSku(record.sku, rewrite, this.rules.skuCaseSensitive);
     const key = skuKey(storeSku, this.rules.skuCaseSensitive);
-    const qty = normaliseQty(record.qty);
+    const contribution = sourceQty(normaliseQty(record.qty), record.text, packFor(record.sku, rewrite, this.rules.skuCaseSensitive), record.source);
+    const qty = contribution.qty;
     const bit = 1 << idx;
     const slot = this.slots.get(key);
     if (slot === undefined) {
@@ -132,6 +160,7 @@ export class SupplyAggregator {
       this.qtys[next] = qty;
       this.masks[next] = bit;
       this.noteLooseForm(key, storeSku);
+      if (isRuled(contribution)) this.traced.set(key, [contribution]);
       return;
     }
     const mask = this.masks[slot]!;
@@ -142,6 +171,13 @@ export class SupplyAggregator {
       return;
     }
     const combined = this.qtys[slot]!;
+    const trace = this.traced.get(key);
+    if (trace) trace.push(contribution);
+    else if (isRuled(contribution)) {
+      // The earlier sources' quantities are already combined; aggregate is associative, so their
+      // combined quantity stands for them.
+      this.traced.set(key, [{ source: this.namesOf(mask & SOURCE_BITS), listed: combined, qty: combined }, contribution]);
+    }
     switch (this.rules.aggregate) {
       case 'sum': this.qtys[slot] = combined + qty; break;
       case 'min': this.qtys[slot] = Math.min(combined, qty); break;
@@ -176,6 +212,11 @@ export class SupplyAggregator {
     return this.slots.size;
   }
 
+  /** What each source contributed to a SKU, when a per-source rule shaped one of them; else undefined. */
+  contributions(key: string): readonly Contribution[] | undefined {
+    return this.traced.get(key);
+  }
+
   /** The source that sent a rejected row for this SKU, if any. */
   rejectedBy(key: string): string | undefined {
     return this.rejectedKeys.get(key);
@@ -203,6 +244,12 @@ export class SupplyAggregator {
 
   sourceName(idx: number): string {
     return this.sources[idx]!;
+  }
+
+  private namesOf(mask: number): string {
+    const names: string[] = [];
+    for (let i = 0; 1 << i <= mask; i++) if (mask & (1 << i)) names.push(this.sourceName(i));
+    return names.join('+');
   }
 
   private noteLooseForm(key: string, sku: string): void {
@@ -239,7 +286,8 @@ export class SupplyAggregator {
 export type ChangeReason = 'supplier' | 'missing';
 
 export interface PlannedChange extends Change {
-  reason: ChangeReason;
+  /** "supplier", "missing", or the rules that shaped a feed's level (`feed 12 → pack ×6 → 72`). */
+  reason: ChangeReason | string;
   /** The store does not manage this item's stock yet: the write switches tracking on (`from` is null). */
   startsTracking: boolean;
   name?: string;
@@ -261,6 +309,113 @@ export interface DiffResult extends ErrorTotals {
 export type StoreDuplicates = ReadonlyMap<string, StoreSkuDuplicate>;
 const NO_DUPLICATES: StoreDuplicates = new Map();
 
+/** The rules beyond §4's (SPEC §14, §9, §12), loaded by the caller; each is off when absent. */
+export interface MatchExtras {
+  kits?: Kits;
+  exclude?: ExcludeMatcher;
+  openOrders?: OpenOrders;
+  /** The store's share of the combined quantity (SPEC §9). */
+  share?: number;
+}
+
+/**
+ * What match decides for one store item. Everything but `write` and `same` leaves the item
+ * unchanged; `report` is the one-line reason `explain` shows and the diff reports (once per SKU).
+ */
+export type ItemDecision =
+  | { kind: 'noSku' }
+  | { kind: 'excluded'; pattern: string }
+  | { kind: 'duplicateStore'; supplied: boolean; report: SummaryError; reason: string }
+  | { kind: 'rejectedRow'; report: SummaryError; reason: string }
+  | { kind: 'nearMatch'; report: SummaryError; reason: string }
+  /** In no feed: left alone (`missing: "keep"`, or not managed). */
+  | { kind: 'missing'; why: string }
+  | { kind: 'listedTwice'; reports: SummaryError[]; reason: string }
+  | { kind: 'unknown'; report: SummaryError; reason: string; steps: RuleStep[] }
+  /** A target: `same` when the store already holds it (no write). */
+  | { kind: 'write' | 'same'; target: number; reason: ChangeReason | string; fromSupply: boolean; steps: RuleStep[] };
+
+/**
+ * The per-item decisions of match, over one supply and one rule list. `diffStore` walks the store
+ * with it; `invsync explain` asks it about one SKU's items — the same code, the same rules.
+ */
+export class Matcher {
+  /** The rules after aggregate, in SPEC §14's order. */
+  readonly ruleList: readonly QtyRule[];
+
+  constructor(
+    readonly supply: SupplyAggregator,
+    readonly rules: Rules,
+    readonly extras: MatchExtras = {},
+    readonly duplicates: StoreDuplicates = NO_DUPLICATES,
+  ) {
+    const components: ComponentSupply = (key) => {
+      if (supply.rejectedBy(key) !== undefined) return { unknown: 'a row for it was rejected' };
+      const entry = supply.get(key);
+      if (!entry) return { unknown: 'no source lists it' };
+      if (entry.duplicateIn) return { unknown: 'a source lists it more than once' };
+      return entry.qty;
+    };
+    this.ruleList = buildRuleList({
+      minQty: rules.minQty ?? 0, buffer: rules.buffer, maxQty: rules.maxQty,
+      ...(extras.share === undefined ? {} : { share: extras.share }),
+      ...(extras.kits ? { kits: extras.kits } : {}),
+      ...(extras.openOrders ? { openOrders: extras.openOrders } : {}),
+    }, components);
+  }
+
+  decide(item: StoreItem): ItemDecision {
+    const { supply, rules } = this;
+    const key = skuKey(item.sku, rules.skuCaseSensitive);
+    if (key === '') return { kind: 'noSku' };
+    const pattern = this.extras.exclude?.match(key);
+    if (pattern !== undefined) return { kind: 'excluded', pattern };
+    const rejectedBy = supply.rejectedBy(key);
+    const entry = supply.get(key);
+    const isKit = this.extras.kits?.has(key) ?? false;
+    const duplicate = this.duplicates.get(key);
+    if (duplicate) {
+      // One supply, one listing: writing it to every holder would sell it several times.
+      return {
+        kind: 'duplicateStore', supplied: entry !== undefined || rejectedBy !== undefined || isKit,
+        report: { sku: item.sku, source: null, message: duplicateStoreSkuMessage(duplicate) }, reason: 'duplicate store SKU',
+      };
+    }
+    if (rejectedBy !== undefined) {
+      // Never turn a row we could not read into a level (0 included): leave the item as it is.
+      return { kind: 'rejectedRow', reason: 'SKU with a rejected row',
+        report: { sku: item.sku, source: rejectedBy, message: 'a row for this SKU was rejected: left unchanged until the feed is fixed' } };
+    }
+    if (!entry && !isKit) {
+      const near = supply.nearMatch(key);
+      if (near) return { kind: 'nearMatch', reason: 'near match', report: { sku: item.sku, source: near.source, message: nearMatchMessage(near.sku, item.sku.trim()) } };
+      // missing: "zero" sets levels, it never starts tracking stock the shop chose not to track.
+      if (rules.missing !== 'zero') return { kind: 'missing', why: 'in no feed (missing: "keep")' };
+      if (!item.managed) return { kind: 'missing', why: 'in no feed, and the store does not manage its stock (missing: "zero" never starts tracking)' };
+      return this.target(item, 0, 'missing', false, []);
+    }
+    if (entry?.duplicateIn) {
+      return {
+        kind: 'listedTwice', reason: 'SKU listed twice',
+        reports: entry.duplicateIn.map((idx) => ({ sku: item.sku, source: supply.sourceName(idx), message: 'SKU listed more than once by this source: left unchanged' })),
+      };
+    }
+    const outcome = runRules(this.ruleList, key, entry ? entry.qty : null);
+    if (outcome.kind === 'unknown') {
+      return { kind: 'unknown', steps: outcome.steps, reason: 'kit unknown',
+        report: { sku: item.sku, source: null, message: `kit unknown (${outcome.why}): left unchanged` } };
+    }
+    if (outcome.kind === 'none') return { kind: 'missing', why: 'in no feed' };
+    const described = describeRules(supply.contributions(key), rules.aggregate, entry ? entry.qty : null, outcome.steps);
+    return this.target(item, outcome.qty, described ?? 'supplier', true, outcome.steps);
+  }
+
+  private target(item: StoreItem, target: number, reason: ChangeReason | string, fromSupply: boolean, steps: RuleStep[]): ItemDecision {
+    const same = item.managed && item.qty === target;
+    return { kind: same ? 'same' : 'write', target, reason, fromSupply, steps };
+  }
+}
+
 /**
  * Compare the supply with the store items in scope (already windowed, in store order).
  * Items without a SKU cannot be matched and are left out of scope; `totalStoreItems` is the
@@ -268,9 +423,10 @@ const NO_DUPLICATES: StoreDuplicates = new Map();
  *
  * Never written, each reported once per SKU: an item whose SKU key another store item holds too
  * (`duplicates`, computed over the whole index, so a twin outside the window counts), a SKU a
- * source listed twice or sent a rejected row for, and a missing item whose SKU a feed lists in a
- * near form (dashes, leading zeros). `missing: "zero"` never zeroes an item whose stock the store
- * does not manage (that would switch tracking on).
+ * source listed twice or sent a rejected row for, a missing item whose SKU a feed lists in a
+ * near form (dashes, leading zeros), and a kit with a component no source lists. `missing:
+ * "zero"` never zeroes an item whose stock the store does not manage (that would switch tracking
+ * on). Excluded items (rules.exclude) are out of scope: counted in `excluded` only.
  */
 export function diffStore(
   supply: SupplyAggregator,
@@ -280,7 +436,9 @@ export function diffStore(
   /** Receive each change as it is found instead of collecting them (flat memory for huge plans). */
   emit?: (change: PlannedChange) => void,
   duplicates: StoreDuplicates = NO_DUPLICATES,
+  extras: MatchExtras = {},
 ): DiffResult {
+  const matcher = new Matcher(supply, rules, extras, duplicates);
   const counts = emptyCounts();
   counts.storeItems = totalStoreItems;
   counts.sourceItems = supply.items;
@@ -299,67 +457,71 @@ export function diffStore(
   let seq = 0;
   let newZeros = 0;
   for (const item of storeItems) {
+    const decision = matcher.decide(item);
+    if (decision.kind === 'noSku') continue;
+    if (decision.kind === 'excluded') {
+      counts.excluded++;
+      continue;
+    }
     const key = skuKey(item.sku, rules.skuCaseSensitive);
-    if (key === '') continue;
     counts.inScope++;
     const current = item.managed && item.qty !== null ? Math.max(0, item.qty) : 0;
     stock.before += current;
     stock.after += current;
-    const rejectedBy = supply.rejectedBy(key);
     const entry = supply.get(key);
-    const duplicate = duplicates.get(key);
-    if (duplicate) {
-      // One supply, one listing: writing it to every holder would sell it several times.
-      if (entry || rejectedBy !== undefined) {
+    switch (decision.kind) {
+      case 'duplicateStore':
+        if (decision.supplied) {
+          counts.matched++;
+          counts.unchanged++;
+          countMatched(supply, key, entry);
+        } else {
+          counts.missing++;
+        }
+        reportOnce(key, decision.report, decision.reason);
+        continue;
+      case 'rejectedRow':
         counts.matched++;
         counts.unchanged++;
-        countMatched(supply, key, entry);
-      } else {
-        counts.missing++;
-      }
-      reportOnce(key, { sku: item.sku, source: null, message: duplicateStoreSkuMessage(duplicate) }, 'duplicate store SKU');
-      continue;
-    }
-    if (rejectedBy !== undefined) {
-      // Never turn a row we could not read into a level (0 included): leave the item as it is.
-      counts.matched++;
-      counts.unchanged++;
-      reportOnce(key, { sku: item.sku, source: rejectedBy, message: 'a row for this SKU was rejected: left unchanged until the feed is fixed' }, 'SKU with a rejected row');
-      continue;
-    }
-    let target: number;
-    let reason: ChangeReason;
-    if (!entry) {
-      counts.missing++;
-      const near = supply.nearMatch(key);
-      if (near) {
-        reportOnce(key, { sku: item.sku, source: near.source, message: nearMatchMessage(near.sku, item.sku.trim()) }, 'near match');
+        reportOnce(key, decision.report, decision.reason);
         continue;
-      }
-      // missing: "zero" sets levels, it never starts tracking stock the shop chose not to track.
-      if (rules.missing !== 'zero' || !item.managed) continue;
-      target = 0;
-      reason = 'missing';
-    } else {
-      counts.matched++;
-      countMatched(supply, key, entry);
-      if (entry.duplicateIn) {
+      case 'nearMatch':
+        counts.missing++;
+        reportOnce(key, decision.report, decision.reason);
+        continue;
+      case 'missing':
+        counts.missing++;
+        continue;
+      case 'listedTwice':
+        counts.matched++;
+        countMatched(supply, key, entry);
         counts.unchanged++;
         if (!reported.has(key)) {
           reported.add(key);
-          for (const idx of entry.duplicateIn) {
-            errors.push({ sku: item.sku, source: supply.sourceName(idx), message: 'SKU listed more than once by this source: left unchanged' }, 'SKU listed twice');
-          }
+          for (const r of decision.reports) errors.push(r, decision.reason);
         }
         continue;
-      }
-      target = targetQty(entry.qty, rules);
-      reason = 'supplier';
+      case 'unknown':
+        counts.matched++;
+        countMatched(supply, key, entry);
+        counts.unchanged++;
+        reportOnce(key, decision.report, decision.reason);
+        continue;
+      case 'same':
+      case 'write':
+        break;
     }
-    if (item.managed && item.qty === target) {
-      if (reason === 'supplier') counts.unchanged++;
+    if (decision.fromSupply) {
+      counts.matched++;
+      countMatched(supply, key, entry);
+    } else {
+      counts.missing++;
+    }
+    if (decision.kind === 'same') {
+      if (decision.fromSupply) counts.unchanged++;
       continue;
     }
+    const target = decision.target;
     stock.after += target - current;
     const change: PlannedChange = {
       seq: seq++,
@@ -370,7 +532,7 @@ export function diffStore(
       to: target,
       ref: item.ref,
       name: item.name,
-      reason,
+      reason: decision.reason,
       startsTracking: !item.managed,
     };
     if (isNewZero(change)) newZeros++;
