@@ -226,10 +226,15 @@ describe('configuration of the rules (exit 2, naming the path)', () => {
     sources: [{ name: 'feed', type: 'csv', path: 'feed.csv' }],
     store: { type: 'woocommerce', url: 'https://shop.example.com', consumerKey: 'k', consumerSecret: 's' },
   };
-  async function load(patch: (c: Record<string, any>) => void) {
+  async function load(patch: (c: Record<string, any>) => void, files: Record<string, string> = {}) {
     const c = JSON.parse(JSON.stringify(base)) as Record<string, any>;
     patch(c);
-    return loadConfig({ explicitPath: writeJson(path.join(tempDir(), 'c.json'), c), env: {} });
+    const dir = tempDir();
+    for (const [name, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      fs.writeFileSync(path.join(dir, name), text);
+    }
+    return loadConfig({ explicitPath: writeJson(path.join(dir, 'c.json'), c), env: {} });
   }
 
   it('refuses a negative minQty, a packSize of "1/0" and a qtyMap whose texts collide once folded', async () => {
@@ -241,8 +246,15 @@ describe('configuration of the rules (exit 2, naming the path)', () => {
     await expect(load((c) => { c.rules = { exclude: 'DISC-*' }; })).rejects.toThrow(/^rules\.exclude: expected an array of SKU patterns/);
   });
 
+  it('reads the kits and exclude files with the config: a bad kits row or a missing file is a configuration error', async () => {
+    await expect(load((c) => { c.rules = { kits: 'kits.csv' }; }, { 'kits.csv': 'KIT,C1,2\nKIT,C2,x\n' }))
+      .rejects.toThrow(/^rules\.kits: kits file .*kits\.csv line 2: units "x"/);
+    await expect(load((c) => { c.rules = { exclude: { file: 'none.txt' } }; })).rejects.toThrow(/^rules\.exclude\.file: cannot read exclude file .*none\.txt: ENOENT/);
+  });
+
   it('resolves the kits and exclude files against the config file\'s directory', async () => {
-    const { config, filePath } = await load((c) => { c.rules = { kits: 'kits.csv', exclude: { file: 'lists/exclude.txt' } }; });
+    const { config, filePath } = await load((c) => { c.rules = { kits: 'kits.csv', exclude: { file: 'lists/exclude.txt' } }; },
+      { 'kits.csv': 'KIT,C1,1\n', 'lists/exclude.txt': 'DISC-*\n' });
     const dir = path.dirname(filePath!);
     expect(config.rules.kits).toBe(path.join(dir, 'kits.csv'));
     expect(config.rules.exclude).toEqual({ file: path.join(dir, 'lists', 'exclude.txt') });
