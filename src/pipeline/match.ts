@@ -11,9 +11,9 @@ import type {
 import { emptyCounts } from '../domain/types.js';
 import type { ExcludeMatcher } from './rules/exclude.js';
 import {
-  buildRuleList, describeRules, isRuled, runRules, sourceQty, type ComponentSupply, type Contribution, type Kits, type OpenOrders, type QtyRule, type RuleStep,
+  buildRuleList, describeRules, runRules, storeUnits, type ComponentSupply, type Contribution, type Kits, type OpenOrders, type QtyRule, type RuleStep,
 } from './rules/index.js';
-import type { Pack } from './rules/pack.js';
+import { isIdentityPack, type Pack } from './rules/pack.js';
 
 export { skuKey } from '../domain/sku.js';
 
@@ -89,6 +89,8 @@ export const MAX_SOURCES = 20;
 /** One more bit marks a SKU already counted as matched. */
 const MATCHED_BIT = 1 << MAX_SOURCES;
 const SOURCE_BITS = MATCHED_BIT - 1;
+/** One more: the SKU's one source so far sent a row a per-source rule shaped (see SupplyAggregator.listed). */
+const RULED_BIT = MATCHED_BIT << 1;
 
 /**
  * Accumulates supplier records into one quantity per SKU according to `rules.aggregate`.
@@ -109,10 +111,20 @@ export class SupplyAggregator {
   private readonly looseForms = new Map<string, string>();
   private readonly sourceIndex = new Map<string, number>();
   /**
-   * What each source contributed, kept only for SKUs a per-source rule (qtyMap, packSize) shaped,
-   * so the diff's reason can show it. NOTE: grows with those SKUs (one small object per source
-   * listing one); a supply without such rules keeps nothing here.
+   * What each source contributed, for SKUs a per-source rule (qtyMap, packSize) shaped, so the
+   * diff's reason can show it. NOTE: a SKU one source lists (the common case) keeps it in typed
+   * arrays beside qtys (the quantity as listed, and small indexes into tables of the distinct
+   * texts and packs), allocated only once a rule shapes a row: ~12 bytes a SKU, where an object
+   * per SKU cost ~150. Only SKUs several sources list, one of them shaped, get objects (`traced`).
    */
+  private listed?: Float64Array;
+  private textIdx?: Uint16Array;
+  private packIdx?: Uint16Array;
+  private readonly texts: string[] = [''];
+  private readonly textSlots = new Map<string, number>();
+  private readonly packs: Pack[] = [{ op: 'multiply', n: 1 }];
+  private readonly packNames: string[] = ['*1'];
+  private readonly packSlots = new Map<string, number>();
   private readonly traced = new Map<string, Contribution[]>();
   readonly perSource: Record<string, PerSourceCounts> = {};
   /** Rejected rows, capped as they arrive (the first ones kept, all counted). */
@@ -149,8 +161,11 @@ export class SupplyAggregator {
     const rewrite = this.rewrites.get(record.source);
     const storeSku = rewriteSku(record.sku, rewrite, this.rules.skuCaseSensitive);
     const key = skuKey(storeSku, this.rules.skuCaseSensitive);
-    const contribution = sourceQty(normaliseQty(record.qty), record.text, packFor(record.sku, rewrite, this.rules.skuCaseSensitive), record.source);
-    const qty = contribution.qty;
+    const listed = normaliseQty(record.qty);
+    const found = packFor(record.sku, rewrite, this.rules.skuCaseSensitive);
+    const pack = isIdentityPack(found) ? undefined : found;
+    const qty = storeUnits(listed, pack);
+    const ruled = pack !== undefined || record.text !== undefined;
     const bit = 1 << idx;
     const slot = this.slots.get(key);
     if (slot === undefined) {
@@ -160,7 +175,7 @@ export class SupplyAggregator {
       this.qtys[next] = qty;
       this.masks[next] = bit;
       this.noteLooseForm(key, storeSku);
-      if (isRuled(contribution)) this.traced.set(key, [contribution]);
+      if (ruled) this.noteSingle(key, next, listed, record.text, pack);
       return;
     }
     const mask = this.masks[slot]!;
@@ -172,11 +187,14 @@ export class SupplyAggregator {
     }
     const combined = this.qtys[slot]!;
     const trace = this.traced.get(key);
-    if (trace) trace.push(contribution);
-    else if (isRuled(contribution)) {
+    const contribution = (): Contribution => this.contribution(record.source, listed, qty, record.text, pack);
+    if (trace) trace.push(contribution());
+    else if (mask & RULED_BIT) {
+      this.traced.set(key, [this.single(slot, this.namesOf(mask & SOURCE_BITS)), contribution()]);
+    } else if (ruled) {
       // The earlier sources' quantities are already combined; aggregate is associative, so their
       // combined quantity stands for them.
-      this.traced.set(key, [{ source: this.namesOf(mask & SOURCE_BITS), listed: combined, qty: combined }, contribution]);
+      this.traced.set(key, [{ source: this.namesOf(mask & SOURCE_BITS), listed: combined, qty: combined }, contribution()]);
     }
     switch (this.rules.aggregate) {
       case 'sum': this.qtys[slot] = combined + qty; break;
@@ -214,7 +232,11 @@ export class SupplyAggregator {
 
   /** What each source contributed to a SKU, when a per-source rule shaped one of them; else undefined. */
   contributions(key: string): readonly Contribution[] | undefined {
-    return this.traced.get(key);
+    const trace = this.traced.get(key);
+    if (trace) return trace;
+    const slot = this.slots.get(key);
+    if (slot === undefined || !(this.masks[slot]! & RULED_BIT)) return undefined;
+    return [this.single(slot, this.namesOf(this.masks[slot]! & SOURCE_BITS))];
   }
 
   /** The source that sent a rejected row for this SKU, if any. */
@@ -267,6 +289,72 @@ export class SupplyAggregator {
     masks.set(this.masks);
     this.qtys = qtys;
     this.masks = masks;
+    if (this.listed) {
+      const listed = new Float64Array(qtys.length);
+      listed.set(this.listed);
+      this.listed = listed;
+      const textIdx = new Uint16Array(qtys.length);
+      textIdx.set(this.textIdx!);
+      this.textIdx = textIdx;
+      const packIdx = new Uint16Array(qtys.length);
+      packIdx.set(this.packIdx!);
+      this.packIdx = packIdx;
+    }
+  }
+
+  /** Record a shaped row of the one source listing the SKU at `slot` so far (see `listed`). */
+  private noteSingle(key: string, slot: number, listed: number, text: string | undefined, pack: Pack | undefined): void {
+    if (!this.listed) {
+      this.listed = new Float64Array(this.qtys.length);
+      this.textIdx = new Uint16Array(this.qtys.length);
+      this.packIdx = new Uint16Array(this.qtys.length);
+    }
+    const textAt = text === undefined ? 0 : this.intern(this.texts, this.textSlots, text);
+    const packAt = pack === undefined ? 0 : this.packIndex(pack);
+    if (textAt < 0 || packAt < 0) {
+      // More distinct texts or packs than an index holds (a broken feed, not a qtyMap): keep an object.
+      this.traced.set(key, [this.contribution(this.sourceName(this.lowestSource(slot)), listed, this.qtys[slot]!, text, pack)]);
+      return;
+    }
+    this.listed[slot] = listed;
+    this.textIdx![slot] = textAt;
+    this.packIdx![slot] = packAt;
+    this.masks[slot] = this.masks[slot]! | RULED_BIT;
+  }
+
+  private single(slot: number, source: string): Contribution {
+    const text = this.textIdx![slot]!;
+    const pack = this.packIdx![slot]!;
+    return this.contribution(source, this.listed![slot]!, this.qtys[slot]!, text === 0 ? undefined : this.texts[text], pack === 0 ? undefined : this.packs[pack]);
+  }
+
+  private contribution(source: string, listed: number, qty: number, text: string | undefined, pack: Pack | undefined): Contribution {
+    const c: Contribution = { source, listed, qty };
+    if (text !== undefined) c.text = text;
+    if (pack !== undefined) c.pack = pack;
+    return c;
+  }
+
+  /** `value`'s index in `table`, added when new; -1 once the table is full (Uint16 indexes). */
+  private intern(table: string[], slots: Map<string, number>, value: string, onAdd?: () => void): number {
+    const at = slots.get(value);
+    if (at !== undefined) return at;
+    if (table.length > 0xffff) return -1;
+    slots.set(value, table.length);
+    table.push(value);
+    onAdd?.();
+    return table.length - 1;
+  }
+
+  private packIndex(pack: Pack): number {
+    return this.intern(this.packNames, this.packSlots, `${pack.op === 'multiply' ? '*' : '/'}${pack.n}`, () => this.packs.push(pack));
+  }
+
+  private lowestSource(slot: number): number {
+    const mask = this.masks[slot]! & SOURCE_BITS;
+    let i = 0;
+    while (!(mask & (1 << i))) i++;
+    return i;
   }
 
   private indexOf(source: string): number {

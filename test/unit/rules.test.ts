@@ -94,6 +94,22 @@ describe('packSize', () => {
     expect(result.changes[0]).toMatchObject({ to: 17, reason: 'feed 2 → pack ×6 → 12, dsz 5 → sum 17' });
   });
 
+  it('names every source in the reason, whichever of them a rule shaped and in whatever order they arrive', () => {
+    const rewrites = new Map([['b', { pack: { op: 'multiply' as const, n: 6 } }]]);
+    const records = [...feed('a', [['X', 5], ['Y', 1]]), ...feed('b', [['X', 2], ['Y', 3]]), ...feed('c', [['X', 1]]), ...feed('a', [['T', 4]])];
+    const result = plan(records, storeOf([['X', 0], ['Y', 0]]), { sources: ['a', 'b', 'c'], rewrites });
+    expect(result.changes.map((c) => [c.sku, c.to, c.reason])).toEqual([
+      ['X', 18, 'a 5, b 2 → pack ×6 → 12, c 1 → sum 18'],
+      ['Y', 19, 'a 1, b 3 → pack ×6 → 18 → sum 19'],
+    ]);
+    const reversed = plan([...records].reverse(), storeOf([['X', 0]]), { sources: ['a', 'b', 'c'], rewrites });
+    // In the order the rows arrived (the snapshot's, so match stays deterministic).
+    expect(reversed.changes[0]).toMatchObject({ to: 18, reason: 'c 1, b 2 → pack ×6 → 12, a 5 → sum 18' });
+    // Sources already combined before the shaped row arrived stand together (aggregate is associative).
+    const late = plan([...feed('a', [['X', 5]]), ...feed('c', [['X', 1]]), ...feed('b', [['X', 2]])], storeOf([['X', 0]]), { sources: ['a', 'b', 'c'], rewrites });
+    expect(late.changes[0]).toMatchObject({ to: 18, reason: 'a+c 6, b 2 → pack ×6 → 12 → sum 18' });
+  });
+
   it('the skuMap pack column names the file and line of a bad pack', () => {
     const dir = tempDir();
     const file = path.join(dir, 'map.csv');

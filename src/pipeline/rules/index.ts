@@ -90,8 +90,15 @@ export interface Contribution {
  */
 export function sourceQty(listed: number, text: string | undefined, pack: Pack | undefined, source: string): Contribution {
   const usePack = isIdentityPack(pack) ? undefined : pack;
-  const qty = usePack ? Math.min(applyPack(listed, usePack), MAX_QTY) : listed;
-  return { source, listed, qty, ...(text === undefined ? {} : { text }), ...(usePack ? { pack: usePack } : {}) };
+  const c: Contribution = { source, listed, qty: storeUnits(listed, usePack) };
+  if (text !== undefined) c.text = text;
+  if (usePack) c.pack = usePack;
+  return c;
+}
+
+/** sourceQty's quantity alone, without building the contribution (match's hot path). */
+export function storeUnits(listed: number, pack: Pack | undefined): number {
+  return pack === undefined || pack.n === 1 ? listed : Math.min(applyPack(listed, pack), MAX_QTY);
 }
 
 /** True when a per-source rule (qtyMap, packSize) shaped this contribution. */
