@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
 import { registerSecret, registerUrlSecrets } from '../lib/redact.js';
 import { loadMatchExtras } from '../pipeline/rules/load.js';
+import { loadRewrites } from '../pipeline/sku-map.js';
 import { stateKey } from '../state/state-key.js';
 import { describeConfigSyntaxError } from './parse-error.js';
 import { plainHttpUses } from './plain-http.js';
@@ -65,9 +66,11 @@ export async function loadConfig(options: { explicitPath?: string; cwd?: string;
   if (!parsed.success) throw new ConfigError(formatIssue(parsed.error.issues[0]!), undefined);
   const config = resolvePaths(parsed.data, path.dirname(filePath));
   registerSecrets(config);
-  // The rules' files are checked with the rest of the config, so a bad kits row stops `full`
-  // before it fetches anything (exit 2, nothing done); match reads them again for its run.
+  // The rules' files (kits, exclude, skuMap with its pack column) are checked with the rest of the
+  // config, so a bad row stops `full` before it fetches anything (exit 2, nothing done); match
+  // reads them again for its run.
   loadMatchExtras(config.rules);
+  loadRewrites(config.sources, config.rules.skuCaseSensitive);
   const plainHttp = plainHttpUses(config);
   const refused = plainHttp.find((u) => !u.allowed);
   if (refused) {

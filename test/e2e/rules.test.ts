@@ -23,11 +23,11 @@ function catalog(): WooSeedProduct[] {
 }
 
 /** The shop's files: two CSV feeds, a skuMap with a pack column, a kits file and the config. */
-function shop(url: string, overrides: { rules?: Record<string, unknown>; kits?: string } = {}): { dir: string; config: string } {
+function shop(url: string, overrides: { rules?: Record<string, unknown>; kits?: string; skuMap?: string } = {}): { dir: string; config: string } {
   const dir = tempDir();
   fs.writeFileSync(path.join(dir, 'feed.csv'), 'sku,qty\nSUP-CASE,12\nTXT-IN,In Stock\nTXT-NO,N\nFEW,2\nC-A,10\nC-B,7\nDISC-9,50\nPLAIN,7\nTXT-HUH,maybe\n');
   fs.writeFileSync(path.join(dir, 'bulk.csv'), 'sku,qty\nSINGLE-4,23\n');
-  fs.writeFileSync(path.join(dir, 'sku-map.csv'), 'supplier_sku,store_sku,pack\nSUP-CASE,CASE-6,6\n');
+  fs.writeFileSync(path.join(dir, 'sku-map.csv'), overrides.skuMap ?? 'supplier_sku,store_sku,pack\nSUP-CASE,CASE-6,6\n');
   fs.writeFileSync(path.join(dir, 'kits.csv'), overrides.kits ?? 'kit_sku,component_sku,units\nKIT-1,C-A,2\nKIT-1,C-B,1\nKIT-GHOST,C-A,1\nKIT-GHOST,GHOST,1\n');
   const config = writeJson(path.join(dir, 'invsync.config.json'), {
     stateDir: 'state',
@@ -135,9 +135,10 @@ describe('rules beyond a plain quantity (SPEC §14)', () => {
   it('a bad rule setting is exit 2 naming it, before anything is fetched', async () => {
     const emu = await startWooEmulator({ products: catalog() });
     running.push(emu);
-    const cases: Array<[{ rules?: Record<string, unknown>; kits?: string }, RegExp]> = [
+    const cases: Array<[{ rules?: Record<string, unknown>; kits?: string; skuMap?: string }, RegExp]> = [
       [{ rules: { minQty: -1 } }, /rules\.minQty/],
       [{ kits: 'KIT-1,C-A,2\nKIT-1,C-B,two\n' }, /rules\.kits: kits file .*kits\.csv line 2: units \\"two\\" is not a whole number/],
+      [{ skuMap: 'SUP-CASE,CASE-6,6\nSUP-X,,1/0\n' }, /sources\.0\.skuMap: sku map .*sku-map\.csv line 2: pack size \\"1\/0\\" is not valid/],
     ];
     for (const [overrides, message] of cases) {
       const { dir, config } = shop(emu.url, overrides);
