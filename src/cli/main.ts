@@ -4,6 +4,7 @@ import type { GlobalOptions } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { registerCheckCommand } from './commands/check.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerExplainCommand } from './commands/explain.js';
 import { registerHistoryCommands } from './commands/history.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerLedgerCommand } from './commands/ledger.js';
@@ -43,6 +44,7 @@ Examples:
   registerInitCommand(program, globals, exit);
   registerDemoCommand(program, globals, exit);
   registerLedgerCommand(program, globals, exit);
+  registerExplainCommand(program, globals, exit);
   return program;
 }
 

@@ -63,7 +63,8 @@ export function reasonText(ch: Pick<SummaryChange, 'reason' | 'from'>): string {
     case 'supplier': return ch.from === null ? 'feed; starts stock tracking' : 'feed';
     case 'missing': return 'in no feed → 0';
     case 'unmanaged': return 'feed; starts stock tracking';
-    default: return ch.reason;
+    // The rules that shaped a feed's level (`feed 12 → pack ×6 → 72`).
+    default: return ch.from === null ? `${ch.reason}; starts stock tracking` : ch.reason;
   }
 }
 
@@ -123,7 +124,7 @@ export function humanSummary(s: RunSummary, options: { color?: boolean } = {}): 
   if (k.sourceItems || k.storeItems) {
     const sources = s.sources ? Object.keys(s.sources).length : 0;
     parts.push(`Read ${k.sourceItems} supplier item(s)${sources ? ` from ${sources} source(s)` : ''}${k.rejected ? ` (${k.rejected} row(s) rejected)` : ''} and ${k.storeItems} store item(s)`
-      + (k.inScope ? `; of the ${k.inScope} in scope, ${k.matched} matched a feed, ${k.missing} ${k.missing === 1 ? 'is' : 'are'} in no feed and ${k.unchanged} ${k.unchanged === 1 ? 'was' : 'were'} already right.` : '.'));
+      + (k.inScope ? `; of the ${k.inScope} in scope, ${k.matched} matched a feed, ${k.missing} ${k.missing === 1 ? 'is' : 'are'} in no feed and ${k.unchanged} ${k.unchanged === 1 ? 'was' : 'were'} already right${k.excluded ? `; ${k.excluded} excluded by rules.exclude` : ''}.` : '.'));
   }
   if (k.changed) {
     if (s.dryRun) parts.push(`${k.changed} change(s) planned, nothing written to the store${s.status === 'ok' ? ' (`invsync push` applies exactly this plan)' : ''}.`);

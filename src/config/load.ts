@@ -5,6 +5,8 @@ import { cosmiconfig } from 'cosmiconfig';
 import type { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
 import { registerSecret, registerUrlSecrets } from '../lib/redact.js';
+import { loadMatchExtras } from '../pipeline/rules/load.js';
+import { loadRewrites } from '../pipeline/sku-map.js';
 import { stateKey } from '../state/state-key.js';
 import { describeConfigSyntaxError } from './parse-error.js';
 import { plainHttpUses } from './plain-http.js';
@@ -64,6 +66,11 @@ export async function loadConfig(options: { explicitPath?: string; cwd?: string;
   if (!parsed.success) throw new ConfigError(formatIssue(parsed.error.issues[0]!), undefined);
   const config = resolvePaths(parsed.data, path.dirname(filePath));
   registerSecrets(config);
+  // The rules' files (kits, exclude, skuMap with its pack column) are checked with the rest of the
+  // config, so a bad row stops `full` before it fetches anything (exit 2, nothing done); match
+  // reads them again for its run.
+  loadMatchExtras(config.rules);
+  loadRewrites(config.sources, config.rules.skuCaseSensitive);
   const plainHttp = plainHttpUses(config);
   const refused = plainHttp.find((u) => !u.allowed);
   if (refused) {
@@ -117,6 +124,11 @@ function resolvePaths(config: Config, baseDir: string): Config {
     ...config,
     stateDir: abs(config.stateDir),
     log: { ...config.log, file: config.log.file ? abs(config.log.file) : undefined },
+    rules: {
+      ...config.rules,
+      ...(config.rules.kits ? { kits: abs(config.rules.kits) } : {}),
+      ...(config.rules.exclude && !Array.isArray(config.rules.exclude) ? { exclude: { file: abs(config.rules.exclude.file) } } : {}),
+    },
     sources: config.sources.map((s) => ({
       ...s,
       ...('path' in s && typeof s.path === 'string' ? { path: abs(s.path) } : {}),

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { isPlainNumber, MAX_QTY, qtyMapKey } from '../domain/quantity.js';
 import { DEFAULT_ROTATION, parseSize } from '../lib/log-file.js';
+import { isPackError, parsePackSize } from '../pipeline/rules/pack.js';
 import { checkLedger, ledgerFields } from '../sources/ledger/schema.js';
 import { amazonFields } from '../stores/amazon/schema.js';
 
@@ -35,8 +37,12 @@ const sourceCommon = {
   skuPrefix: z.string().optional(),
   /** Removed from the front of every SKU this source lists, when present. */
   stripPrefix: z.string().optional(),
-  /** CSV file `supplier_sku,store_sku` for the SKUs that differ between supplier and store. */
+  /** CSV file `supplier_sku,store_sku[,pack]` for the SKUs that differ between supplier and store (or their pack). */
   skuMap: z.string().min(1).optional(),
+  /** SPEC §14: text stock values → quantities (`{ "in stock": 10, "Y": 1, "N": 0 }`), case-insensitive; checked in Config. */
+  qtyMap: z.record(z.string(), z.number().int().min(0).max(MAX_QTY)).optional(),
+  /** SPEC §14: N (the supplier counts packs of N: multiply) or "1/N" (divide, rounding down); checked in Config. */
+  packSize: z.union([z.number(), z.string()]).optional(),
   /** A fetch with fewer items than this share of the last successful one counts as failed. */
   minItemsRatio: z.number().min(0).max(1).default(0.5),
   name: z.string().trim().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, "_", "." or "-"')
@@ -232,6 +238,15 @@ export const Rules = z.object({
   maxQty: z.number().int().min(0).nullable().default(null),
   missing: z.enum(['keep', 'zero']).default('keep'),
   skuCaseSensitive: z.boolean().default(false),
+  /** SPEC §14: a combined quantity strictly below this is offered as 0 (0: off). */
+  minQty: z.number().int().min(0).max(MAX_QTY).default(0),
+  /** SPEC §14: CSV `kit_sku,component_sku,units` (relative to the config file). */
+  kits: z.string().min(1).optional(),
+  /** SPEC §14: whole-SKU glob patterns never written, or `{ "file": … }` holding one pattern per line. */
+  exclude: z.union([
+    z.array(z.string().trim().min(1, 'an empty pattern')),
+    z.object({ file: z.string().min(1) }).strict(),
+  ], { error: 'expected an array of SKU patterns (["DISC-*", "*-OLD"]) or { "file": "exclude.txt" }' }).optional(),
 }).strict();
 export type Rules = z.infer<typeof Rules>;
 
@@ -309,9 +324,32 @@ export const Config = z.object({
   c.sources.forEach((s, i) => {
     if (seen.has(s.name)) ctx.addIssue({ code: 'custom', message: `duplicate source name "${s.name}"`, path: ['sources', i, 'name'] });
     seen.add(s.name);
+    checkQuantityRules(s, i, ctx);
   });
 });
 export type Config = z.infer<typeof Config>;
+
+/** A source's `qtyMap` and `packSize` (SPEC §14): every bad value is a configuration error naming its path. */
+function checkQuantityRules(s: SourceConfig, i: number, ctx: z.RefinementCtx): void {
+  if (s.packSize !== undefined) {
+    const pack = parsePackSize(s.packSize);
+    if (isPackError(pack)) ctx.addIssue({ code: 'custom', message: pack.error, path: ['sources', i, 'packSize'] });
+  }
+  if (s.qtyMap === undefined) return;
+  if (s.type === 'ledger') {
+    ctx.addIssue({ code: 'custom', message: 'a ledger reads signed movement quantities: qtyMap does not apply to it', path: ['sources', i, 'qtyMap'] });
+    return;
+  }
+  const folded = new Map<string, string>();
+  for (const text of Object.keys(s.qtyMap)) {
+    const path = ['sources', i, 'qtyMap', text];
+    const key = qtyMapKey(text);
+    if (key === '') ctx.addIssue({ code: 'custom', message: 'an empty text: a blank quantity is "no quantity", which the source decides', path });
+    else if (isPlainNumber(text)) ctx.addIssue({ code: 'custom', message: `"${text}" is a number, which is always read as itself: map only text`, path });
+    else if (folded.has(key)) ctx.addIssue({ code: 'custom', message: `"${text}" and "${folded.get(key)}" are the same text (the map is case-insensitive)`, path });
+    folded.set(key, text);
+  }
+}
 
 /** Keys whose string values are secrets: registered for redaction, never printed. */
 export const SECRET_KEYS = new Set([

@@ -10,6 +10,8 @@ export interface SupplierItem {
   qty: number;
   /** 1-based position in the source (CSV line number, JSON item index…), for error reports. */
   row: number;
+  /** The stock text as listed when the source's qtyMap turned it into `qty` (SPEC §14), for the diff and `explain`. */
+  text?: string;
 }
 
 /** A supplier row that could not be used (no SKU, non-numeric quantity…). Never fatal, never turned into 0. */
@@ -86,6 +88,8 @@ export interface RunCounts {
   rejected: number;
   storeItems: number;
   inScope: number;
+  /** Store items rules.exclude keeps out of the sync (SPEC §14): never written, not in scope. */
+  excluded: number;
   matched: number;
   missing: number;
   unchanged: number;
@@ -195,7 +199,7 @@ export interface LowStockItem {
 
 export function emptyCounts(): RunCounts {
   return {
-    sourceItems: 0, rejected: 0, storeItems: 0, inScope: 0, matched: 0, missing: 0,
+    sourceItems: 0, rejected: 0, storeItems: 0, inScope: 0, excluded: 0, matched: 0, missing: 0,
     unchanged: 0, changed: 0, applied: 0, failed: 0, pending: 0,
   };
 }

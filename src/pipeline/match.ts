@@ -6,9 +6,14 @@ import type { Rules, Safety } from '../config/schema.js';
 import { ErrorLog, reasonClass } from '../domain/error-log.js';
 import { duplicateStoreSkuMessage, looseKey, nearMatchMessage, skuKey } from '../domain/sku.js';
 import type {
-  Change, ErrorTotals, IndexedStoreItem, PerSourceCounts, RunCounts, SafetyReport, SnapshotRecord, StoreSkuDuplicate, SummaryError,
+  Change, ErrorTotals, IndexedStoreItem, PerSourceCounts, RunCounts, SafetyReport, SnapshotRecord, StoreItem, StoreSkuDuplicate, SummaryError,
 } from '../domain/types.js';
 import { emptyCounts } from '../domain/types.js';
+import type { ExcludeMatcher } from './rules/exclude.js';
+import {
+  buildRuleList, describeRules, runRules, storeUnits, type ComponentSupply, type Contribution, type Kits, type OpenOrders, type QtyRule, type RuleStep,
+} from './rules/index.js';
+import { isIdentityPack, type Pack } from './rules/pack.js';
 
 export { skuKey } from '../domain/sku.js';
 
@@ -23,10 +28,11 @@ export function normaliseQty(qty: number): number {
 /**
  * The store target for a combined supplier quantity: minus the buffer, never below 0, capped at
  * maxQty and at MAX_TARGET_QTY (a sum over several sources may exceed what a store can hold).
+ * The buffer and maxQty rules of the rule list (see rules/), without the others.
  */
 export function targetQty(combined: number, rules: Pick<Rules, 'buffer' | 'maxQty'>): number {
-  const t = Math.min(Math.max(0, combined - rules.buffer), MAX_TARGET_QTY);
-  return rules.maxQty === null ? t : Math.min(t, rules.maxQty);
+  const outcome = runRules(buildRuleList({ minQty: 0, buffer: rules.buffer, maxQty: rules.maxQty }, () => ({ unknown: 'no kits' })), '', combined);
+  return outcome.kind === 'target' ? outcome.qty : 0;
 }
 
 /** Per-source SKU rewriting (issue: SKUs that differ between supplier and store). */
@@ -35,6 +41,20 @@ export interface SkuRewrite {
   skuPrefix?: string;
   /** supplier SKU key (see skuKey) → store SKU. */
   map?: Map<string, string>;
+  /** The source's `packSize` (SPEC §14). */
+  pack?: Pack;
+  /** supplier SKU key → its pack, from the skuMap's `pack` column (wins over `pack`). */
+  packs?: Map<string, Pack>;
+}
+
+/** The pack a source's row is counted in: the skuMap's `pack` for its SKU, else the source's packSize. */
+export function packFor(sku: string, rewrite: SkuRewrite | undefined, caseSensitive: boolean): Pack | undefined {
+  if (!rewrite) return undefined;
+  if (rewrite.packs) {
+    const own = rewrite.packs.get(skuKey(sku.trim(), caseSensitive));
+    if (own) return own;
+  }
+  return rewrite.pack;
 }
 
 /**
@@ -69,6 +89,8 @@ export const MAX_SOURCES = 20;
 /** One more bit marks a SKU already counted as matched. */
 const MATCHED_BIT = 1 << MAX_SOURCES;
 const SOURCE_BITS = MATCHED_BIT - 1;
+/** One more: the SKU's one source so far sent a row a per-source rule shaped (see SupplyAggregator.listed). */
+const RULED_BIT = MATCHED_BIT << 1;
 
 /**
  * Accumulates supplier records into one quantity per SKU according to `rules.aggregate`.
@@ -88,6 +110,22 @@ export class SupplyAggregator {
   /** Only feed SKUs whose loose form differs from their key: loose form → the feed SKU as listed. */
   private readonly looseForms = new Map<string, string>();
   private readonly sourceIndex = new Map<string, number>();
+  /**
+   * What each source contributed, for SKUs a per-source rule (qtyMap, packSize) shaped, so the
+   * diff's reason can show it. NOTE: a SKU one source lists (the common case) keeps it in typed
+   * arrays beside qtys (the quantity as listed, and small indexes into tables of the distinct
+   * texts and packs), allocated only once a rule shapes a row: ~12 bytes a SKU, where an object
+   * per SKU cost ~150. Only SKUs several sources list, one of them shaped, get objects (`traced`).
+   */
+  private listed?: Float64Array;
+  private textIdx?: Uint16Array;
+  private packIdx?: Uint16Array;
+  private readonly texts: string[] = [''];
+  private readonly textSlots = new Map<string, number>();
+  private readonly packs: Pack[] = [{ op: 'multiply', n: 1 }];
+  private readonly packNames: string[] = ['*1'];
+  private readonly packSlots = new Map<string, number>();
+  private readonly traced = new Map<string, Contribution[]>();
   readonly perSource: Record<string, PerSourceCounts> = {};
   /** Rejected rows, capped as they arrive (the first ones kept, all counted). */
   readonly errors = new ErrorLog();
@@ -120,9 +158,14 @@ export class SupplyAggregator {
     }
     counts.items++;
     this.items++;
-    const storeSku = rewriteSku(record.sku, this.rewrites.get(record.source), this.rules.skuCaseSensitive);
+    const rewrite = this.rewrites.get(record.source);
+    const storeSku = rewriteSku(record.sku, rewrite, this.rules.skuCaseSensitive);
     const key = skuKey(storeSku, this.rules.skuCaseSensitive);
-    const qty = normaliseQty(record.qty);
+    const listed = normaliseQty(record.qty);
+    const found = packFor(record.sku, rewrite, this.rules.skuCaseSensitive);
+    const pack = isIdentityPack(found) ? undefined : found;
+    const qty = storeUnits(listed, pack);
+    const ruled = pack !== undefined || record.text !== undefined;
     const bit = 1 << idx;
     const slot = this.slots.get(key);
     if (slot === undefined) {
@@ -132,6 +175,7 @@ export class SupplyAggregator {
       this.qtys[next] = qty;
       this.masks[next] = bit;
       this.noteLooseForm(key, storeSku);
+      if (ruled) this.noteSingle(key, next, listed, record.text, pack);
       return;
     }
     const mask = this.masks[slot]!;
@@ -142,6 +186,16 @@ export class SupplyAggregator {
       return;
     }
     const combined = this.qtys[slot]!;
+    const trace = this.traced.get(key);
+    const contribution = (): Contribution => this.contribution(record.source, listed, qty, record.text, pack);
+    if (trace) trace.push(contribution());
+    else if (mask & RULED_BIT) {
+      this.traced.set(key, [this.single(slot, this.namesOf(mask & SOURCE_BITS)), contribution()]);
+    } else if (ruled) {
+      // The earlier sources' quantities are already combined; aggregate is associative, so their
+      // combined quantity stands for them.
+      this.traced.set(key, [{ source: this.namesOf(mask & SOURCE_BITS), listed: combined, qty: combined }, contribution()]);
+    }
     switch (this.rules.aggregate) {
       case 'sum': this.qtys[slot] = combined + qty; break;
       case 'min': this.qtys[slot] = Math.min(combined, qty); break;
@@ -176,6 +230,15 @@ export class SupplyAggregator {
     return this.slots.size;
   }
 
+  /** What each source contributed to a SKU, when a per-source rule shaped one of them; else undefined. */
+  contributions(key: string): readonly Contribution[] | undefined {
+    const trace = this.traced.get(key);
+    if (trace) return trace;
+    const slot = this.slots.get(key);
+    if (slot === undefined || !(this.masks[slot]! & RULED_BIT)) return undefined;
+    return [this.single(slot, this.namesOf(this.masks[slot]! & SOURCE_BITS))];
+  }
+
   /** The source that sent a rejected row for this SKU, if any. */
   rejectedBy(key: string): string | undefined {
     return this.rejectedKeys.get(key);
@@ -205,6 +268,12 @@ export class SupplyAggregator {
     return this.sources[idx]!;
   }
 
+  private namesOf(mask: number): string {
+    const names: string[] = [];
+    for (let i = 0; 1 << i <= mask; i++) if (mask & (1 << i)) names.push(this.sourceName(i));
+    return names.join('+');
+  }
+
   private noteLooseForm(key: string, sku: string): void {
     const loose = looseKey(key);
     if (loose === key) return;
@@ -220,6 +289,72 @@ export class SupplyAggregator {
     masks.set(this.masks);
     this.qtys = qtys;
     this.masks = masks;
+    if (this.listed) {
+      const listed = new Float64Array(qtys.length);
+      listed.set(this.listed);
+      this.listed = listed;
+      const textIdx = new Uint16Array(qtys.length);
+      textIdx.set(this.textIdx!);
+      this.textIdx = textIdx;
+      const packIdx = new Uint16Array(qtys.length);
+      packIdx.set(this.packIdx!);
+      this.packIdx = packIdx;
+    }
+  }
+
+  /** Record a shaped row of the one source listing the SKU at `slot` so far (see `listed`). */
+  private noteSingle(key: string, slot: number, listed: number, text: string | undefined, pack: Pack | undefined): void {
+    if (!this.listed) {
+      this.listed = new Float64Array(this.qtys.length);
+      this.textIdx = new Uint16Array(this.qtys.length);
+      this.packIdx = new Uint16Array(this.qtys.length);
+    }
+    const textAt = text === undefined ? 0 : this.intern(this.texts, this.textSlots, text);
+    const packAt = pack === undefined ? 0 : this.packIndex(pack);
+    if (textAt < 0 || packAt < 0) {
+      // More distinct texts or packs than an index holds (a broken feed, not a qtyMap): keep an object.
+      this.traced.set(key, [this.contribution(this.sourceName(this.lowestSource(slot)), listed, this.qtys[slot]!, text, pack)]);
+      return;
+    }
+    this.listed[slot] = listed;
+    this.textIdx![slot] = textAt;
+    this.packIdx![slot] = packAt;
+    this.masks[slot] = this.masks[slot]! | RULED_BIT;
+  }
+
+  private single(slot: number, source: string): Contribution {
+    const text = this.textIdx![slot]!;
+    const pack = this.packIdx![slot]!;
+    return this.contribution(source, this.listed![slot]!, this.qtys[slot]!, text === 0 ? undefined : this.texts[text], pack === 0 ? undefined : this.packs[pack]);
+  }
+
+  private contribution(source: string, listed: number, qty: number, text: string | undefined, pack: Pack | undefined): Contribution {
+    const c: Contribution = { source, listed, qty };
+    if (text !== undefined) c.text = text;
+    if (pack !== undefined) c.pack = pack;
+    return c;
+  }
+
+  /** `value`'s index in `table`, added when new; -1 once the table is full (Uint16 indexes). */
+  private intern(table: string[], slots: Map<string, number>, value: string, onAdd?: () => void): number {
+    const at = slots.get(value);
+    if (at !== undefined) return at;
+    if (table.length > 0xffff) return -1;
+    slots.set(value, table.length);
+    table.push(value);
+    onAdd?.();
+    return table.length - 1;
+  }
+
+  private packIndex(pack: Pack): number {
+    return this.intern(this.packNames, this.packSlots, `${pack.op === 'multiply' ? '*' : '/'}${pack.n}`, () => this.packs.push(pack));
+  }
+
+  private lowestSource(slot: number): number {
+    const mask = this.masks[slot]! & SOURCE_BITS;
+    let i = 0;
+    while (!(mask & (1 << i))) i++;
+    return i;
   }
 
   private indexOf(source: string): number {
@@ -239,7 +374,8 @@ export class SupplyAggregator {
 export type ChangeReason = 'supplier' | 'missing';
 
 export interface PlannedChange extends Change {
-  reason: ChangeReason;
+  /** "supplier", "missing", or the rules that shaped a feed's level (`feed 12 → pack ×6 → 72`). */
+  reason: ChangeReason | string;
   /** The store does not manage this item's stock yet: the write switches tracking on (`from` is null). */
   startsTracking: boolean;
   name?: string;
@@ -261,6 +397,116 @@ export interface DiffResult extends ErrorTotals {
 export type StoreDuplicates = ReadonlyMap<string, StoreSkuDuplicate>;
 const NO_DUPLICATES: StoreDuplicates = new Map();
 
+/** The rules beyond §4's (SPEC §14, §9, §12), loaded by the caller; each is off when absent. */
+export interface MatchExtras {
+  kits?: Kits;
+  exclude?: ExcludeMatcher;
+  openOrders?: OpenOrders;
+  /** The store's share of the combined quantity (SPEC §9). */
+  share?: number;
+}
+
+/**
+ * What match decides for one store item. Everything but `write` and `same` leaves the item
+ * unchanged; `report` is the one-line reason `explain` shows and the diff reports (once per SKU).
+ */
+export type ItemDecision =
+  | { kind: 'noSku' }
+  /** Indexed but never written by invsync (Amazon's own FBA stock): out of scope, never missing, never planned. */
+  | { kind: 'notWritten'; why: string }
+  | { kind: 'excluded'; pattern: string }
+  | { kind: 'duplicateStore'; supplied: boolean; report: SummaryError; reason: string }
+  | { kind: 'rejectedRow'; report: SummaryError; reason: string }
+  | { kind: 'nearMatch'; report: SummaryError; reason: string }
+  /** In no feed: left alone (`missing: "keep"`, or not managed). */
+  | { kind: 'missing'; why: string }
+  | { kind: 'listedTwice'; reports: SummaryError[]; reason: string }
+  | { kind: 'unknown'; report: SummaryError; reason: string; steps: RuleStep[] }
+  /** A target: `same` when the store already holds it (no write). */
+  | { kind: 'write' | 'same'; target: number; reason: ChangeReason | string; fromSupply: boolean; steps: RuleStep[] };
+
+/**
+ * The per-item decisions of match, over one supply and one rule list. `diffStore` walks the store
+ * with it; `invsync explain` asks it about one SKU's items — the same code, the same rules.
+ */
+export class Matcher {
+  /** The rules after aggregate, in SPEC §14's order. */
+  readonly ruleList: readonly QtyRule[];
+
+  constructor(
+    readonly supply: SupplyAggregator,
+    readonly rules: Rules,
+    readonly extras: MatchExtras = {},
+    readonly duplicates: StoreDuplicates = NO_DUPLICATES,
+  ) {
+    const components: ComponentSupply = (key) => {
+      if (supply.rejectedBy(key) !== undefined) return { unknown: 'a row for it was rejected' };
+      const entry = supply.get(key);
+      if (!entry) return { unknown: 'no source lists it' };
+      if (entry.duplicateIn) return { unknown: 'a source lists it more than once' };
+      return entry.qty;
+    };
+    this.ruleList = buildRuleList({
+      minQty: rules.minQty ?? 0, buffer: rules.buffer, maxQty: rules.maxQty,
+      ...(extras.share === undefined ? {} : { share: extras.share }),
+      ...(extras.kits ? { kits: extras.kits } : {}),
+      ...(extras.openOrders ? { openOrders: extras.openOrders } : {}),
+    }, components);
+  }
+
+  decide(item: StoreItem): ItemDecision {
+    const { supply, rules } = this;
+    const key = skuKey(item.sku, rules.skuCaseSensitive);
+    if (key === '') return { kind: 'noSku' };
+    if (item.notWritten !== undefined) return { kind: 'notWritten', why: item.notWritten };
+    const pattern = this.extras.exclude?.match(key);
+    if (pattern !== undefined) return { kind: 'excluded', pattern };
+    const rejectedBy = supply.rejectedBy(key);
+    const entry = supply.get(key);
+    const isKit = this.extras.kits?.has(key) ?? false;
+    const duplicate = this.duplicates.get(key);
+    if (duplicate) {
+      // One supply, one listing: writing it to every holder would sell it several times.
+      return {
+        kind: 'duplicateStore', supplied: entry !== undefined || rejectedBy !== undefined || isKit,
+        report: { sku: item.sku, source: null, message: duplicateStoreSkuMessage(duplicate) }, reason: 'duplicate store SKU',
+      };
+    }
+    if (rejectedBy !== undefined) {
+      // Never turn a row we could not read into a level (0 included): leave the item as it is.
+      return { kind: 'rejectedRow', reason: 'SKU with a rejected row',
+        report: { sku: item.sku, source: rejectedBy, message: 'a row for this SKU was rejected: left unchanged until the feed is fixed' } };
+    }
+    if (!entry && !isKit) {
+      const near = supply.nearMatch(key);
+      if (near) return { kind: 'nearMatch', reason: 'near match', report: { sku: item.sku, source: near.source, message: nearMatchMessage(near.sku, item.sku.trim()) } };
+      // missing: "zero" sets levels, it never starts tracking stock the shop chose not to track.
+      if (rules.missing !== 'zero') return { kind: 'missing', why: 'in no feed (missing: "keep")' };
+      if (!item.managed) return { kind: 'missing', why: 'in no feed, and the store does not manage its stock (missing: "zero" never starts tracking)' };
+      return this.target(item, 0, 'missing', false, []);
+    }
+    if (entry?.duplicateIn) {
+      return {
+        kind: 'listedTwice', reason: 'SKU listed twice',
+        reports: entry.duplicateIn.map((idx) => ({ sku: item.sku, source: supply.sourceName(idx), message: 'SKU listed more than once by this source: left unchanged' })),
+      };
+    }
+    const outcome = runRules(this.ruleList, key, entry ? entry.qty : null);
+    if (outcome.kind === 'unknown') {
+      return { kind: 'unknown', steps: outcome.steps, reason: 'kit unknown',
+        report: { sku: item.sku, source: null, message: `kit unknown (${outcome.why}): left unchanged` } };
+    }
+    if (outcome.kind === 'none') return { kind: 'missing', why: 'in no feed' };
+    const described = describeRules(supply.contributions(key), rules.aggregate, entry ? entry.qty : null, outcome.steps);
+    return this.target(item, outcome.qty, described ?? 'supplier', true, outcome.steps);
+  }
+
+  private target(item: StoreItem, target: number, reason: ChangeReason | string, fromSupply: boolean, steps: RuleStep[]): ItemDecision {
+    const same = item.managed && item.qty === target;
+    return { kind: same ? 'same' : 'write', target, reason, fromSupply, steps };
+  }
+}
+
 /**
  * Compare the supply with the store items in scope (already windowed, in store order).
  * Items without a SKU cannot be matched and are left out of scope; `totalStoreItems` is the
@@ -268,9 +514,10 @@ const NO_DUPLICATES: StoreDuplicates = new Map();
  *
  * Never written, each reported once per SKU: an item whose SKU key another store item holds too
  * (`duplicates`, computed over the whole index, so a twin outside the window counts), a SKU a
- * source listed twice or sent a rejected row for, and a missing item whose SKU a feed lists in a
- * near form (dashes, leading zeros). `missing: "zero"` never zeroes an item whose stock the store
- * does not manage (that would switch tracking on).
+ * source listed twice or sent a rejected row for, a missing item whose SKU a feed lists in a
+ * near form (dashes, leading zeros), and a kit with a component no source lists. `missing:
+ * "zero"` never zeroes an item whose stock the store does not manage (that would switch tracking
+ * on). Excluded items (rules.exclude) are out of scope: counted in `excluded` only.
  */
 export function diffStore(
   supply: SupplyAggregator,
@@ -280,7 +527,9 @@ export function diffStore(
   /** Receive each change as it is found instead of collecting them (flat memory for huge plans). */
   emit?: (change: PlannedChange) => void,
   duplicates: StoreDuplicates = NO_DUPLICATES,
+  extras: MatchExtras = {},
 ): DiffResult {
+  const matcher = new Matcher(supply, rules, extras, duplicates);
   const counts = emptyCounts();
   counts.storeItems = totalStoreItems;
   counts.sourceItems = supply.items;
@@ -299,73 +548,76 @@ export function diffStore(
   let seq = 0;
   let newZeros = 0;
   for (const item of storeItems) {
-    const key = skuKey(item.sku, rules.skuCaseSensitive);
-    if (key === '') continue;
-    if (item.notWritten !== undefined) {
-      // Indexed but never written (Amazon's own stock): out of scope, so never missing, never planned.
+    const decision = matcher.decide(item);
+    if (decision.kind === 'noSku') continue;
+    if (decision.kind === 'notWritten') {
       const notWritten = (counts.notWritten ??= {});
-      notWritten[item.notWritten] = (notWritten[item.notWritten] ?? 0) + 1;
+      notWritten[decision.why] = (notWritten[decision.why] ?? 0) + 1;
       continue;
     }
+    if (decision.kind === 'excluded') {
+      counts.excluded++;
+      continue;
+    }
+    const key = skuKey(item.sku, rules.skuCaseSensitive);
     counts.inScope++;
     const current = item.managed && item.qty !== null ? Math.max(0, item.qty) : 0;
     stock.before += current;
     stock.after += current;
-    const rejectedBy = supply.rejectedBy(key);
     const entry = supply.get(key);
-    const duplicate = duplicates.get(key);
-    if (duplicate) {
-      // One supply, one listing: writing it to every holder would sell it several times.
-      if (entry || rejectedBy !== undefined) {
+    switch (decision.kind) {
+      case 'duplicateStore':
+        if (decision.supplied) {
+          counts.matched++;
+          counts.unchanged++;
+          countMatched(supply, key, entry);
+        } else {
+          counts.missing++;
+        }
+        reportOnce(key, decision.report, decision.reason);
+        continue;
+      case 'rejectedRow':
         counts.matched++;
         counts.unchanged++;
-        countMatched(supply, key, entry);
-      } else {
-        counts.missing++;
-      }
-      reportOnce(key, { sku: item.sku, source: null, message: duplicateStoreSkuMessage(duplicate) }, 'duplicate store SKU');
-      continue;
-    }
-    if (rejectedBy !== undefined) {
-      // Never turn a row we could not read into a level (0 included): leave the item as it is.
-      counts.matched++;
-      counts.unchanged++;
-      reportOnce(key, { sku: item.sku, source: rejectedBy, message: 'a row for this SKU was rejected: left unchanged until the feed is fixed' }, 'SKU with a rejected row');
-      continue;
-    }
-    let target: number;
-    let reason: ChangeReason;
-    if (!entry) {
-      counts.missing++;
-      const near = supply.nearMatch(key);
-      if (near) {
-        reportOnce(key, { sku: item.sku, source: near.source, message: nearMatchMessage(near.sku, item.sku.trim()) }, 'near match');
+        reportOnce(key, decision.report, decision.reason);
         continue;
-      }
-      // missing: "zero" sets levels, it never starts tracking stock the shop chose not to track.
-      if (rules.missing !== 'zero' || !item.managed) continue;
-      target = 0;
-      reason = 'missing';
-    } else {
-      counts.matched++;
-      countMatched(supply, key, entry);
-      if (entry.duplicateIn) {
+      case 'nearMatch':
+        counts.missing++;
+        reportOnce(key, decision.report, decision.reason);
+        continue;
+      case 'missing':
+        counts.missing++;
+        continue;
+      case 'listedTwice':
+        counts.matched++;
+        countMatched(supply, key, entry);
         counts.unchanged++;
         if (!reported.has(key)) {
           reported.add(key);
-          for (const idx of entry.duplicateIn) {
-            errors.push({ sku: item.sku, source: supply.sourceName(idx), message: 'SKU listed more than once by this source: left unchanged' }, 'SKU listed twice');
-          }
+          for (const r of decision.reports) errors.push(r, decision.reason);
         }
         continue;
-      }
-      target = targetQty(entry.qty, rules);
-      reason = 'supplier';
+      case 'unknown':
+        counts.matched++;
+        countMatched(supply, key, entry);
+        counts.unchanged++;
+        reportOnce(key, decision.report, decision.reason);
+        continue;
+      case 'same':
+      case 'write':
+        break;
     }
-    if (item.managed && item.qty === target) {
-      if (reason === 'supplier') counts.unchanged++;
+    if (decision.fromSupply) {
+      counts.matched++;
+      countMatched(supply, key, entry);
+    } else {
+      counts.missing++;
+    }
+    if (decision.kind === 'same') {
+      if (decision.fromSupply) counts.unchanged++;
       continue;
     }
+    const target = decision.target;
     stock.after += target - current;
     const change: PlannedChange = {
       seq: seq++,
@@ -376,7 +628,7 @@ export function diffStore(
       to: target,
       ref: item.ref,
       name: item.name,
-      reason,
+      reason: decision.reason,
       startsTracking: !item.managed,
     };
     if (isNewZero(change)) newZeros++;

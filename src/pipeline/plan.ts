@@ -7,6 +7,7 @@ import { findDuplicateStoreSkus } from '../state/store-duplicates.js';
 import { countStoreItems, getIndexMeta, iterateStoreItems } from '../state/store-index.js';
 import { fetchPairProblem, snapshotPath } from './fetch.js';
 import { diffStore, evaluateSafety, SupplyAggregator } from './match.js';
+import { loadMatchExtras } from './rules/load.js';
 import { loadRewrites } from './sku-map.js';
 import { openSnapshot } from './snapshot.js';
 
@@ -41,6 +42,7 @@ export async function buildPlan(options: {
   arming?: PlanArming;
 }): Promise<BuiltPlan> {
   const { db, config } = options;
+  const extras = loadMatchExtras(config.rules);
   const index = getIndexMeta(db);
   if (!index) throw new StoreError('the store index is empty: run `invsync fetch` first');
 
@@ -68,7 +70,7 @@ export async function buildPlan(options: {
     configChecksum: options.configChecksum,
     window: options.window,
   }, (add) => {
-    const diff = diffStore(supply, iterateStoreItems(db, options.window), config.rules, countStoreItems(db), add, duplicates);
+    const diff = diffStore(supply, iterateStoreItems(db, options.window), config.rules, countStoreItems(db), add, duplicates, extras);
     const safety = evaluateSafety(diff.counts, diff.newZeros, config.safety, options.force, diff.stock);
     const blocked = safety.tripped !== null && !safety.forced;
     match = {

@@ -18,6 +18,7 @@ import { logger } from '../lib/log.js';
  * [
  * {"type":"header","version":1,"createdAt":"…","sources":["feed","dsz"],"fetchId":"…"},
  * {"type":"item","source":"feed","sku":"A-1","qty":5,"row":2},
+ * {"type":"item","source":"feed","sku":"A-2","qty":10,"row":3,"text":"In stock"},
  * {"type":"rejected","source":"feed","row":7,"reason":"non-numeric quantity \"x\"","sku":"B"},
  * {"type":"trailer","items":1,"rejected":1,"perSource":{"feed":{"items":1,"rejected":1},"dsz":{"items":0,"rejected":0}}}
  * ]
@@ -25,7 +26,7 @@ import { logger } from '../lib/log.js';
  *
  * Every entry line but the trailer ends with ",". The trailer is written last, so a file without
  * it (or without the closing "]") was cut short and is refused. Records are `SnapshotRecord`s;
- * on disk `kind` is spelled `type`.
+ * on disk `kind` is spelled `type`. `text` (optional) is the stock text a source's qtyMap read.
  */
 
 export const SNAPSHOT_VERSION = 1;
@@ -144,7 +145,8 @@ export async function writeSnapshot(
       if (record.kind === 'item') {
         items++;
         counts.items++;
-        if (out.add(`{"type":"item","source":${source},"sku":${JSON.stringify(record.sku)},"qty":${String(record.qty)},"row":${record.row}},\n`)) await out.flush();
+        const text = typeof record.text === 'string' ? `,"text":${JSON.stringify(record.text)}` : '';
+        if (out.add(`{"type":"item","source":${source},"sku":${JSON.stringify(record.sku)},"qty":${String(record.qty)},"row":${record.row}${text}},\n`)) await out.flush();
       } else {
         rejected++;
         counts.rejected++;
@@ -580,7 +582,10 @@ function toRecord(value: unknown, sources: Set<string>, bad: (problem: string) =
   if (v.type === 'item') {
     if (typeof v.sku !== 'string' || v.sku === '') throw bad('is an item without a SKU');
     if (typeof v.qty !== 'number' || !Number.isFinite(v.qty)) throw bad('is an item without a numeric "qty"');
-    return { kind: 'item', source: v.source, sku: v.sku, qty: v.qty, row: v.row };
+    if (v.text !== undefined && typeof v.text !== 'string') throw bad('has a non-string "text"');
+    return v.text === undefined
+      ? { kind: 'item', source: v.source, sku: v.sku, qty: v.qty, row: v.row }
+      : { kind: 'item', source: v.source, sku: v.sku, qty: v.qty, row: v.row, text: v.text };
   }
   if (v.type === 'rejected') {
     if (typeof v.reason !== 'string') throw bad('is a rejected row without a "reason"');

@@ -3,7 +3,7 @@ import { addAbortSignal, pipeline, type Readable } from 'node:stream';
 import { CsvError, Parser, type Options as CsvParseOptions } from 'csv-parse';
 import type { CsvSourceConfig } from '../../config/schema.js';
 import { HttpError, InvsyncError, SourceError } from '../../domain/errors.js';
-import { parseQuantity } from '../../domain/quantity.js';
+import { parseQuantity, toQtyMap, type QtyMap } from '../../domain/quantity.js';
 import type { SourceRecord } from '../../domain/types.js';
 import { connectionOptions, createHttpClient } from '../../lib/http.js';
 import { redact, safeUrl } from '../../lib/redact.js';
@@ -128,6 +128,8 @@ interface ColumnIndexes {
   qty: number;
   skuHeader: string;
   qtyHeader: string;
+  /** The source's qtyMap (SPEC §14): text stock values it accepts. */
+  qtyMap?: QtyMap;
 }
 
 /** Longest record accepted; beyond it the file is treated as broken (typically an unclosed quote). */
@@ -201,7 +203,7 @@ function findColumns(config: CsvSourceConfig, header: string[]): ColumnIndexes {
   };
   const sku = find('sku');
   const qty = find('qty');
-  return { sku, qty, skuHeader: names[sku] as string, qtyHeader: names[qty] as string };
+  return { sku, qty, skuHeader: names[sku] as string, qtyHeader: names[qty] as string, qtyMap: toQtyMap(config.qtyMap) };
 }
 
 function toSourceRecord({ fields, line }: LineRecord, columns: ColumnIndexes): SourceRecord {
@@ -214,9 +216,9 @@ function toSourceRecord({ fields, line }: LineRecord, columns: ColumnIndexes): S
     return sku === '' ? { kind: 'rejected', row: line, reason } : { kind: 'rejected', row: line, reason, sku };
   }
   if (sku === '') return { kind: 'rejected', row: line, reason: 'no SKU' };
-  const q = parseQuantity(qtyField);
+  const q = parseQuantity(qtyField, 'quantity', columns.qtyMap);
   if (!q.ok) return { kind: 'rejected', row: line, reason: q.reason, sku };
-  return { kind: 'item', sku, qty: q.qty, row: line };
+  return q.text === undefined ? { kind: 'item', sku, qty: q.qty, row: line } : { kind: 'item', sku, qty: q.qty, row: line, text: q.text };
 }
 
 

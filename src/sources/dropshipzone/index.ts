@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { DropshipzoneSourceConfig } from '../../config/schema.js';
 import { HttpError } from '../../domain/errors.js';
+import { toQtyMap } from '../../domain/quantity.js';
 import type { SourceRecord } from '../../domain/types.js';
 import { createHttpClient, type HttpResponse } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
@@ -51,6 +52,7 @@ export function dropshipzoneStateFiles(stateDir: string, sourceName: string): { 
 export function createDropshipzoneSource(config: DropshipzoneSourceConfig, ctx: SourceContext, deps: DropshipzoneDeps = {}): SourceAdapter {
   const clock = deps.clock ?? realClock;
   const log = logger('dropshipzone').child({ source: config.name });
+  const qtyMap = toQtyMap(config.qtyMap);
   const files = dropshipzoneStateFiles(ctx.stateDir, config.name);
   const budget = createPersistedBudget({
     file: files.budget,
@@ -127,7 +129,7 @@ export function createDropshipzoneSource(config: DropshipzoneSourceConfig, ctx: 
           const body = await fetchPage(page, limit, signal);
           const base = (page - 1) * limit;
           const { result } = body;
-          for (let i = 0; i < result.length; i++) yield productRecord(result[i], base + i + 1);
+          for (let i = 0; i < result.length; i++) yield productRecord(result[i], base + i + 1, qtyMap);
           log.debug({ page, totalPages: body.total_pages, items: result.length }, `page ${page}/${body.total_pages}`);
           if (page >= body.total_pages) break;
         }

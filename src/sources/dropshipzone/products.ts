@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseQuantity } from '../../domain/quantity.js';
+import { parseQuantity, type QtyMap } from '../../domain/quantity.js';
 import type { SourceRecord } from '../../domain/types.js';
 
 /** A count the API sends as a number (documented) or a digit string (seen in older responses). */
@@ -31,7 +31,7 @@ export function pageLimit(pageSize: number | undefined): number {
  * that `in_stock: "0"` means 0 whatever `stock_qty` says (the API keeps a count on products it
  * will not ship). No SKU, or a `stock_qty` that parseQuantity refuses on an in-stock product → rejected.
  */
-export function productRecord(raw: unknown, row: number): SourceRecord {
+export function productRecord(raw: unknown, row: number, qtyMap?: QtyMap): SourceRecord {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { kind: 'rejected', row, reason: 'not a product object' };
   }
@@ -39,8 +39,9 @@ export function productRecord(raw: unknown, row: number): SourceRecord {
   const sku = typeof p.sku === 'string' ? p.sku.trim() : '';
   if (sku === '') return { kind: 'rejected', row, reason: p.sku === undefined || p.sku === null ? 'no SKU' : 'no SKU (empty or not a string)' };
   if (isOutOfStock(p.in_stock)) return { kind: 'item', sku, qty: 0, row };
-  const q = parseQuantity(p.stock_qty, 'stock_qty');
-  return q.ok ? { kind: 'item', sku, qty: q.qty, row } : { kind: 'rejected', row, reason: q.reason, sku };
+  const q = parseQuantity(p.stock_qty, 'stock_qty', qtyMap);
+  if (!q.ok) return { kind: 'rejected', row, reason: q.reason, sku };
+  return q.text === undefined ? { kind: 'item', sku, qty: q.qty, row } : { kind: 'item', sku, qty: q.qty, row, text: q.text };
 }
 
 /** `in_stock` is the string "0"/"1" in responses; tolerate a boolean or number too. */

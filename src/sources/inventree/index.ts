@@ -1,5 +1,6 @@
 import type { InvenTreeSourceConfig } from '../../config/schema.js';
 import { SourceError } from '../../domain/errors.js';
+import { toQtyMap } from '../../domain/quantity.js';
 import type { SourceRecord } from '../../domain/types.js';
 import { connectionOptions, createHttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
@@ -25,7 +26,7 @@ export const INVENTREE_DEFAULT_PAGE = 100;
 export function createInvenTreeSource(config: InvenTreeSourceConfig, _ctx: SourceContext): SourceAdapter {
   const log = logger('inventree').child({ source: config.name });
   const limit = config.pageSize ?? INVENTREE_DEFAULT_PAGE;
-  const fields = { skuField: config.skuField, qtyField: config.qtyField };
+  const fields = { skuField: config.skuField, qtyField: config.qtyField, qtyMap: toQtyMap(config.qtyMap) };
   // NOTE: InvenTree's PartList does not list `pk` among its ordering fields, so DRF ignores
   // `ordering=pk` and sorts by name (newer versions add pk as the tie-breaker). It is sent for
   // servers that honour it; correctness does not depend on it (pks are de-duplicated below).

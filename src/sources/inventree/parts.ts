@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseQuantity } from '../../domain/quantity.js';
+import { parseQuantity, type QtyMap } from '../../domain/quantity.js';
 import type { SourceRecord } from '../../domain/types.js';
 
 /**
@@ -30,6 +30,8 @@ export function apiRoot(url: string): string {
 export interface PartFields {
   skuField: string;
   qtyField: string;
+  /** The source's qtyMap (SPEC §14): text stock values it accepts. */
+  qtyMap?: QtyMap;
 }
 
 /**
@@ -48,8 +50,9 @@ export function partRecord(raw: unknown, row: number, fields: PartFields): Sourc
   }
   if (sku === undefined || sku === '') return { kind: 'rejected', row, reason: `no ${fields.skuField}${where}` };
   // NOTE: DRF renders decimal quantities as strings ("12.50"); parseQuantity reads both forms.
-  const q = parseQuantity(part[fields.qtyField], fields.qtyField);
-  return q.ok ? { kind: 'item', sku, qty: q.qty, row } : { kind: 'rejected', row, reason: `${q.reason}${where}`, sku };
+  const q = parseQuantity(part[fields.qtyField], fields.qtyField, fields.qtyMap);
+  if (!q.ok) return { kind: 'rejected', row, reason: `${q.reason}${where}`, sku };
+  return q.text === undefined ? { kind: 'item', sku, qty: q.qty, row } : { kind: 'item', sku, qty: q.qty, row, text: q.text };
 }
 
 /** Names of `field`'s that no row of `rows` carries at all (a typo in skuField/qtyField, not bad data). */

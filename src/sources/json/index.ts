@@ -7,6 +7,7 @@ import { createHttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { redact, safeUrl } from '../../lib/redact.js';
 import type { SourceAdapter, SourceContext } from '../types.js';
+import { toQtyMap } from '../../domain/quantity.js';
 import { itemRecord, type ItemPaths } from './items.js';
 import { createPager, PagingError, type PageRequest } from './paging.js';
 import { getAt, parseDotPath } from './paths.js';
@@ -41,7 +42,7 @@ export function createJsonSource(config: JsonSourceConfig, _ctx?: SourceContext)
   const log = logger('json').child({ source: config.name });
   const itemsPath = parseDotPath(config.itemsPath);
   const paths: ItemPaths = {
-    sku: parseDotPath(config.skuPath), qty: parseDotPath(config.qtyPath), skuLabel: config.skuPath, qtyLabel: config.qtyPath,
+    sku: parseDotPath(config.skuPath), qty: parseDotPath(config.qtyPath), skuLabel: config.skuPath, qtyLabel: config.qtyPath, qtyMap: toQtyMap(config.qtyMap),
   };
   const pageSize = config.pageSize ?? DEFAULT_JSON_PAGE_SIZE;
   const http = config.url === undefined ? undefined : createHttpClient({

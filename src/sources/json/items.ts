@@ -1,4 +1,4 @@
-import { parseQuantity, show } from '../../domain/quantity.js';
+import { parseQuantity, show, type QtyMap } from '../../domain/quantity.js';
 import type { SourceRecord } from '../../domain/types.js';
 import { getAt, type DotPath } from './paths.js';
 
@@ -8,6 +8,8 @@ export interface ItemPaths {
   /** The configured spellings, for reasons ("no value at qtyPath \"stock.available\""). */
   skuLabel: string;
   qtyLabel: string;
+  /** The source's qtyMap (SPEC §14): text stock values it accepts. */
+  qtyMap?: QtyMap;
 }
 
 /**
@@ -38,8 +40,8 @@ export function itemRecord(item: unknown, row: number, paths: ItemPaths, where?:
     const why = rawSku === undefined || rawSku === null ? `no SKU at skuPath "${paths.skuLabel}"` : `no usable SKU at skuPath "${paths.skuLabel}" (${show(rawSku)})`;
     return { kind: 'rejected', row, reason: `${why}${at}` };
   }
-  const q = parseQuantity(getAt(item, paths.qty));
-  if (q.ok) return { kind: 'item', sku, qty: q.qty, row };
+  const q = parseQuantity(getAt(item, paths.qty), 'quantity', paths.qtyMap);
+  if (q.ok) return q.text === undefined ? { kind: 'item', sku, qty: q.qty, row } : { kind: 'item', sku, qty: q.qty, row, text: q.text };
   if (q.missing) return { kind: 'rejected', row, reason: `no quantity at qtyPath "${paths.qtyLabel}"${at}`, sku };
   return { kind: 'rejected', row, reason: `${q.reason}${at}`, sku };
 }

@@ -1,4 +1,4 @@
-import { parseQuantity } from '../../domain/quantity.js';
+import { parseQuantity, type QtyMap } from '../../domain/quantity.js';
 import type { SourceRecord } from '../../domain/types.js';
 
 /**
@@ -25,6 +25,8 @@ export interface AggregatorOptions {
   locationField: string;
   /** Location ids whose quantities count; undefined: all. */
   locations?: ReadonlySet<string>;
+  /** The source's qtyMap (SPEC §14): text stock values each location row may hold. */
+  qtyMap?: QtyMap;
   /**
    * 'ascending-id': rows ordered by a numeric `id` (the default query): finished items are
    * remembered as the highest id, in constant memory, and (item, location) is unique, so a
@@ -127,7 +129,7 @@ export class ItemAggregator {
     }
     if (this.options.locations && (location === undefined || !this.options.locations.has(location))) return;
     if (group.problem !== undefined) return;
-    const q = parseQuantity(r[this.options.qtyField], this.options.qtyField);
+    const q = parseQuantity(r[this.options.qtyField], this.options.qtyField, this.options.qtyMap);
     if (q.ok) group.sum += q.qty;
     else if (!q.missing) group.problem = `${q.reason}${location === undefined ? '' : ` at location ${location}`} (row ${row})`;
   }

@@ -1,5 +1,6 @@
 import type { NetSuiteSourceConfig } from '../../config/schema.js';
 import { ConfigError, HttpError, SourceError } from '../../domain/errors.js';
+import { toQtyMap } from '../../domain/quantity.js';
 import type { SourceRecord } from '../../domain/types.js';
 import { connectionOptions, createHttpClient, type HttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
@@ -67,7 +68,7 @@ export function createNetSuiteSource(config: NetSuiteSourceConfig, _ctx: SourceC
 
     async *stream(signal?: AbortSignal): AsyncIterable<SourceRecord> {
       const aggregator = new ItemAggregator({
-        skuField: fields.sku, qtyField: fields.qty, locationField: fields.location, locations,
+        skuField: fields.sku, qtyField: fields.qty, locationField: fields.location, locations, qtyMap: toQtyMap(config.qtyMap),
         order: custom ? 'grouped' : 'ascending-id',
       });
       let query = baseQuery;
