@@ -236,7 +236,15 @@ export class SupplyAggregator {
   }
 }
 
-export type ChangeReason = 'supplier' | 'missing';
+/** Why a change was planned, with the notes of the rule steps that moved it (`supplier; open orders −2`). */
+export type ChangeReason = 'supplier' | 'missing' | `supplier; ${string}`;
+
+/**
+ * A rule step applied to a SKU's combined supply before the store's own rules (buffer, maxQty):
+ * returns the new quantity and a note for the change's reason (null when it changed nothing).
+ * The open-orders step (pipeline/open-orders.ts) is one.
+ */
+export type SupplyStep = (key: string, qty: number) => { qty: number; note: string | null };
 
 export interface PlannedChange extends Change {
   reason: ChangeReason;
@@ -280,6 +288,8 @@ export function diffStore(
   /** Receive each change as it is found instead of collecting them (flat memory for huge plans). */
   emit?: (change: PlannedChange) => void,
   duplicates: StoreDuplicates = NO_DUPLICATES,
+  /** Steps applied in order to each matched SKU's combined quantity (SPEC §14), e.g. open orders. */
+  steps: readonly SupplyStep[] = [],
 ): DiffResult {
   const counts = emptyCounts();
   counts.storeItems = totalStoreItems;
@@ -353,11 +363,17 @@ export function diffStore(
         }
         continue;
       }
-      target = targetQty(entry.qty, rules);
+      let qty = entry.qty;
       reason = 'supplier';
+      for (const step of steps) {
+        const out = step(key, qty);
+        qty = out.qty;
+        if (out.note !== null) reason = `${reason}; ${out.note}`;
+      }
+      target = targetQty(qty, rules);
     }
     if (item.managed && item.qty === target) {
-      if (reason === 'supplier') counts.unchanged++;
+      if (reason !== 'missing') counts.unchanged++;
       continue;
     }
     stock.after += target - current;

@@ -11,6 +11,8 @@ export interface MatchOutcome {
   safety: SafetyReport;
   errors: SummaryError[];
   sources: Record<string, { items: number; rejected: number; matched: number }>;
+  /** SPEC §12: the open orders subtracted (window start, order lines, units), when `rules.openOrders` is "subtract". */
+  openOrders?: { since: string; lines: number; units: number };
 }
 
 export interface PlanRecord {
