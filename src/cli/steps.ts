@@ -127,7 +127,9 @@ export async function pushStep(ctx: RunContext, options: PushStepOptions): Promi
   }
   const store = options.store ?? createStore(config.store);
   // The one write gate: a dry run walks the same path and writes nothing.
-  const gate = createWriteGate({ dryRun: options.dryRun, db: ctx.db, store, planId: plan.id, runId: ctx.runId });
+  // SPEC §12: with open orders subtracted, a sale made after the fetch is checked for before writing.
+  const recheck = config.rules.openOrders.mode === 'subtract' && OPEN_ORDERS_BY_STORE[config.store.type]?.support === 'orders';
+  const gate = createWriteGate({ dryRun: options.dryRun, db: ctx.db, store, planId: plan.id, runId: ctx.runId, recheck });
   const verify = options.verify !== false && !options.dryRun;
   const push = (maxItems?: number) => pushPlan({
     db: ctx.db, plan, store, runId: ctx.runId, gate, breaker: config.safety.breaker, concurrency: config.store.concurrency ?? 1, maxItems,

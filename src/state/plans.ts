@@ -209,6 +209,20 @@ export function journalBatchError(db: Db, planId: number, runId: string, label: 
 }
 
 /**
+ * SPEC §12: a planned item sold since the fetch is written lowered by the sale. Its `from` becomes
+ * the level read before the write and its target and reason what the push will send, BEFORE the
+ * write is journaled as sent, so a resumed push compares with that level and a rollback puts
+ * back what the write replaced.
+ */
+export function rebasePlanItems(db: Db, planId: number, items: Array<{ seq: number; from: number; to: number; reason: string }>): void {
+  if (items.length === 0) return;
+  db.transaction(() => {
+    const update = db.prepare('UPDATE plan_items SET from_qty = ?, to_qty = ?, reason = ? WHERE plan_id = ? AND seq = ?');
+    for (const i of items) update.run(i.from, i.to, i.reason, planId, i.seq);
+  })();
+}
+
+/**
  * Record a read-back: items that did not land become failed with the reason; the store index
  * takes the level the store reported (or keeps its value when the item was not found).
  */
