@@ -58,6 +58,9 @@ export function renderSummary(out: Output, summary: RunSummary, options: { showC
  * versions spelled a tracking start.
  */
 export function reasonText(ch: Pick<SummaryChange, 'reason' | 'from'>): string {
+  // Rule notes follow the reason after "; " (`supplier; open orders −2`): kept as written.
+  const cut = ch.reason?.indexOf('; ') ?? -1;
+  if (cut > 0) return `${reasonText({ reason: ch.reason!.slice(0, cut), from: ch.from })}; ${ch.reason!.slice(cut + 2)}`;
   switch (ch.reason) {
     case undefined: case null: case '': return '';
     case 'supplier': return ch.from === null ? 'feed; starts stock tracking' : 'feed';
@@ -125,6 +128,9 @@ export function humanSummary(s: RunSummary, options: { color?: boolean } = {}): 
     const sources = s.sources ? Object.keys(s.sources).length : 0;
     parts.push(`Read ${k.sourceItems} supplier item(s)${sources ? ` from ${sources} source(s)` : ''}${k.rejected ? ` (${k.rejected} row(s) rejected)` : ''} and ${k.storeItems} store item(s)`
       + (k.inScope ? `; of the ${k.inScope} in scope, ${k.matched} matched a feed, ${k.missing} ${k.missing === 1 ? 'is' : 'are'} in no feed and ${k.unchanged} ${k.unchanged === 1 ? 'was' : 'were'} already right${k.excluded ? `; ${k.excluded} excluded by rules.exclude` : ''}.` : '.'));
+  }
+  if (s.openOrders) {
+    parts.push(`Open orders since ${s.openOrders.since}: ${s.openOrders.units} unit(s) on ${s.openOrders.lines} order line(s), subtracted from the supply (the supplier has not seen those sales yet).`);
   }
   if (k.changed) {
     if (s.dryRun) parts.push(`${k.changed} change(s) planned, nothing written to the store${s.status === 'ok' ? ' (`invsync push` applies exactly this plan)' : ''}.`);

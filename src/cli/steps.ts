@@ -9,6 +9,7 @@ import { createSources } from '../sources/registry.js';
 import { getPlan, latestPushablePlan, planAgeProblem, planItems, settlePlanStatus, statusCounts, type PlanRecord } from '../state/plans.js';
 import { recentItemCounts, recordSourceFetches } from '../state/source-history.js';
 import { getIndexMeta } from '../state/store-index.js';
+import { OPEN_ORDERS_BY_STORE } from '../stores/open-orders.js';
 import { createStore } from '../stores/registry.js';
 import type { StoreAdapter } from '../stores/types.js';
 import type { RunContext } from './context.js';
@@ -33,6 +34,7 @@ export async function fetchStep(ctx: RunContext, options: { force?: boolean; sto
     sources: createSources(config.sources, { stateDir: config.stateDir, db: ctx.db, fetchId: ctx.runId }),
     store,
     fetchId: ctx.runId,
+    openOrdersSince: openOrdersSince(config),
     onSourceItem: ctx.progress.sourceItem,
     shrinkGate: {
       previousItems: (source) => reference.get(source),
@@ -125,7 +127,9 @@ export async function pushStep(ctx: RunContext, options: PushStepOptions): Promi
   }
   const store = options.store ?? createStore(config.store, { stateDir: config.stateDir });
   // The one write gate: a dry run walks the same path and writes nothing.
-  const gate = createWriteGate({ dryRun: options.dryRun, db: ctx.db, store, planId: plan.id, runId: ctx.runId });
+  // SPEC §12: with open orders subtracted, a sale made after the fetch is checked for before writing.
+  const recheck = config.rules.openOrders.mode === 'subtract' && OPEN_ORDERS_BY_STORE[config.store.type]?.support === 'orders';
+  const gate = createWriteGate({ dryRun: options.dryRun, db: ctx.db, store, planId: plan.id, runId: ctx.runId, recheck });
   const verify = options.verify !== false && !options.dryRun;
   const push = (maxItems?: number) => pushPlan({
     db: ctx.db, plan, store, runId: ctx.runId, gate, breaker: config.safety.breaker, concurrency: config.store.concurrency ?? 1, maxItems,
@@ -208,6 +212,16 @@ function assertFresh(ctx: RunContext, plan: PlanRecord, force: boolean): void {
     throw new StalePlanError(`plan ${plan.id} is stale: ${tooOld}; run \`invsync match\` to build a new plan, or \`invsync push --force\` to push it anyway`);
   }
   if (tooOld) ctx.log.warn(`plan ${plan.id}: ${tooOld} — OVERRIDDEN by --force: pushing it anyway`);
+}
+
+/**
+ * SPEC §12: the start of the open-orders window when this fetch must read open orders (the rule
+ * is "subtract" and the store is one whose orders invsync reads), else undefined.
+ */
+export function openOrdersSince(config: RunContext['loaded']['config'], nowMs = Date.now()): string | undefined {
+  const rule = config.rules.openOrders;
+  if (rule.mode !== 'subtract' || OPEN_ORDERS_BY_STORE[config.store.type]?.support !== 'orders') return undefined;
+  return new Date(nowMs - rule.lookbackHours * 3_600_000).toISOString();
 }
 
 /** Median of a list of counts, or undefined for none. */

@@ -34,6 +34,8 @@ export class SummaryBuilder {
   feed: SafetyReport['feed'];
   /** All changes of the plan; `changes` lists at most SUMMARY_MAX_CHANGES of them. */
   changesTotal = 0;
+  /** SPEC §12: the open orders the plan subtracted. */
+  openOrders: RunSummary['openOrders'];
 
   constructor(readonly runId: string, readonly command: string, readonly dryRun: boolean) {}
 
@@ -52,6 +54,7 @@ export class SummaryBuilder {
     this.sources = plan.sources;
     this.changesTotal = plan.changeCount;
     this.changes = firstItems.map((i) => summaryChange(i, 'planned'));
+    this.openOrders = plan.openOrders;
   }
 
   /**
@@ -102,6 +105,7 @@ export class SummaryBuilder {
       errorsTotal: report.errorsTotal,
       errorCounts: report.errorCounts,
       ...(this.sources ? { sources: this.sources } : {}),
+      ...(this.openOrders ? { openOrders: this.openOrders } : {}),
       planId: this.planId,
       ...(this.message ? { message: redact(this.message) } : {}),
     };

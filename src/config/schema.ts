@@ -4,6 +4,7 @@ import { DEFAULT_ROTATION, parseSize } from '../lib/log-file.js';
 import { isPackError, parsePackSize } from '../pipeline/rules/pack.js';
 import { checkLedger, ledgerFields } from '../sources/ledger/schema.js';
 import { amazonFields } from '../stores/amazon/schema.js';
+import { openOrdersUnsupported } from '../stores/open-orders.js';
 
 /**
  * The configuration contract (SPEC §3). One schema per adapter type, joined in discriminated
@@ -232,7 +233,25 @@ export const StoreConfig = z.discriminatedUnion('type', [
 ]);
 export type StoreConfig = z.infer<typeof StoreConfig>;
 
+/** The look-back window of `rules.openOrders` when none is given (SPEC §12). */
+export const DEFAULT_LOOKBACK_HOURS = 48;
+
+/**
+ * SPEC §12: `"ignore"` (default), `"subtract"`, or `{ "mode": "subtract", "lookbackHours": 48 }`;
+ * always the object form once parsed.
+ */
+export const OpenOrders = z.union([
+  z.enum(['ignore', 'subtract']).transform((mode) => ({ mode, lookbackHours: DEFAULT_LOOKBACK_HOURS })),
+  z.object({
+    mode: z.enum(['ignore', 'subtract']),
+    // A year at most: a longer window counts orders that long since shipped as still open.
+    lookbackHours: z.number().positive().max(8760).default(DEFAULT_LOOKBACK_HOURS),
+  }).strict(),
+]);
+export type OpenOrders = z.infer<typeof OpenOrders>;
+
 export const Rules = z.object({
+  openOrders: OpenOrders.default({ mode: 'ignore', lookbackHours: DEFAULT_LOOKBACK_HOURS }),
   aggregate: z.enum(['sum', 'min', 'max', 'priority']).default('sum'),
   buffer: z.number().int().min(0).default(0),
   maxQty: z.number().int().min(0).nullable().default(null),
@@ -326,6 +345,10 @@ export const Config = z.object({
     seen.add(s.name);
     checkQuantityRules(s, i, ctx);
   });
+  if (c.rules.openOrders.mode === 'subtract') {
+    const why = openOrdersUnsupported(c.store);
+    if (why) ctx.addIssue({ code: 'custom', message: why, path: ['rules', 'openOrders'] });
+  }
 });
 export type Config = z.infer<typeof Config>;
 

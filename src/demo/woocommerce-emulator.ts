@@ -2,6 +2,9 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { createOrderBook, type WooOrderRecord, type WooOrderStatus, type WooSeedOrder } from './woocommerce-orders.js';
+
+export * from './woocommerce-orders.js';
 
 /**
  * A local WooCommerce REST v3 (`/wp-json/wc/v3/`) emulator: products, variations, batches,
@@ -89,6 +92,10 @@ export interface WooFaults {
   rateLimitPerSecond: number | null;
   /** Wait this long before handling each request (for client timeouts). */
   hangMs: number;
+  /** GET /orders answers 500 (a plugin crashing the orders listing); products still answer. */
+  failOrders: boolean;
+  /** GET /orders ignores `status`, `after` and `before` (an old WooCommerce or a plugin rewriting the query). */
+  ignoreOrderFilters: boolean;
 }
 
 export interface WooEmulatorOptions {
@@ -148,6 +155,15 @@ export interface WooEmulator {
   seed(products: WooSeedProduct | WooSeedProduct[]): WooRecord[];
   /** Add one variation to an existing variable product. */
   seedVariation(parentId: number, variation: WooSeedVariation): WooRecord;
+  /**
+   * Place an order (default status `processing`, created now): `processing`, `on-hold` and
+   * `completed` take its lines off the stock as WooCommerce does. Returns the stored order.
+   */
+  placeOrder(order: WooSeedOrder): WooOrderRecord;
+  /** Move an order to another status (stock follows, see woocommerce-orders.ts). */
+  setOrderStatus(id: number, status: WooOrderStatus): WooOrderRecord;
+  /** Copies of every order, by id. */
+  orders(): WooOrderRecord[];
   /** Put every fault switch back to "off". */
   resetFaults(): void;
   close(): Promise<void>;
@@ -166,7 +182,7 @@ const DATE_BASE_MS = Date.UTC(2024, 0, 1);
 export function noFaults(): WooFaults {
   return {
     latencyMs: 0, status429: null, status503: null, dropConnections: 0, htmlMaintenance: false,
-    failAuth: false, rejectSkus: [], revertStockSkus: [], rateLimitPerSecond: null, hangMs: 0,
+    failAuth: false, rejectSkus: [], revertStockSkus: [], rateLimitPerSecond: null, hangMs: 0, failOrders: false, ignoreOrderFilters: false,
   };
 }
 
@@ -1061,6 +1077,26 @@ export async function startWooEmulator(options: WooEmulatorOptions = {}): Promis
   const storeManagesStock = options.storeManagesStock ?? true;
   const catalog = createCatalog({ firstId: options.firstId ?? 1, storeManagesStock });
   const routes = createHandlers(catalog, { batchLimit: options.batchLimit ?? 100, storeManagesStock, faults });
+  const orderBook = createOrderBook({
+    describe: (id) => {
+      const r = catalog.get(id);
+      return r ? { sku: catalog.shownSku(r, 'view'), name: r.name } : undefined;
+    },
+    adjustStock: (id, delta) => {
+      const r = catalog.get(id);
+      if (r) applyStock(r, { inventory_delta: delta }, storeManagesStock);
+      if (r?.parent_id) catalog.refreshParent(r.parent_id);
+    },
+  }, now);
+  routes.push({
+    pattern: /^orders$/,
+    read: {
+      denied: CANNOT_LIST,
+      handler: (ctx) => (faults.failOrders
+        ? errorReply(wpError('internal_server_error', 'There has been a critical error on this website.', 500))
+        : orderBook.list(ctx.query, ctx.origin, { ignoreFilters: faults.ignoreOrderFilters })),
+    },
+  });
   const authenticate = createAuthenticator(keys, now);
   const requests: WooRequestLogEntry[] = [];
   const acceptedTimes: number[] = [];
@@ -1205,6 +1241,9 @@ export async function startWooEmulator(options: WooEmulatorOptions = {}): Promis
       if (!parent || parent.type !== 'variable') throw new Error(`seedVariation: ${parentId} is not a variable product`);
       return copy(catalog.addVariation(parentId, catalog.seedInput(variation)));
     },
+    placeOrder: (order) => orderBook.place(order),
+    setOrderStatus: (id, status) => orderBook.setStatus(id, status),
+    orders: () => orderBook.all(),
     resetFaults: () => { Object.assign(faults, noFaults()); },
     close: async () => {
       for (const t of timers) clearTimeout(t);

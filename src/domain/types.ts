@@ -130,7 +130,9 @@ export interface SummaryChange {
   /** The store's product name, when known (for people reading the diff). */
   name?: string;
   /**
-   * Why the change was planned: "supplier" (a feed's level) or "missing" (in no feed, missing: zero).
+   * Why the change was planned: "supplier" (a feed's level) or "missing" (in no feed, missing: zero),
+   * followed by the notes of the steps that moved it, each after "; " (`supplier; open orders −2`,
+   * `…; sold since the fetch −1` when the push lowered it for a sale made after the fetch).
    * A change with `from: null` also starts stock tracking. Plans recorded by earlier versions may say "unmanaged" instead.
    */
   reason?: string;
@@ -185,6 +187,8 @@ export interface RunSummary {
   errorsTotal?: number;
   errorCounts?: Record<string, Record<string, number>>;
   sources?: Record<string, PerSourceCounts>;
+  /** SPEC §12: open orders subtracted by this run's plan: window start, order lines and units read. */
+  openOrders?: { since: string; lines: number; units: number };
   planId?: number | null;
   message?: string;
   /** With `alerts.lowStock`: items this run sets to at or below the threshold. */

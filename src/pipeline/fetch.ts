@@ -7,6 +7,7 @@ import { logger } from '../lib/log.js';
 import type { SourceAdapter } from '../sources/types.js';
 import type { Db } from '../state/db.js';
 import { applyStagedLedger } from '../state/ledger.js';
+import { commitOpenOrders, stageOpenOrders } from '../state/open-orders.js';
 import { stageStoreIndex, type IndexMeta, type StagedIndex } from '../state/store-index.js';
 import type { StoreAdapter } from '../stores/types.js';
 import { writeSnapshot, type SnapshotInfo } from './snapshot.js';
@@ -48,6 +49,12 @@ export async function fetchAll(options: {
   onSourceItem?: () => void;
   /** The shrink gate: a source delivering fewer than `minItemsRatio` × its last successful count fails. */
   shrinkGate?: ShrinkGate;
+  /**
+   * SPEC §12: read the store's open orders created since this time (ISO 8601) alongside the
+   * listing; they commit with the index or not at all, and a failure to read them fails the fetch.
+   * Absent: none are read, and those of an earlier fetch are dropped at commit.
+   */
+  openOrdersSince?: string;
 }): Promise<FetchOutcome> {
   const log = logger('fetch');
   const controller = new AbortController();
@@ -59,11 +66,18 @@ export async function fetchAll(options: {
     staged = s;
     log.info({ items: s.itemCount }, `store listing staged: ${s.itemCount} item(s)`);
   });
+  const since = options.openOrdersSince;
+  const ordersTask = since === undefined
+    ? Promise.resolve()
+    : stageOpenOrders(options.db, fetchId, readOpenOrders(options.store, since, signal)).then((o) => {
+      log.info(o, `open orders staged: ${o.lines} line(s), ${o.units} unit(s) since ${since}`);
+    });
   const snapshotTask = writeSnapshot(
     snapshotPath(options.stateDir),
     { sources: options.sources.map((s) => s.name), fetchId },
     allRecords(options.sources, signal, options.onSourceItem, options.shrinkGate),
-    { beforeRename: () => indexTask },
+    // Built only when called: a rejection of either side is handled below, never left unhandled here.
+    { beforeRename: () => Promise.all([indexTask, ordersTask]).then(() => undefined) },
   );
 
   // If one side fails, stop the other instead of letting it run on for minutes, and report
@@ -74,7 +88,7 @@ export async function fetchAll(options: {
     controller.abort();
     throw err;
   };
-  const settled = await Promise.allSettled([snapshotTask.catch(stopOnFailure), indexTask.catch(stopOnFailure)]);
+  const settled = await Promise.allSettled([snapshotTask.catch(stopOnFailure), indexTask.catch(stopOnFailure), ordersTask.catch(stopOnFailure)]);
   if (firstError !== undefined) {
     // The listing may have finished before the other side failed: its staging goes, the live index stays.
     try {
@@ -92,7 +106,11 @@ export async function fetchAll(options: {
   try {
     // LEDGER (SPEC §11): what ledger sources staged under this fetch id is applied in the same
     // transaction as the index swap, so a failed or killed fetch applies none.
-    index = staged!.commit(() => applyStagedLedger(options.db, fetchId));
+    // OPEN ORDERS (SPEC §12) likewise: the ones this fetch read replace the previous fetch's here.
+    index = staged!.commit(() => {
+      applyStagedLedger(options.db, fetchId);
+      commitOpenOrders(options.db, fetchId, since ?? null);
+    });
   } catch (err) {
     throw new Error(`saving the store index failed after the new snapshot was written (${(err as Error).message}): \`invsync match\` refuses this snapshot until the next \`invsync fetch\``, { cause: err });
   }
@@ -171,6 +189,16 @@ async function* listStore(store: StoreAdapter, signal: AbortSignal) {
     if (err instanceof HttpError) throw err;
     if (err instanceof InvsyncError) throw err;
     throw new StoreError(`listing the store failed: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+async function* readOpenOrders(store: StoreAdapter, since: string, signal: AbortSignal) {
+  if (!store.openOrders) throw new StoreError(`the ${store.type} store cannot list open orders (rules.openOrders "subtract")`);
+  try {
+    yield* store.openOrders(since, signal);
+  } catch (err) {
+    if (err instanceof InvsyncError) throw err;
+    throw new StoreError(`reading the store's open orders failed: ${(err as Error).message}`, { cause: err });
   }
 }
 

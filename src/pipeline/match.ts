@@ -371,7 +371,9 @@ export class SupplyAggregator {
   }
 }
 
-export type ChangeReason = 'supplier' | 'missing';
+/** Why a change was planned, with the notes of the rule steps that moved it (`supplier; open orders −2`). */
+export type ChangeReason = 'supplier' | 'missing' | `supplier; ${string}`;
+
 
 export interface PlannedChange extends Change {
   /** "supplier", "missing", or the rules that shaped a feed's level (`feed 12 → pack ×6 → 72`). */

@@ -3,7 +3,9 @@ import { SnapshotError, StoreError, UnpairedFetchError } from '../domain/errors.
 import type { Db } from '../state/db.js';
 import type { ErrorTotals } from '../domain/types.js';
 import { recordPlan, type MatchOutcome, type PlanArming } from '../state/plans.js';
+import { getOpenOrdersMeta, openUnitsBySku } from '../state/open-orders.js';
 import { findDuplicateStoreSkus } from '../state/store-duplicates.js';
+import { OPEN_ORDERS_BY_STORE } from '../stores/open-orders.js';
 import { countStoreItems, getIndexMeta, iterateStoreItems } from '../state/store-index.js';
 import { fetchPairProblem, snapshotPath } from './fetch.js';
 import { diffStore, evaluateSafety, SupplyAggregator } from './match.js';
@@ -62,6 +64,9 @@ export async function buildPlan(options: {
 
   // Over the whole index, not the window: a twin outside the window still makes the SKU ambiguous.
   const duplicates = findDuplicateStoreSkus(db, config.rules.skuCaseSensitive);
+  const openOrders = openOrdersFor(db, config, index.fetchId);
+  // SPEC §12 as the open-orders step of the rule list (after kits, before minQty).
+  const matchExtras = openOrders ? { ...extras, openOrders: (key: string) => openOrders.bySku.get(key) } : extras;
   let match: MatchReport | undefined;
   const planId = recordPlan(db, {
     runId: options.runId,
@@ -70,13 +75,30 @@ export async function buildPlan(options: {
     configChecksum: options.configChecksum,
     window: options.window,
   }, (add) => {
-    const diff = diffStore(supply, iterateStoreItems(db, options.window), config.rules, countStoreItems(db), add, duplicates, extras);
+    const diff = diffStore(supply, iterateStoreItems(db, options.window), config.rules, countStoreItems(db), add, duplicates, matchExtras);
     const safety = evaluateSafety(diff.counts, diff.newZeros, config.safety, options.force, diff.stock);
     const blocked = safety.tripped !== null && !safety.forced;
     match = {
       counts: diff.counts, safety, errors: diff.errors, errorsTotal: diff.errorsTotal, errorCounts: diff.errorCounts, sources: supply.perSource,
+      ...(openOrders ? { openOrders: openOrders.meta } : {}),
     };
     return { status: blocked ? 'blocked' : diff.counts.changed === 0 ? 'empty' : 'pending', match };
   }, { arming: options.arming });
   return { planId, changeCount: match!.counts.changed, ...match! };
+}
+
+/**
+ * SPEC §12: the open units per SKU key to subtract, when `rules.openOrders` is "subtract" on a
+ * store whose open orders invsync reads (support "orders"); undefined otherwise (a store that
+ * holds open orders back itself needs nothing subtracted). Throws UnpairedFetchError (exit 4)
+ * when the fetch that wrote the index read no open orders: planning without them would put
+ * sold stock back.
+ */
+function openOrdersFor(db: Db, config: Config, indexFetchId: string | null): { bySku: Map<string, number>; meta: { since: string; lines: number; units: number } } | undefined {
+  if (config.rules.openOrders.mode !== 'subtract' || OPEN_ORDERS_BY_STORE[config.store.type]?.support !== 'orders') return undefined;
+  const meta = getOpenOrdersMeta(db);
+  if (!meta || meta.fetchId !== indexFetchId) {
+    throw new UnpairedFetchError('rules.openOrders is "subtract", but the last fetch did not read the store\'s open orders (the setting changed since): run `invsync fetch`');
+  }
+  return { bySku: openUnitsBySku(db, config.rules.skuCaseSensitive), meta: { since: meta.since, lines: meta.lines, units: meta.units } };
 }

@@ -5,12 +5,13 @@ import { crashPoint } from '../lib/faults.js';
 import { logger } from '../lib/log.js';
 import type { Db } from '../state/db.js';
 import {
-  journalBatchError, journalResult, journalSent, journalSettled, journalSubmitted, planItems, settlePlanStatus, submissionItems, unsettledSubmissions,
-  type PlanRecord, type Submission,
+  journalBatchError, journalResult, journalSent, journalSettled, journalSubmitted, planItems, rebasePlanItems, settlePlanStatus, submissionItems,
+  unsettledSubmissions, type PlanItem, type PlanRecord, type Submission,
 } from '../state/plans.js';
-import type { Change } from '../domain/types.js';
 import type { StoreAdapter } from '../stores/types.js';
 import { makeBatches, type Batch } from './batches.js';
+import { recheckChange } from './open-orders.js';
+import type { Change } from '../domain/types.js';
 
 /**
  * The one gate every store write passes through. A dry run gets a gate that writes nothing
@@ -24,17 +25,69 @@ export interface WriteGate {
    * request failed as a whole.
    */
   send(batch: Batch): Promise<{ failed: Map<number, string>; inFlight: boolean }>;
+  /**
+   * Items the gate left unwritten because their level moved since the fetch (see `recheck`):
+   * reported among the failed ones, but not a failure of the store, so not fed to the breaker.
+   */
+  readonly skipped: ReadonlySet<number>;
 }
 
-export function createWriteGate(options: { dryRun: boolean; db: Db; store: StoreAdapter; planId: number; runId: string }): WriteGate {
+/**
+ * `recheck` (SPEC §12, on with `rules.openOrders: "subtract"`): before each batch, the levels of
+ * its items are read again (`store.read`: one GET per batch on WooCommerce), and an item sold
+ * since the fetch is written lowered by the sale, one that moved otherwise is skipped and
+ * reported (see `recheckChange`). Costs one read request per write request.
+ */
+export function createWriteGate(options: { dryRun: boolean; db: Db; store: StoreAdapter; planId: number; runId: string; recheck?: boolean }): WriteGate {
   if (options.dryRun) {
-    return { dryRun: true, send: async () => ({ failed: new Map(), inFlight: false }) };
+    return { dryRun: true, send: async () => ({ failed: new Map(), inFlight: false }), skipped: new Set() };
   }
   const { db, store, planId, runId } = options;
+  const skipped = new Set<number>();
+
+  /** The batch's items to write now (lowered where sold), after recording the skipped ones. */
+  async function recheck(batch: Batch): Promise<{ items: Change[]; skippedHere: Map<number, string> }> {
+    let seen;
+    try {
+      seen = await store.read(batch.items);
+    } catch (err) {
+      if (isAuthError(err)) throw err;
+      journalBatchError(db, planId, runId, batch.label, batch.items, `reading the levels again before writing failed: ${err instanceof Error ? err.message : String(err)}`);
+      throw err;
+    }
+    const items: Change[] = [];
+    const skippedHere = new Map<number, string>();
+    const skippedItems: Change[] = [];
+    const lowered: Array<{ seq: number; from: number; to: number; reason: string }> = [];
+    for (const c of batch.items) {
+      const status = (c as Partial<PlanItem>).status;
+      const r = recheckChange(c, seen.get(c.seq), status === 'sent' || status === 'failed');
+      if (r.action === 'send') {
+        items.push(c);
+      } else if (r.action === 'lower') {
+        const reason = `${(c as Partial<PlanItem>).reason ?? 'supplier'}; ${r.note}`;
+        lowered.push({ seq: c.seq, from: r.from, to: r.to, reason });
+        items.push({ ...c, from: r.from, to: r.to });
+      } else {
+        skippedHere.set(c.seq, r.message);
+        skippedItems.push(c);
+        skipped.add(c.seq);
+      }
+    }
+    rebasePlanItems(db, planId, lowered);
+    if (skippedItems.length) journalResult(db, planId, runId, `${batch.label}:moved`, skippedItems, skippedHere);
+    return { items, skippedHere };
+  }
+
   return {
     dryRun: false,
+    skipped,
     async send(batch) {
-      const seqs = batch.items.map((c) => c.seq);
+      let items: Change[] = batch.items;
+      let skippedHere = new Map<number, string>();
+      if (options.recheck) ({ items, skippedHere } = await recheck(batch));
+      if (items.length === 0) return { failed: skippedHere, inFlight: false };
+      const seqs = items.map((c) => c.seq);
       journalSent(db, planId, runId, batch.label, seqs);
       crashPoint('push:batch-sent');
       let failed: Map<number, string>;
@@ -47,7 +100,7 @@ export function createWriteGate(options: { dryRun: boolean; db: Db; store: Store
         },
       };
       try {
-        const result = await store.apply(batch.items, journal);
+        const result = await store.apply(items, journal);
         crashPoint('push:after-apply');
         if (result.inFlight) return { failed: new Map(), inFlight: true };
         failed = new Map(result.failed.map((f) => [f.seq, f.message]));
@@ -60,11 +113,12 @@ export function createWriteGate(options: { dryRun: boolean; db: Db; store: Store
           return { failed: new Map(), inFlight: true };
         }
         const message = err instanceof Error ? err.message : String(err);
-        journalBatchError(db, planId, runId, batch.label, batch.items, message);
+        journalBatchError(db, planId, runId, batch.label, items, message);
         throw err;
       }
-      if (submitted !== undefined) journalSettled(db, submitted, runId, batch.items, failed);
-      else journalResult(db, planId, runId, batch.label, batch.items, failed);
+      if (submitted !== undefined) journalSettled(db, submitted, runId, items, failed);
+      else journalResult(db, planId, runId, batch.label, items, failed);
+      for (const [seq, message] of skippedHere) failed.set(seq, message);
       return { failed, inFlight: false };
     },
   };
@@ -171,7 +225,9 @@ export async function pushPlan(options: PushOptions): Promise<PushOutcome> {
       }
       outcome.failed += failed.size;
       outcome.applied += batch.items.length - failed.size;
-      breaker.record({ attempted: batch.items.length, failed: failed.size, requestFailed: false });
+      let moved = 0;
+      for (const seq of failed.keys()) if (gate.skipped.has(seq)) moved++;
+      breaker.record({ attempted: batch.items.length - moved, failed: failed.size - moved, requestFailed: false });
       if (failed.size > 0) log.warn({ batch: batch.label, failed: failed.size }, `${failed.size} item(s) rejected by the store`);
     } catch (err) {
       if (isAuthError(err)) {

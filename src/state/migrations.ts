@@ -209,4 +209,34 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX submissions_unsettled ON submissions (settled_at);
   `,
+  // 9: open orders (SPEC §12). A fetch with `rules.openOrders: "subtract"` appends the open order
+  // lines it reads to open_orders_staged (tagged with its id); its commit, in the index swap's
+  // transaction, replaces open_orders (summed per item) and says in open_orders_meta which fetch
+  // read them and from when, so match never subtracts orders read by another fetch, or none.
+  `
+  CREATE TABLE open_orders_staged (
+    seq          INTEGER PRIMARY KEY,
+    fetch_id     TEXT NOT NULL,
+    order_id     TEXT NOT NULL,
+    product_id   TEXT NOT NULL,   -- JSON-encoded id, as in store_items
+    variation_id TEXT,
+    sku          TEXT NOT NULL,   -- the SKU on the order line
+    qty          INTEGER NOT NULL
+  );
+  CREATE TABLE open_orders (
+    product_id   TEXT NOT NULL,
+    variation_id TEXT,
+    sku          TEXT NOT NULL,
+    qty          INTEGER NOT NULL,
+    lines        INTEGER NOT NULL,
+    orders       INTEGER NOT NULL
+  );
+  CREATE TABLE open_orders_meta (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    fetch_id TEXT NOT NULL,
+    since    TEXT NOT NULL,
+    lines    INTEGER NOT NULL,
+    units    INTEGER NOT NULL
+  );
+  `,
 ];

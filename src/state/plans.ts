@@ -12,6 +12,8 @@ export interface MatchOutcome {
   safety: SafetyReport;
   errors: SummaryError[];
   sources: Record<string, { items: number; rejected: number; matched: number }>;
+  /** SPEC §12: the open orders subtracted (window start, order lines, units), when `rules.openOrders` is "subtract". */
+  openOrders?: { since: string; lines: number; units: number };
 }
 
 export interface PlanRecord {
@@ -252,6 +254,20 @@ export function journalResult(
 /** A batch whose request failed as a whole: every item failed with the same error. */
 export function journalBatchError(db: Db, planId: number, runId: string, label: string, batch: Change[], error: string): void {
   journalResult(db, planId, runId, label, batch, new Map(batch.map((c) => [c.seq, error])));
+}
+
+/**
+ * SPEC §12: a planned item sold since the fetch is written lowered by the sale. Its `from` becomes
+ * the level read before the write and its target and reason what the push will send, BEFORE the
+ * write is journaled as sent, so a resumed push compares with that level and a rollback puts
+ * back what the write replaced.
+ */
+export function rebasePlanItems(db: Db, planId: number, items: Array<{ seq: number; from: number; to: number; reason: string }>): void {
+  if (items.length === 0) return;
+  db.transaction(() => {
+    const update = db.prepare('UPDATE plan_items SET from_qty = ?, to_qty = ?, reason = ? WHERE plan_id = ? AND seq = ?');
+    for (const i of items) update.run(i.from, i.to, i.reason, planId, i.seq);
+  })();
 }
 
 /**

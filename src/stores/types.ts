@@ -1,4 +1,20 @@
-import type { BatchResult, Change, StoreItem } from '../domain/types.js';
+import type { BatchResult, Change, StoreId, StoreItem } from '../domain/types.js';
+
+/**
+ * One line of an open order (SPEC §12): units the store has already taken off the item's level
+ * that the supplier has not seen leave yet.
+ */
+export interface OpenOrderLine {
+  /** The order's id, for logs and reports. */
+  orderId: StoreId;
+  /** The SKU on the order line (may be empty or outdated: the ids are what match the listing). */
+  sku: string;
+  productId: StoreId;
+  /** null for a simple product. */
+  variationId: StoreId | null;
+  /** Units ordered, a whole number > 0. */
+  qty: number;
+}
 
 /** What a store reports for one item now. */
 export interface StockReading {
@@ -55,6 +71,13 @@ export interface StoreAdapter {
    * read request fails as a whole.
    */
   read(changes: Change[], signal?: AbortSignal): Promise<Map<number, StockReading>>;
+  /**
+   * Stores whose `OPEN_ORDERS_BY_STORE` support is `orders`: every line of the open orders
+   * (placed, stock already reduced, not shipped, not cancelled) created at or after `sinceIso`,
+   * streamed page by page in the fewest requests the API allows. Throws the client's `HttpError`
+   * when a request fails as a whole; never yields a line of an order that is not open.
+   */
+  openOrders?(sinceIso: string, signal?: AbortSignal): AsyncIterable<OpenOrderLine>;
   /** Read-only probe for `invsync check`: authenticate and read one page. */
   check?(): Promise<string>;
 }

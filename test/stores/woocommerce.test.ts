@@ -294,7 +294,7 @@ describe('WooCommerce emulator behaves like wc/v3', () => {
 
     it('answers an unknown route with rest_no_route', async () => {
       emu = await startWooEmulator();
-      const res = await wooRequest(emu, { path: 'orders' });
+      const res = await wooRequest(emu, { path: 'coupons' });
       expect([res.status, (res.body as { code: string }).code]).toEqual([404, 'rest_no_route']);
     });
   });

@@ -126,6 +126,9 @@ export function aggregateStep(mode: string, contributions: readonly Contribution
  * (`feed 12 → pack ×6 → 72 → buffer −2 → 70`). Undefined when no rule changed anything (the
  * plain "feed" reason).
  */
+/** How a rule reads in a diff's reason where its config name would not (SPEC §12: "open orders −2"). */
+const RULE_LABEL: Partial<Record<string, string>> = { openOrders: 'open orders' };
+
 export function describeRules(
   contributions: readonly Contribution[] | undefined, mode: string, combined: number | null, steps: readonly RuleStep[],
 ): string | undefined {
@@ -140,7 +143,7 @@ export function describeRules(
   for (const step of steps) {
     if (step.rule !== 'kit' && step.from === step.to) continue;
     if (chain.length === 0 && step.from !== null) chain.push(`feed ${step.from}`);
-    chain.push(`${step.rule}${step.detail === undefined ? '' : ` ${step.detail}`}`, String(step.to));
+    chain.push(`${RULE_LABEL[step.rule] ?? step.rule}${step.detail === undefined ? '' : ` ${step.detail}`}`, String(step.to));
   }
   return chain.length === 0 ? undefined : chain.join(' → ');
 }

@@ -5,11 +5,11 @@ import { connectionOptions, createHttpClient, type HttpResponse, type SignableRe
 import { logger } from '../../lib/log.js';
 import { registerSecret, safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
-import type { StoreAdapter } from '../types.js';
+import type { OpenOrderLine, StoreAdapter } from '../types.js';
 import { signUrl } from '../../lib/oauth1.js';
 import {
-  WooBatchResponse, WooProductPage, WooVariationPage,
-  type WooBatchItem, type WooProduct, type WooVariation,
+  WOO_OPEN_ORDER_STATUSES, WooBatchResponse, WooOrderPage, WooProductPage, WooVariationPage,
+  type WooBatchItem, type WooOrder, type WooProduct, type WooVariation,
 } from './schemas.js';
 
 /**
@@ -29,6 +29,7 @@ const WOO_MAX_PAGE = 100;
 /** Only fetched over https, see NOTE in `listFields`. */
 const PRODUCT_FIELDS = 'id,sku,type,name,manage_stock,stock_quantity,parent_id,variations';
 const VARIATION_FIELDS = 'id,sku,name,manage_stock,stock_quantity,parent_id';
+const ORDER_FIELDS = 'id,status,date_created_gmt,line_items';
 
 type Query = Record<string, string | number>;
 
@@ -165,6 +166,50 @@ export function createWooCommerceStore(config: WooCommerceStoreConfig): StoreAda
     return out;
   }
 
+  /**
+   * SPEC §12: `GET orders?status=processing,on-hold&after=<since>&dates_are_gmt=true`, 100 per page,
+   * by id ascending (an order placed while paging lands on the last page instead of shifting the
+   * others). Status and date are checked again on every order read: a plugin or an old WooCommerce
+   * that ignores a filter must not make a shipped or old order count.
+   */
+  async function* openOrders(sinceIso: string, signal?: AbortSignal): AsyncIterable<OpenOrderLine> {
+    const sinceMs = Date.parse(sinceIso);
+    if (!Number.isFinite(sinceMs)) throw new RangeError(`openOrders: not an ISO 8601 time: ${sinceIso}`);
+    // WooCommerce compares `after` with the GMT creation date only with dates_are_gmt (WC 5.8+);
+    // the zone-free form is what rest_parse_date reads the same way everywhere.
+    const after = new Date(sinceMs).toISOString().slice(0, 19);
+    let orders = 0;
+    let lines = 0;
+    for (let page = 1; ; page++) {
+      const res = await http.json({
+        url: 'orders',
+        searchParams: {
+          status: WOO_OPEN_ORDER_STATUSES.join(','), after, dates_are_gmt: 'true',
+          per_page: WOO_MAX_PAGE, orderby: 'id', order: 'asc', page, ...listFields(ORDER_FIELDS),
+        },
+        signal,
+      }, WooOrderPage);
+      for (const order of res.body) {
+        if (!isOpenOrder(order, sinceMs)) continue;
+        orders++;
+        for (const line of order.line_items) {
+          // A line whose product was deleted (product_id 0) holds no stock invsync could write.
+          if (line.product_id === 0 || !(line.quantity > 0)) continue;
+          lines++;
+          yield {
+            orderId: order.id,
+            sku: line.sku,
+            productId: line.product_id,
+            variationId: line.variation_id === 0 ? null : line.variation_id,
+            qty: Math.floor(line.quantity),
+          };
+        }
+      }
+      if (isLastPage(res, WOO_MAX_PAGE, page)) break;
+    }
+    log.info({ orders, lines, since: after }, `open orders since ${after} GMT: ${orders} order(s), ${lines} line(s)`);
+  }
+
   async function check(): Promise<string> {
     const res = await http.json({ url: 'products', searchParams: { per_page: 1, ...listFields(PRODUCT_FIELDS) } }, WooProductPage);
     const total = header(res, 'x-wp-total');
@@ -179,6 +224,7 @@ export function createWooCommerceStore(config: WooCommerceStoreConfig): StoreAda
     batchKey,
     apply,
     read,
+    openOrders,
     check,
   } satisfies StoreAdapter;
 }
@@ -235,6 +281,14 @@ function variationItem(parent: WooProduct, v: WooVariation): StoreItem {
     managed,
     ...(name ? { name } : {}),
   };
+}
+
+/** Open (SPEC §12) and created at or after the window start; an order without a GMT date counts (it cannot be shown old). */
+function isOpenOrder(order: WooOrder, sinceMs: number): boolean {
+  if (!(WOO_OPEN_ORDER_STATUSES as readonly string[]).includes(order.status)) return false;
+  if (!order.date_created_gmt) return true;
+  const created = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(order.date_created_gmt) ? order.date_created_gmt : `${order.date_created_gmt}Z`);
+  return !Number.isFinite(created) || created >= sinceMs;
 }
 
 function writeId(change: Change): number {

@@ -57,3 +57,32 @@ export const WooBatchResponse = z.object({
   update: z.array(WooBatchItem).optional(),
 });
 export type WooBatchResponse = z.infer<typeof WooBatchResponse>;
+
+/**
+ * Order statuses whose stock WooCommerce has reduced and that are not shipped yet (SPEC §12):
+ * stock is reduced when an order becomes `processing` or `on-hold`; `pending` awaits payment
+ * (nothing reduced), `completed` is shipped, `cancelled`/`refunded`/`failed` hold nothing.
+ */
+export const WOO_OPEN_ORDER_STATUSES = ['processing', 'on-hold'] as const;
+
+/** A line of an order as listed by GET /orders (`variation_id` 0 for a simple product). */
+export const WooOrderLine = z.object({
+  product_id: z.number().int().min(0),
+  variation_id: z.number().int().min(0).nullish().transform((v) => v ?? 0),
+  sku: z.string().nullish().transform((s) => (s ?? '').trim()),
+  quantity: z.number(),
+});
+export type WooOrderLine = z.infer<typeof WooOrderLine>;
+
+/** An order as listed by GET /orders. */
+export const WooOrder = z.object({
+  id: z.number().int().positive(),
+  status: z.string(),
+  /** "YYYY-MM-DDTHH:MM:SS", GMT, without a zone suffix. */
+  date_created_gmt: z.string().nullish(),
+  line_items: z.array(WooOrderLine).nullish().transform((l) => l ?? []),
+});
+export type WooOrder = z.infer<typeof WooOrder>;
+
+export const WooOrderPage = z.array(WooOrder);
+export type WooOrderPage = z.infer<typeof WooOrderPage>;

@@ -1,0 +1,67 @@
+/**
+ * SPEC §12, pure: the open-orders step of the rules, and the push's check for sales made after
+ * the fetch. No I/O.
+ */
+import type { Change } from '../domain/types.js';
+import type { StockReading } from '../stores/types.js';
+
+/** The open-orders step's note on a change, e.g. `open orders −2`. */
+export function openOrdersNote(units: number): string {
+  return `open orders −${units}`;
+}
+
+/** A change's reason with a rule's note after it: `supplier; open orders −2`. */
+export function withNote(reason: string, note: string): string {
+  return `${reason}; ${note}`;
+}
+
+/**
+ * The rule step (SPEC §14 order: after aggregate and kits, before minQty, share, buffer, maxQty):
+ * the combined supply minus the units open orders already took off the store's level, never
+ * below 0. `open` is the units of the SKU's open orders (0 or absent: nothing to subtract).
+ * Returns the new quantity and the note to add to the change's reason (null when nothing was
+ * subtracted).
+ */
+export function subtractOpenOrders(combined: number, open: number | undefined): { qty: number; note: string | null } {
+  if (open === undefined || !(open > 0)) return { qty: combined, note: null };
+  return { qty: Math.max(0, combined - open), note: openOrdersNote(open) };
+}
+
+/** What the push does with one planned change after reading the item's level again. */
+export type Recheck =
+  | { action: 'send' }
+  /** Sold since the fetch: write `to` lowered by the sale; `from` becomes the level read now. */
+  | { action: 'lower'; from: number; to: number; sold: number; note: string }
+  | { action: 'skip'; message: string };
+
+/**
+ * SPEC §12 "a sale made between match and push is never overwritten blindly". `change.from` is
+ * the level the fetch saw (null: stock not managed then), `seen` what the store holds now.
+ *
+ * - unchanged, or already at the target when an earlier push may have written it
+ *   (`mayHaveLanded`: the item was sent before): send as planned;
+ * - lower by d (sold since the fetch): the supplier has not seen that sale either, so the target
+ *   drops by d too (never below 0), and `from` becomes the level seen, so a resumed push compares
+ *   with it and never subtracts the same sale twice;
+ * - anything else (higher: a return, a restock, an edit; tracking switched on or off; the item
+ *   gone): skipped and reported, never overwritten; the next fetch plans from the new level.
+ */
+export function recheckChange(change: Pick<Change, 'from' | 'to'>, seen: StockReading | undefined, mayHaveLanded = false): Recheck {
+  if (!seen) return { action: 'skip', message: 'changed in store since the fetch: the item is no longer there; not written' };
+  if (change.from === null) {
+    if (!seen.managed) return { action: 'send' };
+    return { action: 'skip', message: `changed in store since the fetch: stock tracking was switched on (level ${String(seen.qty)}); not overwritten, the next fetch plans from it` };
+  }
+  if (!seen.managed || seen.qty === null) {
+    return { action: 'skip', message: 'changed in store since the fetch: stock tracking was switched off; not overwritten' };
+  }
+  if (seen.qty === change.from || (mayHaveLanded && seen.qty === change.to)) return { action: 'send' };
+  if (seen.qty < change.from) {
+    const sold = change.from - seen.qty;
+    return { action: 'lower', from: seen.qty, to: Math.max(0, change.to - sold), sold, note: `sold since the fetch −${sold}` };
+  }
+  return {
+    action: 'skip',
+    message: `changed in store since the fetch: level ${change.from} → ${seen.qty} (a return, a restock or an edit); not overwritten, the next fetch plans from the new level`,
+  };
+}

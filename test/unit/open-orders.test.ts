@@ -1,0 +1,115 @@
+import { describe, expect, it } from '@jest/globals';
+import { Config } from '../../src/config/schema.js';
+import { diffStore, SupplyAggregator } from '../../src/pipeline/match.js';
+import { recheckChange, subtractOpenOrders } from '../../src/pipeline/open-orders.js';
+import { openOrdersUnsupported } from '../../src/stores/open-orders.js';
+import { openOrdersSince } from '../../src/cli/steps.js';
+import { feed, rules, storeOf } from '../helpers/builders.js';
+
+const woo = { type: 'woocommerce', url: 'https://shop.example.com', consumerKey: 'ck', consumerSecret: 'cs' };
+const source = { name: 'feed', type: 'csv', path: 'feed.csv' };
+
+function configWith(openOrders: unknown, store: Record<string, unknown> = woo) {
+  return Config.safeParse({ sources: [source], store, rules: { openOrders } });
+}
+
+describe('rules.openOrders (config)', () => {
+  it('accepts "ignore", "subtract" and the object form; the window defaults to 48 hours', () => {
+    expect(Config.parse({ sources: [source], store: woo }).rules.openOrders).toEqual({ mode: 'ignore', lookbackHours: 48 });
+    expect(configWith('subtract').data?.rules.openOrders).toEqual({ mode: 'subtract', lookbackHours: 48 });
+    expect(configWith({ mode: 'subtract' }).data?.rules.openOrders).toEqual({ mode: 'subtract', lookbackHours: 48 });
+    expect(configWith({ mode: 'subtract', lookbackHours: 6 }).data?.rules.openOrders).toEqual({ mode: 'subtract', lookbackHours: 6 });
+  });
+
+  it('rejects a bad mode or window, naming the path', () => {
+    for (const bad of ['always', { mode: 'subtract', lookbackHours: 0 }, { mode: 'subtract', lookbackHours: 9000 }, { mode: 'subtract', hours: 2 }]) {
+      const res = configWith(bad);
+      expect(res.success).toBe(false);
+      expect(res.error?.issues[0]?.path.slice(0, 2)).toEqual(['rules', 'openOrders']);
+    }
+  });
+
+  it('a store that cannot tell open orders refuses subtract, naming the store type; ignore is always fine', () => {
+    const bigcommerce = { type: 'bigcommerce', storeHash: 'abc', accessToken: 't' };
+    const res = configWith('subtract', bigcommerce);
+    expect(res.success).toBe(false);
+    expect(res.error?.issues[0]).toMatchObject({ path: ['rules', 'openOrders'], message: expect.stringContaining('"bigcommerce"') });
+    expect(configWith('ignore', bigcommerce).success).toBe(true);
+    expect(configWith('subtract', { type: 'magento2', url: 'https://m.example.com', token: 't', msi: false }).success).toBe(false);
+    for (const store of [woo, { type: 'vendure', url: 'http://127.0.0.1:3000/admin-api', username: 'u', password: 'p' },
+      { type: 'medusa', url: 'http://127.0.0.1:9000', email: 'a@b.c', password: 'p', locationId: 'sloc_1' },
+      { type: 'magento2', url: 'https://m.example.com', token: 't' }]) {
+      expect(configWith('subtract', store).success).toBe(true);
+    }
+  });
+
+  it('reads orders at fetch only for stores whose orders invsync subtracts, from now − lookbackHours', () => {
+    const now = Date.UTC(2026, 11, 6, 4, 0, 0);
+    expect(openOrdersSince(Config.parse({ sources: [source], store: woo, rules: { openOrders: 'subtract' } }), now)).toBe('2026-12-04T04:00:00.000Z');
+    expect(openOrdersSince(Config.parse({ sources: [source], store: woo, rules: { openOrders: { mode: 'subtract', lookbackHours: 3 } } }), now)).toBe('2026-12-06T01:00:00.000Z');
+    expect(openOrdersSince(Config.parse({ sources: [source], store: woo }), now)).toBeUndefined();
+    const vendure = { type: 'vendure', url: 'http://127.0.0.1:3000/admin-api', username: 'u', password: 'p' };
+    expect(openOrdersSince(Config.parse({ sources: [source], store: vendure, rules: { openOrders: 'subtract' } }), now)).toBeUndefined();
+    expect(openOrdersUnsupported({ type: 'shift4shop' })).toMatch(/"shift4shop" cannot tell open orders/);
+  });
+});
+
+describe('the open-orders step (pure)', () => {
+  it('subtracts the open units from the combined supply, never below 0, and notes what it subtracted', () => {
+    expect(subtractOpenOrders(5, 2)).toEqual({ qty: 3, note: 'open orders −2' });
+    expect(subtractOpenOrders(1, 2)).toEqual({ qty: 0, note: 'open orders −2' });
+    expect(subtractOpenOrders(5, 0)).toEqual({ qty: 5, note: null });
+    expect(subtractOpenOrders(5, undefined)).toEqual({ qty: 5, note: null });
+  });
+
+  it('in match, applies before the buffer, and each affected change says it; unaffected SKUs are untouched', () => {
+    const r = rules({ buffer: 1 });
+    const supply = new SupplyAggregator(['feed'], r);
+    feed('feed', [['A', 10], ['B', 10], ['C', 2]]).forEach((rec) => supply.add(rec));
+    const store = storeOf([['A', 0], ['B', 0], ['C', 5]]);
+    const open = new Map([['a', 3], ['c', 4]]);
+    const diff = diffStore(supply, store, r, store.length, undefined, undefined, { openOrders: (key) => open.get(key) });
+    expect(diff.changes.map((c) => [c.sku, c.to, c.reason])).toEqual([
+      ['A', 6, 'feed 10 → open orders −3 → 7 → buffer −1 → 6'],
+      ['B', 9, 'feed 10 → buffer −1 → 9'],
+      ['C', 0, 'feed 2 → open orders −4 → 0'],
+    ]);
+  });
+
+  it('an item already at the reduced target gets no write (the oversell case: sold to 0, supplier still says 2)', () => {
+    const r = rules();
+    const supply = new SupplyAggregator(['feed'], r);
+    feed('feed', [['MUG', 2]]).forEach((rec) => supply.add(rec));
+    const store = storeOf([['MUG', 0]]);
+    expect(diffStore(supply, store, r, 1).changes.map((c) => c.to)).toEqual([2]);
+    const diff = diffStore(supply, store, r, 1, undefined, undefined, { openOrders: (key) => (key === 'mug' ? 2 : undefined) });
+    expect(diff.changes).toEqual([]);
+    expect(diff.counts.unchanged).toBe(1);
+  });
+});
+
+describe('a sale between match and push (pure recheck)', () => {
+  const reading = (qty: number | null, managed = qty !== null) => ({ qty, managed });
+
+  it('sends as planned when the level is what the fetch saw', () => {
+    expect(recheckChange({ from: 4, to: 7 }, reading(4))).toEqual({ action: 'send' });
+    expect(recheckChange({ from: null, to: 7 }, reading(null))).toEqual({ action: 'send' });
+  });
+
+  it('lowers the target by the units sold since, never below 0, and rebases `from` on the level seen', () => {
+    expect(recheckChange({ from: 4, to: 7 }, reading(3))).toEqual({ action: 'lower', from: 3, to: 6, sold: 1, note: 'sold since the fetch −1' });
+    expect(recheckChange({ from: 4, to: 1 }, reading(0))).toMatchObject({ action: 'lower', from: 0, to: 0, sold: 4 });
+  });
+
+  it('a level equal to the target is a sale unless an earlier push may have written it', () => {
+    expect(recheckChange({ from: 5, to: 3 }, reading(3))).toMatchObject({ action: 'lower', to: 1 });
+    expect(recheckChange({ from: 5, to: 3 }, reading(3), true)).toEqual({ action: 'send' });
+  });
+
+  it('skips (never overwrites) a level that rose, tracking switched on or off, or an item gone', () => {
+    expect(recheckChange({ from: 2, to: 6 }, reading(3))).toMatchObject({ action: 'skip', message: expect.stringContaining('level 2 → 3') });
+    expect(recheckChange({ from: null, to: 6 }, reading(3))).toMatchObject({ action: 'skip', message: expect.stringContaining('switched on') });
+    expect(recheckChange({ from: 2, to: 6 }, reading(null))).toMatchObject({ action: 'skip', message: expect.stringContaining('switched off') });
+    expect(recheckChange({ from: 2, to: 6 }, undefined)).toMatchObject({ action: 'skip', message: expect.stringContaining('no longer there') });
+  });
+});
