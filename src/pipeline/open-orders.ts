@@ -1,31 +1,9 @@
 /**
- * SPEC §12, pure: the open-orders step of the rules, and the push's check for sales made after
- * the fetch. No I/O.
+ * SPEC §12, pure: the push's check for sales made after the fetch. (The subtraction itself is the
+ * open-orders step of the rule list: rules/open-orders.ts.) No I/O.
  */
 import type { Change } from '../domain/types.js';
 import type { StockReading } from '../stores/types.js';
-
-/** The open-orders step's note on a change, e.g. `open orders −2`. */
-export function openOrdersNote(units: number): string {
-  return `open orders −${units}`;
-}
-
-/** A change's reason with a rule's note after it: `supplier; open orders −2`. */
-export function withNote(reason: string, note: string): string {
-  return `${reason}; ${note}`;
-}
-
-/**
- * The rule step (SPEC §14 order: after aggregate and kits, before minQty, share, buffer, maxQty):
- * the combined supply minus the units open orders already took off the store's level, never
- * below 0. `open` is the units of the SKU's open orders (0 or absent: nothing to subtract).
- * Returns the new quantity and the note to add to the change's reason (null when nothing was
- * subtracted).
- */
-export function subtractOpenOrders(combined: number, open: number | undefined): { qty: number; note: string | null } {
-  if (open === undefined || !(open > 0)) return { qty: combined, note: null };
-  return { qty: Math.max(0, combined - open), note: openOrdersNote(open) };
-}
 
 /** What the push does with one planned change after reading the item's level again. */
 export type Recheck =

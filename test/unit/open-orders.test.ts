@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Config } from '../../src/config/schema.js';
 import { diffStore, SupplyAggregator } from '../../src/pipeline/match.js';
-import { recheckChange, subtractOpenOrders } from '../../src/pipeline/open-orders.js';
+import { recheckChange } from '../../src/pipeline/open-orders.js';
 import { openOrdersUnsupported } from '../../src/stores/open-orders.js';
 import { openOrdersSince } from '../../src/cli/steps.js';
 import { feed, rules, storeOf } from '../helpers/builders.js';
@@ -54,14 +54,7 @@ describe('rules.openOrders (config)', () => {
   });
 });
 
-describe('the open-orders step (pure)', () => {
-  it('subtracts the open units from the combined supply, never below 0, and notes what it subtracted', () => {
-    expect(subtractOpenOrders(5, 2)).toEqual({ qty: 3, note: 'open orders −2' });
-    expect(subtractOpenOrders(1, 2)).toEqual({ qty: 0, note: 'open orders −2' });
-    expect(subtractOpenOrders(5, 0)).toEqual({ qty: 5, note: null });
-    expect(subtractOpenOrders(5, undefined)).toEqual({ qty: 5, note: null });
-  });
-
+describe('the open-orders step of the rule list (pure)', () => {
   it('in match, applies before the buffer, and each affected change says it; unaffected SKUs are untouched', () => {
     const r = rules({ buffer: 1 });
     const supply = new SupplyAggregator(['feed'], r);
