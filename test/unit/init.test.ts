@@ -29,7 +29,7 @@ function secretValues(value: unknown, at: string[] = []): Array<[string, string]
 describe('invsync init: the starter config', () => {
   it('knows every source and store type of the config schema', () => {
     expect(SOURCE_TYPES).toEqual(['csv', 'json', 'dropshipzone', 'inventree', 'netsuite', 'ledger']);
-    expect(STORE_TYPES).toEqual(['woocommerce', 'shift4shop', 'magento2', 'shopify', 'bigcommerce', 'medusa', 'vendure']);
+    expect(STORE_TYPES).toEqual(['woocommerce', 'shift4shop', 'magento2', 'shopify', 'bigcommerce', 'medusa', 'vendure', 'amazon']);
   });
 
   for (const format of ['yaml', 'json'] as const) {

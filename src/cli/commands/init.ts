@@ -198,6 +198,23 @@ const STORES: Record<string, Template> = {
     ],
     json: { url: 'https://shop.example.com/admin-api', username: 'superadmin', password: '${VENDURE_PASSWORD}' },
   },
+  amazon: {
+    yaml: [
+      '# Your Seller Central merchant token and the marketplace whose merchant-fulfilled quantities invsync sets.',
+      'sellerId: A1EXAMPLESELLER',
+      'marketplaceId: ATVPDKIKX0DER',
+      '# Login with Amazon credentials of your SP-API app (it needs the Product Listing role).',
+      'clientId: "${AMAZON_CLIENT_ID}"',
+      'clientSecret: "${AMAZON_CLIENT_SECRET}"',
+      'refreshToken: "${AMAZON_REFRESH_TOKEN}"',
+      '# na | eu | fe (picks the API host)',
+      'region: na',
+    ],
+    json: {
+      sellerId: 'A1EXAMPLESELLER', marketplaceId: 'ATVPDKIKX0DER', clientId: '${AMAZON_CLIENT_ID}',
+      clientSecret: '${AMAZON_CLIENT_SECRET}', refreshToken: '${AMAZON_REFRESH_TOKEN}', region: 'na',
+    },
+  },
 };
 
 export type InitFormat = 'yaml' | 'json';
