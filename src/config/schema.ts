@@ -285,10 +285,56 @@ export const LogSettings = z.object({
   maxFiles: z.number().int().min(0).max(100).default(DEFAULT_ROTATION.maxFiles),
 }).strict();
 
+/**
+ * SPEC §9: per-store overrides of the shared rules. `share` (0–1) is the fraction of the combined
+ * quantity offered on that store, floored, applied before the buffer (SPEC §14's order).
+ */
+export const StoreRules = z.object({
+  buffer: z.number().int().min(0).optional(),
+  maxQty: z.number().int().min(0).nullable().optional(),
+  missing: z.enum(['keep', 'zero']).optional(),
+  share: z.number().min(0).max(1).optional(),
+}).strict();
+export type StoreRules = z.infer<typeof StoreRules>;
+
+/** A name usable as a store's key in the state database and on the command line (`--store <name>`). */
+const storeName = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, "_", "." or "-"');
+
+/** What an entry of `stores` adds to a store's own keys (SPEC §9). */
+const storeEntryFields = {
+  name: storeName,
+  /** The sources feeding this store, by name (default: every enabled source). */
+  sources: z.array(z.string().min(1)).min(1, 'name at least one source (or leave "sources" out: every source)').optional(),
+  rules: StoreRules.optional(),
+  safety: z.object({
+    maxMissingRatio: ratioField().optional(),
+    maxZeroRatio: ratioField().optional(),
+    maxStockDropRatio: ratioField().optional(),
+    maxStockRiseRatio: z.number().min(1).nullable().optional(),
+    maxPlanAgeMs: z.number().int().min(1).optional(),
+    breaker: z.object({ consecutiveFailures: positiveInt.optional(), maxErrorRatio: ratioField().optional() }).strict().optional(),
+  }).strict().optional(),
+};
+
+function ratioField() {
+  return z.number().min(0).max(1);
+}
+
+/** One entry of `stores`: a store's keys (by `type`) plus its name and overrides. */
+export const StoreEntry = z.discriminatedUnion('type', StoreConfig.options.map((o) => o.extend(storeEntryFields)) as unknown as [
+  ReturnType<typeof WooCommerceStoreConfig.extend<typeof storeEntryFields>>,
+  ...Array<ReturnType<typeof WooCommerceStoreConfig.extend<typeof storeEntryFields>>>,
+]);
+export type StoreEntry = StoreConfig & { name: string; sources?: string[]; rules?: StoreRules; safety?: z.infer<typeof storeEntryFields.safety> };
+
 export const Config = z.object({
   stateDir: z.string().min(1).default('.invsync'),
   sources: z.array(SourceConfig).min(1, 'configure at least one source'),
-  store: StoreConfig,
+  /** The one-store case (named "store"); `stores` replaces it (SPEC §9). */
+  store: StoreConfig.optional(),
+  stores: z.array(StoreEntry).min(1, 'configure at least one store').optional(),
+  /** How many stores are pushed at once (each within its own rateLimit). */
+  storeConcurrency: positiveInt.default(4),
   rules: Rules.prefault({}),
   safety: Safety.prefault({}),
   lock: z.object({ staleMs: z.number().int().min(2000).default(30_000) }).strict().prefault({}),
@@ -303,6 +349,17 @@ export const Config = z.object({
   c.sources.forEach((s, i) => {
     if (seen.has(s.name)) ctx.addIssue({ code: 'custom', message: `duplicate source name "${s.name}"`, path: ['sources', i, 'name'] });
     seen.add(s.name);
+  });
+  if ((c.store === undefined) === (c.stores === undefined)) {
+    ctx.addIssue({ code: 'custom', message: c.store ? 'give "store" or "stores", not both' : 'configure a store: "store" (one) or "stores" (several)', path: [c.store ? 'stores' : 'store'] });
+  }
+  const names = new Set<string>();
+  c.stores?.forEach((s, i) => {
+    if (names.has(s.name)) ctx.addIssue({ code: 'custom', message: `duplicate store name "${s.name}"`, path: ['stores', i, 'name'] });
+    names.add(s.name);
+    s.sources?.forEach((name, j) => {
+      if (!seen.has(name)) ctx.addIssue({ code: 'custom', message: `no source named "${name}" (sources: ${[...seen].join(', ')})`, path: ['stores', i, 'sources', j] });
+    });
   });
 });
 export type Config = z.infer<typeof Config>;

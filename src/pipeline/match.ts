@@ -21,12 +21,44 @@ export function normaliseQty(qty: number): number {
 }
 
 /**
- * The store target for a combined supplier quantity: minus the buffer, never below 0, capped at
- * maxQty and at MAX_TARGET_QTY (a sum over several sources may exceed what a store can hold).
+ * The store target for a combined supplier quantity: the store's `share` of it (SPEC §9, floored),
+ * minus the buffer, never below 0, capped at maxQty and at MAX_TARGET_QTY (a sum over several
+ * sources may exceed what a store can hold).
  */
-export function targetQty(combined: number, rules: Pick<Rules, 'buffer' | 'maxQty'>): number {
-  const t = Math.min(Math.max(0, combined - rules.buffer), MAX_TARGET_QTY);
+export function targetQty(combined: number, rules: Pick<Rules, 'buffer' | 'maxQty'> & { share?: number }): number {
+  const offered = rules.share === undefined || rules.share === 1 ? combined : shareOf(combined, rules.share);
+  const t = Math.min(Math.max(0, offered - rules.buffer), MAX_TARGET_QTY);
   return rules.maxQty === null ? t : Math.min(t, rules.maxQty);
+}
+
+/**
+ * ⌊quantity × share⌋, exactly: the share is taken as the decimal fraction it is written as
+ * (0.29 is 29/100), so 100 × 0.29 is 29, not the 28 that binary floating point gives.
+ */
+export function shareOf(quantity: number, share: number): number {
+  if (share <= 0 || quantity <= 0) return 0;
+  if (share >= 1) return Math.floor(quantity);
+  const { digits, decimals } = decimalFraction(share);
+  const q = Math.floor(quantity);
+  const num = Number(digits);
+  const den = 10 ** decimals;
+  const product = q * num;
+  if (decimals <= 15 && Number.isSafeInteger(num) && Number.isSafeInteger(product)) return (product - (product % den)) / den;
+  return Number((BigInt(q) * BigInt(digits)) / 10n ** BigInt(decimals));
+}
+
+const fractions = new Map<number, { digits: string; decimals: number }>();
+
+/** A share in (0, 1) as digits / 10^decimals, from its shortest decimal form (`0.29` → 29 / 10^2). */
+function decimalFraction(share: number): { digits: string; decimals: number } {
+  let f = fractions.get(share);
+  if (f) return f;
+  const [mantissa, exponent] = share.toString().split('e');
+  const [whole, frac = ''] = mantissa!.split('.');
+  const decimals = frac.length - Number(exponent ?? 0);
+  f = { digits: `${whole}${frac}`.replace(/^0+(?=\d)/, ''), decimals };
+  fractions.set(share, f);
+  return f;
 }
 
 /** Per-source SKU rewriting (issue: SKUs that differ between supplier and store). */
@@ -164,6 +196,15 @@ export class SupplyAggregator {
     return { qty: this.qtys[slot]!, sources, ...(duplicateIn ? { duplicateIn } : {}) };
   }
 
+  /**
+   * Forget which SKUs were matched (and the per-source matched counts), so the same supply can be
+   * diffed against another store's index (SPEC §9: one aggregation per set of sources).
+   */
+  resetMatched(): void {
+    for (let i = 0; i < this.slots.size; i++) this.masks[i] = this.masks[i]! & ~MATCHED_BIT;
+    for (const counts of Object.values(this.perSource)) counts.matched = 0;
+  }
+
   /** Mark a SKU as matched to the store; true the first time (so per-source counts count it once). */
   markMatched(key: string): boolean {
     const slot = this.slots.get(key);
@@ -275,7 +316,8 @@ const NO_DUPLICATES: StoreDuplicates = new Map();
 export function diffStore(
   supply: SupplyAggregator,
   storeItems: Iterable<IndexedStoreItem>,
-  rules: Rules,
+  /** The shared rules, or one store's (SPEC §9: with its overrides and `share`). */
+  rules: Rules & { share?: number },
   totalStoreItems: number,
   /** Receive each change as it is found instead of collecting them (flat memory for huge plans). */
   emit?: (change: PlannedChange) => void,

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { configuredStores } from '../../config/stores.js';
 import { loadConfig, type LoadedConfig } from '../../config/load.js';
 import type { SourceConfig, StoreConfig } from '../../config/schema.js';
 import { ConfigError, InvsyncError } from '../../domain/errors.js';
@@ -73,7 +74,9 @@ export async function runChecks(configPath: string | undefined, report: (r: Chec
   }
   const { config } = loaded;
   const enabled = config.sources.filter((s) => s.enabled);
-  report({ check: 'config', ok: true, detail: `${loaded.filePath}: ${enabled.length} source(s) enabled, store ${config.store.type}` });
+  const stores = configuredStores(config);
+  const storeText = config.store ? `store ${config.store.type}` : `${stores.length} store(s): ${stores.map((s) => `${s.name} (${s.config.type})`).join(', ')}`;
+  report({ check: 'config', ok: true, detail: `${loaded.filePath}: ${enabled.length} source(s) enabled, ${storeText}` });
   for (const w of loaded.warnings) report({ check: 'config', ok: true, warning: true, detail: redact(w) });
 
   const writable = dirWritable(config.stateDir);
@@ -88,7 +91,10 @@ export async function runChecks(configPath: string | undefined, report: (r: Chec
   // Probe all endpoints at once (a slow one does not hold up the others), report in config order.
   const probes: Array<{ name: string; run: Promise<CheckResult> }> = [
     ...enabled.map((s) => ({ name: `source ${s.name}`, run: probe(`source ${s.name} (${s.type})`, () => sourceCheck(s, config.stateDir)) })),
-    { name: 'store', run: probe(`store (${config.store.type})`, () => storeCheck(config.store)) },
+    ...stores.map((s) => ({
+      name: config.store ? 'store' : `store ${s.name}`,
+      run: probe(config.store ? `store (${s.config.type})` : `store ${s.name} (${s.config.type})`, () => storeCheck(s.config)),
+    })),
   ];
   let code: number = writable === null ? EXIT.ok : EXIT.usage;
   for (const p of probes) {
