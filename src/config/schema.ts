@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_ROTATION, parseSize } from '../lib/log-file.js';
 import { checkLedger, ledgerFields } from '../sources/ledger/schema.js';
+import { storeSourceFields } from '../sources/store/schema.js';
 
 /**
  * The configuration contract (SPEC §3). One schema per adapter type, joined in discriminated
@@ -129,10 +130,6 @@ export type NetSuiteSourceConfig = z.infer<typeof NetSuiteSourceConfig>;
 export const LedgerSourceConfig = z.object({ ...sourceCommon, ...ledgerFields }).strict().superRefine(checkLedger);
 export type LedgerSourceConfig = z.infer<typeof LedgerSourceConfig>;
 
-export const SourceConfig = z.discriminatedUnion('type', [
-  CsvSourceConfig, JsonSourceConfig, DropshipzoneSourceConfig, InvenTreeSourceConfig, NetSuiteSourceConfig, LedgerSourceConfig,
-]);
-export type SourceConfig = z.infer<typeof SourceConfig>;
 
 const storeCommon = {
   ...connectionTuning,
@@ -219,6 +216,15 @@ export const StoreConfig = z.discriminatedUnion('type', [
   WooCommerceStoreConfig, Shift4ShopStoreConfig, Magento2StoreConfig, ShopifyStoreConfig, BigCommerceStoreConfig, MedusaStoreConfig, VendureStoreConfig,
 ]);
 export type StoreConfig = z.infer<typeof StoreConfig>;
+
+/** SPEC §9: a store read as a source (its items and their stock as supplier items, read-only). */
+export const StoreSourceConfig = z.object({ ...sourceCommon, ...storeSourceFields(StoreConfig) }).strict();
+export type StoreSourceConfig = z.infer<typeof StoreSourceConfig>;
+
+export const SourceConfig = z.discriminatedUnion('type', [
+  CsvSourceConfig, JsonSourceConfig, DropshipzoneSourceConfig, InvenTreeSourceConfig, NetSuiteSourceConfig, LedgerSourceConfig, StoreSourceConfig,
+]);
+export type SourceConfig = z.infer<typeof SourceConfig>;
 
 export const Rules = z.object({
   aggregate: z.enum(['sum', 'min', 'max', 'priority']).default('sum'),
@@ -353,13 +359,24 @@ export const Config = z.object({
   if ((c.store === undefined) === (c.stores === undefined)) {
     ctx.addIssue({ code: 'custom', message: c.store ? 'give "store" or "stores", not both' : 'configure a store: "store" (one) or "stores" (several)', path: [c.store ? 'stores' : 'store'] });
   }
-  const names = new Set<string>();
+  const names = new Set<string>(c.store ? ['store'] : []);
+  c.stores?.forEach((s) => names.add(s.name));
+  c.sources.forEach((s, i) => {
+    if (s.type === 'store' && typeof s.store === 'string' && !names.has(s.store)) {
+      ctx.addIssue({ code: 'custom', message: `no store named "${s.store}" (stores: ${[...names].join(', ')})`, path: ['sources', i, 'store'] });
+    }
+  });
+  names.clear();
   c.stores?.forEach((s, i) => {
     if (names.has(s.name)) ctx.addIssue({ code: 'custom', message: `duplicate store name "${s.name}"`, path: ['stores', i, 'name'] });
     names.add(s.name);
     s.sources?.forEach((name, j) => {
       if (!seen.has(name)) ctx.addIssue({ code: 'custom', message: `no source named "${name}" (sources: ${[...seen].join(', ')})`, path: ['stores', i, 'sources', j] });
     });
+    // A store fed by its own stock would only ever copy it onto itself.
+    const feeds = s.sources ?? c.sources.map((x) => x.name);
+    const self = c.sources.find((x) => x.type === 'store' && x.store === s.name && feeds.includes(x.name));
+    if (self) ctx.addIssue({ code: 'custom', message: `source "${self.name}" reads this very store: name the other sources in "sources"`, path: ['stores', i, 'sources'] });
   });
 });
 export type Config = z.infer<typeof Config>;

@@ -1,4 +1,4 @@
-import type { StoreSetup } from '../config/stores.js';
+import { configuredStores, type StoreSetup } from '../config/stores.js';
 import type { Config } from '../config/schema.js';
 import { SafetyError, SourceShrunkError, StalePlanError, StoreError } from '../domain/errors.js';
 import type { Logger } from '../lib/log.js';
@@ -71,7 +71,9 @@ export async function fetchStep(ctx: PipelineContext, stores: StoreRun[], option
     outcome = await fetchAll({
       stateDir: config.stateDir,
       db: ctx.db,
-      sources: createSources(sourceConfigs, { stateDir: config.stateDir, db: ctx.db, fetchId: ctx.runId }),
+      sources: createSources(sourceConfigs, {
+        stateDir: config.stateDir, db: ctx.db, fetchId: ctx.runId, resolveStore: (name) => configuredStores(config).find((s) => s.name === name)?.config,
+      }),
       stores: stores.map((s) => ({ name: s.setup.name, adapter: adapterOf(s) })),
       fetchId: ctx.runId,
       onSourceItem: ctx.progress.sourceItem,

@@ -269,4 +269,21 @@ describe('many stores from one fetch (SPEC §9)', () => {
     expectSynced(web, () => 4, 5);
     expect(json(push.stdout).stores).toBeUndefined();
   });
+
+  it('stores are pushed concurrently, storeConcurrency at a time', async () => {
+    const firstWrite = (emu: WooEmulator) => emu.requests.find((r) => r.method === 'POST' && r.path.endsWith('/batch'))!.at;
+    for (const storeConcurrency of [4, 1]) {
+      const t = await twoShops({ top: { storeConcurrency } });
+      expect((await t.run(['fetch'])).code).toBe(0);
+      expect((await t.run(['match'])).code).toBe(0);
+      // Every request now takes 1.5 s: one store's push (write + read-back) takes at least 3 s.
+      t.web.faults.latencyMs = 1500;
+      t.amazon.faults.latencyMs = 1500;
+      const push = await t.run(['push']);
+      expect(push.code).toBe(0);
+      const gap = Math.abs(firstWrite(t.web) - firstWrite(t.amazon));
+      if (storeConcurrency === 4) expect(gap).toBeLessThan(1500);
+      else expect(gap).toBeGreaterThanOrEqual(3000);
+    }
+  });
 });

@@ -90,7 +90,7 @@ export async function runChecks(configPath: string | undefined, report: (r: Chec
 
   // Probe all endpoints at once (a slow one does not hold up the others), report in config order.
   const probes: Array<{ name: string; run: Promise<CheckResult> }> = [
-    ...enabled.map((s) => ({ name: `source ${s.name}`, run: probe(`source ${s.name} (${s.type})`, () => sourceCheck(s, config.stateDir)) })),
+    ...enabled.map((s) => ({ name: `source ${s.name}`, run: probe(`source ${s.name} (${s.type})`, () => sourceCheck(s, config.stateDir, (name) => stores.find((x) => x.name === name)?.config)) })),
     ...stores.map((s) => ({
       name: config.store ? 'store' : `store ${s.name}`,
       run: probe(config.store ? `store (${s.config.type})` : `store ${s.name} (${s.config.type})`, () => storeCheck(s.config)),
@@ -121,8 +121,8 @@ function quick<T extends { retries?: number }>(c: T): T {
   return { ...c, retries: Math.min(c.retries ?? 1, 1) };
 }
 
-async function sourceCheck(config: SourceConfig, stateDir: string): Promise<string> {
-  const source = createSource(quick(config), { stateDir });
+async function sourceCheck(config: SourceConfig, stateDir: string, resolveStore?: (name: string) => StoreConfig | undefined): Promise<string> {
+  const source = createSource(quick(config), { stateDir, resolveStore: (name) => { const s = resolveStore?.(name); return s && quick(s); } });
   if (source.check) return source.check();
   return firstRecord(source);
 }
