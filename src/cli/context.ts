@@ -51,6 +51,11 @@ export interface CommandSpec<A = undefined> {
   showChanges?: boolean;
   /** Informational commands print their own output, not a run summary. */
   quiet?: boolean;
+  /**
+   * Check the parsed options against the configuration (e.g. `--store` names), after the config
+   * is read but before the lock is taken or the run recorded: a usage error still leaves no trace.
+   */
+  check?: (loaded: LoadedConfig, args: A) => void;
 }
 
 /**
@@ -77,6 +82,7 @@ export async function runCommand<A = undefined>(
     const log = configureLogging(loggingOptions(globals.logLevel, loaded.config.log)).child({ run: runId, command: spec.name });
     hooks = operatorHooks(loaded, spec);
     for (const w of loaded.warnings) log.warn(w);
+    spec.check?.(loaded, args);
     if (spec.mutating) lock = await acquireLock(loaded.config.stateDir, spec.name, loaded.config.lock.staleMs);
     db = openDb(loaded.config.stateDir);
     if (spec.mutating) startRun(db, { id: runId, command: spec.name, dryRun: Boolean(spec.dryRun), startedAt: summary.startedAt.toISOString() });

@@ -78,9 +78,13 @@ export function reasonText(ch: Pick<SummaryChange, 'reason' | 'from'>): string {
 export function renderDiffTable(changes: SummaryChange[], options: { color?: boolean; maxNameWidth?: number } = {}): string {
   const c = palette(options.color ?? false);
   const withStatus = changes.some((ch) => ch.status !== 'planned');
+  // SPEC §9: a multi-store run's changes carry their store, shown first.
+  const withStore = changes.some((ch) => ch.store !== undefined);
+  const o = withStore ? 1 : 0;
   const nameWidth = options.maxNameWidth ?? 32;
-  const header = ['SKU', 'PRODUCT', 'FROM', '', 'TO', 'Δ', 'REASON', ...(withStatus ? ['STATUS'] : [])];
+  const header = [...(withStore ? ['STORE'] : []), 'SKU', 'PRODUCT', 'FROM', '', 'TO', 'Δ', 'REASON', ...(withStatus ? ['STATUS'] : [])];
   const rows = changes.map((ch) => [
+    ...(withStore ? [ch.store ?? ''] : []),
     ch.sku,
     productCell(ch, nameWidth),
     ch.from === null ? '—' : String(ch.from),
@@ -91,17 +95,17 @@ export function renderDiffTable(changes: SummaryChange[], options: { color?: boo
     ...(withStatus ? [ch.status === 'failed' ? `failed: ${ch.error ?? 'unknown error'}` : ch.status] : []),
   ]);
   // A loop, not Math.max(...rows): the number of rows is the input's to decide.
-  const widths = header.map((h, i) => Math.min(i === 1 ? nameWidth + 12 : 40, rows.reduce((w, r) => Math.max(w, r[i]!.length), h.length)));
-  const rightAligned = new Set([2, 4, 5]);
+  const widths = header.map((h, i) => Math.min(i === 1 + o ? nameWidth + 12 : 40, rows.reduce((w, r) => Math.max(w, r[i]!.length), h.length)));
+  const rightAligned = new Set([2 + o, 4 + o, 5 + o]);
   const cells = (row: string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : pad(cell, widths[i]!, rightAligned.has(i))));
   const lines = [c.bold(cells(header).join('  ').trimEnd())];
   rows.forEach((row, k) => {
     const ch = changes[k]!;
     const out = cells(row);
-    out[0] = c.cyan(out[0]!);
-    out[1] = c.dim(out[1]!);
-    out[4] = ch.to === 0 && ch.from !== 0 ? c.boldRed(out[4]!) : out[4]!;
-    out[5] = ch.from === null ? c.yellow(out[5]!) : ch.to > ch.from ? c.green(out[5]!) : ch.to < ch.from ? c.red(out[5]!) : out[5]!;
+    out[o] = c.cyan(out[o]!);
+    out[1 + o] = c.dim(out[1 + o]!);
+    out[4 + o] = ch.to === 0 && ch.from !== 0 ? c.boldRed(out[4 + o]!) : out[4 + o]!;
+    out[5 + o] = ch.from === null ? c.yellow(out[5 + o]!) : ch.to > ch.from ? c.green(out[5 + o]!) : ch.to < ch.from ? c.red(out[5 + o]!) : out[5 + o]!;
     if (withStatus) {
       const last = out.length - 1;
       out[last] = ch.status === 'applied' ? c.green(out[last]!) : ch.status === 'failed' ? c.boldRed(out[last]!) : c.yellow(out[last]!);
@@ -143,6 +147,9 @@ export function humanSummary(s: RunSummary, options: { color?: boolean } = {}): 
     parts.push(`Safety: ${pct(s.safety.missingRatio)} missing, ${pct(s.safety.zeroRatio)} new zeros${s.safety.tripped ? `, ${c.boldRed(`TRIPPED ${s.safety.tripped}`)}${s.safety.forced ? ' (overridden with --force)' : ''}` : ''}.`);
   }
   if (s.safety.message && !s.safety.forced) parts.push(s.safety.message);
+  if (s.stores) {
+    parts.push(`Stores: ${s.stores.map((st) => `${st.name} ${st.status} (exit ${st.exitCode}; ${st.counts.changed} change(s)${s.dryRun || s.command === 'match' ? '' : `, ${st.counts.applied} applied`}${st.planId ? `, plan ${st.planId}` : ''})`).join('; ')}.`);
+  }
   if (s.lowStock?.length) {
     parts.push(`Low stock: ${s.lowStock.length} item(s) at or below the threshold: ${s.lowStock.slice(0, 8).map((i) => `${i.sku} (${i.qty})`).join(', ')}${s.lowStock.length > 8 ? ', …' : ''}.`);
   }
@@ -158,8 +165,10 @@ export function humanSummary(s: RunSummary, options: { color?: boolean } = {}): 
 
 /** The diff as CSV (RFC 4180 quoting), one row per change. */
 export function renderCsv(changes: SummaryChange[]): string {
-  const header = ['sku', 'name', 'product_id', 'variation_id', 'from', 'to', 'delta', 'reason', 'status', 'error'];
+  const withStore = changes.some((ch) => ch.store !== undefined);
+  const header = [...(withStore ? ['store'] : []), 'sku', 'name', 'product_id', 'variation_id', 'from', 'to', 'delta', 'reason', 'status', 'error'];
   const rows = changes.map((ch) => [
+    ...(withStore ? [ch.store ?? ''] : []),
     ch.sku, ch.name ?? '', String(ch.productId), ch.variationId === null ? '' : String(ch.variationId),
     ch.from === null ? '' : String(ch.from), String(ch.to), ch.from === null ? '' : String(ch.to - ch.from),
     ch.reason ?? '', ch.status, ch.error ?? '',

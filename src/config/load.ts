@@ -11,6 +11,7 @@ import { stateKey } from '../state/state-key.js';
 import { describeConfigSyntaxError } from './parse-error.js';
 import { plainHttpUses } from './plain-http.js';
 import { Config, SECRET_KEYS } from './schema.js';
+import { configuredStores } from './stores.js';
 
 export interface LoadedConfig {
   config: Config;
@@ -23,6 +24,12 @@ export interface LoadedConfig {
   readonly checksum: string;
   /** Human warnings found while loading (e.g. literal secrets in a world-readable file). */
   warnings: string[];
+  /**
+   * What one store's plans depend on (SPEC §9): its own keys, rules and gates and the sources
+   * feeding it, so editing one store does not stale another's plan. The one store of a
+   * singular `store` config uses `checksum`.
+   */
+  storeChecksum(name: string): string;
 }
 
 const MODULE_NAME = 'invsync';
@@ -84,6 +91,10 @@ export async function loadConfig(options: { explicitPath?: string; cwd?: string;
   return {
     config, filePath, warnings,
     get checksum() { return (checksum ??= configChecksum(config, stateKey(config.stateDir))); },
+    storeChecksum(this: LoadedConfig, name: string) {
+      if (config.store) return this.checksum;
+      return storeConfigChecksum(config, name, stateKey(config.stateDir));
+    },
   };
 }
 
@@ -197,6 +208,12 @@ function literalSecretWarnings(raw: unknown, filePath: string): string[] {
  * hash stored in the database and in plan files would let anyone holding a copy and the config
  * template test password guesses offline (REVIEW #14).
  */
+export function storeConfigChecksum(config: Config, name: string, key: Buffer): string {
+  const setup = configuredStores(config).find((s) => s.name === name);
+  const sources = config.sources.filter((s) => setup?.sources.includes(s.name));
+  return crypto.createHmac('sha256', key).update(JSON.stringify({ stateDir: config.stateDir, sources, setup })).digest('hex');
+}
+
 export function configChecksum(config: Config, key: Buffer): string {
   const { stateDir, sources, store, rules, safety } = config;
   return crypto.createHmac('sha256', key).update(JSON.stringify({ stateDir, sources, store, rules, safety })).digest('hex');

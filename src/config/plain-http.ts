@@ -16,7 +16,7 @@ export interface PlainHttpUse {
 }
 
 /** Every http:// source or store URL whose host may be public. Pure. */
-export function plainHttpUses(config: { sources: ReadonlyArray<object>; store: object }): PlainHttpUse[] {
+export function plainHttpUses(config: { sources: ReadonlyArray<object>; store?: object; stores?: ReadonlyArray<object> }): PlainHttpUse[] {
   const uses: PlainHttpUse[] = [];
   const scan = (endpoint: object, at: string) => {
     const allowed = (endpoint as { allowInsecureHttp?: unknown }).allowInsecureHttp === true;
@@ -27,8 +27,14 @@ export function plainHttpUses(config: { sources: ReadonlyArray<object>; store: o
       if (u.protocol === 'http:' && !isLocalHost(u.hostname)) uses.push({ path: `${at}.${key}`, host: u.hostname, allowed });
     }
   };
-  config.sources.forEach((s, i) => scan(s, `sources.${i}`));
-  scan(config.store, 'store');
+  config.sources.forEach((s, i) => {
+    scan(s, `sources.${i}`);
+    // A store read as a source (type "store") with its keys inline.
+    const inline = (s as { store?: unknown }).store;
+    if (inline && typeof inline === 'object') scan(inline, `sources.${i}.store`);
+  });
+  if (config.store) scan(config.store, 'store');
+  config.stores?.forEach((s, i) => scan(s, `stores.${i}`));
   return uses;
 }
 

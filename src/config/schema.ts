@@ -5,6 +5,7 @@ import { isPackError, parsePackSize } from '../pipeline/rules/pack.js';
 import { checkLedger, ledgerFields } from '../sources/ledger/schema.js';
 import { amazonFields } from '../stores/amazon/schema.js';
 import { openOrdersUnsupported } from '../stores/open-orders.js';
+import { storeSourceFields } from '../sources/store/schema.js';
 
 /**
  * The configuration contract (SPEC §3). One schema per adapter type, joined in discriminated
@@ -137,10 +138,6 @@ export type NetSuiteSourceConfig = z.infer<typeof NetSuiteSourceConfig>;
 export const LedgerSourceConfig = z.object({ ...sourceCommon, ...ledgerFields }).strict().superRefine(checkLedger);
 export type LedgerSourceConfig = z.infer<typeof LedgerSourceConfig>;
 
-export const SourceConfig = z.discriminatedUnion('type', [
-  CsvSourceConfig, JsonSourceConfig, DropshipzoneSourceConfig, InvenTreeSourceConfig, NetSuiteSourceConfig, LedgerSourceConfig,
-]);
-export type SourceConfig = z.infer<typeof SourceConfig>;
 
 const storeCommon = {
   ...connectionTuning,
@@ -250,6 +247,15 @@ export const OpenOrders = z.union([
 ]);
 export type OpenOrders = z.infer<typeof OpenOrders>;
 
+/** SPEC §9: a store read as a source (its items and their stock as supplier items, read-only). */
+export const StoreSourceConfig = z.object({ ...sourceCommon, ...storeSourceFields(StoreConfig) }).strict();
+export type StoreSourceConfig = z.infer<typeof StoreSourceConfig>;
+
+export const SourceConfig = z.discriminatedUnion('type', [
+  CsvSourceConfig, JsonSourceConfig, DropshipzoneSourceConfig, InvenTreeSourceConfig, NetSuiteSourceConfig, LedgerSourceConfig, StoreSourceConfig,
+]);
+export type SourceConfig = z.infer<typeof SourceConfig>;
+
 export const Rules = z.object({
   openOrders: OpenOrders.default({ mode: 'ignore', lookbackHours: DEFAULT_LOOKBACK_HOURS }),
   aggregate: z.enum(['sum', 'min', 'max', 'priority']).default('sum'),
@@ -325,10 +331,56 @@ export const LogSettings = z.object({
   maxFiles: z.number().int().min(0).max(100).default(DEFAULT_ROTATION.maxFiles),
 }).strict();
 
+/**
+ * SPEC §9: per-store overrides of the shared rules. `share` (0–1) is the fraction of the combined
+ * quantity offered on that store, floored, applied before the buffer (SPEC §14's order).
+ */
+export const StoreRules = z.object({
+  buffer: z.number().int().min(0).optional(),
+  maxQty: z.number().int().min(0).nullable().optional(),
+  missing: z.enum(['keep', 'zero']).optional(),
+  share: z.number().min(0).max(1).optional(),
+}).strict();
+export type StoreRules = z.infer<typeof StoreRules>;
+
+/** A name usable as a store's key in the state database and on the command line (`--store <name>`). */
+const storeName = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, "_", "." or "-"');
+
+/** What an entry of `stores` adds to a store's own keys (SPEC §9). */
+const storeEntryFields = {
+  name: storeName,
+  /** The sources feeding this store, by name (default: every enabled source). */
+  sources: z.array(z.string().min(1)).min(1, 'name at least one source (or leave "sources" out: every source)').optional(),
+  rules: StoreRules.optional(),
+  safety: z.object({
+    maxMissingRatio: ratioField().optional(),
+    maxZeroRatio: ratioField().optional(),
+    maxStockDropRatio: ratioField().optional(),
+    maxStockRiseRatio: z.number().min(1).nullable().optional(),
+    maxPlanAgeMs: z.number().int().min(1).optional(),
+    breaker: z.object({ consecutiveFailures: positiveInt.optional(), maxErrorRatio: ratioField().optional() }).strict().optional(),
+  }).strict().optional(),
+};
+
+function ratioField() {
+  return z.number().min(0).max(1);
+}
+
+/** One entry of `stores`: a store's keys (by `type`) plus its name and overrides. */
+export const StoreEntry = z.discriminatedUnion('type', StoreConfig.options.map((o) => o.extend(storeEntryFields)) as unknown as [
+  ReturnType<typeof WooCommerceStoreConfig.extend<typeof storeEntryFields>>,
+  ...Array<ReturnType<typeof WooCommerceStoreConfig.extend<typeof storeEntryFields>>>,
+]);
+export type StoreEntry = StoreConfig & { name: string; sources?: string[]; rules?: StoreRules; safety?: z.infer<typeof storeEntryFields.safety> };
+
 export const Config = z.object({
   stateDir: z.string().min(1).default('.invsync'),
   sources: z.array(SourceConfig).min(1, 'configure at least one source'),
-  store: StoreConfig,
+  /** The one-store case (named "store"); `stores` replaces it (SPEC §9). */
+  store: StoreConfig.optional(),
+  stores: z.array(StoreEntry).min(1, 'configure at least one store').optional(),
+  /** How many stores are pushed at once (each within its own rateLimit). */
+  storeConcurrency: positiveInt.default(4),
   rules: Rules.prefault({}),
   safety: Safety.prefault({}),
   lock: z.object({ staleMs: z.number().int().min(2000).default(30_000) }).strict().prefault({}),
@@ -346,9 +398,35 @@ export const Config = z.object({
     checkQuantityRules(s, i, ctx);
   });
   if (c.rules.openOrders.mode === 'subtract') {
-    const why = openOrdersUnsupported(c.store);
+    // NOTE: open orders are read from the one store; several stores sharing one supply (SPEC §12's
+    // last paragraph) is not built yet, so it is refused rather than half-done.
+    const why = c.stores
+      ? 'rules.openOrders "subtract" works with one store ("store") for now, not with "stores"'
+      : c.store ? openOrdersUnsupported(c.store) : null;
     if (why) ctx.addIssue({ code: 'custom', message: why, path: ['rules', 'openOrders'] });
   }
+  if ((c.store === undefined) === (c.stores === undefined)) {
+    ctx.addIssue({ code: 'custom', message: c.store ? 'give "store" or "stores", not both' : 'configure a store: "store" (one) or "stores" (several)', path: [c.store ? 'stores' : 'store'] });
+  }
+  const names = new Set<string>(c.store ? ['store'] : []);
+  c.stores?.forEach((s) => names.add(s.name));
+  c.sources.forEach((s, i) => {
+    if (s.type === 'store' && typeof s.store === 'string' && !names.has(s.store)) {
+      ctx.addIssue({ code: 'custom', message: `no store named "${s.store}" (stores: ${[...names].join(', ')})`, path: ['sources', i, 'store'] });
+    }
+  });
+  names.clear();
+  c.stores?.forEach((s, i) => {
+    if (names.has(s.name)) ctx.addIssue({ code: 'custom', message: `duplicate store name "${s.name}"`, path: ['stores', i, 'name'] });
+    names.add(s.name);
+    s.sources?.forEach((name, j) => {
+      if (!seen.has(name)) ctx.addIssue({ code: 'custom', message: `no source named "${name}" (sources: ${[...seen].join(', ')})`, path: ['stores', i, 'sources', j] });
+    });
+    // A store fed by its own stock would only ever copy it onto itself.
+    const feeds = s.sources ?? c.sources.map((x) => x.name);
+    const self = c.sources.find((x) => x.type === 'store' && x.store === s.name && feeds.includes(x.name));
+    if (self) ctx.addIssue({ code: 'custom', message: `source "${self.name}" reads this very store: name the other sources in "sources"`, path: ['stores', i, 'sources'] });
+  });
 });
 export type Config = z.infer<typeof Config>;
 

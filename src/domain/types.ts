@@ -129,6 +129,8 @@ export interface SummaryChange {
   error: string | null;
   /** The store's product name, when known (for people reading the diff). */
   name?: string;
+  /** The store the change is for (SPEC §9; only when the config lists `stores`). */
+  store?: string;
   /**
    * Why the change was planned: "supplier" (a feed's level) or "missing" (in no feed, missing: zero),
    * followed by the notes of the steps that moved it, each after "; " (`supplier; open orders −2`,
@@ -139,6 +141,8 @@ export interface SummaryChange {
 }
 
 export interface SummaryError {
+  /** The store it concerns (SPEC §9; only when the config lists `stores`). */
+  store?: string;
   sku: string | null;
   source: string | null;
   row?: number;
@@ -193,6 +197,19 @@ export interface RunSummary {
   message?: string;
   /** With `alerts.lowStock`: items this run sets to at or below the threshold. */
   lowStock?: LowStockItem[];
+  /** SPEC §9: one entry per store the run worked on (only when the config lists `stores`). */
+  stores?: StoreSummary[];
+}
+
+/** How one store fared in a run with several stores (SPEC §9). */
+export interface StoreSummary {
+  name: string;
+  status: RunStatus;
+  exitCode: number;
+  counts: RunCounts;
+  safety: SafetyReport;
+  planId: number | null;
+  message?: string;
 }
 
 export interface LowStockItem {

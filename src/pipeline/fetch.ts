@@ -8,7 +8,7 @@ import type { SourceAdapter } from '../sources/types.js';
 import type { Db } from '../state/db.js';
 import { applyStagedLedger } from '../state/ledger.js';
 import { commitOpenOrders, stageOpenOrders } from '../state/open-orders.js';
-import { stageStoreIndex, type IndexMeta, type StagedIndex } from '../state/store-index.js';
+import { commitStagedIndexes, DEFAULT_STORE, stageStoreIndex, type IndexMeta, type StagedIndex } from '../state/store-index.js';
 import type { StoreAdapter } from '../stores/types.js';
 import { writeSnapshot, type SnapshotInfo } from './snapshot.js';
 
@@ -20,29 +20,38 @@ export function snapshotPath(stateDir: string): string {
 
 export interface FetchOutcome {
   snapshot: SnapshotInfo;
+  /** The first (with `store`: the only) store's new index. */
   index: IndexMeta;
+  /** Per store name: its new index, or why its listing failed (the other stores committed). */
+  stores: Map<string, { index: IndexMeta } | { error: unknown }>;
   /** Names this fetch in the snapshot header and in the store index (SPEC §8). */
   fetchId: string;
 }
 
 /**
- * Stream every source (config order) into a new snapshot and list the store into a new store
- * index, in parallel, and commit the two as one unit (SPEC §8 "Fetch is one unit"):
+ * Stream every source (config order) into a new snapshot and list every store into a new store
+ * index, in parallel, and commit them as one unit (SPEC §8 "Fetch is one unit", §9):
  *
- * 1. the listing is staged beside the live index and the snapshot is written to a temporary file;
- * 2. the snapshot replaces the previous one (atomic rename) only once the listing is staged;
- * 3. the staged listing is swapped in (one transaction) only after that rename.
+ * 1. each listing is staged beside its live index and the snapshot is written to a temporary file;
+ * 2. the snapshot replaces the previous one (atomic rename) only once every listing has settled;
+ * 3. the staged listings are swapped in (one transaction for all stores) only after that rename.
  *
- * A failure anywhere before step 2 (a source failing, empty or shrunk; the listing failing; the
- * snapshot write failing) leaves both the previous snapshot and the previous index, generation
- * included, untouched. Both carry the same fetch id, so a crash between steps 2 and 3 (new
- * snapshot, old index) is caught by `match` as a mismatched pair, never silently combined.
+ * A failure anywhere before step 2 (a source failing, empty or shrunk; the snapshot write
+ * failing; every listing failing) leaves the previous snapshot and every previous index,
+ * generation included, untouched. With several stores, one store's failed listing does not stop
+ * the others: that store keeps its previous index (which no longer pairs with the new snapshot,
+ * so its `match` refuses it) and its error is returned in `stores`. Snapshot and indexes carry
+ * the same fetch id, so a crash between steps 2 and 3 (new snapshot, old indexes) is caught by
+ * `match` as a mismatched pair, never silently combined.
  */
 export async function fetchAll(options: {
   stateDir: string;
   db: Db;
   sources: SourceAdapter[];
-  store: StoreAdapter;
+  /** The one store (named "store"); or `stores`. */
+  store?: StoreAdapter;
+  /** Several stores, by name (SPEC §9). */
+  stores?: Array<{ name: string; adapter: StoreAdapter }>;
   signal?: AbortSignal;
   /** The id sources staged their state under (the ledger); applied when this fetch commits. */
   fetchId?: string;
@@ -60,16 +69,29 @@ export async function fetchAll(options: {
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
   const fetchId = options.fetchId ?? randomUUID();
+  const stores = options.stores ?? (options.store ? [{ name: DEFAULT_STORE, adapter: options.store }] : []);
+  if (stores.length === 0) throw new Error('fetchAll: no store to list');
+  // Logs name the store only when there is a name to tell apart (not the one store "store").
+  const several = stores.length > 1 || stores[0]!.name !== DEFAULT_STORE;
 
-  let staged: StagedIndex | undefined;
-  const indexTask = stageStoreIndex(options.db, { store: options.store.type, fetchId }, listStore(options.store, signal)).then((s) => {
-    staged = s;
-    log.info({ items: s.itemCount }, `store listing staged: ${s.itemCount} item(s)`);
-  });
+  const staged = new Map<string, StagedIndex>();
+  const listingErrors = new Map<string, unknown>();
+  const listings = stores.map(({ name, adapter }) =>
+    stageStoreIndex(options.db, { store: adapter.type, fetchId, name }, listStore(adapter, signal)).then((s) => {
+      staged.set(name, s);
+      log.info({ items: s.itemCount, ...(several ? { store: name } : {}) }, `store listing staged${several ? ` (${name})` : ''}: ${s.itemCount} item(s)`);
+    }, (err: unknown) => {
+      listingErrors.set(name, err);
+      if (several) log.error({ store: name }, `listing store "${name}" failed: ${(err as Error)?.message ?? String(err)}`);
+      // The others go on; only when every listing failed is there nothing left to fetch for.
+      if (listingErrors.size === stores.length) throw err;
+    }));
+  const indexTask = Promise.all(listings).then(() => undefined);
+  // SPEC §12: open orders are read from the one store (config validation refuses "subtract" with several).
   const since = options.openOrdersSince;
   const ordersTask = since === undefined
     ? Promise.resolve()
-    : stageOpenOrders(options.db, fetchId, readOpenOrders(options.store, since, signal)).then((o) => {
+    : stageOpenOrders(options.db, fetchId, readOpenOrders(stores[0]!.adapter, since, signal)).then((o) => {
       log.info(o, `open orders staged: ${o.lines} line(s), ${o.units} unit(s) since ${since}`);
     });
   const snapshotTask = writeSnapshot(
@@ -90,32 +112,45 @@ export async function fetchAll(options: {
   };
   const settled = await Promise.allSettled([snapshotTask.catch(stopOnFailure), indexTask.catch(stopOnFailure), ordersTask.catch(stopOnFailure)]);
   if (firstError !== undefined) {
-    // The listing may have finished before the other side failed: its staging goes, the live index stays.
-    try {
-      staged?.discard();
-    } catch (err) {
-      // Harmless: the next fetch drops a leftover staging table before it stages.
-      log.warn({ err }, 'could not drop the staged store listing');
+    // A listing may have finished before the other side failed: its staging goes, the live index stays.
+    await Promise.allSettled(listings);
+    for (const s of staged.values()) {
+      try {
+        s.discard();
+      } catch (err) {
+        // Harmless: the next fetch drops a leftover staging table before it stages.
+        log.warn({ err }, 'could not drop the staged store listing');
+      }
     }
     throw firstError;
   }
   const snapshot = (settled[0] as PromiseFulfilledResult<SnapshotInfo>).value;
   log.info({ items: snapshot.items, rejected: snapshot.rejected, perSource: snapshot.perSource }, `snapshot written: ${snapshot.items} item(s), ${snapshot.rejected} rejected row(s)`);
   crashPoint('fetch:before-index-commit');
-  let index: IndexMeta;
+  const committed = stores.filter((s) => staged.has(s.name));
+  let metas: IndexMeta[];
   try {
     // LEDGER (SPEC §11): what ledger sources staged under this fetch id is applied in the same
     // transaction as the index swap, so a failed or killed fetch applies none.
     // OPEN ORDERS (SPEC §12) likewise: the ones this fetch read replace the previous fetch's here.
-    index = staged!.commit(() => {
+    metas = commitStagedIndexes(options.db, committed.map((s) => staged.get(s.name)!), () => {
       applyStagedLedger(options.db, fetchId);
       commitOpenOrders(options.db, fetchId, since ?? null);
     });
   } catch (err) {
     throw new Error(`saving the store index failed after the new snapshot was written (${(err as Error).message}): \`invsync match\` refuses this snapshot until the next \`invsync fetch\``, { cause: err });
   }
-  log.info({ items: index.itemCount, generation: index.generation }, `store index refreshed: ${index.itemCount} item(s)`);
-  return { snapshot, index, fetchId };
+  const out = new Map<string, { index: IndexMeta } | { error: unknown }>();
+  for (const s of stores) {
+    const i = committed.indexOf(s);
+    if (i >= 0) {
+      out.set(s.name, { index: metas[i]! });
+      log.info({ items: metas[i]!.itemCount, generation: metas[i]!.generation, ...(several ? { store: s.name } : {}) }, `store index refreshed${several ? ` (${s.name})` : ''}: ${metas[i]!.itemCount} item(s)`);
+    } else {
+      out.set(s.name, { error: listingErrors.get(s.name) });
+    }
+  }
+  return { snapshot, index: metas[0]!, stores: out, fetchId };
 }
 
 /**

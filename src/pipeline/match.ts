@@ -20,20 +20,25 @@ export { skuKey } from '../domain/sku.js';
 /** SPEC §8: the largest quantity invsync writes (2^31 − 1, what Shopify's Int and most stores hold). */
 export const MAX_TARGET_QTY = 2_147_483_647;
 
+export { shareOf } from './rules/share.js';
+
 /** Supplier quantities are whole numbers: fractions are floored, negatives count as 0. */
 export function normaliseQty(qty: number): number {
   return qty > 0 ? Math.floor(qty) : 0;
 }
 
 /**
- * The store target for a combined supplier quantity: minus the buffer, never below 0, capped at
- * maxQty and at MAX_TARGET_QTY (a sum over several sources may exceed what a store can hold).
- * The buffer and maxQty rules of the rule list (see rules/), without the others.
+ * The store target for a combined supplier quantity: the store's `share` of it (SPEC §9, floored),
+ * minus the buffer, never below 0, capped at maxQty and at MAX_TARGET_QTY (a sum over several
+ * sources may exceed what a store can hold). The share, buffer and maxQty rules of the rule list
+ * (see rules/), without the others.
  */
-export function targetQty(combined: number, rules: Pick<Rules, 'buffer' | 'maxQty'>): number {
-  const outcome = runRules(buildRuleList({ minQty: 0, buffer: rules.buffer, maxQty: rules.maxQty }, () => ({ unknown: 'no kits' })), '', combined);
+export function targetQty(combined: number, rules: Pick<Rules, 'buffer' | 'maxQty'> & { share?: number }): number {
+  const share = rules.share === undefined || rules.share === 1 ? {} : { share: rules.share };
+  const outcome = runRules(buildRuleList({ minQty: 0, buffer: rules.buffer, maxQty: rules.maxQty, ...share }, () => ({ unknown: 'no kits' })), '', combined);
   return outcome.kind === 'target' ? outcome.qty : 0;
 }
+
 
 /** Per-source SKU rewriting (issue: SKUs that differ between supplier and store). */
 export interface SkuRewrite {
@@ -216,6 +221,15 @@ export class SupplyAggregator {
     for (let i = 0; 1 << i <= mask; i++) if (mask & (1 << i)) sources.push(i);
     const duplicateIn = this.duplicates.get(key);
     return { qty: this.qtys[slot]!, sources, ...(duplicateIn ? { duplicateIn } : {}) };
+  }
+
+  /**
+   * Forget which SKUs were matched (and the per-source matched counts), so the same supply can be
+   * diffed against another store's index (SPEC §9: one aggregation per set of sources).
+   */
+  resetMatched(): void {
+    for (let i = 0; i < this.slots.size; i++) this.masks[i] = this.masks[i]! & ~MATCHED_BIT;
+    for (const counts of Object.values(this.perSource)) counts.matched = 0;
   }
 
   /** Mark a SKU as matched to the store; true the first time (so per-source counts count it once). */
@@ -524,7 +538,8 @@ export class Matcher {
 export function diffStore(
   supply: SupplyAggregator,
   storeItems: Iterable<IndexedStoreItem>,
-  rules: Rules,
+  /** The shared rules, or one store's (SPEC §9: with its overrides and `share`). */
+  rules: Rules & { share?: number },
   totalStoreItems: number,
   /** Receive each change as it is found instead of collecting them (flat memory for huge plans). */
   emit?: (change: PlannedChange) => void,

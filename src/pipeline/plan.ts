@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { configuredStores, type StoreSetup } from '../config/stores.js';
 import { SnapshotError, StoreError, UnpairedFetchError } from '../domain/errors.js';
 import type { Db } from '../state/db.js';
 import type { ErrorTotals } from '../domain/types.js';
@@ -6,12 +7,26 @@ import { recordPlan, type MatchOutcome, type PlanArming } from '../state/plans.j
 import { getOpenOrdersMeta, openUnitsBySku } from '../state/open-orders.js';
 import { findDuplicateStoreSkus } from '../state/store-duplicates.js';
 import { OPEN_ORDERS_BY_STORE } from '../stores/open-orders.js';
-import { countStoreItems, getIndexMeta, iterateStoreItems } from '../state/store-index.js';
+import { countStoreItems, DEFAULT_STORE, getIndexMeta, iterateStoreItems } from '../state/store-index.js';
 import { fetchPairProblem, snapshotPath } from './fetch.js';
 import { diffStore, evaluateSafety, SupplyAggregator } from './match.js';
 import { loadMatchExtras } from './rules/load.js';
 import { loadRewrites } from './sku-map.js';
 import { openSnapshot } from './snapshot.js';
+
+/**
+ * A supply shared by the stores of one run that are fed by the same sources: aggregated from the
+ * snapshot once, not once per store. Filled by the first buildPlan that uses it.
+ */
+export interface SharedSupply {
+  checksum?: string;
+  sources?: string[];
+  aggregator?: SupplyAggregator;
+}
+
+function sameList(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+}
 
 export interface Window {
   offset?: number;
@@ -42,44 +57,64 @@ export async function buildPlan(options: {
   force: boolean;
   /** How the new plan may arm (a dry run never supersedes a pending plan); default 'arm'. */
   arming?: PlanArming;
+  /**
+   * The store to plan for (SPEC §9): its name, the sources feeding it, its rules and gates.
+   * Default: the one store named "store" with every enabled source and the shared rules.
+   */
+  store?: StoreSetup;
+  /** A supply already aggregated from this snapshot for the same sources (several stores share one). */
+  supply?: SharedSupply;
 }): Promise<BuiltPlan> {
   const { db, config } = options;
   const extras = loadMatchExtras(config.rules);
-  const index = getIndexMeta(db);
-  if (!index) throw new StoreError('the store index is empty: run `invsync fetch` first');
+  const setup = options.store ?? configuredStores(config)[0]!;
+  const rules = setup.rules;
+  const index = getIndexMeta(db, setup.name);
+  if (!index) throw new StoreError(`the store index${setup.name === DEFAULT_STORE ? '' : ` of store "${setup.name}"`} is empty: run \`invsync fetch\` first`);
 
   const snapshot = await openSnapshot(snapshotPath(config.stateDir));
   const unpaired = fetchPairProblem(snapshot.header, index);
   if (unpaired) throw new UnpairedFetchError(unpaired);
-  const enabled = config.sources.filter((s) => s.enabled).map((s) => s.name);
+  const enabled = setup.sources;
   const missingFromSnapshot = enabled.filter((s) => !snapshot.header.sources.includes(s));
   if (missingFromSnapshot.length > 0) {
     throw new SnapshotError(`the snapshot has no data for source(s) ${missingFromSnapshot.join(', ')} (configured since the last fetch): run \`invsync fetch\``);
   }
 
-  const supply = new SupplyAggregator(enabled.slice(), config.rules, loadRewrites(config.sources, config.rules.skuCaseSensitive));
-  for await (const record of snapshot.records()) {
-    if (enabled.includes(record.source)) supply.add(record);
+  let supply: SupplyAggregator;
+  if (options.supply?.aggregator && options.supply.checksum === snapshot.checksum && sameList(options.supply.sources, enabled)) {
+    supply = options.supply.aggregator;
+    supply.resetMatched();
+  } else {
+    supply = new SupplyAggregator(enabled.slice(), config.rules, loadRewrites(config.sources, config.rules.skuCaseSensitive));
+    const wanted = new Set(enabled);
+    for await (const record of snapshot.records()) {
+      if (wanted.has(record.source)) supply.add(record);
+    }
+    if (options.supply) Object.assign(options.supply, { checksum: snapshot.checksum, sources: enabled.slice(), aggregator: supply });
   }
 
   // Over the whole index, not the window: a twin outside the window still makes the SKU ambiguous.
-  const duplicates = findDuplicateStoreSkus(db, config.rules.skuCaseSensitive);
+  const duplicates = findDuplicateStoreSkus(db, rules.skuCaseSensitive, setup.name);
   const openOrders = openOrdersFor(db, config, index.fetchId);
-  // SPEC §12 as the open-orders step of the rule list (after kits, before minQty).
-  const matchExtras = openOrders ? { ...extras, openOrders: (key: string) => openOrders.bySku.get(key) } : extras;
+  // The store's share (SPEC §9) and open orders (SPEC §12) are steps of the rule list.
+  const share = rules.share === undefined || rules.share === 1 ? {} : { share: rules.share };
+  const matchExtras = { ...extras, ...share, ...(openOrders ? { openOrders: (key: string) => openOrders.bySku.get(key) } : {}) };
   let match: MatchReport | undefined;
   const planId = recordPlan(db, {
+    store: setup.name,
     runId: options.runId,
     snapshotChecksum: snapshot.checksum,
     indexGeneration: index.generation,
     configChecksum: options.configChecksum,
     window: options.window,
   }, (add) => {
-    const diff = diffStore(supply, iterateStoreItems(db, options.window), config.rules, countStoreItems(db), add, duplicates, matchExtras);
-    const safety = evaluateSafety(diff.counts, diff.newZeros, config.safety, options.force, diff.stock);
+    const diff = diffStore(supply, iterateStoreItems(db, { ...options.window, store: setup.name }), rules, countStoreItems(db, setup.name), add, duplicates, matchExtras);
+    const safety = evaluateSafety(diff.counts, diff.newZeros, setup.safety, options.force, diff.stock);
     const blocked = safety.tripped !== null && !safety.forced;
     match = {
-      counts: diff.counts, safety, errors: diff.errors, errorsTotal: diff.errorsTotal, errorCounts: diff.errorCounts, sources: supply.perSource,
+      // A copy: a shared supply's counts are reset for the next store.
+      counts: diff.counts, safety, errors: diff.errors, errorsTotal: diff.errorsTotal, errorCounts: diff.errorCounts, sources: structuredClone(supply.perSource),
       ...(openOrders ? { openOrders: openOrders.meta } : {}),
     };
     return { status: blocked ? 'blocked' : diff.counts.changed === 0 ? 'empty' : 'pending', match };
@@ -95,7 +130,7 @@ export async function buildPlan(options: {
  * sold stock back.
  */
 function openOrdersFor(db: Db, config: Config, indexFetchId: string | null): { bySku: Map<string, number>; meta: { since: string; lines: number; units: number } } | undefined {
-  if (config.rules.openOrders.mode !== 'subtract' || OPEN_ORDERS_BY_STORE[config.store.type]?.support !== 'orders') return undefined;
+  if (config.rules.openOrders.mode !== 'subtract' || !config.store || OPEN_ORDERS_BY_STORE[config.store.type]?.support !== 'orders') return undefined;
   const meta = getOpenOrdersMeta(db);
   if (!meta || meta.fetchId !== indexFetchId) {
     throw new UnpairedFetchError('rules.openOrders is "subtract", but the last fetch did not read the store\'s open orders (the setting changed since): run `invsync fetch`');

@@ -3,7 +3,7 @@ import { emptyCounts, type Change, type SummaryError } from '../domain/types.js'
 import type { Db } from '../state/db.js';
 import { changesAppliedBy, createPlan, refreshIndexedLevels, type AppliedItem, type MatchOutcome } from '../state/plans.js';
 import { lastAppliedRunId, resolveRunId } from '../state/runs.js';
-import { getIndexMeta } from '../state/store-index.js';
+import { DEFAULT_STORE, getIndexMeta } from '../state/store-index.js';
 import type { StoreAdapter } from '../stores/types.js';
 
 export type AppliedChange = Pick<AppliedItem, 'sku' | 'productId' | 'variationId' | 'from' | 'to'>;
@@ -53,15 +53,17 @@ export interface RollbackPlan {
  * the read fails (every store reads back: `StoreAdapter.read` is required).
  */
 export async function buildRollbackPlan(
-  db: Db, store: StoreAdapter, runSpec: string, options: { runId: string; configChecksum: string; dryRun: boolean },
+  db: Db, store: StoreAdapter, runSpec: string,
+  options: { runId: string; configChecksum: string; dryRun: boolean; /** The store's name (SPEC §9); default "store". */ storeName?: string },
 ): Promise<RollbackPlan> {
-  const target = runSpec === 'last' ? lastAppliedRunId(db) : resolveRunId(db, runSpec);
+  const storeName = options.storeName ?? DEFAULT_STORE;
+  const target = runSpec === 'last' ? lastAppliedRunId(db, [storeName]) : resolveRunId(db, runSpec);
   if (!target) {
     throw new UsageError(runSpec === 'last' ? 'no run has applied a change yet: nothing to roll back' : `no run "${runSpec}" (see \`invsync runs\`)`);
   }
-  const index = getIndexMeta(db);
+  const index = getIndexMeta(db, storeName);
   if (!index) throw new UsageError('the store index is empty: run `invsync fetch` first');
-  const applied = changesAppliedBy(db, target);
+  const applied = changesAppliedBy(db, target, storeName);
   if (applied.length === 0) throw new UsageError(`run ${target} applied no change: nothing to roll back`);
 
   // seq = position in `applied`: the key the adapter's read answers by.
@@ -72,7 +74,7 @@ export async function buildRollbackPlan(
   let current = new Map<number, { qty: number | null; managed: boolean }>();
   if (probes.length > 0) {
     current = await store.read(probes);
-    refreshIndexedLevels(db, probes, current);
+    refreshIndexedLevels(db, probes, current, storeName);
   }
 
   const changes: Array<Change & { reason: string }> = [];
@@ -91,7 +93,7 @@ export async function buildRollbackPlan(
   const counts = { ...emptyCounts(), storeItems: index.itemCount, inScope: applied.length, matched: applied.length, changed: changes.length, pending: changes.length, unchanged: skipped.length };
   const match: MatchOutcome = { counts, safety: { missingRatio: 0, zeroRatio: 0, tripped: null }, errors: skipped, sources: {} };
   const planId = createPlan(db, {
-    runId: options.runId, status: changes.length ? 'pending' : 'empty', snapshotChecksum: `rollback:${target}`,
+    runId: options.runId, store: storeName, status: changes.length ? 'pending' : 'empty', snapshotChecksum: `rollback:${target}`,
     indexGeneration: index.generation, configChecksum: options.configChecksum, window: {}, match,
   // Nothing to put back supersedes nothing: a pending sync plan stays pushable.
   }, changes, { arming: options.dryRun || changes.length === 0 ? 'preview' : 'arm' });

@@ -1,4 +1,5 @@
 import type { SourceRecord } from '../domain/types.js';
+import type { StoreConfig } from '../config/schema.js';
 import type { Db } from '../state/db.js';
 
 /**
@@ -23,4 +24,6 @@ export interface SourceContext {
   db?: Db;
   /** Identifies the running fetch: what a source stages under it is applied when that fetch commits. */
   fetchId?: string;
+  /** A configured store's keys by its name (a `store` source naming one, SPEC §9). */
+  resolveStore?: (name: string) => StoreConfig | undefined;
 }

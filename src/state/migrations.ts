@@ -239,4 +239,37 @@ export const MIGRATIONS: string[] = [
     units    INTEGER NOT NULL
   );
   `,
+  // 10: many stores from one fetch (SPEC §9). Each configured store has a slot: its index lives in
+  // `store_items` (slot 1, the store named "store": what single-store state always was) or
+  // `store_items_<slot>`, its meta in index_meta (id = slot, no longer only 1); plans say which
+  // store they are for; run_stores says which stores a run worked on. Existing state becomes the
+  // store named "store" and keeps working.
+  `
+  CREATE TABLE store_slots (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+  );
+  INSERT INTO store_slots (id, name) VALUES (1, 'store');
+  CREATE TABLE index_meta_v7 (
+    id           INTEGER PRIMARY KEY,   -- the store's slot (store_slots.id)
+    generation   INTEGER NOT NULL,
+    refreshed_at TEXT NOT NULL,
+    item_count   INTEGER NOT NULL,
+    store        TEXT NOT NULL,         -- the store's type
+    fetch_id     TEXT
+  );
+  INSERT INTO index_meta_v7 (id, generation, refreshed_at, item_count, store, fetch_id)
+    SELECT id, generation, refreshed_at, item_count, store, fetch_id FROM index_meta;
+  DROP TABLE index_meta;
+  ALTER TABLE index_meta_v7 RENAME TO index_meta;
+  ALTER TABLE plans ADD COLUMN store TEXT NOT NULL DEFAULT 'store';
+  CREATE INDEX plans_store_status ON plans (store, status);
+  CREATE TABLE run_stores (
+    run_id TEXT NOT NULL,
+    store  TEXT NOT NULL,
+    PRIMARY KEY (run_id, store)
+  ) WITHOUT ROWID;
+  CREATE INDEX run_stores_store ON run_stores (store);
+  INSERT INTO run_stores (run_id, store) SELECT id, 'store' FROM runs;
+  `,
 ];

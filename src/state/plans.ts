@@ -1,6 +1,6 @@
 import type { Change, ChangeStatus, RunCounts, SafetyReport, SummaryError } from '../domain/types.js';
 import { decodeId, encodeId, type Db } from './db.js';
-import { updateIndexedQty } from './store-index.js';
+import { DEFAULT_STORE, storeTableOf } from './store-index.js';
 
 export type PlanStatus = 'building' | 'pending' | 'applied' | 'partial' | 'blocked' | 'superseded' | 'empty' | 'preview';
 /** `submitted`: in a batch the store accepted and is still processing (an Amazon feed): never re-sent, settled first by the next push. */
@@ -18,6 +18,8 @@ export interface MatchOutcome {
 
 export interface PlanRecord {
   id: number;
+  /** The store the plan is for (SPEC §9; "store" for the singular `store`). */
+  store: string;
   runId: string;
   createdAt: string;
   status: PlanStatus;
@@ -68,15 +70,16 @@ export function armingOutcome(built: PlanStatus, arming: PlanArming, otherPushab
  */
 export function recordPlan(
   db: Db,
-  plan: Omit<PlanRecord, 'id' | 'createdAt' | 'status' | 'match'>,
+  plan: Omit<PlanRecord, 'id' | 'createdAt' | 'status' | 'match' | 'store'> & { store?: string },
   build: (add: (change: Change & { reason?: string; name?: string }) => void) => { status: PlanStatus; match: MatchOutcome },
   options: { arming?: PlanArming } = {},
 ): number {
   return db.transaction(() => {
-    const info = db.prepare(`INSERT INTO plans (run_id, created_at, status, snapshot_checksum, index_generation, config_checksum, window_offset, window_limit, match_summary)
-      VALUES (?, ?, 'building', ?, ?, ?, ?, ?, '{}')`).run(
+    const store = plan.store ?? DEFAULT_STORE;
+    const info = db.prepare(`INSERT INTO plans (run_id, created_at, status, snapshot_checksum, index_generation, config_checksum, window_offset, window_limit, match_summary, store)
+      VALUES (?, ?, 'building', ?, ?, ?, ?, ?, '{}', ?)`).run(
       plan.runId, new Date().toISOString(), plan.snapshotChecksum, plan.indexGeneration, plan.configChecksum,
-      plan.window.offset ?? null, plan.window.limit ?? null,
+      plan.window.offset ?? null, plan.window.limit ?? null, store,
     );
     const planId = Number(info.lastInsertRowid);
     // Rows go in 100 at a time: one statement per row costs more than SQLite's own work.
@@ -91,10 +94,11 @@ export function recordPlan(
       if (pending.length === ROWS * 10) { insertMany.run(pending); pending = []; }
     });
     for (let i = 0; i < pending.length; i += 10) insertOne.run(pending.slice(i, i + 10));
-    const otherPushable = db.prepare(`SELECT 1 FROM plans WHERE status IN ('pending', 'partial') AND id != ?
-      AND index_generation = ? AND config_checksum = ? LIMIT 1`).get(planId, plan.indexGeneration, plan.configChecksum) !== undefined;
+    // Per store: a plan for one store never supersedes (or is kept back by) another store's.
+    const otherPushable = db.prepare(`SELECT 1 FROM plans WHERE status IN ('pending', 'partial') AND id != ? AND store = ?
+      AND index_generation = ? AND config_checksum = ? LIMIT 1`).get(planId, store, plan.indexGeneration, plan.configChecksum) !== undefined;
     const { status, supersede } = armingOutcome(built.status, options.arming ?? 'arm', otherPushable);
-    if (supersede) db.prepare("UPDATE plans SET status = 'superseded' WHERE status IN ('pending', 'partial') AND id != ?").run(planId);
+    if (supersede) db.prepare("UPDATE plans SET status = 'superseded' WHERE status IN ('pending', 'partial') AND id != ? AND store = ?").run(planId, store);
     db.prepare('UPDATE plans SET status = ?, match_summary = ? WHERE id = ?').run(status, JSON.stringify(built.match), planId);
     return planId;
   })();
@@ -102,7 +106,7 @@ export function recordPlan(
 
 /** Store a plan whose changes are already known (rollback): `recordPlan` with a fixed list. */
 export function createPlan(
-  db: Db, plan: Omit<PlanRecord, 'id' | 'createdAt'>, changes: Array<Change & { reason?: string }>, options: { arming?: PlanArming } = {},
+  db: Db, plan: Omit<PlanRecord, 'id' | 'createdAt' | 'store'> & { store?: string }, changes: Array<Change & { reason?: string }>, options: { arming?: PlanArming } = {},
 ): number {
   const { status, match, ...record } = plan;
   return recordPlan(db, record, (add) => {
@@ -136,15 +140,21 @@ export function getPlan(db: Db, id: number): PlanRecord | undefined {
   return row && toPlan(row);
 }
 
-/** The newest plan that still has work: pending, or partly applied. */
-export function latestPushablePlan(db: Db): PlanRecord | undefined {
-  const row = db.prepare("SELECT * FROM plans WHERE status IN ('pending', 'partial') ORDER BY id DESC LIMIT 1").get() as PlanRow | undefined;
+/** The store's newest plan that still has work: pending, or partly applied. */
+export function latestPushablePlan(db: Db, store: string = DEFAULT_STORE): PlanRecord | undefined {
+  const row = db.prepare("SELECT * FROM plans WHERE status IN ('pending', 'partial') AND store = ? ORDER BY id DESC LIMIT 1").get(store) as PlanRow | undefined;
   return row && toPlan(row);
 }
 
-export function latestPlan(db: Db): PlanRecord | undefined {
-  const row = db.prepare('SELECT * FROM plans ORDER BY id DESC LIMIT 1').get() as PlanRow | undefined;
+export function latestPlan(db: Db, store: string = DEFAULT_STORE): PlanRecord | undefined {
+  const row = db.prepare('SELECT * FROM plans WHERE store = ? ORDER BY id DESC LIMIT 1').get(store) as PlanRow | undefined;
   return row && toPlan(row);
+}
+
+/** The index table of the store a plan is for (undefined when that store has no index). */
+function planTable(db: Db, planId: number): string | undefined {
+  const store = db.prepare('SELECT store FROM plans WHERE id = ?').pluck().get(planId) as string | undefined;
+  return store === undefined ? undefined : storeTableOf(db, store);
 }
 
 export function setPlanStatus(db: Db, planId: number, status: PlanStatus): void {
@@ -237,11 +247,13 @@ export function journalResult(
   db.transaction(() => {
     const applied = db.prepare("UPDATE plan_items SET status = 'applied', error = NULL, applied_run_id = ? WHERE plan_id = ? AND seq = ?");
     const fail = db.prepare("UPDATE plan_items SET status = 'failed', error = ? WHERE plan_id = ? AND seq = ?");
+    const table = planTable(db, planId);
+    const index = table ? db.prepare(`UPDATE ${table} SET qty = ?, managed = 1 WHERE product_id = ? AND variation_id IS ?`) : undefined;
     for (const c of batch) {
       const error = failed.get(c.seq);
       if (error === undefined) {
         applied.run(runId, planId, c.seq);
-        updateIndexedQty(db, c.productId, c.variationId, c.to);
+        index?.run(c.to, encodeId(c.productId), encodeId(c.variationId));
       } else {
         fail.run(error, planId, c.seq);
       }
@@ -279,13 +291,14 @@ export function markReadBack(
 ): void {
   db.transaction(() => {
     const fail = db.prepare("UPDATE plan_items SET status = 'failed', error = ? WHERE plan_id = ? AND seq = ?");
-    const index = db.prepare('UPDATE store_items SET qty = ?, managed = ? WHERE product_id = ? AND variation_id IS ?');
+    const table = planTable(db, planId);
+    const index = table ? db.prepare(`UPDATE ${table} SET qty = ?, managed = ? WHERE product_id = ? AND variation_id IS ?`) : undefined;
     for (const item of items) {
       const reason = mismatched.get(item.seq);
       if (reason === undefined) continue;
       fail.run(reason, planId, item.seq);
       const s = seen.get(item.seq);
-      if (s) index.run(s.qty, s.managed ? 1 : 0, encodeId(item.productId), encodeId(item.variationId));
+      if (s) index?.run(s.qty, s.managed ? 1 : 0, encodeId(item.productId), encodeId(item.variationId));
     }
   })();
 }
@@ -307,10 +320,14 @@ export interface AppliedItem {
  * failed it), in store order. The write ref comes from the store index when the item is
  * still indexed (fresher), else from the plan item.
  */
-export function changesAppliedBy(db: Db, runId: string): AppliedItem[] {
-  const rows = db.prepare(`SELECT pi.sku, pi.product_id, pi.variation_id, pi.from_qty, pi.to_qty, COALESCE(si.ref, pi.ref) AS ref
-    FROM plan_items pi LEFT JOIN store_items si ON si.product_id = pi.product_id AND si.variation_id IS pi.variation_id
-    WHERE pi.applied_run_id = ? AND pi.status = 'applied' ORDER BY si.ord, pi.plan_id, pi.seq`).all(runId) as Array<{
+export function changesAppliedBy(db: Db, runId: string, store: string = DEFAULT_STORE): AppliedItem[] {
+  const table = storeTableOf(db, store);
+  const rows = (table
+    ? db.prepare(`SELECT pi.sku, pi.product_id, pi.variation_id, pi.from_qty, pi.to_qty, COALESCE(si.ref, pi.ref) AS ref
+      FROM plan_items pi JOIN plans p ON p.id = pi.plan_id AND p.store = ?
+      LEFT JOIN ${table} si ON si.product_id = pi.product_id AND si.variation_id IS pi.variation_id
+      WHERE pi.applied_run_id = ? AND pi.status = 'applied' ORDER BY si.ord, pi.plan_id, pi.seq`).all(store, runId)
+    : []) as Array<{
       sku: string; product_id: string; variation_id: string | null; from_qty: number | null; to_qty: number; ref: string | null;
     }>;
   return rows.map((r) => ({
@@ -320,9 +337,11 @@ export function changesAppliedBy(db: Db, runId: string): AppliedItem[] {
 }
 
 /** The store index takes the levels the store just reported for these items (absent ones keep theirs). */
-export function refreshIndexedLevels(db: Db, items: Change[], seen: Map<number, { qty: number | null; managed: boolean }>): void {
+export function refreshIndexedLevels(db: Db, items: Change[], seen: Map<number, { qty: number | null; managed: boolean }>, store: string = DEFAULT_STORE): void {
+  const table = storeTableOf(db, store);
+  if (!table) return;
   db.transaction(() => {
-    const index = db.prepare('UPDATE store_items SET qty = ?, managed = ? WHERE product_id = ? AND variation_id IS ?');
+    const index = db.prepare(`UPDATE ${table} SET qty = ?, managed = ? WHERE product_id = ? AND variation_id IS ?`);
     for (const item of items) {
       const s = seen.get(item.seq);
       if (s) index.run(s.qty, s.managed ? 1 : 0, encodeId(item.productId), encodeId(item.variationId));
@@ -360,7 +379,7 @@ export function summaryStatus(item: PlanItem, dryRunOrUnpushed: boolean): Change
 }
 
 interface PlanRow {
-  id: number; run_id: string; created_at: string; status: PlanStatus; snapshot_checksum: string; index_generation: number;
+  id: number; store: string; run_id: string; created_at: string; status: PlanStatus; snapshot_checksum: string; index_generation: number;
   config_checksum: string; window_offset: number | null; window_limit: number | null; match_summary: string;
 }
 interface ItemRow {
@@ -370,7 +389,7 @@ interface ItemRow {
 
 function toPlan(r: PlanRow): PlanRecord {
   return {
-    id: r.id, runId: r.run_id, createdAt: r.created_at, status: r.status, snapshotChecksum: r.snapshot_checksum,
+    id: r.id, store: r.store, runId: r.run_id, createdAt: r.created_at, status: r.status, snapshotChecksum: r.snapshot_checksum,
     indexGeneration: r.index_generation, configChecksum: r.config_checksum,
     window: { offset: r.window_offset ?? undefined, limit: r.window_limit ?? undefined },
     match: JSON.parse(r.match_summary) as MatchOutcome,

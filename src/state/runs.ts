@@ -22,14 +22,25 @@ export function finishRun(db: Db, summary: RunSummary): void {
     });
 }
 
+/** Which stores a run works on (SPEC §9), so `runs --store <name>` can list that store's runs. */
+export function recordRunStores(db: Db, runId: string, stores: readonly string[]): void {
+  const insert = db.prepare('INSERT OR IGNORE INTO run_stores (run_id, store) VALUES (?, ?)');
+  db.transaction(() => { for (const s of stores) insert.run(runId, s); })();
+}
+
 export interface RunRow {
   id: string; command: string; dryRun: boolean; startedAt: string; finishedAt: string | null;
   status: string; exitCode: number | null;
 }
 
-export function listRuns(db: Db, limit = 20): RunRow[] {
-  return (db.prepare('SELECT id, command, dry_run, started_at, finished_at, status, exit_code FROM runs ORDER BY started_at DESC, id DESC LIMIT ?')
-    .all(limit) as Array<{ id: string; command: string; dry_run: number; started_at: string; finished_at: string | null; status: string; exit_code: number | null }>)
+/** The newest runs; with `stores`, only those that worked on one of these stores. */
+export function listRuns(db: Db, limit = 20, stores?: readonly string[]): RunRow[] {
+  const rows = stores
+    ? db.prepare(`SELECT id, command, dry_run, started_at, finished_at, status, exit_code FROM runs
+        WHERE id IN (SELECT run_id FROM run_stores WHERE store IN (SELECT value FROM json_each(?)))
+        ORDER BY started_at DESC, id DESC LIMIT ?`).all(JSON.stringify(stores), limit)
+    : db.prepare('SELECT id, command, dry_run, started_at, finished_at, status, exit_code FROM runs ORDER BY started_at DESC, id DESC LIMIT ?').all(limit);
+  return (rows as Array<{ id: string; command: string; dry_run: number; started_at: string; finished_at: string | null; status: string; exit_code: number | null }>)
     .map((r) => ({ id: r.id, command: r.command, dryRun: r.dry_run === 1, startedAt: r.started_at, finishedAt: r.finished_at, status: r.status, exitCode: r.exit_code }));
 }
 
@@ -46,11 +57,23 @@ export function getRunSummary(db: Db, id: string): RunSummary | undefined {
  * `match` runs apply nothing, so they never qualify. A `rollback` run that applied changes does,
  * and so does a push killed half-way (its row still says "running"; the caller holds the lock).
  */
-export function lastAppliedRunId(db: Db): string | undefined {
+export function lastAppliedRunId(db: Db, stores?: readonly string[]): string | undefined {
   // One pass over plan_items builds the set of applying runs; the runs table sorts them.
+  if (stores) {
+    return (db.prepare(`SELECT id FROM runs WHERE dry_run = 0
+        AND id IN (SELECT pi.applied_run_id FROM plan_items pi JOIN plans p ON p.id = pi.plan_id
+          WHERE pi.status = 'applied' AND pi.applied_run_id IS NOT NULL AND p.store IN (SELECT value FROM json_each(?)))
+      ORDER BY started_at DESC, id DESC LIMIT 1`).get(JSON.stringify(stores)) as { id: string } | undefined)?.id;
+  }
   return (db.prepare(`SELECT id FROM runs WHERE dry_run = 0
       AND id IN (SELECT applied_run_id FROM plan_items WHERE status = 'applied' AND applied_run_id IS NOT NULL)
     ORDER BY started_at DESC, id DESC LIMIT 1`).get() as { id: string } | undefined)?.id;
+}
+
+/** The stores whose plans run `runId` applied changes to, by name. */
+export function storesAppliedBy(db: Db, runId: string): string[] {
+  return db.prepare(`SELECT DISTINCT p.store FROM plan_items pi JOIN plans p ON p.id = pi.plan_id
+    WHERE pi.applied_run_id = ? AND pi.status = 'applied' ORDER BY p.store`).pluck().all(runId) as string[];
 }
 
 /** The full id of a run given as an id, a unique prefix, or "last" (the newest finished run). Undefined when none or ambiguous. */

@@ -7,6 +7,7 @@
 import { DUPLICATE_HOLDERS_SHOWN, skuKey } from '../domain/sku.js';
 import type { StoreSkuDuplicate } from '../domain/types.js';
 import { decodeId, type Db } from './db.js';
+import { DEFAULT_STORE, storeTableOf } from './store-index.js';
 
 const SKU_KEY_FUNCTION = 'invsync_sku_key';
 
@@ -39,18 +40,20 @@ export function registerSkuKeyFunction(db: Db): void {
  * Every SKU key held by more than one item of the store index, with how many items hold it and
  * the first DUPLICATE_HOLDERS_SHOWN holders in store order. Empty when the index has no duplicates.
  */
-export function findDuplicateStoreSkus(db: Db, caseSensitive: boolean): Map<string, StoreSkuDuplicate> {
+export function findDuplicateStoreSkus(db: Db, caseSensitive: boolean, store: string = DEFAULT_STORE): Map<string, StoreSkuDuplicate> {
+  const out = new Map<string, StoreSkuDuplicate>();
+  const table = storeTableOf(db, store);
+  if (!table) return out;
   registerSkuKeyFunction(db);
   const cs = caseSensitive ? 1 : 0;
   const key = keyExpression(cs);
   // Pass 1 groups the whole index (SQLite's sorter, not our heap) and returns only the duplicated keys.
-  const out = new Map<string, StoreSkuDuplicate>();
-  const groups = db.prepare(`SELECT ${key} AS k, COUNT(*) FROM store_items GROUP BY k HAVING COUNT(*) > 1 AND k IS NOT NULL`)
+  const groups = db.prepare(`SELECT ${key} AS k, COUNT(*) FROM ${table} GROUP BY k HAVING COUNT(*) > 1 AND k IS NOT NULL`)
     .raw(true).iterate() as IterableIterator<[string, number]>;
   for (const [k, count] of groups) out.set(k, { count, holders: [] });
   if (out.size === 0) return out;
   // Pass 2, only when there are duplicates: their first holders in store order.
-  const holders = db.prepare(`SELECT k, product_id, variation_id FROM (SELECT ${key} AS k, product_id, variation_id, ord FROM store_items)
+  const holders = db.prepare(`SELECT k, product_id, variation_id FROM (SELECT ${key} AS k, product_id, variation_id, ord FROM ${table})
     WHERE k IN (SELECT value FROM json_each(?)) ORDER BY ord`).raw(true);
   for (const [k, productId, variationId] of holders.iterate(JSON.stringify([...out.keys()])) as IterableIterator<[string, string, string | null]>) {
     const dup = out.get(k)!;

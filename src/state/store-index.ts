@@ -1,6 +1,9 @@
 import type { IndexedStoreItem, StoreItem } from '../domain/types.js';
 import { decodeId, encodeId, type Db } from './db.js';
 
+/** The store named "store" (the singular `store` config, and all state written before SPEC §9). */
+export const DEFAULT_STORE = 'store';
+
 export interface IndexMeta {
   generation: number;
   refreshedAt: string;
@@ -17,7 +20,31 @@ interface Row {
   qty: number | null; managed: number; name: string | null; ref: string | null; not_written: string | null;
 }
 
-const STAGING = 'store_items_new';
+/**
+ * Where a store's index lives: slot 1 (the store named "store") in `store_items`, every other
+ * slot in `store_items_<slot>`. Slots are allocated once per store name and kept.
+ */
+export function storeItemsTable(slot: number): string {
+  return slot === 1 ? 'store_items' : `store_items_${slot}`;
+}
+
+/** The store's slot, allocated on first use when `create`; undefined for a store never fetched. */
+export function storeSlot(db: Db, name: string, create = false): number | undefined {
+  const get = () => db.prepare('SELECT id FROM store_slots WHERE name = ?').pluck().get(name) as number | undefined;
+  const found = get();
+  if (found !== undefined || !create) return found;
+  db.prepare('INSERT INTO store_slots (name) VALUES (?)').run(name);
+  return get();
+}
+
+/** The table holding this store's index; undefined when the store has none yet. */
+export function storeTableOf(db: Db, name: string = DEFAULT_STORE): string | undefined {
+  const slot = storeSlot(db, name);
+  if (slot === undefined) return undefined;
+  const table = storeItemsTable(slot);
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
+  return exists ? table : undefined;
+}
 
 /**
  * The columns of `store_items` (migration 1, `not_written` from migration 7). The staging table is created from this and renamed
@@ -63,17 +90,20 @@ export interface StagedIndex {
  */
 export async function stageStoreIndex(
   db: Db,
-  options: { store: string; fetchId: string; onItem?: (n: number) => void },
+  options: { store: string; fetchId: string; onItem?: (n: number) => void; /** The store's name (SPEC §9); default "store". */ name?: string },
   items: AsyncIterable<StoreItem>,
 ): Promise<StagedIndex> {
+  const slot = storeSlot(db, options.name ?? DEFAULT_STORE, true)!;
+  const LIVE = storeItemsTable(slot);
+  const STAGING = `${LIVE}_new`;
   // SQLite cannot rename an index, and index names are unique per database: the staging table's
   // indexes take whichever of two suffixes the live table's do not use (they are dropped with it).
   let suffix = 'a';
   db.transaction(() => {
     db.exec(`DROP TABLE IF EXISTS ${STAGING}`);
     db.exec(`CREATE TABLE ${STAGING} ${STORE_ITEMS_COLUMNS}`);
-    const live = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'store_items'").pluck().all();
-    if (live.includes('store_items_sku_a') || live.includes('store_items_ids_a')) suffix = 'b';
+    const live = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?").pluck().all(LIVE);
+    if (live.includes(`${LIVE}_sku_a`) || live.includes(`${LIVE}_ids_a`)) suffix = 'b';
   })();
   const insert = db.prepare(
     `INSERT INTO ${STAGING} (ord, sku, product_id, variation_id, qty, managed, name, ref, not_written) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -104,8 +134,8 @@ export async function stageStoreIndex(
     pending = [];
     // Built once over the whole table (a sorted build) rather than row by row during the listing.
     db.transaction(() => {
-      db.exec(`CREATE INDEX store_items_sku_${suffix} ON ${STAGING} (sku)`);
-      db.exec(`CREATE INDEX store_items_ids_${suffix} ON ${STAGING} (product_id, variation_id)`);
+      db.exec(`CREATE INDEX ${LIVE}_sku_${suffix} ON ${STAGING} (sku)`);
+      db.exec(`CREATE INDEX ${LIVE}_ids_${suffix} ON ${STAGING} (product_id, variation_id)`);
     })();
   } catch (err) {
     try {
@@ -122,17 +152,17 @@ export async function stageStoreIndex(
     commit(inSameTransaction?: () => void): IndexMeta {
       if (!open) throw new Error('store index: the staged listing was already committed or discarded');
       const meta = db.transaction((): IndexMeta => {
-        const previous = getIndexMeta(db);
+        const previous = getIndexMeta(db, options.name ?? DEFAULT_STORE);
         const next: IndexMeta = {
           generation: (previous?.generation ?? 0) + 1, refreshedAt: new Date().toISOString(), itemCount, store: options.store,
           fetchId: options.fetchId,
         };
-        db.exec('DROP TABLE store_items');
-        db.exec(`ALTER TABLE ${STAGING} RENAME TO store_items`);
+        db.exec(`DROP TABLE IF EXISTS ${LIVE}`);
+        db.exec(`ALTER TABLE ${STAGING} RENAME TO ${LIVE}`);
         db.prepare(`INSERT INTO index_meta (id, generation, refreshed_at, item_count, store, fetch_id)
-          VALUES (1, @generation, @refreshedAt, @itemCount, @store, @fetchId)
+          VALUES (@slot, @generation, @refreshedAt, @itemCount, @store, @fetchId)
           ON CONFLICT(id) DO UPDATE SET generation = @generation, refreshed_at = @refreshedAt, item_count = @itemCount,
-            store = @store, fetch_id = @fetchId`).run(next);
+            store = @store, fetch_id = @fetchId`).run({ ...next, slot });
         inSameTransaction?.();
         return next;
       })();
@@ -142,8 +172,22 @@ export async function stageStoreIndex(
   };
 }
 
-export function getIndexMeta(db: Db): IndexMeta | undefined {
-  const row = db.prepare('SELECT generation, refreshed_at, item_count, store, fetch_id FROM index_meta WHERE id = 1').get() as
+/**
+ * Swap several staged listings in (one per store) in ONE transaction, with `inSameTransaction`
+ * (the ledger) inside it: every store index of a fetch commits, or none does (SPEC §8, §9).
+ */
+export function commitStagedIndexes(db: Db, staged: StagedIndex[], inSameTransaction?: () => void): IndexMeta[] {
+  // Each commit is itself a transaction: nested here, better-sqlite3 runs it as a savepoint.
+  return db.transaction(() => {
+    const metas = staged.map((s) => s.commit());
+    inSameTransaction?.();
+    return metas;
+  })();
+}
+
+export function getIndexMeta(db: Db, name: string = DEFAULT_STORE): IndexMeta | undefined {
+  const row = db.prepare(`SELECT m.generation, m.refreshed_at, m.item_count, m.store, m.fetch_id FROM index_meta m
+    JOIN store_slots s ON s.id = m.id WHERE s.name = ?`).get(name) as
     { generation: number; refreshed_at: string; item_count: number; store: string; fetch_id: string | null } | undefined;
   return row && { generation: row.generation, refreshedAt: row.refreshed_at, itemCount: row.item_count, store: row.store, fetchId: row.fetch_id };
 }
@@ -153,9 +197,11 @@ export function getIndexMeta(db: Db): IndexMeta | undefined {
  * Reads in chunks by position, never holding a statement open between chunks, so the caller may
  * write to the database while iterating (better-sqlite3 allows no other statement meanwhile).
  */
-export function* iterateStoreItems(db: Db, window: { offset?: number; limit?: number } = {}, chunk = 5000): Generator<IndexedStoreItem> {
+export function* iterateStoreItems(db: Db, window: { offset?: number; limit?: number; store?: string } = {}, chunk = 5000): Generator<IndexedStoreItem> {
+  const table = storeTableOf(db, window.store);
+  if (!table) return;
   // Raw rows (arrays) are several times cheaper to materialise than objects for a million items.
-  const stmt = db.prepare('SELECT ord, sku, product_id, variation_id, qty, managed, name, ref, not_written FROM store_items WHERE ord >= ? ORDER BY ord LIMIT ?').raw(true);
+  const stmt = db.prepare(`SELECT ord, sku, product_id, variation_id, qty, managed, name, ref, not_written FROM ${table} WHERE ord >= ? ORDER BY ord LIMIT ?`).raw(true);
   let remaining = window.limit ?? Number.POSITIVE_INFINITY;
   // Positions are 0..n-1 in store order, so the window's offset is a position.
   let next = window.offset ?? 0;
@@ -170,13 +216,16 @@ export function* iterateStoreItems(db: Db, window: { offset?: number; limit?: nu
   }
 }
 
-export function countStoreItems(db: Db): number {
-  return (db.prepare('SELECT COUNT(*) AS n FROM store_items').get() as { n: number }).n;
+export function countStoreItems(db: Db, name: string = DEFAULT_STORE): number {
+  const table = storeTableOf(db, name);
+  return table ? (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n : 0;
 }
 
 /** Record a confirmed write, so the index stays true without a re-listing. */
-export function updateIndexedQty(db: Db, productId: number | string, variationId: number | string | null, qty: number): void {
-  db.prepare('UPDATE store_items SET qty = ?, managed = 1 WHERE product_id = ? AND variation_id IS ?')
+export function updateIndexedQty(db: Db, productId: number | string, variationId: number | string | null, qty: number, name: string = DEFAULT_STORE): void {
+  const table = storeTableOf(db, name);
+  if (!table) return;
+  db.prepare(`UPDATE ${table} SET qty = ?, managed = 1 WHERE product_id = ? AND variation_id IS ?`)
     .run(qty, encodeId(productId), encodeId(variationId));
 }
 

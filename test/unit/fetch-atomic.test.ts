@@ -58,7 +58,7 @@ function setup() {
   db = openDb(config.stateDir);
   const theDb = db;
   const sources = () => createSources(config.sources, { stateDir: config.stateDir });
-  const store = () => createStore(config.store);
+  const store = () => createStore(config.store!);
   const fetch = (over: { sources?: SourceAdapter[]; store?: StoreAdapter } = {}) =>
     fetchAll({ stateDir: config.stateDir, db: theDb, sources: over.sources ?? sources(), store: over.store ?? store() });
   const match = () => buildPlan({ db: theDb, config, configChecksum: 'c', runId: `r-${Math.random()}`, window: {}, force: false });

@@ -46,7 +46,7 @@ function setup() {
   db = openDb(config.stateDir);
   const theDb = db;
   const fetch = (openOrdersSince?: string) => fetchAll({
-    stateDir: config.stateDir, db: theDb, sources: createSources(config.sources, { stateDir: config.stateDir }), store: createStore(config.store),
+    stateDir: config.stateDir, db: theDb, sources: createSources(config.sources, { stateDir: config.stateDir }), store: createStore(config.store!),
     ...(openOrdersSince ? { openOrdersSince } : {}),
   });
   return { db: theDb, fetch };

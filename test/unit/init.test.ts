@@ -42,7 +42,7 @@ describe('invsync init: the starter config', () => {
           const loaded = await loadConfig({ explicitPath: file, env }).catch((err: Error) => {
             throw new Error(`${source} × ${store} (${format}): ${err.message}`);
           });
-          expect([source, store, loaded.config.sources[0]!.type, loaded.config.store.type]).toEqual([source, store, source, store]);
+          expect([source, store, loaded.config.sources[0]!.type, loaded.config.store!.type]).toEqual([source, store, source, store]);
           const secrets = secretValues({ sources: loaded.config.sources, store: loaded.config.store });
           expect(secrets.length).toBeGreaterThan(source === 'csv' || source === 'ledger' ? 0 : 1);
           for (const [where, value] of secrets) expect([source, store, where, value]).toEqual([source, store, where, expect.stringContaining('VALUE_OF_')]);

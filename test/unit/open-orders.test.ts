@@ -3,7 +3,7 @@ import { Config } from '../../src/config/schema.js';
 import { diffStore, SupplyAggregator } from '../../src/pipeline/match.js';
 import { recheckChange } from '../../src/pipeline/open-orders.js';
 import { openOrdersUnsupported } from '../../src/stores/open-orders.js';
-import { openOrdersSince } from '../../src/cli/steps.js';
+import { openOrdersSince } from '../../src/pipeline/steps.js';
 import { feed, rules, storeOf } from '../helpers/builders.js';
 
 const woo = { type: 'woocommerce', url: 'https://shop.example.com', consumerKey: 'ck', consumerSecret: 'cs' };

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { configuredStores } from '../../config/stores.js';
 import { loadConfig, type LoadedConfig } from '../../config/load.js';
 import type { SourceConfig, StoreConfig } from '../../config/schema.js';
 import { ConfigError, InvsyncError } from '../../domain/errors.js';
@@ -73,7 +74,9 @@ export async function runChecks(configPath: string | undefined, report: (r: Chec
   }
   const { config } = loaded;
   const enabled = config.sources.filter((s) => s.enabled);
-  report({ check: 'config', ok: true, detail: `${loaded.filePath}: ${enabled.length} source(s) enabled, store ${config.store.type}` });
+  const stores = configuredStores(config);
+  const storeText = config.store ? `store ${config.store.type}` : `${stores.length} store(s): ${stores.map((s) => `${s.name} (${s.config.type})`).join(', ')}`;
+  report({ check: 'config', ok: true, detail: `${loaded.filePath}: ${enabled.length} source(s) enabled, ${storeText}` });
   for (const w of loaded.warnings) report({ check: 'config', ok: true, warning: true, detail: redact(w) });
 
   const writable = dirWritable(config.stateDir);
@@ -87,8 +90,11 @@ export async function runChecks(configPath: string | undefined, report: (r: Chec
 
   // Probe all endpoints at once (a slow one does not hold up the others), report in config order.
   const probes: Array<{ name: string; run: Promise<CheckResult> }> = [
-    ...enabled.map((s) => ({ name: `source ${s.name}`, run: probe(`source ${s.name} (${s.type})`, () => sourceCheck(s, config.stateDir)) })),
-    { name: 'store', run: probe(`store (${config.store.type})`, () => storeCheck(config.store)) },
+    ...enabled.map((s) => ({ name: `source ${s.name}`, run: probe(`source ${s.name} (${s.type})`, () => sourceCheck(s, config.stateDir, (name) => stores.find((x) => x.name === name)?.config)) })),
+    ...stores.map((s) => ({
+      name: config.store ? 'store' : `store ${s.name}`,
+      run: probe(config.store ? `store (${s.config.type})` : `store ${s.name} (${s.config.type})`, () => storeCheck(s.config)),
+    })),
   ];
   let code: number = writable === null ? EXIT.ok : EXIT.usage;
   for (const p of probes) {
@@ -115,8 +121,8 @@ function quick<T extends { retries?: number }>(c: T): T {
   return { ...c, retries: Math.min(c.retries ?? 1, 1) };
 }
 
-async function sourceCheck(config: SourceConfig, stateDir: string): Promise<string> {
-  const source = createSource(quick(config), { stateDir });
+async function sourceCheck(config: SourceConfig, stateDir: string, resolveStore?: (name: string) => StoreConfig | undefined): Promise<string> {
+  const source = createSource(quick(config), { stateDir, resolveStore: (name) => { const s = resolveStore?.(name); return s && quick(s); } });
   if (source.check) return source.check();
   return firstRecord(source);
 }

@@ -11,6 +11,9 @@ import { runCommand, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { isTruncated, planChanges, writeCsvStreaming, writeSummaryJsonStreaming } from '../plan-changes.js';
 import { humanSummary, renderCsv, renderDiffTable } from '../render.js';
+import { checkStoreNames, collectStore } from '../stores.js';
+import { configuredStores, selectStores } from '../../config/stores.js';
+import type { RunSummary } from '../../domain/types.js';
 
 type Globals = () => GlobalOptions;
 
@@ -18,16 +21,57 @@ type Globals = () => GlobalOptions;
 export function registerHistoryCommands(program: Command, globals: Globals, exit: (code: number) => void): void {
   program.command('status')
     .description('last runs, pending plan, lock holder and age, store index, last successful sync per source')
+    .option('--store <name>', 'only this store (repeatable)', collectStore)
     .addHelpText('after', '\nExamples:\n  $ invsync status\n  $ invsync status --json | jq .lastSuccess')
-    .action(async () => {
-      exit(await runCommand({ ...globals(), json: false }, { name: 'status', mutating: false, quiet: true }, async (ctx) => {
+    .action(async (opts: { store?: string[] }) => {
+      exit(await runCommand({ ...globals(), json: false }, { name: 'status', mutating: false, quiet: true, check: (l) => checkStoreNames(l, opts.store) }, async (ctx) => {
         const { config } = ctx.loaded;
         const now = Date.now();
         const holder = readLockHolder(config.stateDir) ?? null;
+        const selected = selectStores(configuredStores(config), opts.store);
+        const names = selected.map((s) => s.name);
+        const runs = listRuns(ctx.db, 500, config.stores ? names : undefined);
+        const lastSuccess = lastSuccessAt(runs);
+        const ago = (iso: string) => `${iso} (${fmtDuration(Math.max(0, now - Date.parse(iso)))} ago)`;
+        if (config.stores) {
+          const stores = selected.map((s) => {
+            const p = latestPushablePlan(ctx.db, s.name);
+            return {
+              name: s.name, type: s.config.type, sources: s.sources, storeIndex: getIndexMeta(ctx.db, s.name) ?? null,
+              pendingPlan: p ? { id: p.id, createdAt: p.createdAt, status: p.status, items: statusCounts(ctx.db, p.id) } : null,
+            };
+          });
+          const status = {
+            configFile: ctx.loaded.filePath, stateDir: config.stateDir, lock: holder, stores, lastSuccess: lastSuccess?.toISOString() ?? null,
+            sources: config.sources.map((s) => ({ name: s.name, type: s.type, enabled: s.enabled, lastFetch: lastSuccessfulFetch(ctx.db, s.name) ?? null })),
+            lastRuns: runs.slice(0, 10).map((r) => ({ ...r, status: runState(r, runs, holder !== null) })),
+          };
+          if (globals().json) { ctx.out.write(`${JSON.stringify(status, null, 2)}\n`); return EXIT.ok; }
+          const nameWidth = Math.max(4, ...config.sources.map((s) => s.name.length));
+          const storeWidth = Math.max(4, ...stores.map((s) => s.name.length));
+          const lines = [
+            `config        ${status.configFile}`,
+            `state dir     ${config.stateDir}`,
+            `lock          ${holder ? `held by \`invsync ${holder.command}\` (pid ${holder.pid} on ${holder.hostname}) for ${fmtDuration(holder.ageMs ?? 0)}` : 'free'}`,
+            `last sync     ${lastSuccess ? ago(lastSuccess.toISOString()) : 'never (no successful full or push yet)'}`,
+            'stores',
+            ...stores.flatMap((s) => {
+              const items = s.pendingPlan?.items;
+              return [
+                `  ${s.name.padEnd(storeWidth)}  ${s.type.padEnd(12)} ${s.storeIndex ? `${s.storeIndex.itemCount} item(s), refreshed ${ago(s.storeIndex.refreshedAt)}` : 'never fetched (run `invsync fetch`)'}; sources ${s.sources.join(', ')}`,
+                `    ${s.pendingPlan && items ? `pending plan ${s.pendingPlan.id} (${s.pendingPlan.status}, built ${ago(s.pendingPlan.createdAt)}): ${items.planned + items.sent} to send, ${items.applied} applied, ${items.failed} failed — \`invsync push --store ${s.name}\` applies it` : 'no pending plan'}`,
+              ];
+            }),
+            'sources',
+            ...status.sources.map((s) => `  ${s.name.padEnd(nameWidth)}  ${s.type.padEnd(12)} ${!s.enabled ? 'disabled' : s.lastFetch ? `${s.lastFetch.items} item(s), last fetched ${ago(s.lastFetch.fetchedAt)}` : 'never fetched'}`),
+            'last runs',
+            ...(status.lastRuns.length ? runsTable(status.lastRuns).map((l) => `  ${l}`) : ['  none yet']),
+          ];
+          ctx.out.write(`${lines.join('\n')}\n`);
+          return EXIT.ok;
+        }
         const plan = latestPushablePlan(ctx.db);
         const index = getIndexMeta(ctx.db) ?? null;
-        const runs = listRuns(ctx.db, 500);
-        const lastSuccess = lastSuccessAt(runs);
         const status = {
           configFile: ctx.loaded.filePath,
           stateDir: config.stateDir,
@@ -39,7 +83,6 @@ export function registerHistoryCommands(program: Command, globals: Globals, exit
           lastRuns: runs.slice(0, 10).map((r) => ({ ...r, status: runState(r, runs, holder !== null) })),
         };
         if (globals().json) { ctx.out.write(`${JSON.stringify(status, null, 2)}\n`); return EXIT.ok; }
-        const ago = (iso: string) => `${iso} (${fmtDuration(Math.max(0, now - Date.parse(iso)))} ago)`;
         const items = status.pendingPlan?.items;
         const nameWidth = Math.max(4, ...config.sources.map((s) => s.name.length));
         const lines = [
@@ -62,12 +105,13 @@ export function registerHistoryCommands(program: Command, globals: Globals, exit
   program.command('runs')
     .description('run history, newest first')
     .option('-n, --last <n>', 'how many runs', '20')
+    .option('--store <name>', 'only runs that worked on this store (repeatable)', collectStore)
     .addHelpText('after', '\nExamples:\n  $ invsync runs -n 5\n  $ invsync runs --json')
-    .action(async (opts: { last: string }) => {
-      exit(await runCommand({ ...globals(), json: false }, { name: 'runs', mutating: false, quiet: true }, async (ctx) => {
+    .action(async (opts: { last: string; store?: string[] }) => {
+      exit(await runCommand({ ...globals(), json: false }, { name: 'runs', mutating: false, quiet: true, check: (l) => checkStoreNames(l, opts.store) }, async (ctx) => {
         const n = Number(opts.last);
         if (!Number.isInteger(n) || n < 1) throw new UsageError(`--last: expected a whole number ≥ 1, got "${opts.last}"`);
-        const all = listRuns(ctx.db, n);
+        const all = listRuns(ctx.db, n, opts.store);
         const locked = readLockHolder(ctx.loaded.config.stateDir) !== undefined;
         const runs = all.map((r) => ({ ...r, status: runState(r, all, locked) }));
         if (globals().json) ctx.out.write(`${JSON.stringify(runs, null, 2)}\n`);
@@ -79,11 +123,13 @@ export function registerHistoryCommands(program: Command, globals: Globals, exit
   program.command('show <run>')
     .description('a run\'s diff and summary (run id, unique prefix, or "last")')
     .addOption(new Option('--format <format>', 'table (diff and summary), json (the stored run summary) or csv (the diff)').choices(['table', 'json', 'csv']))
+    .option('--store <name>', 'only this store\'s part of the run (repeatable)', collectStore)
     .addHelpText('after', '\nExamples:\n  $ invsync show last\n  $ invsync show 2026-11-22T02 --format csv > changes.csv\n  $ invsync show last --format json | jq .counts')
-    .action(async (run: string, opts: { format?: 'table' | 'json' | 'csv' }) => {
-      exit(await runCommand({ ...globals(), json: false }, { name: 'show', mutating: false, quiet: true }, async (ctx) => {
-        const summary = getRunSummary(ctx.db, run);
-        if (!summary) throw new UsageError(`no run "${run}" (see \`invsync runs\`; a prefix must match exactly one run)`);
+    .action(async (run: string, opts: { format?: 'table' | 'json' | 'csv'; store?: string[] }) => {
+      exit(await runCommand({ ...globals(), json: false }, { name: 'show', mutating: false, quiet: true, check: (l) => checkStoreNames(l, opts.store) }, async (ctx) => {
+        const stored = getRunSummary(ctx.db, run);
+        if (!stored) throw new UsageError(`no run "${run}" (see \`invsync runs\`; a prefix must match exactly one run)`);
+        const summary = opts.store ? storePart(stored, opts.store) : stored;
         const format = opts.format ?? (globals().json ? 'json' : 'table');
         // A huge plan's summary lists only its first changes: the plan in the database has them all.
         const all = isTruncated(summary) ? planChanges(ctx.db, summary.planId!, summary.dryRun || summary.command === 'match') : undefined;
@@ -95,6 +141,24 @@ export function registerHistoryCommands(program: Command, globals: Globals, exit
         return EXIT.ok;
       }));
     });
+}
+
+/**
+ * A multi-store run's summary narrowed to some stores (`show --store`): their entries, changes and
+ * errors, and their counts and safety (one store: exactly that store's).
+ */
+function storePart(summary: RunSummary, names: string[]): RunSummary {
+  if (!summary.stores) return summary;
+  const wanted = new Set(names);
+  const stores = summary.stores.filter((s) => wanted.has(s.name));
+  const only = stores.length === 1 ? stores[0] : undefined;
+  return {
+    ...summary, stores,
+    changes: summary.changes.filter((c) => c.store !== undefined && wanted.has(c.store)),
+    errors: summary.errors.filter((e) => e.store === undefined || wanted.has(e.store)),
+    ...(summary.changesTotal !== undefined ? { changesTotal: undefined } : {}),
+    ...(only ? { counts: only.counts, safety: only.safety, planId: only.planId, exitCode: only.exitCode, status: only.status } : {}),
+  };
 }
 
 /** A run row still marked "running" is running only while someone holds the lock, and only the newest such row. */

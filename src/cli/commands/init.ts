@@ -13,7 +13,8 @@ import { EXIT } from '../exit-codes.js';
  */
 
 /** The type names the config schema accepts, in schema order. */
-export const SOURCE_TYPES: string[] = SourceConfig.options.map((o) => o.shape.type.value);
+// A store read as a source (type "store") reads another configured store: not a starter's first source.
+export const SOURCE_TYPES: string[] = SourceConfig.options.map((o) => o.shape.type.value).filter((t) => t !== 'store');
 export const STORE_TYPES: string[] = StoreConfig.options.map((o) => o.shape.type.value);
 
 interface Template {

@@ -1,21 +1,23 @@
 import type { Command } from 'commander';
-import { crashPoint } from '../../lib/faults.js';
 import { runCommand, type GlobalOptions } from '../context.js';
-import { EXIT } from '../exit-codes.js';
 import { parseCount, parseWindow } from '../options.js';
-import { fetchStep, matchStep, pushStep, rollbackStep, savePlanStep } from '../steps.js';
+import { checkStoreNames, collectStore, runOnStores } from '../stores.js';
 
 type Globals = () => GlobalOptions;
 
-interface WindowOpts { limit?: string; offset?: string; force?: boolean; dryRun?: boolean; out?: string; verify?: boolean; canary?: string }
+interface WindowOpts { limit?: string; offset?: string; force?: boolean; dryRun?: boolean; out?: string; verify?: boolean; canary?: string; store?: string[] }
+
+const STORE_HELP = 'only this store (repeatable; default: every configured store)';
 
 export function registerPipelineCommands(program: Command, globals: Globals, exit: (code: number) => void): void {
   program.command('fetch')
     .description('stream every source into the snapshot and refresh the store index (reads only)')
     .option('--force', 'accept a source that shrank below its minItemsRatio (logged loudly)')
+    .option('--store <name>', `${STORE_HELP}; reads only the sources feeding these stores`, collectStore)
     .addHelpText('after', '\nExample:\n  $ invsync fetch -c /etc/invsync/shop.json')
     .action(async (opts: WindowOpts) => {
-      exit(await runCommand(globals(), { name: 'fetch', mutating: true }, (ctx) => fetchStep(ctx, { force: Boolean(opts.force) })));
+      const spec = { name: 'fetch', mutating: true, check: checkStores(opts) };
+      exit(await runCommand(globals(), spec, (ctx) => runOnStores(ctx, opts.store, { command: 'fetch', force: Boolean(opts.force) })));
     });
 
   program.command('match')
@@ -24,13 +26,11 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     .option('--offset <n>', 'skip the first n store items (store order)')
     .option('--force', 'override a tripped safety gate (logged loudly)')
     .option('--out <file>', 'also save the plan to a file, to apply exactly it later with `invsync push <file>`')
+    .option('--store <name>', STORE_HELP, collectStore)
     .addHelpText('after', '\nExamples:\n  $ invsync match --limit=100 --offset=200\n  $ invsync match --out plan.json && invsync push plan.json')
     .action(async (opts: WindowOpts) => {
-      exit(await runCommand(globals(), { name: 'match', mutating: true, parse: () => parseWindow(opts) }, async (ctx, window) => {
-        const code = await matchStep(ctx, { window, force: Boolean(opts.force) });
-        if (opts.out) savePlanStep(ctx, opts.out);
-        return code;
-      }));
+      exit(await runCommand(globals(), { name: 'match', mutating: true, parse: () => parseWindow(opts), check: checkStores(opts) }, (ctx, window) =>
+        runOnStores(ctx, opts.store, { command: 'match', window, force: Boolean(opts.force), out: opts.out })));
     });
 
   program.command('push [plan-file]')
@@ -39,21 +39,23 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     .option('--no-verify', 'skip reading the changed items back from the store')
     .option('--canary <n>', 'apply and verify n changes first; go on only if all landed')
     .option('--force', 'push a plan older than safety.maxPlanAgeMs (logged loudly)')
+    .option('--store <name>', STORE_HELP, collectStore)
     .addHelpText('after', '\nExamples:\n  $ invsync push --dry-run\n  $ invsync push            # also resumes an interrupted push\n  $ invsync push plan.json --canary 5')
     .action(async (planFile: string | undefined, opts: WindowOpts) => {
-      const spec = { name: 'push', mutating: true, dryRun: Boolean(opts.dryRun), parse: () => parseCanary(opts.canary) };
+      const spec = { name: 'push', mutating: true, dryRun: Boolean(opts.dryRun), parse: () => parseCanary(opts.canary), check: checkStores(opts) };
       exit(await runCommand(globals(), spec, (ctx, canary) =>
-        pushStep(ctx, { dryRun: Boolean(opts.dryRun), planFile, verify: opts.verify, canary, force: Boolean(opts.force) })));
+        runOnStores(ctx, opts.store, { command: 'push', dryRun: Boolean(opts.dryRun), planFile, verify: opts.verify, canary, force: Boolean(opts.force) })));
     });
 
   program.command('rollback <run>')
     .description('put back the stock levels a run replaced (from its journal), with the same lock, batching, breaker and verification')
     .option('--dry-run', 'show the rollback plan; write nothing and leave nothing for `push` to apply')
     .option('--no-verify', 'skip reading the restored items back')
+    .option('--store <name>', STORE_HELP, collectStore)
     .addHelpText('after', '\n"last" is the newest run that applied a change. Levels changed since that run are left as they are.\n\nExamples:\n  $ invsync rollback last --dry-run\n  $ invsync rollback 2026-11-22T02:00:00.123Z-7f3a')
     .action(async (run: string, opts: WindowOpts) => {
-      exit(await runCommand(globals(), { name: 'rollback', mutating: true, dryRun: Boolean(opts.dryRun) }, (ctx) =>
-        rollbackStep(ctx, run, { dryRun: Boolean(opts.dryRun), verify: opts.verify })));
+      exit(await runCommand(globals(), { name: 'rollback', mutating: true, dryRun: Boolean(opts.dryRun), check: checkStores(opts) }, (ctx) =>
+        runOnStores(ctx, opts.store, { command: 'rollback', run, dryRun: Boolean(opts.dryRun), verify: opts.verify })));
     });
 
   program.command('full')
@@ -64,19 +66,18 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     .option('--force', 'override a tripped safety gate (logged loudly)')
     .option('--no-verify', 'skip reading the changed items back from the store')
     .option('--canary <n>', 'apply and verify n changes first; go on only if all landed')
+    .option('--store <name>', STORE_HELP, collectStore)
     .addHelpText('after', '\nExamples:\n  $ invsync full --dry-run\n  $ invsync full --limit=100 --offset=0')
     .action(async (opts: WindowOpts) => {
       const dryRun = Boolean(opts.dryRun);
       const parse = () => ({ window: parseWindow(opts), canary: parseCanary(opts.canary) });
-      exit(await runCommand(globals(), { name: 'full', mutating: true, dryRun, parse }, async (ctx, { window, canary }) => {
-        const fetched = await fetchStep(ctx, { force: Boolean(opts.force) });
-        if (fetched !== EXIT.ok) return fetched;
-        crashPoint('full:after-fetch');
-        const matched = await matchStep(ctx, { window, force: Boolean(opts.force), dryRun });
-        if (matched !== EXIT.ok) return matched;
-        return pushStep(ctx, { dryRun, planId: ctx.summary.planId ?? undefined, verify: opts.verify, canary });
-      }));
+      exit(await runCommand(globals(), { name: 'full', mutating: true, dryRun, parse, check: checkStores(opts) }, (ctx, { window, canary }) =>
+        runOnStores(ctx, opts.store, { command: 'full', window, dryRun, force: Boolean(opts.force), verify: opts.verify, canary })));
     });
+}
+
+function checkStores(opts: WindowOpts) {
+  return (loaded: Parameters<typeof checkStoreNames>[0]) => checkStoreNames(loaded, opts.store);
 }
 
 function parseCanary(value: string | undefined): number | undefined {
