@@ -22,7 +22,7 @@ import { SUMMARY_MAX_CHANGES } from './summary.js';
 
 export async function fetchStep(ctx: RunContext, options: { force?: boolean; store?: StoreAdapter } = {}): Promise<number> {
   const { config } = ctx.loaded;
-  const store = options.store ?? createStore(config.store);
+  const store = options.store ?? createStore(config.store, { stateDir: config.stateDir });
   const ratios = new Map(config.sources.map((s) => [s.name, s.minItemsRatio]));
   const reference = new Map(config.sources.map((s) => [s.name, median(recentItemCounts(ctx.db, s.name, 5))]));
   let outcome;
@@ -107,7 +107,7 @@ export async function pushStep(ctx: RunContext, options: PushStepOptions): Promi
     ctx.summary.sources = plan.match.sources;
     ctx.summary.errors.push(...plan.match.errors);
   }
-  const store = options.store ?? createStore(config.store);
+  const store = options.store ?? createStore(config.store, { stateDir: config.stateDir });
   // The one write gate: a dry run walks the same path and writes nothing.
   const gate = createWriteGate({ dryRun: options.dryRun, db: ctx.db, store, planId: plan.id, runId: ctx.runId });
   const verify = options.verify !== false && !options.dryRun;

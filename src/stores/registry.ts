@@ -1,6 +1,6 @@
 import type { StoreConfig } from '../config/schema.js';
 import { ConfigError } from '../domain/errors.js';
-import type { StoreAdapter } from './types.js';
+import type { StoreAdapter, StoreContext } from './types.js';
 import { createWooCommerceStore } from './woocommerce/index.js';
 import { createVendureStore } from './vendure/index.js';
 import { createMedusaStore } from './medusa/index.js';
@@ -10,14 +10,14 @@ import { createMagento2Store } from './magento2/index.js';
 import { createBigCommerceStore } from './bigcommerce/index.js';
 
 /** One line per store type: the engine never knows which store it writes. */
-export function createStore(config: StoreConfig): StoreAdapter {
+export function createStore(config: StoreConfig, context: StoreContext = {}): StoreAdapter {
   switch (config.type) {
     case 'woocommerce': return createWooCommerceStore(config);
     case 'vendure': return createVendureStore(config);
     case 'medusa': return createMedusaStore(config);
     case 'shopify': return createShopifyStore(config);
     case 'shift4shop': return createShift4ShopStore(config);
-    case 'magento2': return createMagento2Store(config);
+    case 'magento2': return createMagento2Store(config, context);
     case 'bigcommerce': return createBigCommerceStore(config);
     // (one `case` per store type)
     // Unreachable while every type has its case; kept for configs that bypass the schema.
