@@ -22,7 +22,6 @@ import { parseArgs } from 'node:util';
 import { freezeBuild } from './lib/build.mjs';
 import { preflight, ROOT } from './lib/cli.mjs';
 import { writeFeedCsv } from './lib/dataset.mjs';
-import { loadEmulator } from './lib/load-emulator.mjs';
 import { loadAverage, machineInfo, renderReport } from './lib/report.mjs';
 import { baselineStage } from './stages/baseline.mjs';
 import { fetchCsvStage } from './stages/fetch-csv.mjs';
@@ -105,7 +104,6 @@ async function main() {
     },
   };
 
-  const { patched } = await loadEmulator();
   const results = [];
   const skipped = [];
   try {
@@ -120,7 +118,7 @@ async function main() {
       }
     }
     load.end = loadAverage();
-    const report = renderReport({ machine: machineInfo(), options, results, skipped, emulatorPatched: patched, durationMs: Date.now() - started, load, build });
+    const report = renderReport({ machine: machineInfo(), options, results, skipped, durationMs: Date.now() - started, load, build });
     console.log(report);
     if (outFile) {
       fs.writeFileSync(outFile, report);

@@ -9,13 +9,13 @@ import { serveHost } from './host.mjs';
 import { loadEmulator } from './load-emulator.mjs';
 import { skuOf, storeQty, feedQty } from './dataset.mjs';
 
-const { module: emulatorModule, patched } = await loadEmulator();
+const { module: emulatorModule } = await loadEmulator();
 let emu = null;
 
 const commands = {
   async start({ tls, faults, batchLimit }) {
     emu = await emulatorModule.startWooEmulator({ tls, faults, batchLimit });
-    return { url: emu.url, patched, keys: emu.keys[0] };
+    return { url: emu.url, keys: emu.keys[0] };
   },
 
   /** Simple managed products start…start+count-1 (see dataset.mjs for SKU and stock). */

@@ -11,7 +11,7 @@ const root = path.resolve(here, '../..');
 
 /**
  * Start an emulator (http, or https with `tls`), seeded with `seed` (see the host's `seed`).
- * Returns { url, patched, keys, seeded, call(cmd, args), stats(), clearLog(), faults(f), verify(a), close() }.
+ * Returns { url, keys, seeded, call(cmd, args), stats(), clearLog(), faults(f), verify(a), close() }.
  */
 export async function startWoo({ tls = false, faults = {}, seed = null, batchLimit } = {}) {
   // Room for a 1,000,000-product catalog plus its rendered pages.

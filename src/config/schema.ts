@@ -184,6 +184,8 @@ export const ShopifyStoreConfig = z.object({
   apiVersion: z.string().regex(/^\d{4}-\d{2}$/, 'expected YYYY-MM, e.g. 2026-10').default('2026-10'),
   /** gid://shopify/Location/… (a bare number is accepted too). */
   locationId: z.union([z.string().min(1), z.number().int().positive()]).transform((v) => (/^\d+$/.test(String(v)) ? `gid://shopify/Location/${v}` : String(v))),
+  /** List with a bulk operation from this many variants on (default in the adapter); false: always page. */
+  bulkThreshold: z.union([positiveInt, z.literal(false)]).optional(),
 }).strict();
 export type ShopifyStoreConfig = z.infer<typeof ShopifyStoreConfig>;
 

@@ -468,8 +468,40 @@ function applyStock(record: WooRecord, input: StockInput, storeManagesStock: boo
   }
 }
 
+/** Binary search in an ascending id list: the index of `id`, or where it would go. */
+function lowerBound(ids: readonly number[], id: number): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((ids[mid] as number) < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function insertId(ids: number[], id: number): void {
+  // Ids only grow, so this is a push except when a SKU moves to an older record.
+  if (ids.length === 0 || (ids[ids.length - 1] as number) < id) ids.push(id);
+  else ids.splice(lowerBound(ids, id), 0, id);
+}
+
+function removeId(ids: number[], id: number): void {
+  const at = lowerBound(ids, id);
+  if (ids[at] === id) ids.splice(at, 1);
+}
+
+/**
+ * The catalog keeps its records in id order through three indexes, so a list request costs
+ * O(page) and a write O(log n) (NOTE: ids are handed out in increasing order and never reused,
+ * so `records` iterates in id order too): products (every non-variation) by id, each variable
+ * product's variations by id, and records by stored SKU (a list: seeds may repeat a SKU).
+ */
 function createCatalog(options: { firstId: number; storeManagesStock: boolean }) {
   const records = new Map<number, WooRecord>();
+  const productIds: number[] = [];
+  const variationIds = new Map<number, number[]>();
+  const idsBySku = new Map<string, number[]>();
   let nextId = options.firstId;
 
   function newRecord(type: WooRecord['type'], parentId: number, name: string, sku: string): WooRecord {
@@ -481,11 +513,48 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean })
     };
   }
 
+  function indexSku(sku: string, id: number): void {
+    if (sku === '') return;
+    const ids = idsBySku.get(sku);
+    if (ids) insertId(ids, id);
+    else idsBySku.set(sku, [id]);
+  }
+
+  function unindexSku(sku: string, id: number): void {
+    const ids = idsBySku.get(sku);
+    if (!ids) return;
+    removeId(ids, id);
+    if (ids.length === 0) idsBySku.delete(sku);
+  }
+
+  function store(r: WooRecord): void {
+    records.set(r.id, r);
+    indexSku(r.sku, r.id);
+    if (r.type === 'variation') {
+      const siblings = variationIds.get(r.parent_id);
+      if (siblings) insertId(siblings, r.id);
+      else variationIds.set(r.parent_id, [r.id]);
+    } else {
+      insertId(productIds, r.id);
+    }
+  }
+
+  function unstore(r: WooRecord): void {
+    records.delete(r.id);
+    unindexSku(r.sku, r.id);
+    if (r.type === 'variation') {
+      const siblings = variationIds.get(r.parent_id);
+      if (siblings) removeId(siblings, r.id);
+    } else {
+      removeId(productIds, r.id);
+    }
+  }
+
   /** A variable product's stock status follows its children. */
   function refreshParent(parentId: number): void {
     const parent = records.get(parentId);
     if (!parent || parent.type !== 'variable') return;
-    parent.variations = [...records.values()].filter((r) => r.parent_id === parentId).map((r) => r.id).sort((a, b) => a - b);
+    parent.variations = [...(variationIds.get(parentId) ?? [])];
     const statuses = parent.variations.map((id) => records.get(id)?.stock_status);
     parent.stock_status = statuses.includes('instock') ? 'instock' : statuses.includes('onbackorder') ? 'onbackorder' : 'outofstock';
   }
@@ -499,7 +568,7 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean })
     const parent = records.get(parentId);
     const v = newRecord('variation', parentId, String(input.name ?? `${parent?.name ?? 'Product'} - ${input.sku ?? ''}`.trim()), String(input.sku ?? ''));
     applyStock(v, input, options.storeManagesStock);
-    records.set(v.id, v);
+    store(v);
     refreshParent(parentId);
     return v;
   }
@@ -508,13 +577,35 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean })
     const type = (['simple', 'variable', 'grouped', 'external'] as const).includes(input.type as WooProductType) ? input.type as WooProductType : 'simple';
     const p = newRecord(type, 0, String(input.name ?? (input.sku ? `Product ${input.sku}` : 'Product')), String(input.sku ?? ''));
     applyStock(p, stock, options.storeManagesStock);
-    records.set(p.id, p);
+    store(p);
     return p;
   }
+
+  const byIds = (ids: readonly number[]): WooRecord[] => ids.map((id) => records.get(id) as WooRecord);
 
   return {
     records,
     get: (id: number) => records.get(id),
+    /** Every product (no variations), ascending ids. Read-only: the catalog's own index. */
+    productIds: (): readonly number[] => productIds,
+    /** The variations of `parentId`, ascending ids. Read-only: the catalog's own index. */
+    variationIds: (parentId: number): readonly number[] => variationIds.get(parentId) ?? [],
+    /** Records (products and variations) whose stored SKU is one of `skus`, ascending ids. */
+    withSkus(skus: readonly string[]): WooRecord[] {
+      const ids = new Set<number>();
+      for (const sku of new Set(skus)) for (const id of idsBySku.get(sku) ?? []) ids.add(id);
+      return byIds([...ids].sort((a, b) => a - b));
+    },
+    /** The records among `ids` (each once), ascending ids. */
+    withIds(ids: readonly number[]): WooRecord[] {
+      return byIds([...new Set(ids)].filter((id) => records.has(id)).sort((a, b) => a - b));
+    },
+    /** Keep the SKU index right when a stored record's SKU changed from `before`. */
+    skuChanged(r: WooRecord, before: string): void {
+      if (r.sku === before) return;
+      unindexSku(before, r.id);
+      indexSku(r.sku, r.id);
+    },
     addProduct,
     addVariation,
     refreshParent,
@@ -528,8 +619,14 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean })
     remove(id: number): void {
       const r = records.get(id);
       if (!r) return;
-      records.delete(id);
-      if (r.type === 'variable') for (const vid of r.variations) records.delete(vid);
+      unstore(r);
+      if (r.type === 'variable') {
+        for (const vid of [...(variationIds.get(id) ?? [])]) {
+          const v = records.get(vid);
+          if (v) unstore(v);
+        }
+        variationIds.delete(id);
+      }
       if (r.parent_id) refreshParent(r.parent_id);
     },
     /**
@@ -543,8 +640,7 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean })
     },
     skuTaken(sku: string, exceptId: number): boolean {
       if (sku === '') return false;
-      for (const r of records.values()) if (r.sku === sku && r.id !== exceptId) return true;
-      return false;
+      return (idsBySku.get(sku) ?? []).some((id) => id !== exceptId);
     },
   };
 }
@@ -741,7 +837,33 @@ function validateListParams(q: Record<string, string>, forVariations: boolean): 
   return { page, perPage, offset, order, orderby, type, skus, include, stockStatus, fields, context };
 }
 
-function sortRecords(list: WooRecord[], p: ListParams): WooRecord[] {
+/** A collection in its final order, read by position: a page reads only its own records. */
+interface RecordSeq {
+  readonly length: number;
+  at(i: number): WooRecord;
+}
+
+/** date/modified follow creation order here (ids grow with time), so they are id order too. */
+const ID_ORDERED = ['id', 'date', 'modified'];
+
+/**
+ * `list` (ascending ids) in the order `p` asks for. The id-like orders are a view on the list,
+ * O(1) per read; the others (title, slug, include, …) sort a copy.
+ */
+function ordered(list: readonly WooRecord[], p: ListParams): RecordSeq {
+  if (!ID_ORDERED.includes(p.orderby)) {
+    const sorted = sortRecords(list, p);
+    return viewOf(sorted.length, (i) => sorted[i] as WooRecord, 'asc');
+  }
+  return viewOf(list.length, (i) => list[i] as WooRecord, p.order);
+}
+
+/** `length` records read by `get(i)` in ascending id order, shown ascending or descending. */
+function viewOf(length: number, get: (i: number) => WooRecord, order: 'asc' | 'desc'): RecordSeq {
+  return { length, at: order === 'asc' ? get : (i) => get(length - 1 - i) };
+}
+
+function sortRecords(list: readonly WooRecord[], p: ListParams): WooRecord[] {
   const dir = p.order === 'asc' ? 1 : -1;
   const key = (r: WooRecord): [number | string, number] => {
     if (p.orderby === 'include' && p.include) return [p.include.indexOf(r.id), r.id];
@@ -759,11 +881,12 @@ function sortRecords(list: WooRecord[], p: ListParams): WooRecord[] {
 }
 
 /** A page of a collection with X-WP-Total, X-WP-TotalPages and the prev/next Link headers. */
-function pageReply(all: WooRecord[], p: ListParams, query: Record<string, string>, origin: string, route: string, render: (r: WooRecord) => Record<string, unknown>): Reply {
+function pageReply(all: RecordSeq, p: ListParams, query: Record<string, string>, origin: string, route: string, render: (r: WooRecord) => Record<string, unknown>): Reply {
   const total = all.length;
   const totalPages = Math.ceil(total / p.perPage);
   const start = p.offset ?? (p.page - 1) * p.perPage;
-  const slice = all.slice(start, start + p.perPage);
+  const slice: WooRecord[] = [];
+  for (let i = Math.max(start, 0); i < Math.min(start + p.perPage, total); i++) slice.push(all.at(i));
   const linkFor = (page: number) => {
     const params = new URLSearchParams({ ...query, page: String(page) });
     return `<${origin}${API_PREFIX}${route}?${params.toString()}>`;
@@ -840,6 +963,7 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     if (err) return err;
     const before = { ...current };
     Object.assign(current, draft);
+    catalog.skuChanged(current, before.sku);
     if (current.type === 'variable') catalog.refreshParent(current.id);
     const rendered = productJson(current, origin, catalog.shownSku(current, 'view'));
     revertIfFaulted(current, before);
@@ -883,6 +1007,7 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     if (err) return err;
     const before = { ...current };
     Object.assign(current, draft);
+    catalog.skuChanged(current, before.sku);
     const rendered = variationJson(current, origin, catalog.shownSku(current, 'view'));
     revertIfFaulted(current, before);
     catalog.refreshParent(parentId);
@@ -946,22 +1071,40 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
   function listProducts(ctx: HandlerContext): Reply {
     const p = validateListParams(ctx.query, false);
     if (isWpError(p)) return errorReply(p);
-    let all = [...catalog.records.values()].filter((r) => (p.skus ? p.skus.includes(r.sku) : r.type !== 'variation'));
+    const render = (r: WooRecord) => productJson(r, ctx.origin, catalog.shownSku(r, p.context));
+    if (!p.skus && !p.include && !p.type && !p.stockStatus && ID_ORDERED.includes(p.orderby)) {
+      // The adapter's full listing: a view on the catalog's id index, no copy of the catalog.
+      const ids = catalog.productIds();
+      return pageReply(viewOf(ids.length, (i) => catalog.get(ids[i] as number) as WooRecord, p.order), p, ctx.query, ctx.origin, 'products', render);
+    }
+    let all = p.skus ? catalog.withSkus(p.skus) : p.include ? catalog.withIds(p.include).filter((r) => r.type !== 'variation') : productsOf(catalog.productIds());
+    if (p.skus && p.include) all = keepIds(all, p.include);
     if (p.type) all = all.filter((r) => r.type === p.type);
-    if (p.include) all = all.filter((r) => p.include?.includes(r.id));
     if (p.stockStatus) all = all.filter((r) => r.stock_status === p.stockStatus);
-    return pageReply(sortRecords(all, p), p, ctx.query, ctx.origin, 'products', (r) => productJson(r, ctx.origin, catalog.shownSku(r, p.context)));
+    return pageReply(ordered(all, p), p, ctx.query, ctx.origin, 'products', render);
   }
 
   function listVariations(ctx: HandlerContext): Reply {
     const parentId = ctx.params[0] as number;
     const p = validateListParams(ctx.query, true);
     if (isWpError(p)) return errorReply(p);
-    let all = [...catalog.records.values()].filter((r) => r.type === 'variation' && r.parent_id === parentId);
-    if (p.skus) all = all.filter((r) => p.skus?.includes(r.sku));
-    if (p.include) all = all.filter((r) => p.include?.includes(r.id));
+    let all = productsOf(catalog.variationIds(parentId));
+    if (p.skus) {
+      const skus = new Set(p.skus);
+      all = all.filter((r) => skus.has(r.sku));
+    }
+    if (p.include) all = keepIds(all, p.include);
     if (p.stockStatus) all = all.filter((r) => r.stock_status === p.stockStatus);
-    return pageReply(sortRecords(all, p), p, ctx.query, ctx.origin, `products/${parentId}/variations`, (r) => variationJson(r, ctx.origin, catalog.shownSku(r, p.context)));
+    return pageReply(ordered(all, p), p, ctx.query, ctx.origin, `products/${parentId}/variations`, (r) => variationJson(r, ctx.origin, catalog.shownSku(r, p.context)));
+  }
+
+  function productsOf(ids: readonly number[]): WooRecord[] {
+    return ids.map((id) => catalog.get(id) as WooRecord);
+  }
+
+  function keepIds(list: WooRecord[], ids: readonly number[]): WooRecord[] {
+    const wanted = new Set(ids);
+    return list.filter((r) => wanted.has(r.id));
   }
 
   function contextOf(q: Record<string, string>): WooContext | WpError {
@@ -1223,14 +1366,15 @@ export async function startWooEmulator(options: WooEmulatorOptions = {}): Promis
     faults,
     requests,
     writeRequests: () => requests.filter((r) => r.method === 'POST' || r.method === 'PUT' || r.method === 'PATCH').length,
-    items: () => [...catalog.records.values()].sort((a, b) => a.id - b.id).map(copy),
+    // NOTE: `records` iterates in id order (ids only grow), so no sort is needed.
+    items: () => [...catalog.records.values()].map(copy),
     get: (id) => {
       const r = catalog.get(id);
       return r ? copy(r) : undefined;
     },
     stockBySku: () => {
       const out = new Map<string, number | null>();
-      for (const r of [...catalog.records.values()].sort((a, b) => a.id - b.id)) {
+      for (const r of catalog.records.values()) {
         if ((r.type === 'simple' || r.type === 'variation') && r.sku !== '') out.set(r.sku, r.stock_quantity);
       }
       return out;

@@ -1,6 +1,8 @@
 import type { StoreConfig } from '../config/schema.js';
 import { ConfigError } from '../domain/errors.js';
-import type { StoreAdapter } from './types.js';
+import type { StoreAdapter, StoreContext } from './types.js';
+
+export type { StoreContext } from './types.js';
 import { createWooCommerceStore } from './woocommerce/index.js';
 import { createVendureStore } from './vendure/index.js';
 import { createMedusaStore } from './medusa/index.js';
@@ -10,12 +12,6 @@ import { createMagento2Store } from './magento2/index.js';
 import { createBigCommerceStore } from './bigcommerce/index.js';
 import { createAmazonStore } from './amazon/index.js';
 
-/** What a store may use besides its config. */
-export interface StoreContext {
-  /** Absolute state dir: token caches live here (files 0600). */
-  stateDir?: string;
-}
-
 /** One line per store type: the engine never knows which store it writes. */
 export function createStore(config: StoreConfig, ctx: StoreContext = {}): StoreAdapter {
   switch (config.type) {
@@ -24,7 +20,7 @@ export function createStore(config: StoreConfig, ctx: StoreContext = {}): StoreA
     case 'medusa': return createMedusaStore(config);
     case 'shopify': return createShopifyStore(config);
     case 'shift4shop': return createShift4ShopStore(config);
-    case 'magento2': return createMagento2Store(config);
+    case 'magento2': return createMagento2Store(config, ctx);
     case 'bigcommerce': return createBigCommerceStore(config);
     case 'amazon': return createAmazonStore(config, ctx);
     // (one `case` per store type)

@@ -34,8 +34,17 @@ export interface SubmissionJournal {
 }
 
 export interface StoreLimits {
-  /** The API's largest write batch (items per request). */
-  maxBatch: number;
+  /**
+   * The API's largest write batch (items per request). May shrink during a run when the store
+   * announces a lower cap (read it when cutting batches; `apply` still takes the larger ones).
+   */
+  readonly maxBatch: number;
+}
+
+/** What an adapter may use besides its config. */
+export interface StoreContext {
+  /** The state dir: token caches and small per-shop facts such as a learned batch cap (files 0600); none in tests that do not care. */
+  stateDir?: string;
 }
 
 /**

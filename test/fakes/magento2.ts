@@ -58,6 +58,12 @@ export interface MagentoFakeOptions {
   sources?: string[];
   /** "Web API input limits" (off by default, as in Magento). */
   inputLimits?: boolean;
+  /**
+   * With input limits on: the "Input List Limit" (default 20), or a route's own
+   * `input-array-size-limit`. An array above it is refused whole, before any item is read:
+   * `400 {"message": "Maximum items of type \"%type\" is %max", "parameters": {"type", "max"}}`.
+   */
+  inputListLimit?: number;
   /** An unknown SKU in a source-items save: refused (default, per API_FACTS) or silently stored (seen on 2.3). */
   unknownSku?: 'reject' | 'accept';
   faults?: Partial<MagentoFaults>;
@@ -180,8 +186,9 @@ export async function startMagentoFake(options: MagentoFakeOptions = {}): Promis
   function saveSourceItems(body: unknown): FakeReply {
     const list = (body as { sourceItems?: unknown } | null)?.sourceItems;
     if (!Array.isArray(list)) return err(400, '"%fieldName" is required. Enter and try again.', { fieldName: 'sourceItems' });
-    if (options.inputLimits && list.length > MAX_ITEMS_WITH_LIMITS) {
-      return err(400, 'Maximum items of type "%type" is %max', { type: SOURCE_ITEM_TYPE, max: MAX_ITEMS_WITH_LIMITS });
+    const listLimit = options.inputListLimit ?? MAX_ITEMS_WITH_LIMITS;
+    if (options.inputLimits && list.length > listLimit) {
+      return err(400, 'Maximum items of type "%type" is %max', { type: SOURCE_ITEM_TYPE, max: listLimit });
     }
     const errors: Array<{ message: string; parameters: Record<string, unknown> }> = [];
     for (const raw of list) {

@@ -1,9 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { stableJson } from '../../src/stores/shopify/ids.js';
+import crypto from 'node:crypto';
 import {
   argumentErrors, coerceVariables, directiveArgs, execute, FieldError, GraphQLSyntaxError, parseOperation, precheck,
-  requestedCost, validate, type FieldNode, type GqlError, type Operation, type Schema,
+  requestedCost, validate, type FieldNode, type GqlError, type Operation, type Schema, type Selection,
 } from './shopify-graphql.js';
 
 /**
@@ -23,7 +24,14 @@ import {
  * - the cost-based leaky bucket: requested cost taken up front, refunded down to the actual cost,
  *   THROTTLED (HTTP 200, Shopify's body) when the bucket holds less than the requested cost,
  *   MAX_COST_EXCEEDED above 1000; `extensions.cost` on every answer;
- * - 401 with Shopify's body for a wrong token; ACCESS_DENIED for a missing scope.
+ * - 401 with Shopify's body for a wrong token; ACCESS_DENIED for a missing scope;
+ * - bulk queries (API_FACTS §3, §13): `bulkOperationRunQuery(query:)` (10 points; the bulk run
+ *   itself bypasses the cost bucket) checks the inner query (valid, ≥ 1 and ≤ 5 connections,
+ *   nesting ≤ 2, one running bulk query per shop before 2026-01 and five from 2026-01), then
+ *   goes CREATED → RUNNING (objectCount growing) → COMPLETED on the clock (`bulk` option);
+ *   `currentBulkOperation`, `bulkOperation(id:)` and `node(id:)` report it; the result is a JSONL
+ *   file at a signed URL on this server (no token needed or wanted), one line per node, nested
+ *   connection nodes on their own lines with `__parentId`. An empty result has `url: null`.
  *
  * Anything the schema does not know (a field, argument, directive, variable) is rejected with a
  * GraphQL error shaped like Shopify's, so an adapter bug fails a test instead of passing
@@ -64,6 +72,8 @@ export interface ShopifyFaults {
   dropAfterWrite: number;
   /** Every request gets 401, as if the token had been revoked. */
   failAuth: boolean;
+  /** The next bulk operation ends FAILED with this errorCode (e.g. INTERNAL_SERVER_ERROR) instead of COMPLETED. */
+  bulkFailure: string | null;
 }
 
 export interface ShopifyFakeOptions {
@@ -82,6 +92,11 @@ export interface ShopifyFakeOptions {
   userErrorMode?: 'atomic' | 'per-item';
   /** From this version on, inventorySetQuantities without @idempotent is refused; null: never. Default '2026-04'. */
   requireIdempotencyFrom?: string | null;
+  /**
+   * Bulk query timing (Shopify publishes no figures; UNVERIFIED): queued for `startDelayMs`
+   * (default 1000), then `objectsPerSecond` (default 5000) until every line is written.
+   */
+  bulk?: { startDelayMs?: number; objectsPerSecond?: number };
   faults?: Partial<ShopifyFaults>;
 }
 
@@ -139,6 +154,11 @@ export interface ShopifyFakeCounters {
   minAvailable: number;
   /** Largest `quantities` array received. */
   maxQuantities: number;
+  /** Bulk operations started. */
+  bulkOperations: number;
+  /** Result downloads served, and those that (wrongly) carried the access token. */
+  bulkDownloads: number;
+  bulkDownloadsWithToken: number;
 }
 
 export interface ShopifyFake {
@@ -173,7 +193,7 @@ export interface ShopifyFake {
 }
 
 export function noShopifyFaults(): ShopifyFaults {
-  return { latencyMs: 0, writeLatencyMs: 0, status429: null, status503: null, rejectSkus: [], dropAfterWrite: 0, failAuth: false };
+  return { latencyMs: 0, writeLatencyMs: 0, status429: null, status503: null, rejectSkus: [], dropAfterWrite: 0, failAuth: false, bulkFailure: null };
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -185,7 +205,7 @@ interface VariantRec { id: number; productId: number; sku: string; title: string
 interface ItemRec { id: number; variantId: number; tracked: boolean; levels: Map<number, Record<string, number>> }
 interface LocationRec { id: number; name: string; isActive: boolean }
 
-function gid(type: keyof typeof ID_BASE | 'InventoryAdjustmentGroup' | 'InventoryLevel', id: number): string {
+function gid(type: keyof typeof ID_BASE | 'InventoryAdjustmentGroup' | 'InventoryLevel' | 'BulkOperation', id: number): string {
   return `gid://shopify/${type}/${id}`;
 }
 
@@ -244,7 +264,13 @@ function buildSchema(version: string): Schema {
     query: 'QueryRoot',
     mutation: 'Mutation',
     scalars: new Set(['URL', 'DateTime', 'Decimal']),
-    enums: { ProductVariantSortKeys: ['FULL_TITLE', 'ID', 'INVENTORY_LEVELS_AVAILABLE', 'INVENTORY_MANAGEMENT', 'INVENTORY_POLICY', 'INVENTORY_QUANTITY', 'NAME', 'POPULAR', 'POSITION', 'RELEVANCE', 'SKU', 'TITLE'] },
+    enums: {
+      BulkOperationType: ['QUERY', 'MUTATION'],
+      BulkOperationStatus: ['CANCELED', 'CANCELING', 'COMPLETED', 'CREATED', 'EXPIRED', 'FAILED', 'RUNNING'],
+      BulkOperationErrorCode: ['ACCESS_DENIED', 'INTERNAL_SERVER_ERROR', 'TIMEOUT'],
+      CountPrecision: ['EXACT', 'AT_LEAST'],
+      ProductVariantSortKeys: ['FULL_TITLE', 'ID', 'INVENTORY_LEVELS_AVAILABLE', 'INVENTORY_MANAGEMENT', 'INVENTORY_POLICY', 'INVENTORY_QUANTITY', 'NAME', 'POPULAR', 'POSITION', 'RELEVANCE', 'SKU', 'TITLE'],
+    },
     inputs: {
       InventorySetQuantitiesInput: setInput,
       InventoryQuantityInput: quantityInput,
@@ -259,6 +285,10 @@ function buildSchema(version: string): Schema {
             args: { first: 'Int', after: 'String', last: 'Int', before: 'String', reverse: 'Boolean', sortKey: 'ProductVariantSortKeys', query: 'String' },
           },
           nodes: { type: '[Node]', cost: 'ids', args: { ids: '[ID!]!' } },
+          node: { type: 'Node', args: { id: 'ID!' } },
+          productVariantsCount: { type: 'Count', scope: 'read_products', args: { query: 'String', limit: 'Int' } },
+          currentBulkOperation: { type: 'BulkOperation', args: { type: 'BulkOperationType' } },
+          bulkOperation: { type: 'BulkOperation', args: { id: 'ID!' } },
           shop: { type: 'Shop' },
           location: { type: 'Location', scope: 'read_locations', args: { id: 'ID' } },
         },
@@ -283,13 +313,25 @@ function buildSchema(version: string): Schema {
             type: 'InventoryItemUpdatePayload', cost: 'mutation', scope: 'write_inventory',
             args: { id: 'ID!', input: 'InventoryItemInput!' },
           },
+          bulkOperationRunQuery: { type: 'BulkOperationRunQueryPayload', cost: 'mutation', args: { query: 'String!' } },
         },
       },
-      Node: { fields: { id: { type: 'ID' } }, possibleTypes: ['Product', 'ProductVariant', 'InventoryItem', 'Location'] },
+      Node: { fields: { id: { type: 'ID' } }, possibleTypes: ['Product', 'ProductVariant', 'InventoryItem', 'Location', 'BulkOperation'] },
+      Count: { fields: { count: { type: 'Int' }, precision: { type: 'CountPrecision' } } },
+      BulkOperation: {
+        fields: {
+          id: { type: 'ID' }, status: { type: 'BulkOperationStatus' }, errorCode: { type: 'BulkOperationErrorCode' }, type: { type: 'BulkOperationType' },
+          createdAt: { type: 'DateTime' }, completedAt: { type: 'DateTime' }, objectCount: { type: 'String' }, rootObjectCount: { type: 'String' },
+          fileSize: { type: 'String' }, url: { type: 'URL' }, partialDataUrl: { type: 'URL' }, query: { type: 'String' },
+        },
+      },
+      BulkOperationRunQueryPayload: { fields: { bulkOperation: { type: 'BulkOperation' }, userErrors: { type: '[BulkOperationUserError]' } } },
+      BulkOperationUserError: { fields: { field: { type: '[String]' }, message: { type: 'String' }, code: { type: 'String' } } },
+      ProductVariantEdge: { fields: { cursor: { type: 'String' }, node: { type: 'ProductVariant' } } },
       Shop: { fields: { id: { type: 'ID' }, name: { type: 'String' }, myshopifyDomain: { type: 'String' } } },
       Location: { fields: { id: { type: 'ID' }, name: { type: 'String' }, isActive: { type: 'Boolean' } } },
       PageInfo: { fields: { hasNextPage: { type: 'Boolean' }, hasPreviousPage: { type: 'Boolean' }, startCursor: { type: 'String' }, endCursor: { type: 'String' } } },
-      ProductVariantConnection: { fields: { nodes: { type: '[ProductVariant]' }, pageInfo: { type: 'PageInfo', cost: 'free' } } },
+      ProductVariantConnection: { fields: { nodes: { type: '[ProductVariant]' }, edges: { type: '[ProductVariantEdge]' }, pageInfo: { type: 'PageInfo', cost: 'free' } } },
       Product: {
         fields: {
           id: { type: 'ID' }, title: { type: 'String' }, hasOnlyDefaultVariant: { type: 'Boolean' },
@@ -350,6 +392,14 @@ interface Runtime {
   idempotency: Map<string, { input: string; payload: SetPayload }>;
   /** True while another request carrying this idempotency key is being processed. */
   inFlightElsewhere(key: string): boolean;
+  bulk: BulkRuntime;
+}
+
+interface BulkRuntime {
+  run(query: string): { bulkOperation: Record<string, unknown> | null; userErrors: Array<{ field: string[] | null; message: string; code: string | null }> };
+  /** The operation as the API shows it now; null when unknown. */
+  view(id: number): Record<string, unknown> | null;
+  current(): Record<string, unknown> | null;
 }
 
 function objects(rt: Runtime) {
@@ -377,6 +427,7 @@ function objects(rt: Runtime) {
     const cursorOf = (t: T) => Buffer.from(JSON.stringify({ last_id: idOf(t), last_value: String(idOf(t)) })).toString('base64');
     return {
       nodes: page,
+      cursorOf,
       pageInfo: {
         hasNextPage: list.length > size, hasPreviousPage: typeof args.after === 'string',
         startCursor: page.length ? cursorOf(page[0] as T) : null, endCursor: page.length ? cursorOf(page[page.length - 1] as T) : null,
@@ -433,7 +484,7 @@ function objects(rt: Runtime) {
     hasOnlyDefaultVariant: p.variants.length === 1 && shop.variants.get(p.variants[0] as number)?.title === 'Default Title',
     variants: (args: Record<string, unknown>) => {
       const c = connection(p.variants.map((id) => shop.variants.get(id) as VariantRec), (v) => v.id, args);
-      return { nodes: c.nodes.map(variant), pageInfo: c.pageInfo };
+      return { nodes: c.nodes.map(variant), edges: c.nodes.map((v) => ({ cursor: c.cursorOf(v), node: variant(v) })), pageInfo: c.pageInfo };
     },
   });
 
@@ -454,7 +505,24 @@ function objects(rt: Runtime) {
       if (args.sortKey !== undefined && args.sortKey !== null && args.sortKey !== 'ID') throw new FieldError(`this fake sorts variants by ID only (got ${String(args.sortKey)})`, { code: 'BAD_REQUEST' });
       if (args.query !== undefined && args.query !== null) throw new FieldError('this fake does not implement search queries', { code: 'BAD_REQUEST' });
       const c = connection([...shop.variants.values()], (v) => v.id, args);
-      return { nodes: c.nodes.map(variant), pageInfo: c.pageInfo };
+      return { nodes: c.nodes.map(variant), edges: c.nodes.map((v) => ({ cursor: c.cursorOf(v), node: variant(v) })), pageInfo: c.pageInfo };
+    },
+    productVariantsCount: (args: Record<string, unknown>) => {
+      if (args.query !== undefined && args.query !== null) throw new FieldError('this fake does not implement search queries', { code: 'BAD_REQUEST' });
+      // Shopify counts up to `limit` (default 10,000; null: no limit) and says AT_LEAST beyond it.
+      const limit = args.limit === undefined ? 10_000 : (args.limit as number | null);
+      const total = shop.variants.size;
+      return limit !== null && total > limit ? { count: limit, precision: 'AT_LEAST' } : { count: total, precision: 'EXACT' };
+    },
+    node: (args: Record<string, unknown>) => {
+      const g = parseGid(args.id);
+      if (g?.type === 'BulkOperation') return rt.bulk.view(g.id);
+      return node(args.id);
+    },
+    currentBulkOperation: (args: Record<string, unknown>) => (args.type === 'MUTATION' ? null : rt.bulk.current()),
+    bulkOperation: (args: Record<string, unknown>) => {
+      const g = parseGid(args.id);
+      return g?.type === 'BulkOperation' ? rt.bulk.view(g.id) : null;
     },
     nodes: (args: Record<string, unknown>) => {
       const ids = args.ids as unknown[];
@@ -470,6 +538,7 @@ function objects(rt: Runtime) {
   };
 
   const mutationRoot = {
+    bulkOperationRunQuery: (args: Record<string, unknown>) => rt.bulk.run(args.query as string),
     inventoryItemUpdate: (args: Record<string, unknown>) => {
       const g = parseGid(args.id);
       const item = g && g.type === 'InventoryItem' ? shop.items.get(g.id) : undefined;
@@ -593,7 +662,10 @@ export async function startShopifyFake(options: ShopifyFakeOptions = {}): Promis
   const faults: ShopifyFaults = Object.assign(noShopifyFaults(), options.faults);
   const bucketSpec = options.bucket ?? { maximumAvailable: 2000, restoreRate: 100 };
   const maxQueryCost = options.maxQueryCost ?? 1000;
-  const counters: ShopifyFakeCounters = { requests: 0, writeRequests: 0, setCalls: 0, replays: 0, throttled: 0, minAvailable: bucketSpec.maximumAvailable, maxQuantities: 0 };
+  const counters: ShopifyFakeCounters = {
+    requests: 0, writeRequests: 0, setCalls: 0, replays: 0, throttled: 0, minAvailable: bucketSpec.maximumAvailable, maxQuantities: 0,
+    bulkOperations: 0, bulkDownloads: 0, bulkDownloadsWithToken: 0,
+  };
   const requests: ShopifyRequestLogEntry[] = [];
   const idempotency = new Map<string, { input: string; payload: SetPayload }>();
   const inFlight = new Set<string>();
@@ -624,6 +696,225 @@ export async function startShopifyFake(options: ShopifyFakeOptions = {}): Promis
     let s = schemas.get(version);
     if (!s) schemas.set(version, (s = buildSchema(version)));
     return s;
+  }
+
+  /* -------------------------------------------------------------------------------------- */
+  /* Bulk query operations                                                                   */
+  /* -------------------------------------------------------------------------------------- */
+
+  interface BulkOp { id: number; query: string; createdAt: number; lines: string[]; bytes: number; roots: number; failure: string | null; signature: string }
+  const bulkOps = new Map<number, BulkOp>();
+  let nextBulk = 5_000_000;
+  let origin = '';
+  const bulkTiming = { startDelayMs: options.bulk?.startDelayMs ?? 1000, objectsPerSecond: options.bulk?.objectsPerSecond ?? 5000 };
+  const loc0 = { line: 1, column: 1 };
+  const fieldNode = (name: string, selections?: Selection[], args: FieldNode['args'] = [], alias?: string): FieldNode =>
+    ({ kind: 'Field', name, alias, args, directives: [], selections, loc: loc0 });
+
+  function bulkState(op: BulkOp, now: number): { status: string; objectCount: number; completedAt: number | null } {
+    const started = op.createdAt + bulkTiming.startDelayMs;
+    const runMs = (op.lines.length / bulkTiming.objectsPerSecond) * 1000;
+    if (now < started) return { status: 'CREATED', objectCount: 0, completedAt: null };
+    if (now < started + runMs) return { status: 'RUNNING', objectCount: Math.floor(((now - started) / 1000) * bulkTiming.objectsPerSecond), completedAt: null };
+    return { status: op.failure ? 'FAILED' : 'COMPLETED', objectCount: op.failure ? 0 : op.lines.length, completedAt: started + runMs };
+  }
+
+  function bulkView(op: BulkOp): Record<string, unknown> {
+    const s = bulkState(op, Date.now());
+    const done = s.status === 'COMPLETED';
+    return {
+      __typename: 'BulkOperation', id: gid('BulkOperation', op.id), status: s.status, type: 'QUERY', query: op.query,
+      errorCode: s.status === 'FAILED' ? op.failure : null,
+      createdAt: new Date(op.createdAt).toISOString(), completedAt: s.completedAt === null ? null : new Date(s.completedAt).toISOString(),
+      objectCount: String(s.objectCount), rootObjectCount: String(done ? op.roots : 0),
+      fileSize: done && op.lines.length > 0 ? String(op.bytes) : null,
+      // NOTE (Shopify): an operation that found nothing completes with url null.
+      url: done && op.lines.length > 0 ? `${origin}/bulk-results/${op.id}.jsonl?X-Goog-Signature=${op.signature}` : null,
+      partialDataUrl: null,
+    };
+  }
+
+  /** The inner query's shape errors, as bulkOperationRunQuery's userErrors (wording UNVERIFIED). */
+  function bulkShapeErrors(schema: Schema, op: Operation): string[] {
+    const problems: string[] = [];
+    if (op.operation !== 'query') problems.push('Bulk queries must be queries, not mutations.');
+    if (op.variables.length > 0) problems.push('Bulk queries cannot use variables.');
+    const top = op.selections.filter((s): s is FieldNode => s.kind === 'Field');
+    const isConnection = (typeName: string) => typeName.endsWith('Connection');
+    let connections = 0;
+    let deepest = 0;
+    const walk = (typeName: string, selections: Selection[], depth: number): void => {
+      for (const sel of selections) {
+        if (sel.kind === 'InlineFragment') { walk(sel.typeCondition ?? typeName, sel.selections, depth); continue; }
+        const spec = schema.types[typeName]?.fields[sel.name];
+        if (!spec || !sel.selections) continue;
+        const t = spec.type.replace(/[[\]!]/g, '');
+        const d = isConnection(t) ? depth + 1 : depth;
+        if (isConnection(t)) { connections++; deepest = Math.max(deepest, d); }
+        walk(t, sel.selections, d);
+      }
+    };
+    walk(schema.query, op.selections, 0);
+    if (connections === 0) problems.push('Bulk queries must contain at least one connection.');
+    if (connections > 5) problems.push('Bulk queries cannot contain more than 5 connections.');
+    if (deepest > 2) problems.push('Bulk queries cannot contain connections with a nesting depth greater than 2.');
+    const root = top[0];
+    if (top.length !== 1 || !root || !isConnection((schema.types[schema.query]?.fields[root.name]?.type ?? '').replace(/[[\]!]/g, ''))) {
+      problems.push('Bulk queries must have exactly one top-level connection field (this fake\'s restriction).');
+    }
+    return problems;
+  }
+
+  /** Run the inner query over the whole connection now (a snapshot), as JSONL lines. */
+  function bulkLines(schema: Schema, op: Operation, queryRoot: Record<string, unknown>): { lines: string[]; roots: number; failure: string | null } {
+    const root = op.selections[0] as FieldNode;
+    const connType = (schema.types[schema.query]?.fields[root.name]?.type ?? '').replace(/[[\]!]/g, '');
+    const lines: string[] = [];
+    let roots = 0;
+    const typeOf = (parent: string, field: string) => (schema.types[parent]?.fields[field]?.type ?? '').replace(/[[\]!]/g, '');
+    /** The node type and node selections of a connection field's selection (`edges { node { … } }` or `nodes { … }`). */
+    const nodesOf = (conn: string, sels: Selection[]): Array<{ key: string; via: 'edges' | 'nodes'; type: string; selections: Selection[] }> => {
+      const out: Array<{ key: string; via: 'edges' | 'nodes'; type: string; selections: Selection[] }> = [];
+      for (const s of sels) {
+        if (s.kind !== 'Field' || !s.selections) continue;
+        if (s.name === 'nodes') out.push({ key: s.alias ?? s.name, via: 'nodes', type: typeOf(conn, 'nodes'), selections: s.selections });
+        if (s.name === 'edges') {
+          const edgeType = typeOf(conn, 'edges');
+          for (const n of s.selections) {
+            if (n.kind === 'Field' && n.name === 'node' && n.selections) out.push({ key: s.alias ?? s.name, via: 'edges', type: typeOf(edgeType, 'node'), selections: n.selections });
+          }
+        }
+      }
+      return out;
+    };
+    const emit = (typeName: string, selections: Selection[], data: Record<string, unknown>, parentId: string | null): void => {
+      const children: Array<() => void> = [];
+      const line = inline(typeName, selections, data, () => String(line.id), children);
+      if (parentId !== null) line.__parentId = parentId;
+      lines.push(JSON.stringify(line));
+      for (const c of children) c();
+    };
+    /** A node's fields as one JSON object; connections (also inside nested objects) become child lines of the line. */
+    const inline = (typeName: string, selections: Selection[], data: Record<string, unknown>, lineId: () => string, children: Array<() => void>): Record<string, unknown> => {
+      const line: Record<string, unknown> = {};
+      for (const sel of selections) {
+        if (sel.kind !== 'Field') continue;
+        const key = sel.alias ?? sel.name;
+        const t = typeOf(typeName, sel.name);
+        if (t.endsWith('Connection') && sel.selections) {
+          const value = data[key] as Record<string, unknown> | null;
+          for (const n of nodesOf(t, sel.selections)) {
+            const list = (value?.[n.key] as unknown[] | undefined) ?? [];
+            if (list.length >= 250) throw new Error('this fake does not page nested connections beyond 250 nodes');
+            for (const item of list) {
+              const child = (n.via === 'edges' ? (item as { node: Record<string, unknown> }).node : item) as Record<string, unknown>;
+              children.push(() => emit(n.type, n.selections, child, lineId()));
+            }
+          }
+        } else if (key in data) {
+          const value = data[key];
+          line[key] = sel.selections && value !== null && typeof value === 'object' && !Array.isArray(value)
+            ? inline(t, sel.selections, value as Record<string, unknown>, lineId, children)
+            : value;
+        }
+      }
+      return line;
+    };
+    /** Nested connections get `first: 250` (bulk queries give none). */
+    const withFirst = (typeName: string, selections: Selection[]): Selection[] => selections.map((s) => {
+      if (s.kind === 'InlineFragment') return { ...s, selections: withFirst(s.typeCondition ?? typeName, s.selections) };
+      const t = typeOf(typeName, s.name);
+      if (!s.selections) return s;
+      const args = t.endsWith('Connection') && !s.args.some((a) => a.name === 'first') ? [...s.args, { name: 'first', value: { kind: 'Int' as const, value: 250, loc: loc0 }, loc: loc0 }] : s.args;
+      return { ...s, args, selections: withFirst(t, s.selections) };
+    });
+    const inner = withFirst(connType, root.selections ?? []);
+    const rootNodes = nodesOf(connType, inner);
+    let after: string | null = null;
+    for (;;) {
+      const args = [
+        ...root.args.filter((a) => a.name !== 'first' && a.name !== 'after'),
+        { name: 'first', value: { kind: 'Int' as const, value: 250, loc: loc0 }, loc: loc0 },
+        ...(after ? [{ name: 'after', value: { kind: 'String' as const, value: after, loc: loc0 }, loc: loc0 }] : []),
+      ];
+      const pageField = fieldNode(root.name, [...inner, fieldNode('pageInfo', [fieldNode('hasNextPage'), fieldNode('endCursor')], [], '__bulkPageInfo')], args, '__bulkRoot');
+      const result = execute(schema, { ...op, selections: [pageField] }, queryRoot, { scopes, variables: {} });
+      if (result.errors.length > 0) {
+        return { lines: [], roots: 0, failure: result.errors.some((e) => e.extensions?.code === 'ACCESS_DENIED') ? 'ACCESS_DENIED' : 'INTERNAL_SERVER_ERROR' };
+      }
+      const page = result.data?.__bulkRoot as Record<string, unknown>;
+      for (const n of rootNodes) {
+        for (const item of (page[n.key] as unknown[]) ?? []) {
+          roots++;
+          emit(n.type, n.selections, (n.via === 'edges' ? (item as { node: Record<string, unknown> }).node : item) as Record<string, unknown>, null);
+        }
+      }
+      const info = page.__bulkPageInfo as { hasNextPage: boolean; endCursor: string | null };
+      if (!info.hasNextPage || !info.endCursor) break;
+      after = info.endCursor;
+    }
+    return { lines, roots, failure: null };
+  }
+
+  function bulkRuntime(version: string): BulkRuntime {
+    return {
+      run(query) {
+        const schema = schemaFor(version);
+        const running = [...bulkOps.values()].filter((o) => ['CREATED', 'RUNNING'].includes(bulkState(o, Date.now()).status));
+        // API_FACTS §3: one bulk query per shop at a time before 2026-01, up to five from 2026-01.
+        if (running.length >= (version >= '2026-01' ? 5 : 1)) {
+          const busy = running[running.length - 1] as BulkOp;
+          return { bulkOperation: null, userErrors: [{ field: null, message: `A bulk query operation for this app and shop is already in progress: ${gid('BulkOperation', busy.id)}.`, code: 'OPERATION_IN_PROGRESS' }] };
+        }
+        let op: Operation;
+        try {
+          op = parseOperation(query);
+        } catch (err) {
+          if (!(err instanceof GraphQLSyntaxError)) throw err;
+          return { bulkOperation: null, userErrors: [{ field: ['query'], message: `Invalid bulk query: ${err.message}`, code: 'INVALID' }] };
+        }
+        const problems = [...validate(schema, op).map((e) => e.message), ...bulkShapeErrors(schema, op)];
+        if (problems.length > 0) return { bulkOperation: null, userErrors: problems.map((message) => ({ field: ['query'], message: `Invalid bulk query: ${message}`, code: 'INVALID' })) };
+        const runtime: Runtime = {
+          shop, version, faults, options: runtimeOptions, counters, idempotency, inFlightElsewhere: () => false, bulk: bulkRuntime(version),
+        };
+        const { lines, roots, failure } = bulkLines(schema, op, objects(runtime).queryRoot);
+        const record: BulkOp = {
+          id: ++nextBulk, query, createdAt: Date.now(), lines, roots, failure: faults.bulkFailure ?? failure,
+          bytes: lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0), signature: crypto.randomBytes(16).toString('hex'),
+        };
+        faults.bulkFailure = null;
+        bulkOps.set(record.id, record);
+        counters.bulkOperations++;
+        return { bulkOperation: bulkView(record), userErrors: [] };
+      },
+      view: (id) => { const o = bulkOps.get(id); return o ? bulkView(o) : null; },
+      current: () => { const last = [...bulkOps.values()].pop(); return last ? bulkView(last) : null; },
+    };
+  }
+
+  /** GET of a result file (a signed storage URL in Shopify: no token involved). */
+  function bulkDownload(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+    const id = Number(/^\/bulk-results\/(\d+)\.jsonl$/.exec(url.pathname)?.[1]);
+    const op = bulkOps.get(id);
+    if (!op || req.method !== 'GET' || url.searchParams.get('X-Goog-Signature') !== op.signature || bulkState(op, Date.now()).status !== 'COMPLETED') {
+      res.writeHead(403, { 'content-type': 'application/xml; charset=UTF-8' });
+      res.end('<?xml version=\'1.0\' encoding=\'UTF-8\'?><Error><Code>AccessDenied</Code><Message>Access denied.</Message></Error>');
+      return;
+    }
+    counters.bulkDownloads++;
+    if (req.headers['x-shopify-access-token'] !== undefined) counters.bulkDownloadsWithToken++;
+    res.writeHead(200, { 'content-type': 'application/jsonl', 'content-length': String(op.bytes) });
+    let i = 0;
+    const pump = (): void => {
+      while (i < op.lines.length) {
+        const chunk = `${op.lines.slice(i, i + 1000).join('\n')}\n`;
+        i += 1000;
+        if (!res.write(chunk)) { res.once('drain', pump); return; }
+      }
+      res.end();
+    };
+    pump();
   }
 
   interface Reply { status: number; json: unknown; headers?: Record<string, string>; drop?: boolean }
@@ -703,6 +994,7 @@ export async function startShopifyFake(options: ShopifyFakeOptions = {}): Promis
     const runtime: Runtime = {
       shop, version, faults, options: runtimeOptions, counters, idempotency,
       inFlightElsewhere: (k) => inFlight.has(k) && !owned.includes(k),
+      bulk: bulkRuntime(version),
     };
     for (const k of owned) inFlight.add(k);
     try {
@@ -725,6 +1017,7 @@ export async function startShopifyFake(options: ShopifyFakeOptions = {}): Promis
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://placeholder');
+    if (url.pathname.startsWith('/bulk-results/')) { bulkDownload(req, res, url); return; }
     const entry: ShopifyRequestLogEntry = { path: url.pathname, status: 0, at: Date.now() };
     requests.push(entry);
     counters.requests++;
@@ -777,6 +1070,7 @@ export async function startShopifyFake(options: ShopifyFakeOptions = {}): Promis
     server.listen(0, '127.0.0.1', () => { server.off('error', reject); resolve(); });
   });
   const port = (server.address() as AddressInfo).port;
+  origin = `http://127.0.0.1:${port}`;
 
   const seedOne = (p: SeedProduct): FakeVariant[] => {
     const product: ProductRec = { id: ++shop.next.Product, title: p.title ?? `Product ${shop.next.Product - ID_BASE.Product}`, variants: [] };

@@ -1,8 +1,12 @@
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Magento2StoreConfig } from '../../src/config/schema.js';
 import { ConfigError, HttpError } from '../../src/domain/errors.js';
 import type { Change, StoreItem } from '../../src/domain/types.js';
-import { apiBase, createMagento2Store } from '../../src/stores/magento2/index.js';
+import { announcedCap, apiBase, createMagento2Store } from '../../src/stores/magento2/index.js';
+import { CAP_TTL_MS, CAPS_FILE, stateDirCapMemory } from '../../src/stores/batch-cap.js';
 import { defaultRequestBudget, sendIsolating } from '../../src/stores/isolate.js';
 import { renderMagentoError, renderPlaceholders } from '../../src/stores/magento2/messages.js';
 import { chunkForQuery, isLastPage, searchCriteriaParams, skuFilters } from '../../src/stores/magento2/search-criteria.js';
@@ -215,11 +219,11 @@ describe('Magento 2 store adapter', () => {
   let fake: MagentoFake;
   afterEach(async () => { await fake?.close(); });
 
-  it('refuses a batchSize above 500, defaults to 20 with MSI and writes one item at a time without', () => {
+  it('refuses a batchSize above 500, starts at 500 with MSI and writes one item at a time without', () => {
     const config: Magento2StoreConfig = { type: 'magento2', url: 'https://shop.test', token: 't', msi: true, sourceCode: 'default', batchSize: 501 };
     expect(() => createMagento2Store(config)).toThrow(ConfigError);
     expect(() => createMagento2Store(config)).toThrow(/^store\.batchSize: at most 500 for magento2/);
-    expect(createMagento2Store({ ...config, batchSize: undefined }).limits.maxBatch).toBe(20);
+    expect(createMagento2Store({ ...config, batchSize: undefined }).limits.maxBatch).toBe(500);
     expect(createMagento2Store({ ...config, batchSize: 200 }).limits.maxBatch).toBe(200);
     expect(createMagento2Store({ ...config, batchSize: undefined, msi: false }).limits.maxBatch).toBe(1);
   });
@@ -303,7 +307,83 @@ describe('Magento 2 store adapter', () => {
     const items = await collect(store.list());
     expect(await store.apply(items.map((item, i) => changeFor(item, i + 1, 2)))).toEqual({ failed: [] });
     expect(new Set(fake.stockBySku().values())).toEqual(new Set([2]));
-    expect(fake.requests.filter((r) => r.write).map((r) => [r.status, r.items])).toEqual([[400, 30], [200, 15], [200, 15]]);
+    expect(fake.requests.filter((r) => r.write).map((r) => [r.status, r.items])).toEqual([[400, 30], [200, 20], [200, 10]]);
+  });
+
+  describe('batch cap discovery (Web API input limits)', () => {
+    let stateDir: string;
+    beforeEach(() => { stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'invsync-caps-')); });
+    afterEach(() => { fs.rmSync(stateDir, { recursive: true, force: true }); });
+
+    const catalog = (n: number) => Array.from({ length: n }, (_, i) => ({ sku: `P${i}`, qty: 0 }));
+    const writes = (f: MagentoFake) => f.requests.filter((r) => r.write).map((r) => [r.status, r.items]);
+
+    it('continues at the cap the shop announces, writing every item once, and remembers it for the shop (0600)', async () => {
+      fake = await startMagentoFake({ inputLimits: true, inputListLimit: 50, products: catalog(120) });
+      const store = createMagento2Store(configFor(fake), { stateDir });
+      expect(store.limits.maxBatch).toBe(500);
+      const items = await collect(store.list());
+      expect(await store.apply(items.map((item, i) => changeFor(item, i + 1, 4)))).toEqual({ failed: [] });
+      // The refused request applied nothing; the 120 items went out in exactly one accepted request each.
+      expect(writes(fake)).toEqual([[400, 120], [200, 50], [200, 50], [200, 20]]);
+      expect(new Set(fake.stockBySku().values())).toEqual(new Set([4]));
+      expect(store.limits.maxBatch).toBe(50);
+
+      const file = path.join(stateDir, CAPS_FILE);
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      expect(Object.values(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, { max: number }>).map((e) => e.max)).toEqual([50]);
+
+      // Next run: starts at 50, no refusal.
+      fake.requests.length = 0;
+      const next = createMagento2Store(configFor(fake), { stateDir });
+      expect(next.limits.maxBatch).toBe(50);
+      for (const batch of toBatches(next, items.map((item, i) => changeFor(item, i + 1, 6)))) await next.apply(batch);
+      expect(writes(fake)).toEqual([[200, 50], [200, 50], [200, 20]]);
+      // Another shop in the same state dir does not inherit it.
+      expect(createMagento2Store({ ...configFor(fake), url: 'https://other.shop.test' }, { stateDir }).limits.maxBatch).toBe(500);
+    });
+
+    it('pays one refusal for concurrent batches, not one each', async () => {
+      fake = await startMagentoFake({ inputLimits: true, inputListLimit: 20, products: catalog(300) });
+      const store = createMagento2Store(configFor(fake, { batchSize: 100 }), { stateDir });
+      const items = await collect(store.list());
+      const results = await Promise.all(toBatches(store, items.map((item, i) => changeFor(item, i + 1, 3))).map((b) => store.apply(b)));
+      expect(results).toEqual([{ failed: [] }, { failed: [] }, { failed: [] }]);
+      expect(writes(fake).filter(([status]) => status === 400)).toEqual([[400, 100]]);
+      expect(writes(fake).filter(([status]) => status === 200)).toHaveLength(15);
+      expect(new Set(fake.stockBySku().values())).toEqual(new Set([3]));
+    });
+
+    it('still isolates a refused item inside the capped chunks', async () => {
+      fake = await startMagentoFake({ inputLimits: true, products: catalog(60), faults: { rejectSkus: ['P45'] } });
+      const store = createMagento2Store(configFor(fake), { stateDir });
+      const items = await collect(store.list());
+      const result = await store.apply(items.map((item, i) => changeFor(item, i + 1, 2)));
+      expect(result).toEqual({ failed: [{ seq: 46, message: '400: Could not save Source Item' }] });
+      expect([...fake.stockBySku()].filter(([, q]) => q === 2)).toHaveLength(59);
+      expect(writes(fake).filter(([status]) => status === 400).length).toBeLessThanOrEqual(1 + 2 * 5);
+    });
+
+    it('tries the largest batch again once a remembered cap is a week old, and ignores a broken caps file', async () => {
+      const key = 'magento2 https://shop.test/rest/V1 inventory/source-items';
+      const t0 = Date.parse('2026-12-01T00:00:00Z');
+      await stateDirCapMemory(stateDir, () => t0).save(key, 40);
+      expect(stateDirCapMemory(stateDir, () => t0 + CAP_TTL_MS - 1).load(key)).toBe(40);
+      expect(stateDirCapMemory(stateDir, () => t0 + CAP_TTL_MS).load(key)).toBeUndefined();
+      fs.writeFileSync(path.join(stateDir, CAPS_FILE), '{ not json');
+      expect(stateDirCapMemory(stateDir).load(key)).toBeUndefined();
+      await stateDirCapMemory(stateDir).save(key, 30);
+      expect(stateDirCapMemory(stateDir).load(key)).toBe(30);
+    });
+
+    it('reads the cap from Magento\'s refusal only', () => {
+      const refusal = (status: number, body: unknown) => new HttpError('POST …: HTTP 400', { status, url: 'u', retryable: false, body });
+      expect(announcedCap(refusal(400, { message: 'Maximum items of type "%type" is %max', parameters: { type: '\\X', max: 20 } }))).toBe(20);
+      expect(announcedCap(refusal(400, { message: 'Maximum items of type "\\X" is 7' }))).toBe(7);
+      expect(announcedCap(refusal(400, { message: 'Could not save Source Item' }))).toBeNull();
+      expect(announcedCap(refusal(500, { message: 'Maximum items of type "%type" is %max', parameters: { type: 'X', max: 20 } }))).toBeNull();
+      expect(announcedCap(new Error('Maximum items of type "X" is 20'))).toBeNull();
+    });
   });
 
   it('names the refusal in Magento\'s words when a token is refused, after one request', async () => {
@@ -357,9 +437,9 @@ describe('Magento 2 store adapter', () => {
     expect(fake.requests.map((r) => [r.path, r.status])).toEqual([['/rest/V1/stockItems/A', 200], ['/rest/V1/stockItems/B', 200], ['/rest/V1/stockItems/C', 404]]);
   });
 
-  it('writes 1,000 changed SKUs in 50 requests by default, in 2 with batchSize 500', async () => {
+  it('writes 1,000 changed SKUs in 2 requests by default, in 50 with batchSize 20', async () => {
     fake = await startMagentoFake({ products: Array.from({ length: 1000 }, (_, i) => ({ sku: `P${i}`, qty: 0 })) });
-    for (const [batchSize, expected] of [[undefined, 50], [500, 2]] as const) {
+    for (const [batchSize, expected] of [[undefined, 2], [20, 50]] as const) {
       const store = createMagento2Store(configFor(fake, { batchSize, pageSize: 300 }));
       const items = await collect(store.list());
       const before = fake.writeRequests();

@@ -231,7 +231,8 @@ describe('Shopify store adapter', () => {
     expect(items[1]).toMatchObject({ productId: s1?.productId, variationId: s1?.id, name: 'Shirt - S' });
     expect(items[4]?.ref).toMatchObject({ tracked: false, stocked: true, available: 9 });
     expect(items[5]?.ref).toMatchObject({ tracked: true, stocked: false, available: null });
-    expect(fake.requests.map((r) => r.operation)).toEqual(['InvsyncVariants', 'InvsyncVariants', 'InvsyncVariants']);
+    // Below bulkThreshold: one count query (1 point), then pages.
+    expect(fake.requests.map((r) => r.operation)).toEqual(['InvsyncVariantCount', 'InvsyncVariants', 'InvsyncVariants', 'InvsyncVariants']);
   });
 
   it('pages through a product with more variants than a page, and variants added later, in store order', async () => {
@@ -247,7 +248,7 @@ describe('Shopify store adapter', () => {
   it('uses the largest page the 1000-point query limit allows, and shrinks when the server says it costs more', async () => {
     fake = await startShopifyFake({ bucket: { maximumAvailable: 20_000, restoreRate: 100_000 } });
     for (let p = 0; p < 50; p++) fake.seed({ variants: Array.from({ length: 12 }, (_, i) => ({ sku: `P${p}-${i}`, title: `V${i}`, available: 1 })) });
-    const items = await collect(createShopifyStore(configFor(fake)).list());
+    const items = await collect(createShopifyStore(configFor(fake, { bulkThreshold: false })).list());
     expect(items).toHaveLength(600);
     const pages = fake.requests.filter((r) => r.operation === 'InvsyncVariants');
     expect(pages.map((r) => r.requestedCost)).toEqual([997, 997, 997, 997]);
@@ -256,15 +257,15 @@ describe('Shopify store adapter', () => {
     fake = await startShopifyFake({ bucket: { maximumAvailable: 20_000, restoreRate: 100_000 }, maxQueryCost: 500 });
     for (let p = 0; p < 30; p++) fake.seed({ variants: [{ sku: `Q${p}`, available: 1 }] });
     expect(await collect(createShopifyStore(configFor(fake)).list())).toHaveLength(30);
-    const costs = fake.requests.map((r) => r.requestedCost);
+    const costs = fake.requests.filter((r) => r.operation === 'InvsyncVariants').map((r) => r.requestedCost);
     expect(costs[0]).toBe(997);
     expect(costs.slice(1).every((c) => (c as number) <= 500)).toBe(true);
   });
 
-  it('lists 1,000 variants in 6 requests and writes 1,000 changes in 4, at most 250 quantities per call', async () => {
+  it('pages 1,000 variants in 6 requests (bulk off) and writes 1,000 changes in 4, at most 250 quantities per call', async () => {
     fake = await startShopifyFake({ bucket: { maximumAvailable: 20_000, restoreRate: 100_000 } });
     for (let p = 0; p < 100; p++) fake.seed({ variants: Array.from({ length: 10 }, (_, i) => ({ sku: `P${p}-${i}`, title: `V${i}`, available: 1 })) });
-    const store = createShopifyStore(configFor(fake));
+    const store = createShopifyStore(configFor(fake, { bulkThreshold: false }));
     const items = await collect(store.list());
     expect(fake.counters.requests).toBe(6);
     const changes = items.map((item, i) => changeFor(item, i + 1, 7));
@@ -275,6 +276,75 @@ describe('Shopify store adapter', () => {
     expect(fake.requests.filter((r) => r.mutation).map((r) => r.quantities)).toEqual([250, 250, 250, 250]);
     expect(fake.counters.maxQuantities).toBe(250);
     expect([...new Set(items.map((i) => fake.stockOf(i.sku)))]).toEqual([7]);
+  });
+
+  describe('listing with a bulk operation', () => {
+    const BULK_TIMING = { startDelayMs: 50, objectsPerSecond: 100_000 };
+
+    it('from bulkThreshold variants on: runs one bulk query, polls it, streams the JSONL without the token, same items as paging', async () => {
+      fake = await startShopifyFake({ bucket: FAST_BUCKET, bulk: BULK_TIMING });
+      const skus = seedMixedCatalog(fake, 40);
+      const paged = await collect(createShopifyStore(configFor(fake, { bulkThreshold: false })).list());
+      fake.requests.length = 0;
+
+      const bulk = await collect(createShopifyStore(configFor(fake, { bulkThreshold: 40 })).list());
+
+      const strip = (items: StoreItem[]) => items.map(({ ref, ...rest }) => ({ ...rest, ref: { ...(ref as object), listing: undefined } }));
+      expect(strip(bulk)).toEqual(strip(paged));
+      expect(bulk.map((i) => i.sku)).toEqual(skus);
+      const ops = fake.requests.map((r) => r.operation);
+      expect(ops.slice(0, 2)).toEqual(['InvsyncVariantCount', 'InvsyncBulkVariants']);
+      expect(ops.slice(2).every((o) => o === 'InvsyncBulkStatus')).toBe(true);
+      expect(ops).not.toContain('InvsyncVariants');
+      expect([fake.counters.bulkOperations, fake.counters.bulkDownloads, fake.counters.bulkDownloadsWithToken]).toEqual([1, 1, 0]);
+    });
+
+    it('pages below the threshold, and when a bulk query is already running or fails', async () => {
+      fake = await startShopifyFake({ bucket: FAST_BUCKET, bulk: { startDelayMs: 60_000 } });
+      seedMixedCatalog(fake, 12);
+      expect(await collect(createShopifyStore(configFor(fake, { bulkThreshold: 13 })).list())).toHaveLength(12);
+      expect(fake.counters.bulkOperations).toBe(0);
+
+      // 2025-10: one bulk query per shop; another app run's query is still queued.
+      const old = createShopifyStore(configFor(fake, { bulkThreshold: 5, apiVersion: '2025-10' }));
+      const started = await startBulkDirectly(fake, '2025-10');
+      expect(started).toBe(true);
+      fake.requests.length = 0;
+      expect(await collect(old.list())).toHaveLength(12);
+      expect(fake.requests.map((r) => r.operation)).toEqual(['InvsyncVariantCount', 'InvsyncBulkVariants', 'InvsyncVariants']);
+      await fake.close();
+
+      fake = await startShopifyFake({ bucket: FAST_BUCKET, bulk: BULK_TIMING, faults: { bulkFailure: 'INTERNAL_SERVER_ERROR' } });
+      seedMixedCatalog(fake, 12);
+      expect(await collect(createShopifyStore(configFor(fake, { bulkThreshold: 5 })).list())).toHaveLength(12);
+      expect(fake.counters.bulkOperations).toBe(1);
+      expect(fake.counters.bulkDownloads).toBe(0);
+      expect(fake.requests.filter((r) => r.operation === 'InvsyncVariants').length).toBeGreaterThan(0);
+    });
+
+    it('the fake answers like Shopify: CREATED, RUNNING, COMPLETED with a JSONL of __parentId children; refuses a query without a connection', async () => {
+      fake = await startShopifyFake({ bucket: FAST_BUCKET, bulk: { startDelayMs: 100, objectsPerSecond: 50 } });
+      fake.seed([{ title: 'Tee', variants: [{ sku: 'T-1', available: 1 }, { sku: 'T-2', available: 2 }] }, { variants: [{ sku: 'S', available: 3 }] }]);
+      const run = (query: string) => gqlRaw(fake, 'mutation Run($q: String!) { bulkOperationRunQuery(query: $q) { bulkOperation { id status } userErrors { field message code } } }', { q: query });
+      const refused = await run('{ shop { name } }');
+      expect((refused.body.data as { bulkOperationRunQuery: { userErrors: Array<{ message: string }> } }).bulkOperationRunQuery.userErrors[0]?.message).toMatch(/at least one connection/);
+
+      const started = await run('{ productVariants { edges { node { id sku product { id variants { edges { node { id } } } } } } } }');
+      const op = (started.body.data as { bulkOperationRunQuery: { bulkOperation: { id: string; status: string } } }).bulkOperationRunQuery.bulkOperation;
+      expect(op.status).toBe('CREATED');
+      const poll = async () => ((await gqlRaw(fake, 'query P($id: ID!) { node(id: $id) { ... on BulkOperation { status objectCount url } } }', { id: op.id })).body.data as { node: { status: string; objectCount: string; url: string | null } }).node;
+      expect((await poll()).status).toBe('CREATED');
+      await new Promise((r) => setTimeout(r, 150));
+      expect((await poll()).status).toBe('RUNNING');
+      await new Promise((r) => setTimeout(r, 250));
+      const done = await poll();
+      expect([done.status, done.objectCount]).toEqual(['COMPLETED', '8']); // 3 variants + 2 + 2 + 1 product variants
+      const lines = (await (await fetch(done.url as string)).text()).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines).toHaveLength(8);
+      expect(lines[0]).toMatchObject({ sku: 'T-1', product: { id: expect.stringMatching(/Product/) } });
+      expect(lines[1]).toMatchObject({ __parentId: lines[0]?.id });
+      expect((await fetch(`${(done.url as string).split('?')[0]}?X-Goog-Signature=forged`)).status).toBe(403);
+    });
   });
 
   describe('compare-and-set', () => {
@@ -517,3 +587,9 @@ describe('Shopify store adapter', () => {
     });
   });
 });
+
+/** Start a bulk query the way another run would have; true when it started. */
+async function startBulkDirectly(fake: ShopifyFake, version: string): Promise<boolean> {
+  const res = await gqlRaw(fake, 'mutation Run($q: String!) { bulkOperationRunQuery(query: $q) { bulkOperation { id } userErrors { message } } }', { q: '{ productVariants { edges { node { id } } } }' }, { version });
+  return Boolean(res.body.data.bulkOperationRunQuery.bulkOperation);
+}

@@ -143,6 +143,42 @@ describe('WooCommerce emulator behaves like wc/v3', () => {
     expect(emu.get(2)?.variations).toEqual([3, 4]);
   });
 
+  it('keeps every listing and filter right after creates, deletes and SKU changes', async () => {
+    emu = await startWooEmulator({ products: [...simpleProducts(3), variableProduct('TEE', 3), ...simpleProducts(2, { start: 4 })] });
+    // ids: 1-3 simple, 4 TEE (5, 6, 7 its variations), 8-9 simple
+    const list = async (path: string, query: Record<string, string | number>) =>
+      ((await wooRequest(emu, { path, query: { _fields: 'id,sku', ...query } })).body as Array<{ id: number; sku: string }>);
+    expect(await postBatch(emu, 'products/batch', {
+      create: [{ type: 'simple', sku: 'NEW-1', manage_stock: true, stock_quantity: 4 }],
+      update: [{ id: 2, sku: 'RENAMED' }],
+      delete: [1],
+    })).toBe(200);
+    expect(await postBatch(emu, 'products/4/variations/batch', { update: [{ id: 6, sku: 'TEE-B' }], delete: [5] })).toBe(200);
+
+    const asc = await list('products', { orderby: 'id', order: 'asc', per_page: 100 });
+    expect(asc.map((r) => r.id)).toEqual([2, 3, 4, 8, 9, 10]);
+    const desc = await list('products', { per_page: 2, page: 2 });
+    expect(desc.map((r) => r.id)).toEqual([8, 4]);
+    expect((await list('products', { orderby: 'id', order: 'asc', per_page: 2, offset: 3 })).map((r) => r.id)).toEqual([8, 9]);
+    expect(await list('products', { sku: 'SKU-0002,RENAMED,TEE-B,TEE-1', orderby: 'id', order: 'asc' }))
+      .toEqual([{ id: 2, sku: 'RENAMED' }, { id: 6, sku: 'TEE-B' }]);
+    expect(await list('products', { include: '9,1,6,2,9', orderby: 'id', order: 'asc' })).toEqual([{ id: 2, sku: 'RENAMED' }, { id: 9, sku: 'SKU-0005' }]);
+    expect((await list('products/4/variations', { orderby: 'id', order: 'desc' })).map((r) => r.id)).toEqual([7, 6]);
+    expect(emu.get(4)?.variations).toEqual([6, 7]);
+
+    // The old SKU is free again, the new one is taken.
+    const again = await wooRequest(emu, { method: 'POST', path: 'products', body: { sku: 'SKU-0002' } });
+    expect(again.status).toBe(201);
+    const taken = await wooRequest(emu, { method: 'POST', path: 'products', body: { sku: 'RENAMED' } });
+    expect([taken.status, (taken.body as { code: string }).code]).toEqual([400, 'product_invalid_sku']);
+
+    // Deleting a variable product takes its variations with it.
+    expect(await postBatch(emu, 'products/batch', { delete: [4] })).toBe(200);
+    expect(await list('products', { sku: 'TEE-B,TEE-3', orderby: 'id', order: 'asc' })).toEqual([]);
+    expect(await list('products/4/variations', {})).toEqual([]);
+    expect(emu.items().map((r) => r.id)).toEqual([2, 3, 8, 9, 10, 11]);
+  });
+
   it('refuses a batch of more than 100 items (create + update + delete together) with 413', async () => {
     emu = await startWooEmulator({ products: simpleProducts(3) });
     const update = Array.from({ length: 50 }, () => ({ id: 1, manage_stock: true, stock_quantity: 1 }));

@@ -6,7 +6,8 @@ import { connectionOptions, createHttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { redact, safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
-import type { StockReading, StoreAdapter } from '../types.js';
+import { createBatchCap, stateDirCapMemory } from '../batch-cap.js';
+import type { StockReading, StoreAdapter, StoreContext } from '../types.js';
 import { sendIsolating } from '../isolate.js';
 import { renderMagentoError } from './messages.js';
 import {
@@ -26,7 +27,9 @@ import { chunkForQuery, isLastPage, searchCriteriaParams, skuFilters, type Searc
  *   have variationId null. Stock comes from one paged listing of the configured source's items
  *   (MSI, the default), or one `GET /V1/stockItems/{sku}` per item without MSI (`msi: false`).
  * - apply(): MSI: one `POST /V1/inventory/source-items` per batch (absolute quantities; status 1
- *   when the quantity is above 0). The API refuses such a batch as a whole when one item is bad,
+ *   when the quantity is above 0). Batches start at 500 items; a shop with "Web API input limits"
+ *   on refuses that with `400 Maximum items of type "…" is N` (applying nothing): the adapter then
+ *   sends N at a time and remembers N for the shop in the state dir (see batch-cap.ts). The API refuses such a batch as a whole when one item is bad,
  *   often without naming it: the batch is then split in halves and resent until the refused items
  *   stand alone (logged; see `sendIsolating`). Without MSI: one
  *   `PUT /V1/products/{sku}/stockItems/{itemId}` per item.
@@ -37,9 +40,10 @@ import { chunkForQuery, isLastPage, searchCriteriaParams, skuFilters, type Searc
  *   legacy stock items: product lists leave `stock_item` out).
  */
 
-/** Items per source-items POST when Magento's "Web API input limits" are on (they are off by default). */
-export const MAGENTO_DEFAULT_BATCH = 20;
-/** Largest configurable batch: no documented cap without input limits; a practical ceiling. */
+/**
+ * Largest batch, and the first one tried: no documented cap without input limits (the default),
+ * a practical ceiling; a shop with input limits on announces its own cap (20 by default).
+ */
 export const MAGENTO_MAX_BATCH = 500;
 /** The largest pageSize when input limits are on; it works everywhere. */
 export const MAGENTO_DEFAULT_PAGE = 300;
@@ -55,13 +59,14 @@ const PRODUCT_FIELDS = 'items[id,sku,type_id,name],total_count';
 const MAX_SKU_LIST_CHARS = 6000;
 
 /**
- * Throws ConfigError when `batchSize` exceeds the practical ceiling. Listing and writes throw
+ * Throws ConfigError when `batchSize` exceeds the practical ceiling. `context.stateDir`: where a
+ * shop's announced batch cap is remembered (none: learned again by each adapter). Listing and writes throw
  * the client's HttpError on whole-request failures (401/403 carry `details.auth`); messages
  * carry Magento's own message with its placeholders rendered.
  */
-export function createMagento2Store(config: Magento2StoreConfig): StoreAdapter {
+export function createMagento2Store(config: Magento2StoreConfig, context: StoreContext = {}): StoreAdapter {
   if (config.batchSize !== undefined && config.batchSize > MAGENTO_MAX_BATCH) {
-    throw new ConfigError(`at most ${MAGENTO_MAX_BATCH} for magento2 (default ${MAGENTO_DEFAULT_BATCH}, the limit when Web API input limits are on)`, 'store.batchSize');
+    throw new ConfigError(`at most ${MAGENTO_MAX_BATCH} for magento2 (the default; a shop with Web API input limits on announces a lower cap, which is then used)`, 'store.batchSize');
   }
   const log = logger('magento2');
   const base = apiBase(config.url);
@@ -69,7 +74,13 @@ export function createMagento2Store(config: Magento2StoreConfig): StoreAdapter {
   const msi = config.msi !== false;
   const sourceCode = config.sourceCode ?? 'default';
   // Without MSI every write is one product's stock item.
-  const maxBatch = msi ? config.batchSize ?? MAGENTO_DEFAULT_BATCH : 1;
+  const startBatch = msi ? config.batchSize ?? MAGENTO_MAX_BATCH : 1;
+  const cap = createBatchCap({
+    start: startBatch,
+    key: `magento2 ${safeUrl(base)} inventory/source-items`,
+    memory: context.stateDir ? stateDirCapMemory(context.stateDir) : undefined,
+    capOf: announcedCap,
+  });
   const http = createHttpClient({
     name: 'store',
     baseUrl: base,
@@ -233,14 +244,20 @@ export function createMagento2Store(config: Magento2StoreConfig): StoreAdapter {
   }
 
   async function applySourceItems(batch: Change[]): Promise<BatchResult> {
-    const refused = await sendIsolating(batch, async (part) => {
-      const sourceItems = part.map((c) => ({ sku: c.sku, source_code: sourceCode, quantity: c.to, status: c.to > 0 ? 1 : 0 }));
-      await call(() => http.json({ method: 'POST', url: 'inventory/source-items', json: { sourceItems } }, MagentoSourceItemsSaved));
-    }, {
-      rejection: refusal,
-      onSplit: (size, message) => log.warn({ size }, `source-items batch of ${size} refused as a whole (${message}); resending it in halves to find the refused item(s)`),
+    const failed: BatchResult['failed'] = [];
+    // NOTE: Magento checks the array size while decoding the request, before any item: a chunk
+    // over the cap is refused whole and applied nothing, so the cap's resend writes no item twice.
+    await cap.run(batch, async (chunk) => {
+      const refused = await sendIsolating(chunk, async (part) => {
+        const sourceItems = part.map((c) => ({ sku: c.sku, source_code: sourceCode, quantity: c.to, status: c.to > 0 ? 1 : 0 }));
+        await call(() => http.json({ method: 'POST', url: 'inventory/source-items', json: { sourceItems } }, MagentoSourceItemsSaved));
+      }, {
+        rejection: (err) => (announcedCap(err) === null ? refusal(err) : null),
+        onSplit: (size, message) => log.warn({ size }, `source-items batch of ${size} refused as a whole (${message}); resending it in halves to find the refused item(s)`),
+      });
+      for (const r of refused) failed.push({ seq: r.item.seq, message: r.message });
     });
-    return { failed: refused.map((r) => ({ seq: r.item.seq, message: r.message })) };
+    return { failed };
   }
 
   async function applyStockItem(change: Change): Promise<BatchResult> {
@@ -266,7 +283,7 @@ export function createMagento2Store(config: Magento2StoreConfig): StoreAdapter {
 
   async function apply(batch: Change[]): Promise<BatchResult> {
     if (batch.length === 0) return { failed: [] };
-    assertBatch('magento2', batch, batchKey, maxBatch);
+    assertBatch('magento2', batch, batchKey, startBatch);
     return msi ? applySourceItems(batch) : applyStockItem(batch[0] as Change);
   }
 
@@ -282,7 +299,8 @@ export function createMagento2Store(config: Magento2StoreConfig): StoreAdapter {
 
   return {
     type: 'magento2',
-    limits: { maxBatch },
+    // A getter: after a shop's cap is known, the engine cuts batches of that size.
+    limits: { get maxBatch() { return cap.current(); } },
     list,
     batchKey,
     apply,
@@ -346,6 +364,17 @@ function withRenderedMessage(err: unknown): unknown {
     ? err.message.replace(raw, redact(rendered.slice(0, 300)))
     : `${err.message}: ${redact(rendered.slice(0, 300))}`;
   return new HttpError(message, err.details, { cause: err });
+}
+
+/**
+ * The cap in Magento's input-limit refusal, `400 {"message": "Maximum items of type \"%type\" is %max",
+ * "parameters": {"type": "…", "max": N}}` (placeholders possibly rendered already); null otherwise.
+ */
+export function announcedCap(err: unknown): number | null {
+  if (!(err instanceof HttpError) || err.details.status !== 400) return null;
+  const text = renderMagentoError(err.details.body);
+  const m = text === undefined ? null : /^Maximum items of type "[^"]*" is (\d+)$/.exec(text);
+  return m ? Number(m[1]) : null;
 }
 
 /**

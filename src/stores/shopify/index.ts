@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
+import readline from 'node:readline';
 import { z } from 'zod';
 import type { ShopifyStoreConfig } from '../../config/schema.js';
-import { ConfigError } from '../../domain/errors.js';
+import { ConfigError, StoreError } from '../../domain/errors.js';
 import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
 import { connectionOptions, createHttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
@@ -11,12 +12,13 @@ import type { StoreAdapter } from '../types.js';
 import { createShopifyGraphQL, QueryCostError, type GraphQLAnswer } from './graphql.js';
 import { compareIds, gidNumber, idempotencyKey, toGid } from './ids.js';
 import {
+  BULK_POLL_COST, BULK_POLL_QUERY, BULK_RUN_COST, BULK_RUN_MUTATION, bulkVariantsQuery, COUNT_COST, COUNT_QUERY,
   CHECK_COST, CHECK_QUERY, LEVELS_NODE_COST, LEVELS_QUERY, RESOLVE_NODE_COST, RESOLVE_QUERY, STALE_CODES,
   VARIANTS_FIXED_COST, VARIANTS_NODE_COST, VARIANTS_QUERY, versionFeatures, writeCost, writeMutation,
 } from './queries.js';
 import {
-  CheckResult, LevelsResult, ResolveResult, SetQuantitiesPayload, TrackPayload, VariantsPage,
-  type InventoryItemNode, type UserError, type VariantNode, type VariantsPage as VariantsPageData,
+  BulkRunPayload, BulkStatus, CheckResult, LevelsResult, ResolveResult, SetQuantitiesPayload, TrackPayload, VariantCount, VariantNode, VariantsPage,
+  type InventoryItemNode, type UserError, type VariantsPage as VariantsPageData,
 } from './schemas.js';
 import { MAX_PAGE_SIZE, pageSizeFor, perNodeCost, SINGLE_QUERY_MAX_COST } from './throttle.js';
 
@@ -26,7 +28,11 @@ import { MAX_PAGE_SIZE, pageSizeFor, perNodeCost, SINGLE_QUERY_MAX_COST } from '
  * - Endpoint `POST <url>/admin/api/<apiVersion>/graphql.json`, header `X-Shopify-Access-Token`.
  * - list(): `productVariants(sortKey: ID)` pages (as large as the 1000-point query cost allows,
  *   ≤ 250), each variant with its product, inventory item and `available` quantity at the
- *   configured location. The API cannot sort variants by product, so the pages are collected
+ *   configured location. From `bulkThreshold` variants on (one `productVariantsCount` query
+ *   decides), the same selection runs as a bulk operation instead: `bulkOperationRunQuery`,
+ *   `node(id:)` polls until COMPLETED, then the JSONL result is streamed line by line from its
+ *   signed URL (without the access token). It bypasses the cost bucket that paging pays for;
+ *   when a bulk query cannot start (another one is running) or does not complete, paging is used. The API cannot sort variants by product, so the pages are collected
  *   and put in store order (product id, then variant id) before the first item is yielded: the
  *   fewest requests that give store order, at the price of holding the listing in memory.
  *   A product with only its default variant is a simple item (variationId null).
@@ -49,6 +55,20 @@ const TRACK_PER_REQUEST = 90;
 const MAX_ROUNDS = 3;
 /** `nodes(ids:)` takes at most 250 ids. */
 const NODES_MAX = 250;
+/**
+ * Variants from which list() uses a bulk operation. Measured on the fake at the Standard plan's
+ * bucket (2,000 points, 100/s; bench/shopify-listing.mjs): two full pages (398 variants, ≈ 2,000
+ * points) fit in the bucket and take ≈ 0.1 s; the third page waits ≈ 10 s for the restore rate
+ * and every 199 variants more another ≈ 10 s, while a bulk query took 1.3–2.6 s at any size
+ * (with the fake's assumed queueing of 1 s). Larger plans' buckets would page more for free, but
+ * bulk stays within seconds, so one threshold serves all.
+ */
+export const DEFAULT_BULK_THRESHOLD = 400;
+/** First wait between bulk status polls; it grows by half up to BULK_POLL_MAX_MS. */
+const BULK_POLL_FIRST_MS = 500;
+const BULK_POLL_MAX_MS = 5000;
+/** A bulk query must finish within 10 days (API_FACTS §3); a sync run gives up far earlier. */
+const BULK_MAX_WAIT_MS = 30 * 60 * 1000;
 
 /** What list() records per item for the write (kept in the store index, opaque to the engine). */
 const ShopifyRef = z.object({
@@ -105,12 +125,92 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
     headers: { 'x-shopify-access-token': config.accessToken },
   });
   const gql = createShopifyGraphQL({ http, endpoint, log, busyWaitMs: envBaseMs() });
+  // The result file lives at a signed storage URL: never send the shop's token there.
+  const download = createHttpClient({ name: 'store bulk result', ...connectionOptions({ ...config, rateLimit: undefined }, { concurrency: 1 }) });
+  const bulkThreshold = config.bulkThreshold ?? DEFAULT_BULK_THRESHOLD;
+  const pollFirstMs = envBaseMs() ?? BULK_POLL_FIRST_MS;
   /** Requested cost per listed variant and the single-query limit, corrected from the server's numbers. */
   let variantCost = VARIANTS_NODE_COST;
   let maxQueryCost = SINGLE_QUERY_MAX_COST;
 
   async function* list(signal?: AbortSignal): AsyncIterable<StoreItem> {
     const listing = crypto.randomUUID();
+    const nodes = (bulkThreshold !== false && await variantsAtLeast(bulkThreshold, signal) ? await bulkNodes(signal) : null) ?? await pagedNodes(signal);
+    if (nodes.length > 0 && nodes.every((n) => n.inventoryItem.inventoryLevel === null)) {
+      throw new ConfigError(`none of the shop's ${nodes.length} variants is stocked at location ${location}: is it the right location id? (\`invsync check\` names it)`, 'store.locationId');
+    }
+    nodes.sort((a, b) => compareIds(a.product.id, b.product.id) || compareIds(a.id, b.id));
+    for (const node of nodes) yield toItem(node, location, listing);
+  }
+
+  /** True when the shop has at least `threshold` variants (one count query, 1 point). */
+  async function variantsAtLeast(threshold: number, signal?: AbortSignal): Promise<boolean> {
+    const answer = await gql.request({ operation: 'InvsyncVariantCount', query: COUNT_QUERY, variables: { limit: threshold }, cost: COUNT_COST, schema: VariantCount, signal });
+    return answer.data.productVariantsCount.count >= threshold;
+  }
+
+  /**
+   * Every variant through a bulk operation; null when one cannot start or did not complete (the
+   * caller pages instead). Throws what the requests throw (auth, network after retries).
+   */
+  async function bulkNodes(signal?: AbortSignal): Promise<VariantNode[] | null> {
+    const started = await gql.request({
+      operation: 'InvsyncBulkVariants', query: BULK_RUN_MUTATION, variables: { query: bulkVariantsQuery(location) }, cost: BULK_RUN_COST, schema: BulkRunPayload, signal,
+    });
+    const { bulkOperation, userErrors } = started.data.bulkOperationRunQuery;
+    if (!bulkOperation || userErrors.length > 0) {
+      log.warn({ userErrors }, `bulk query not started (${userErrors.map((e) => e.message).join('; ') || 'no operation'}): listing page by page`);
+      return null;
+    }
+    const done = await awaitBulk(bulkOperation.id, signal);
+    if (done.status !== 'COMPLETED') {
+      log.warn({ id: bulkOperation.id, status: done.status, errorCode: done.errorCode }, `bulk query ended ${done.status}${done.errorCode ? ` (${done.errorCode})` : ''}: listing page by page`);
+      return null;
+    }
+    const nodes: VariantNode[] = [];
+    // An empty result completes with url null.
+    if (done.url) await readBulkLines(done.url, nodes, signal);
+    log.debug({ id: bulkOperation.id, variants: nodes.length, objectCount: done.objectCount }, 'listed variants with a bulk query');
+    return nodes;
+  }
+
+  /** Poll `node(id:)` until the operation is no longer CREATED/RUNNING (or BULK_MAX_WAIT_MS passed). */
+  async function awaitBulk(id: string, signal?: AbortSignal): Promise<NonNullable<BulkStatus['node']>> {
+    const deadline = Date.now() + BULK_MAX_WAIT_MS;
+    for (let wait = pollFirstMs; ; wait = Math.min(BULK_POLL_MAX_MS, wait * 1.5)) {
+      await sleep(wait, signal);
+      const answer = await gql.request({ operation: 'InvsyncBulkStatus', query: BULK_POLL_QUERY, variables: { id }, cost: BULK_POLL_COST, schema: BulkStatus, signal });
+      const node = answer.data.node;
+      if (!node) throw new StoreError(`shopify: bulk operation ${id} disappeared while it was polled`);
+      if (node.status !== 'CREATED' && node.status !== 'RUNNING') return node;
+      if (Date.now() > deadline) return { ...node, status: `still ${node.status} after ${BULK_MAX_WAIT_MS / 60_000} min` };
+    }
+  }
+
+  /** Stream the JSONL result: one variant per line, parsed as it arrives (memory: the nodes, not the file). */
+  async function readBulkLines(url: string, into: VariantNode[], signal?: AbortSignal): Promise<void> {
+    const body = await download.stream({ url, signal });
+    const lines = readline.createInterface({ input: body, crlfDelay: Infinity });
+    let n = 0;
+    for await (const line of lines) {
+      n++;
+      if (line.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        throw new StoreError(`shopify bulk result line ${n}: not JSON (${line.slice(0, 80)})`);
+      }
+      const parsed = VariantNode.safeParse(value);
+      if (!parsed.success || (value as { __parentId?: unknown }).__parentId !== undefined) {
+        const issue = parsed.success ? { path: ['__parentId'], message: 'a child line where only variants were asked for' } : parsed.error.issues[0];
+        throw new StoreError(`shopify bulk result line ${n}: unexpected at ${issue?.path.join('.') || '(line)'}: ${issue?.message}`);
+      }
+      into.push(parsed.data);
+    }
+  }
+
+  async function pagedNodes(signal?: AbortSignal): Promise<VariantNode[]> {
     const nodes: VariantNode[] = [];
     let after: string | null = null;
     let pages = 0;
@@ -135,16 +235,12 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
       pages++;
       if (answer.requestedQueryCost !== null) variantCost = perNodeCost(answer.requestedQueryCost, VARIANTS_FIXED_COST, first);
       const { nodes: page, pageInfo } = answer.data.productVariants;
-      nodes.push(...page);
+      for (const node of page) nodes.push(node);
       if (!pageInfo.hasNextPage || !pageInfo.endCursor) break;
       after = pageInfo.endCursor;
     }
     log.debug({ variants: nodes.length, pages }, 'listed variants');
-    if (nodes.length > 0 && nodes.every((n) => n.inventoryItem.inventoryLevel === null)) {
-      throw new ConfigError(`none of the shop's ${nodes.length} variants is stocked at location ${location}: is it the right location id? (\`invsync check\` names it)`, 'store.locationId');
-    }
-    nodes.sort((a, b) => compareIds(a.product.id, b.product.id) || compareIds(a.id, b.id));
-    for (const node of nodes) yield toItem(node, location, listing);
+    return nodes;
   }
 
   function batchKey(): string {
@@ -473,6 +569,15 @@ function notStockedMessage(location: string): string {
 }
 
 /** Test knob shared with the http client: shortens the wait for an in-flight duplicate request. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) { reject(signal.reason); return; }
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = () => { clearTimeout(t); reject(signal?.reason); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 function envBaseMs(): number | undefined {
   const base = Number(process.env.INVSYNC_RETRY_BASE_MS);
   return Number.isFinite(base) && base > 0 ? base : undefined;

@@ -29,6 +29,40 @@ export const VARIANTS_FIXED_COST = 2;
 /** variant + product + inventoryItem + inventoryLevel + quantities. */
 export const VARIANTS_NODE_COST = 5;
 
+/**
+ * Variants in the shop, counted up to `limit` (Shopify counts to 10,000 by default and says
+ * AT_LEAST beyond the limit): decides between paging and a bulk operation.
+ */
+export const COUNT_QUERY = `query InvsyncVariantCount($limit: Int) {
+  productVariantsCount(limit: $limit) { count precision }
+}`;
+export const COUNT_COST = 1;
+
+/**
+ * The bulk form of VARIANTS_QUERY (API_FACTS §3 "Bulk export"): no variables in a bulk query,
+ * so the location is written in. One connection; each variant is one JSONL line with its
+ * product, inventory item and level inline (objects, not connections: no `__parentId` lines).
+ */
+export function bulkVariantsQuery(location: string): string {
+  const level = LEVEL_SELECTION.replace('$location', JSON.stringify(location));
+  return `{
+  productVariants {
+    edges { node { id sku displayName product { id hasOnlyDefaultVariant } inventoryItem { id tracked ${level} } } }
+  }
+}`;
+}
+
+export const BULK_RUN_MUTATION = `mutation InvsyncBulkVariants($query: String!) {
+  bulkOperationRunQuery(query: $query) { bulkOperation { id status } userErrors { field message code } }
+}`;
+/** `node(id:)` works on every version (`bulkOperation(id:)` is newer, `currentBulkOperation` older). */
+export const BULK_POLL_QUERY = `query InvsyncBulkStatus($id: ID!) {
+  node(id: $id) { ... on BulkOperation { id status errorCode objectCount url } }
+}`;
+/** The mutation field; a poll is one object. */
+export const BULK_RUN_COST = 10;
+export const BULK_POLL_COST = 1;
+
 /** Current level of inventory items (re-read after a rejected write group). */
 export const LEVELS_QUERY = `query InvsyncLevels($ids: [ID!]!, $location: ID!) {
   nodes(ids: $ids) { ... on InventoryItem { id tracked ${LEVEL_SELECTION} } }

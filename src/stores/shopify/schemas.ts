@@ -70,6 +70,26 @@ export const VariantsPage = z.object({
 });
 export type VariantsPage = z.infer<typeof VariantsPage>;
 
+export const VariantCount = z.object({ productVariantsCount: z.object({ count: z.number().int(), precision: z.string() }) });
+
+export const BulkRunPayload = z.object({
+  bulkOperationRunQuery: z.object({
+    bulkOperation: z.object({ id: z.string(), status: z.string() }).nullable(),
+    userErrors: z.array(z.object({ field: z.array(z.string()).nullish(), message: z.string(), code: z.string().nullish() })),
+  }),
+});
+
+export const BulkStatus = z.object({
+  node: z.object({
+    id: z.string(),
+    status: z.string(),
+    errorCode: z.string().nullish(),
+    objectCount: z.string().nullish(),
+    url: z.string().nullish(),
+  }).nullable(),
+});
+export type BulkStatus = z.infer<typeof BulkStatus>;
+
 /** `nodes(ids:)` over inventory items; an unknown id gives null. */
 export const LevelsResult = z.object({ nodes: z.array(InventoryItemNode.nullable()) });
 export type LevelsResult = z.infer<typeof LevelsResult>;
