@@ -63,9 +63,7 @@ export function registerHistoryCommands(program: Command, globals: Globals, exit
               ];
             }),
             'sources',
-            ...status.sources.map((s) => `  ${s.name.padEnd(nameWidth)}  ${s.type.padEnd(12)} ${!s.enabled ? 'disabled' : s.lastFetch ? `${s.lastFetch.items} item(s), last fetched ${ago(s.lastFetch.fetchedAt)}` : 'never fetched'}`),
-            'last runs',
-            ...(status.lastRuns.length ? runsTable(status.lastRuns).map((l) => `  ${l}`) : ['  none yet']),
+            ...sourceAndRunLines(status, nameWidth, ago),
           ];
           ctx.out.write(`${lines.join('\n')}\n`);
           return EXIT.ok;
@@ -93,9 +91,7 @@ export function registerHistoryCommands(program: Command, globals: Globals, exit
           `pending plan  ${plan && items ? `plan ${plan.id} (${plan.status}, built ${ago(plan.createdAt)}): ${items.planned + items.sent} to send, ${items.applied} applied, ${items.failed} failed — \`invsync push\` applies it` : 'none'}`,
           `last sync     ${lastSuccess ? ago(lastSuccess.toISOString()) : 'never (no successful full or push yet)'}`,
           'sources',
-          ...status.sources.map((s) => `  ${s.name.padEnd(nameWidth)}  ${s.type.padEnd(12)} ${!s.enabled ? 'disabled' : s.lastFetch ? `${s.lastFetch.items} item(s), last fetched ${ago(s.lastFetch.fetchedAt)}` : 'never fetched'}`),
-          'last runs',
-          ...(status.lastRuns.length ? runsTable(status.lastRuns).map((l) => `  ${l}`) : ['  none yet']),
+          ...sourceAndRunLines(status, nameWidth, ago),
         ];
         ctx.out.write(`${lines.join('\n')}\n`);
         return EXIT.ok;
@@ -179,4 +175,21 @@ function runsTable(runs: Array<RunRow & { status: string }>): string[] {
   const header = ['RUN', 'COMMAND', 'STATUS', 'EXIT', 'DURATION'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+}
+
+/** The `sources` and `last runs` blocks of `invsync status`, the same with one store or several. */
+function sourceAndRunLines(
+  status: {
+    sources: Array<{ name: string; type: string; enabled: boolean; lastFetch: { items: number; fetchedAt: string } | null }>;
+    lastRuns: Parameters<typeof runsTable>[0];
+  },
+  nameWidth: number,
+  ago: (iso: string) => string,
+): string[] {
+  return [
+    'sources',
+    ...status.sources.map((s) => `  ${s.name.padEnd(nameWidth)}  ${s.type.padEnd(12)} ${!s.enabled ? 'disabled' : s.lastFetch ? `${s.lastFetch.items} item(s), last fetched ${ago(s.lastFetch.fetchedAt)}` : 'never fetched'}`),
+    'last runs',
+    ...(status.lastRuns.length ? runsTable(status.lastRuns).map((l) => `  ${l}`) : ['  none yet']),
+  ];
 }
