@@ -166,14 +166,9 @@ export class LedgerStager {
       LEFT JOIN ledger_movements AS m ON m.source = s.source AND m.input = s.input AND m.id = s.id
       LEFT JOIN ledger_staged AS f ON f.seq = s.first_seq
       WHERE s.fetch_id = ? AND s.source = ? AND s.status = 2 AND s.seq > ? ORDER BY s.seq LIMIT ?`).raw(true);
-    for (let after = 0; ;) {
-      const rows = moves.all(this.fetchId, this.source, after, chunk) as ConflictRaw[];
-      if (rows.length === 0) break;
-      for (const r of rows) {
-        yield { kind: 'movement', input: r[1], id: r[2], sku: r[3], value: r[4], at: r[5], file: r[6] ?? '', row: r[7] ?? 0,
-          first: { sku: r[8], value: r[9], file: r[10], row: r[11], applied: r[12] === 1 } };
-      }
-      after = rows[rows.length - 1]![0];
+    for (const r of this.bySeq(moves, chunk)) {
+      yield { kind: 'movement', input: r[1], id: r[2], sku: r[3], value: r[4], at: r[5], file: r[6] ?? '', row: r[7] ?? 0,
+        first: { sku: r[8], value: r[9], file: r[10], row: r[11], applied: r[12] === 1 } };
     }
     const counts = this.db.prepare(`SELECT s.seq, '', '', s.sku, s.qty, s.at, s.file, s.row,
         COALESCE(c.sku, f.sku), COALESCE(c.qty, f.qty), COALESCE(c.file, f.file), COALESCE(c.row, f.row), c.sku IS NOT NULL
@@ -181,13 +176,18 @@ export class LedgerStager {
       LEFT JOIN ledger_counts AS c ON c.source = s.source AND c.sku = s.sku AND c.at = s.at
       LEFT JOIN ledger_staged_counts AS f ON f.seq = s.first_seq
       WHERE s.fetch_id = ? AND s.source = ? AND s.status = 2 AND s.seq > ? ORDER BY s.seq LIMIT ?`).raw(true);
+    for (const r of this.bySeq(counts, chunk)) {
+      yield { kind: 'count', sku: r[3], value: r[4], at: r[5], file: r[6] ?? '', row: r[7] ?? 0,
+        first: { sku: r[8], value: r[9], file: r[10], row: r[11], applied: r[12] === 1 } };
+    }
+  }
+
+  /** A conflicts query's rows, `chunk` at a time by staged seq (its first column): never all at once. */
+  private *bySeq(stmt: { all(...params: unknown[]): unknown[] }, chunk: number): Generator<ConflictRaw> {
     for (let after = 0; ;) {
-      const rows = counts.all(this.fetchId, this.source, after, chunk) as ConflictRaw[];
-      if (rows.length === 0) break;
-      for (const r of rows) {
-        yield { kind: 'count', sku: r[3], value: r[4], at: r[5], file: r[6] ?? '', row: r[7] ?? 0,
-          first: { sku: r[8], value: r[9], file: r[10], row: r[11], applied: r[12] === 1 } };
-      }
+      const rows = stmt.all(this.fetchId, this.source, after, chunk) as ConflictRaw[];
+      if (rows.length === 0) return;
+      yield* rows;
       after = rows[rows.length - 1]![0];
     }
   }
