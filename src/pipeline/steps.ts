@@ -4,7 +4,7 @@ import { SafetyError, SourceShrunkError, StalePlanError, StoreError } from '../d
 import type { Logger } from '../lib/log.js';
 import { createSources } from '../sources/registry.js';
 import type { Db } from '../state/db.js';
-import { getPlan, latestPushablePlan, planAgeProblem, planItems, settlePlanStatus, statusCounts, type PlanRecord } from '../state/plans.js';
+import { getPlan, iteratePlanItems, latestPushablePlan, planAgeProblem, planItems, settlePlanStatus, statusCounts, type PlanRecord } from '../state/plans.js';
 import { recentItemCounts, recordSourceFetches } from '../state/source-history.js';
 import { getIndexMeta } from '../state/store-index.js';
 import { OPEN_ORDERS_BY_STORE } from '../stores/open-orders.js';
@@ -227,7 +227,7 @@ export async function pushStep(ctx: PipelineContext, store: StoreRun, options: P
     }
   } finally {
     summary.fromPush(statusCounts(ctx.db, plan.id), planItems(ctx.db, plan.id, undefined, SUMMARY_MAX_CHANGES),
-      planItems(ctx.db, plan.id, ['failed']), outcome ?? null, options.dryRun);
+      iteratePlanItems(ctx.db, plan.id, 5000, ['failed']), outcome ?? null, options.dryRun);
   }
   if (options.dryRun) return 'ok';
   // Precedence: an auth refusal was thrown above (5); an open breaker with work left pending

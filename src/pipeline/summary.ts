@@ -61,9 +61,10 @@ export class SummaryBuilder {
 
   /**
    * After a push: statuses from the journal. `firstItems` are the plan's first items (at most
-   * SUMMARY_MAX_CHANGES), `failedItems` all failed ones; counts cover the whole plan.
+   * SUMMARY_MAX_CHANGES), `failedItems` all failed ones (streamed: each is counted, the first
+   * 1,000 kept); counts cover the whole plan.
    */
-  fromPush(counts: Record<ItemStatus, number>, firstItems: PlanItem[], failedItems: PlanItem[], outcome: PushOutcome | null, dryRun: boolean): void {
+  fromPush(counts: Record<ItemStatus, number>, firstItems: PlanItem[], failedItems: Iterable<PlanItem>, outcome: PushOutcome | null, dryRun: boolean): void {
     const total = counts.planned + counts.sent + counts.submitted + counts.applied + counts.failed;
     this.changes = firstItems.map((i) => summaryChange(i, summaryStatus(i, dryRun)));
     this.changesTotal = total;

@@ -169,11 +169,12 @@ export function planItems(db: Db, planId: number, statuses?: ItemStatus[], limit
   return (rows as ItemRow[]).map(toItem);
 }
 
-/** All items of a plan in store order, read in chunks (flat memory for huge plans). */
-export function* iteratePlanItems(db: Db, planId: number, chunk = 5000): Generator<PlanItem> {
-  const stmt = db.prepare('SELECT * FROM plan_items WHERE plan_id = ? AND seq >= ? ORDER BY seq LIMIT ?');
+/** The items of a plan in store order (those in `statuses`, else all), read in chunks: flat memory for huge plans. */
+export function* iteratePlanItems(db: Db, planId: number, chunk = 5000, statuses?: ItemStatus[]): Generator<PlanItem> {
+  const only = statuses ? ` AND status IN (${statuses.map(() => '?').join(',')})` : '';
+  const stmt = db.prepare(`SELECT * FROM plan_items WHERE plan_id = ?${only} AND seq >= ? ORDER BY seq LIMIT ?`);
   for (let next = 0; ;) {
-    const rows = stmt.all(planId, next, chunk) as ItemRow[];
+    const rows = stmt.all(planId, ...(statuses ?? []), next, chunk) as ItemRow[];
     if (rows.length === 0) return;
     for (const row of rows) yield toItem(row);
     next = rows[rows.length - 1]!.seq + 1;

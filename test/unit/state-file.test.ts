@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { readJson, writeJsonAtomic } from '../../src/sources/dropshipzone/state-file.js';
+import { readJson, writeJsonAtomic } from '../../src/lib/state-file.js';
 
 let root: string;
 beforeAll(() => { root = fs.mkdtempSync(path.join(os.tmpdir(), 'invsync-state-file-')); });

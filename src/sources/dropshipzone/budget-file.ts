@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Logger } from '../../lib/log.js';
 import { budgetWait, normalizeTimestamps, pruneTimestamps, type BudgetLimits } from './budget.js';
-import { readJson, writeJsonAtomic } from './state-file.js';
+import { readJson, writeJsonAtomic } from '../../lib/state-file.js';
 
 /** Time as the budget sees it; tests pass a virtual clock. */
 export interface Clock {

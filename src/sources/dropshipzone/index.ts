@@ -10,7 +10,7 @@ import type { SourceAdapter, SourceContext } from '../types.js';
 import { dropshipzoneLimits } from './budget.js';
 import { createPersistedBudget, type Clock } from './budget-file.js';
 import { MAX_LIMIT, MIN_LIMIT, pageLimit, ProductsPage, productRecord } from './products.js';
-import { fileSafe } from './state-file.js';
+import { fileSafe } from '../../lib/state-file.js';
 import { createTokenManager } from './token.js';
 
 export { dropshipzoneLimits } from './budget.js';

@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { HttpError, SourceError } from '../../domain/errors.js';
 import type { HttpClient } from '../../lib/http.js';
 import type { Logger } from '../../lib/log.js';
-import { registerSecret } from '../../lib/redact.js';
 import type { Clock } from './budget-file.js';
-import { readJson, writeJsonAtomic } from './state-file.js';
+import { createCachedToken } from '../../lib/token-cache.js';
 
 /** `POST /auth` → `{ iat, exp, token }` (unix seconds). */
 export const AuthResponse = z.object({
@@ -74,27 +73,10 @@ export function createTokenManager(options: {
   clock: Clock;
   log: Logger;
 }): TokenManager {
-  const { http, file, clock, log } = options;
-  let current: CachedToken | undefined;
-  let loaded = false;
+  const { http, clock, log } = options;
   let authCalls = 0;
 
-  const usable = (t: CachedToken | undefined): t is CachedToken =>
-    t !== undefined && t.url === options.url && t.email === options.email && clock.now() < refreshAt(t);
-
-  async function loadCached(): Promise<CachedToken | undefined> {
-    const read = await readJson(file).catch((err: unknown) => {
-      log.warn(`cannot read the token cache ${file}: ${(err as Error).message}`);
-      return undefined;
-    });
-    if (!read || !('value' in read)) return undefined;
-    const parsed = CachedToken.safeParse(read.value);
-    if (!parsed.success) return undefined;
-    registerSecret(parsed.data.token);
-    return parsed.data;
-  }
-
-  async function refresh(signal?: AbortSignal): Promise<string> {
+  async function authenticate(signal?: AbortSignal): Promise<CachedToken> {
     authCalls++;
     let res;
     try {
@@ -110,34 +92,19 @@ export function createTokenManager(options: {
       }
       throw err;
     }
-    registerSecret(res.body.token);
     const times = tokenTimes(res.body, clock.now());
-    current = { version: 1, url: options.url, email: options.email, token: res.body.token, ...times };
     log.info({ expiresInS: Math.round((times.expiresAt - clock.now()) / 1000) }, 'authenticated');
-    try {
-      await writeJsonAtomic(file, current);
-    } catch (err) {
-      // The run can go on with the token in memory; the next run authenticates again.
-      log.warn(`cannot write the token cache ${file}: ${(err as Error).message}`);
-    }
-    return current.token;
+    return { version: 1, url: options.url, email: options.email, token: res.body.token, ...times };
   }
 
+  const cache = createCachedToken({
+    file: options.file, schema: CachedToken, log, label: 'token', exchange: authenticate, secretOf: (t) => t.token,
+    usable: (t) => t.url === options.url && t.email === options.email && clock.now() < refreshAt(t),
+  });
+
   return {
-    async get(signal) {
-      if (usable(current)) return current.token;
-      if (!loaded) {
-        loaded = true;
-        const cached = await loadCached();
-        if (usable(cached)) {
-          current = cached;
-          log.debug('reusing the cached token');
-          return cached.token;
-        }
-      }
-      return refresh(signal);
-    },
-    refresh,
+    get: async (signal) => (await cache.get(signal)).token,
+    refresh: async (signal) => (await cache.refresh(signal)).token,
     get authCalls() { return authCalls; },
   };
 }

@@ -10,8 +10,8 @@ import { z } from 'zod';
 import { HttpError } from '../../domain/errors.js';
 import type { HttpClient } from '../../lib/http.js';
 import type { Logger } from '../../lib/log.js';
-import { redact, registerSecret } from '../../lib/redact.js';
-import { readJson, writeJsonAtomic } from '../../sources/dropshipzone/state-file.js';
+import { redact } from '../../lib/redact.js';
+import { createCachedToken } from '../../lib/token-cache.js';
 import { stateKey } from '../../state/state-key.js';
 import { LwaError, LwaToken } from './schema.js';
 
@@ -77,27 +77,9 @@ export function createLwaTokens(options: LwaOptions): LwaTokens {
     fingerprint = credentialFingerprint(stateKey(options.stateDir), options.tokenUrl, options.clientId, options.refreshToken);
     file = path.join(options.stateDir, `amazon-lwa-${fingerprint.slice(0, 16)}.token.json`);
   }
-  let current: CachedToken | undefined;
-  let loaded = false;
   let exchanges = 0;
-  let inFlight: Promise<string> | undefined;
 
-  const usable = (t: CachedToken | undefined): t is CachedToken => t !== undefined && clock.now() < refreshAt(t);
-
-  async function loadCached(): Promise<CachedToken | undefined> {
-    if (!file) return undefined;
-    const read = await readJson(file).catch((err: unknown) => {
-      log.warn(`cannot read the token cache ${file}: ${(err as Error).message}`);
-      return undefined;
-    });
-    if (!read || !('value' in read)) return undefined;
-    const parsed = CachedToken.safeParse(read.value);
-    if (!parsed.success || parsed.data.credential !== fingerprint) return undefined;
-    registerSecret(parsed.data.accessToken);
-    return parsed.data;
-  }
-
-  async function exchange(signal?: AbortSignal): Promise<string> {
+  async function exchange(signal?: AbortSignal): Promise<CachedToken> {
     exchanges++;
     const form = new URLSearchParams({
       grant_type: 'refresh_token', refresh_token: options.refreshToken, client_id: options.clientId, client_secret: options.clientSecret,
@@ -112,42 +94,20 @@ export function createLwaTokens(options: LwaOptions): LwaTokens {
     } catch (err) {
       throw refusal(err) ?? err;
     }
-    registerSecret(res.body.access_token);
     const lifetimeMs = res.body.expires_in * 1000;
-    current = { version: 1, credential: fingerprint ?? '', accessToken: res.body.access_token, expiresAt: receivedAt + lifetimeMs, lifetimeMs };
     log.info({ expiresInS: res.body.expires_in }, 'Login with Amazon: access token obtained');
-    if (file) {
-      try {
-        await writeJsonAtomic(file, current);
-      } catch (err) {
-        // The run goes on with the token in memory; the next run exchanges again.
-        log.warn(`cannot write the token cache ${file}: ${(err as Error).message}`);
-      }
-    }
-    return current.accessToken;
+    return { version: 1, credential: fingerprint ?? '', accessToken: res.body.access_token, expiresAt: receivedAt + lifetimeMs, lifetimeMs };
   }
 
-  /** One exchange at a time: concurrent requests share it. */
-  function refresh(signal?: AbortSignal): Promise<string> {
-    inFlight ??= exchange(signal).finally(() => { inFlight = undefined; });
-    return inFlight;
-  }
+  const cache = createCachedToken({
+    file, schema: CachedToken, log, label: 'access token', exchange, secretOf: (t) => t.accessToken,
+    // A cache written for other credentials (another refresh token) is never reused.
+    usable: (t) => t.credential === (fingerprint ?? '') && clock.now() < refreshAt(t),
+  });
 
   return {
-    async get(signal) {
-      if (usable(current)) return current.accessToken;
-      if (!loaded) {
-        loaded = true;
-        const cached = await loadCached();
-        if (usable(cached)) {
-          current = cached;
-          log.debug('reusing the cached access token');
-          return cached.accessToken;
-        }
-      }
-      return refresh(signal);
-    },
-    refresh,
+    get: async (signal) => (await cache.get(signal)).accessToken,
+    refresh: async (signal) => (await cache.refresh(signal)).accessToken,
     get exchanges() { return exchanges; },
   };
 }

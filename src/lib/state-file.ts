@@ -3,7 +3,7 @@ import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 
 /**
- * Small JSON files a source keeps in the state dir (token cache, request budget).
+ * Small JSON files an adapter keeps in the state dir (token caches, request budget, learned caps).
  * Written atomically by write-file-atomic (temporary file in the same directory, fsync, rename)
  * with mode 0600, so a reader never sees half a file, a power cut never loses a request already
  * counted against the budget, and nobody else on the machine can read a token.
