@@ -69,8 +69,15 @@ export interface TokenBucket {
   available(): number;
 }
 
+/**
+ * Added to every wait for a refill. Amazon counts a request when it arrives, invsync when it
+ * leaves: a first request slowed on the way and a later one that was not would otherwise meet an
+ * Amazon bucket a few milliseconds short of a token (a 429 the plan said could not happen).
+ */
+export const ARRIVAL_MARGIN_MS = 50;
+
 /** A bucket that starts full, as Amazon's does for an account that has been idle. */
-export function createBucket(spec: BucketSpec, clock: Clock): TokenBucket {
+export function createBucket(spec: BucketSpec, clock: Clock, marginMs = ARRIVAL_MARGIN_MS): TokenBucket {
   let state: BucketState = { tokens: spec.burst, at: clock.now() };
   let queue: Promise<void> = Promise.resolve();
   return {
@@ -79,7 +86,7 @@ export function createBucket(spec: BucketSpec, clock: Clock): TokenBucket {
         for (;;) {
           const wait = waitForToken(state, spec, clock.now());
           if (wait <= 0) break;
-          await clock.sleep(wait, signal);
+          await clock.sleep(wait + marginMs, signal);
         }
         state = refill(state, spec, clock.now());
         state = { tokens: state.tokens - 1, at: state.at };
