@@ -95,7 +95,9 @@ export async function cleanup(): Promise<void> {
   for (const child of servers.splice(0)) {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
-      const gone = await Promise.race([new Promise((r) => child.once('exit', () => r(true))), new Promise((r) => setTimeout(() => r(false), 15_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      const gone = await Promise.race([exited(child).then(() => true), new Promise((r) => { timer = setTimeout(() => r(false), 15_000); })]);
+      clearTimeout(timer);
       if (!gone) child.kill('SIGKILL');
     }
   }
