@@ -98,6 +98,23 @@ describe('invsync serve: the API', () => {
     expect(await srv.api('/api/plans/x1/apply', { method: 'POST', token })).toMatchObject({ status: 400, body: { field: 'id' } });
   });
 
+  it('the same safety gates: a gate-tripped run is "blocked" (exit 4) with the reason, and its plan cannot be applied', async () => {
+    const s = await shop(10);
+    // The feed lists 2 of the 10 store SKUs: 80 % missing, above maxMissingRatio (0.3).
+    fs.writeFileSync(path.join(s.dir, 'supplier.csv'), `sku,qty\n${sku(1)},5\n${sku(2)},5\n`);
+    const srv = await serve(s);
+    const token = tokenOf(s.stateDir);
+    const run = await srv.api('/api/runs', { body: { command: 'full' }, token });
+    expect(run.status).toBe(202);
+    const blocked = await finished(srv, token, run.body.runId);
+    expect(blocked).toMatchObject({ status: 'blocked', exitCode: 4, safety: { tripped: 'maxMissingRatio' } });
+    expect(s.emu.writeRequests()).toBe(0);
+    const apply = await srv.api(`/api/plans/${blocked.planId}/apply`, { method: 'POST', token });
+    expect(apply.status).toBe(409);
+    expect(apply.body).toMatchObject({ error: 'stale', reason: expect.stringMatching(new RegExp(`^plan ${blocked.planId} was blocked by a safety gate \\(maxMissingRatio\\)`)) });
+    expect(s.emu.writeRequests()).toBe(0);
+  });
+
   it('a plan made stale by a newer fetch is refused with 409 and the reason (as `push` refuses it)', async () => {
     const s = await shop(4);
     const srv = await serve(s);

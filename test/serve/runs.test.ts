@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { startCli, waitCli, waitFor } from '../helpers/cli.js';
+import { startReceiver } from '../fakes/receiver.js';
 import { cleanup, ENV, exited, finished, serve, shop } from './helpers.js';
 
 afterEach(cleanup);
@@ -52,6 +53,38 @@ describe('invsync serve: the same lock as the CLI', () => {
     const done = await finished(srv, token, started.body.runId);
     expect(done).toMatchObject({ status: 'ok', exitCode: 0, counts: { applied: 6 } });
     for (const [k, want] of s.targets) expect(s.emu.stockBySku().get(k)).toBe(want);
+  });
+});
+
+describe('invsync serve: the same hooks as the CLI', () => {
+  it('a served run notifies (webhook, healthcheck) exactly like a CLI run; a run refused by the lock notifies nothing', async () => {
+    const hook = await startReceiver();
+    const hc = await startReceiver();
+    try {
+      const s = await shop(3, { notify: { webhook: { url: `${hook.url}/hook`, on: 'always' }, healthcheck: { url: `${hc.url}/ping` } } });
+      const srv = await serve(s);
+      const token = tokenOf(s.stateDir);
+      const run = await srv.api('/api/runs', { body: { command: 'full' }, token });
+      expect(run.status).toBe(202);
+      await finished(srv, token, run.body.runId);
+      await hook.waitFor(1);
+      expect(JSON.parse(hook.requests[0]!.body)).toMatchObject({ runId: run.body.runId, command: 'full', status: 'ok', exitCode: 0 });
+      await hc.waitFor(2);
+      expect(hc.requests.map((r) => r.path)).toEqual(['/ping/start', '/ping']);
+
+      s.emu.faults.latencyMs = 1500;
+      const cli = startCli(['-c', s.config, 'full'], { env: ENV });
+      await waitFor(() => holderPid(s.stateDir) === cli.pid);
+      expect((await srv.api('/api/runs', { body: { command: 'full' }, token })).status).toBe(409);
+      s.emu.faults.latencyMs = 0;
+      expect((await waitCli(cli)).code).toBe(0);
+      await hook.waitFor(2);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(hook.requests.map((r) => (JSON.parse(r.body) as { status: string }).status)).toEqual(['ok', 'ok']);
+    } finally {
+      await hook.close();
+      await hc.close();
+    }
   });
 });
 
