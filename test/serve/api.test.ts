@@ -176,6 +176,7 @@ describe('invsync serve: the API', () => {
     expect(await bad({ command: 'full', store: 'other' })).toMatchObject({ status: 400, body: { field: 'store', error: 'store: no store named "other" (configured: store)' } });
     expect(await bad({ command: 'full', surprise: 1 })).toMatchObject({ status: 400, body: { field: 'surprise' } });
     expect(await bad('not json')).toMatchObject({ status: 400, body: { field: '(body)' } });
+    expect(await bad({ command: 'full', store: 'x'.repeat(20_000) })).toMatchObject({ status: 413, body: { field: '(body)' } });
     expect(await srv.api('/api/schedule', { body: { enabled: 'no' }, token })).toMatchObject({ status: 400, body: { field: 'enabled' } });
     expect(await srv.api('/api/schedule', { body: { enabled: false }, token })).toMatchObject({ status: 409 });
     expect((await srv.api('/api/runs?limit=5', { token })).body).toEqual([]);
