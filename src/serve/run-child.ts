@@ -22,7 +22,9 @@ import { RunJob, type ChildMessage, type RunProgressCounts } from './protocol.js
  */
 
 function send(message: ChildMessage): void {
-  if (process.connected && process.send) process.send(message);
+  // The callback takes the error of a channel the killed server left half-closed: without it, Node
+  // raises it as an 'error' event on `process`, which would kill this run half-way.
+  if (process.connected && process.send) process.send(message, undefined, {}, () => {});
 }
 
 /** Progress counts for the server, sent at most every `intervalMs`. */

@@ -23,7 +23,7 @@ describe('invsync serve: the same lock as the CLI', () => {
     const s = await shop(6);
     const srv = await serve(s);
     const token = tokenOf(s.stateDir);
-    s.emu.faults.latencyMs = 1500;
+    s.emu.faults.latencyMs = 6000;
     const cli = startCli(['-c', s.config, 'full'], { env: ENV });
     await waitFor(() => s.emu.requests.length > 0 && holderPid(s.stateDir) === cli.pid);
     const refused = await srv.api('/api/runs', { body: { command: 'full' }, token });
@@ -72,7 +72,9 @@ describe('invsync serve: the same hooks as the CLI', () => {
       await hc.waitFor(2);
       expect(hc.requests.map((r) => r.path)).toEqual(['/ping/start', '/ping']);
 
-      s.emu.faults.latencyMs = 1500;
+      // Slow enough that the CLI still holds the lock when the server's run child (slow to start on a
+      // loaded machine) asks for it.
+      s.emu.faults.latencyMs = 6000;
       const cli = startCli(['-c', s.config, 'full'], { env: ENV });
       await waitFor(() => holderPid(s.stateDir) === cli.pid);
       expect((await srv.api('/api/runs', { body: { command: 'full' }, token })).status).toBe(409);
