@@ -136,3 +136,46 @@ describe('WooCommerce emulator: modified_after', () => {
     expect((variations.body as Array<{ id: number }>).map((v) => v.id)).toEqual([parent.variations[0]]);
   });
 });
+
+describe('stageRefresh against the emulator (in process)', () => {
+  const running: WooEmulator[] = [];
+  afterEach(async () => { await Promise.all(running.splice(0).map((e) => e.close())); });
+
+  const tables = (db: ReturnType<typeof openDb>) =>
+    (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'store_%' ORDER BY name").pluck().all() as string[]);
+
+  it('a listing that fails half-way through an incremental refresh leaves the index, its products and its state as they were, and no staging behind', async () => {
+    const emu = await startWooEmulator({ products: [...simpleProducts(5), { type: 'variable', sku: 'V', variations: [{ sku: 'V-1', stock_quantity: 1 }] }] });
+    running.push(emu);
+    const { createWooCommerceStore } = await import('../../src/stores/woocommerce/index.js');
+    const config = { type: 'woocommerce' as const, url: emu.url, consumerKey: emu.keys[0]!.consumerKey, consumerSecret: emu.keys[0]!.consumerSecret };
+    const adapter = createWooCommerceStore(config);
+    const db = openDb(tempDir());
+    try {
+      const settings = { incremental: true, fullEvery: '24h' };
+      const fingerprint = storeFingerprint(config);
+      const first = await stageRefresh(db, { name: 'store', fetchId: 'f1', adapter, settings, fingerprint }, new AbortController().signal);
+      expect(first.report.kind).toBe('full');
+      first.staged.commit();
+      const before = { items: [...iterateStoreItems(db)], state: getRefreshState(db), tables: tables(db) };
+      expect(before.tables).toEqual(['store_items', 'store_products_1', 'store_slots']);
+
+      const id = emu.items()[0]!.id;
+      const res = await wooRequest(emu, { method: 'POST', path: 'products/batch', body: { update: [{ id, manage_stock: true, stock_quantity: 99 }] } });
+      expect(res.status).toBe(200);
+      const broken = { ...adapter, incremental: { ...adapter.incremental!, variations: async () => { throw new Error('connection reset'); } } };
+      await expect(stageRefresh(db, { name: 'store', fetchId: 'f2', adapter: broken, settings, fingerprint }, new AbortController().signal))
+        .rejects.toThrow('connection reset');
+      expect({ items: [...iterateStoreItems(db)], state: getRefreshState(db), tables: tables(db) }).toEqual(before);
+
+      // And when it works, the edit is in.
+      const next = await stageRefresh(db, { name: 'store', fetchId: 'f3', adapter, settings, fingerprint }, new AbortController().signal);
+      expect(next.report.kind).toBe('incremental');
+      next.staged.commit();
+      expect([...iterateStoreItems(db)].find((i) => i.productId === id)?.qty).toBe(99);
+      expect(tables(db)).toEqual(before.tables);
+    } finally {
+      db.close();
+    }
+  });
+});
