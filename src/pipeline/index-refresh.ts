@@ -201,6 +201,17 @@ async function stageIncremental(db: Db, listing: IncrementalListing, options: St
       delta.add(p);
       changed++;
     }
+    delta.flush();
+    // The product set is complete now (re-listing variable products below changes no product):
+    // check the count before spending a request per variable product on a refresh that cannot stand.
+    products.keepLive(delta.products);
+    products.addFrom(delta.products);
+    const count = products.count();
+    if (probe.products === null || count !== probe.products) {
+      throw new CountMismatch(probe.products === null
+        ? 'the store sent no product count (X-WP-Total) to check the merged index against'
+        : `count check failed: the merged index has ${count} product(s), the store reports ${probe.products} (a deletion, or a write the ${listing.filter} filter does not show)`);
+    }
     // A variation's sale moves the variation's modification date, not always its parent's: every
     // variable product the filter did not return is re-listed (one request per 100 variations, as
     // the full listing does), which also sees variations added or deleted.
@@ -221,14 +232,6 @@ async function stageIncremental(db: Db, listing: IncrementalListing, options: St
     }
     await drain();
     delta.flush();
-    products.keepLive(delta.products);
-    products.addFrom(delta.products);
-    const count = products.count();
-    if (probe.products === null || count !== probe.products) {
-      throw new CountMismatch(probe.products === null
-        ? 'the store sent no product count (X-WP-Total) to check the merged index against'
-        : `count check failed: the merged index has ${count} product(s), the store reports ${probe.products} (a deletion, or a write the ${listing.filter} filter does not show)`);
-    }
     log.info({ changed, relisted, products: count }, `incremental listing: ${changed} product(s) ${listing.filter} ${options.since}, ${relisted} variable product(s) re-listed; ${count} product(s), as the store counts`);
     staged = await stageStoreIndex(db, { store: options.adapter.type, fetchId: options.fetchId, name: options.name, onItem: options.onItem },
       toAsync(mergeIndex(liveItems(db, options.name), delta.productIds(), delta.storeItems())));
