@@ -121,6 +121,31 @@ describe('incremental store index refresh (built CLI, WooCommerce emulator)', ()
     expect(await t.fetch(t.incremental)).toMatchObject({ index: 'full', indexReason: expect.stringMatching(/config changed/) });
   });
 
+  it('with several stores, each store says how its index was refreshed; a store without the option says nothing', async () => {
+    const t = await setup();
+    const other = await startWooEmulator({ products: mixedCatalog(10, 'O-').products });
+    running.push(other);
+    const store = (url: string) => ({ type: 'woocommerce', url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' });
+    const file = writeJson(path.join(t.dir, 'multi.json'), {
+      stateDir: 'multi', sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+      stores: [{ name: 'plain', ...store(other.url) }, { name: 'big', ...store(t.emu.url), index: { incremental: true } }],
+    });
+    const names = (s: RunSummary) => Object.fromEntries((s.stores ?? []).map((x) => [x.name, x.index ?? null]));
+    expect(names(await t.fetch(file))).toEqual({ plain: null, big: 'full' });
+    const simple = t.emu.items().find((r) => r.type === 'simple' && r.manage_stock)!;
+    await t.write('products/batch', { update: [{ id: simple.id, manage_stock: true, stock_quantity: 61 }] });
+    expect(names(await t.fetch(file))).toEqual({ plain: null, big: 'incremental' });
+    const d = t.db('multi');
+    try {
+      const slot = d.prepare("SELECT id FROM store_slots WHERE name = 'big'").pluck().get() as number;
+      const table = slot === 1 ? 'store_items' : `store_items_${slot}`;
+      expect(d.prepare(`SELECT qty FROM ${table} WHERE product_id = ?`).pluck().get(String(simple.id))).toBe(61);
+      expect(d.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%delta%' OR name LIKE '%_new'").pluck().get()).toBe(0);
+    } finally {
+      d.close();
+    }
+  });
+
   it('a bad fullEvery is a config error naming the key (exit 2)', async () => {
     const t = await setup({ incremental: true, fullEvery: 'daily' });
     const r = await runCli(['-c', t.incremental, 'fetch', '--json'], { env, cwd: t.dir });
