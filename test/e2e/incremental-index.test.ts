@@ -9,9 +9,10 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import type { RunSummary } from '../../src/domain/types.js';
 import { DEFAULT_WOO_KEY, mixedCatalog, startWooEmulator, wooRequest, type WooEmulator } from '../fakes/woocommerce.js';
+import { startShift4ShopFake } from '../fakes/shift4shop.js';
 import { runCli, tempDir, writeCsv, writeJson } from '../helpers/cli.js';
 
-const running: WooEmulator[] = [];
+const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => { await Promise.all(running.splice(0).map((e) => e.close())); });
 
 const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
@@ -143,6 +144,25 @@ describe('incremental store index refresh (built CLI, WooCommerce emulator)', ()
       expect(d.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%delta%' OR name LIKE '%_new'").pluck().get()).toBe(0);
     } finally {
       d.close();
+    }
+  });
+
+  it('a store without an incremental listing (Shift4Shop) is refreshed in full every time, saying why', async () => {
+    const fake = await startShift4ShopFake({ products: [{ sku: 'A', stock: 1 }, { sku: 'B', stock: 2 }] });
+    running.push(fake);
+    const dir = tempDir();
+    writeCsv(path.join(dir, 'supplier.csv'), [['A', 5]]);
+    const file = writeJson(path.join(dir, 'c.json'), {
+      stateDir: 'state', sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+      store: {
+        type: 'shift4shop', url: fake.apiUrl, secureUrl: fake.credentials.secureUrl, privateKey: fake.credentials.privateKey, token: fake.credentials.token,
+        rateLimit: { perSecond: 1000 }, index: { incremental: true },
+      },
+    });
+    for (let i = 0; i < 2; i++) {
+      const r = await runCli(['-c', file, 'fetch', '--json'], { cwd: dir });
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ index: 'full', indexReason: 'the shift4shop store has no incremental listing: full refresh', counts: { storeItems: 2 } });
     }
   });
 
