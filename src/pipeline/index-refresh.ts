@@ -7,7 +7,7 @@ import type { Db } from '../state/db.js';
 import {
   DeltaTables, getRefreshState, liveItems, liveVariableProducts, StagedProducts, withRefreshState, type RefreshState,
 } from '../state/index-refresh.js';
-import { stageStoreIndex, storeSlot, storeTableOf, type StagedIndex } from '../state/store-index.js';
+import { getIndexMeta, stageStoreIndex, storeSlot, storeTableOf, type StagedIndex } from '../state/store-index.js';
 import type { IncrementalListing, ListedProduct, StoreAdapter } from '../stores/types.js';
 
 /**
@@ -43,6 +43,8 @@ export function decideRefresh(input: {
   state: RefreshState | undefined;
   /** The live index exists (a state row without it is not a baseline). */
   hasIndex: boolean;
+  /** The fetch id of the live index (index_meta). */
+  indexFetchId: string | null;
   fingerprint: string;
   fullEveryMs: number;
   nowMs: number;
@@ -50,6 +52,7 @@ export function decideRefresh(input: {
   const { state } = input;
   if (!input.supported) return { kind: 'full', reason: `the ${input.storeType} store has no incremental listing: full refresh` };
   if (!state || !input.hasIndex) return { kind: 'full', reason: 'first refresh with index.incremental: full refresh' };
+  if (state.fetchId !== input.indexFetchId) return { kind: 'full', reason: 'the index was refreshed without index.incremental since the last incremental-capable refresh: full refresh' };
   if (state.fingerprint !== input.fingerprint) return { kind: 'full', reason: "the store's config changed since the last refresh: full refresh" };
   const fullAt = Date.parse(state.fullAt);
   const age = input.nowMs - fullAt;
@@ -134,7 +137,7 @@ export async function stageRefresh(db: Db, options: {
   const listing = options.adapter.incremental;
   const decision = decideRefresh({
     storeType: options.adapter.type, supported: listing !== undefined, state: getRefreshState(db, options.name),
-    hasIndex: storeTableOf(db, options.name) !== undefined, fingerprint: options.fingerprint, fullEveryMs: fullEveryMs(options.settings), nowMs: now(),
+    hasIndex: storeTableOf(db, options.name) !== undefined, indexFetchId: getIndexMeta(db, options.name)?.fetchId ?? null, fingerprint: options.fingerprint, fullEveryMs: fullEveryMs(options.settings), nowMs: now(),
   });
   const tag = options.name === 'store' ? '' : ` (${options.name})`;
   if (!listing) {
@@ -184,7 +187,9 @@ async function stageFull(db: Db, listing: IncrementalListing, options: StageOpti
     products.discard();
     throw err;
   }
-  return withRefreshState(db, staged, products, { fullAt: startedAt, ...watermarkOf(probe.serverTime, now), fingerprint: options.fingerprint, kind: 'full' });
+  return withRefreshState(db, staged, products, {
+    fullAt: startedAt, ...watermarkOf(probe.serverTime, now), fingerprint: options.fingerprint, kind: 'full', fetchId: options.fetchId,
+  });
 }
 
 async function stageIncremental(db: Db, listing: IncrementalListing, options: StageOptions & { since: string; now: () => number }, signal: AbortSignal): Promise<StagedIndex> {
@@ -236,7 +241,7 @@ async function stageIncremental(db: Db, listing: IncrementalListing, options: St
     staged = await stageStoreIndex(db, { store: options.adapter.type, fetchId: options.fetchId, name: options.name, onItem: options.onItem },
       toAsync(mergeIndex(liveItems(db, options.name), delta.productIds(), delta.storeItems())));
     return withRefreshState(db, staged, products, {
-      fullAt: state.fullAt, ...watermarkOf(probe.serverTime, options.now), fingerprint: options.fingerprint, kind: 'incremental',
+      fullAt: state.fullAt, ...watermarkOf(probe.serverTime, options.now), fingerprint: options.fingerprint, kind: 'incremental', fetchId: options.fetchId,
     }, () => delta.discard());
   } catch (err) {
     if (!staged) {

@@ -26,6 +26,8 @@ export interface RefreshState {
   watermarkSource: 'server' | 'local';
   fingerprint: string;
   kind: 'full' | 'incremental';
+  /** The fetch that wrote the index this state describes: another id means a refresh without the option replaced it since. */
+  fetchId: string;
 }
 
 const REFRESH_TABLE = `CREATE TABLE IF NOT EXISTS index_refresh (
@@ -34,7 +36,8 @@ const REFRESH_TABLE = `CREATE TABLE IF NOT EXISTS index_refresh (
     watermark        TEXT NOT NULL,
     watermark_source TEXT NOT NULL,
     fingerprint      TEXT NOT NULL,
-    kind             TEXT NOT NULL
+    kind             TEXT NOT NULL,
+    fetch_id         TEXT NOT NULL
   )`;
 
 const PRODUCT_COLUMNS = `(
@@ -70,11 +73,11 @@ function tableExists(db: Db, table: string): boolean {
 export function getRefreshState(db: Db, name: string = DEFAULT_STORE): RefreshState | undefined {
   const slot = storeSlot(db, name);
   if (slot === undefined || !tableExists(db, 'index_refresh') || !tableExists(db, productsTable(slot))) return undefined;
-  const row = db.prepare('SELECT full_at, watermark, watermark_source, fingerprint, kind FROM index_refresh WHERE id = ?').get(slot) as
-    { full_at: string; watermark: string; watermark_source: string; fingerprint: string; kind: string } | undefined;
+  const row = db.prepare('SELECT full_at, watermark, watermark_source, fingerprint, kind, fetch_id FROM index_refresh WHERE id = ?').get(slot) as
+    { full_at: string; watermark: string; watermark_source: string; fingerprint: string; kind: string; fetch_id: string } | undefined;
   return row && {
     fullAt: row.full_at, watermark: row.watermark, watermarkSource: row.watermark_source === 'server' ? 'server' : 'local',
-    fingerprint: row.fingerprint, kind: row.kind === 'incremental' ? 'incremental' : 'full',
+    fingerprint: row.fingerprint, kind: row.kind === 'incremental' ? 'incremental' : 'full', fetchId: row.fetch_id,
   };
 }
 
@@ -265,10 +268,10 @@ export function withRefreshState(db: Db, staged: StagedIndex, products: StagedPr
       const meta = staged.commit(() => {
         products.swapIn();
         db.exec(REFRESH_TABLE);
-        db.prepare(`INSERT INTO index_refresh (id, full_at, watermark, watermark_source, fingerprint, kind)
-          VALUES (@slot, @fullAt, @watermark, @watermarkSource, @fingerprint, @kind)
+        db.prepare(`INSERT INTO index_refresh (id, full_at, watermark, watermark_source, fingerprint, kind, fetch_id)
+          VALUES (@slot, @fullAt, @watermark, @watermarkSource, @fingerprint, @kind, @fetchId)
           ON CONFLICT(id) DO UPDATE SET full_at = @fullAt, watermark = @watermark, watermark_source = @watermarkSource,
-            fingerprint = @fingerprint, kind = @kind`).run({ slot: products.slot, ...state });
+            fingerprint = @fingerprint, kind = @kind, fetch_id = @fetchId`).run({ slot: products.slot, ...state });
         inSameTransaction?.();
       });
       cleanup();

@@ -17,8 +17,8 @@ import { tempDir } from '../helpers/cli.js';
 const item = (productId: number, variationId: number | null, qty: number): StoreItem => ({ sku: `S${productId}-${variationId ?? 0}`, productId, variationId, qty, managed: true });
 
 describe('decideRefresh', () => {
-  const state = { fullAt: '2026-01-01T00:00:00.000Z', watermark: '2026-01-01T06:00:00.000Z', watermarkSource: 'server' as const, fingerprint: 'f', kind: 'full' as const };
-  const base = { storeType: 'woocommerce', supported: true, state, hasIndex: true, fingerprint: 'f', fullEveryMs: 24 * 3_600_000, nowMs: Date.parse('2026-01-01T07:00:00Z') };
+  const state = { fullAt: '2026-01-01T00:00:00.000Z', watermark: '2026-01-01T06:00:00.000Z', watermarkSource: 'server' as const, fingerprint: 'f', kind: 'full' as const, fetchId: 'r1' };
+  const base = { storeType: 'woocommerce', supported: true, state, hasIndex: true, indexFetchId: 'r1', fingerprint: 'f', fullEveryMs: 24 * 3_600_000, nowMs: Date.parse('2026-01-01T07:00:00Z') };
 
   it('incremental from the watermark minus the overlap when everything agrees', () => {
     const d = decideRefresh(base);
@@ -35,6 +35,7 @@ describe('decideRefresh', () => {
     ['first run', { state: undefined }, /^first refresh/],
     ['no live index', { hasIndex: false }, /^first refresh/],
     ['config changed', { fingerprint: 'g' }, /config changed/],
+    ['index replaced by a refresh without the option', { indexFetchId: 'r2' }, /refreshed without index\.incremental/],
     ['fullEvery elapsed', { nowMs: Date.parse('2026-01-02T00:00:00Z') }, /older than fullEvery \(24h\)/],
     ['clock went back before the full refresh', { nowMs: Date.parse('2025-12-31T00:00:00Z') }, /older than fullEvery/],
   ])('full: %s', (_label, change, reason) => {
