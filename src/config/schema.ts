@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isPlainNumber, MAX_QTY, qtyMapKey } from '../domain/quantity.js';
+import { parseDuration } from '../lib/duration.js';
 import { DEFAULT_ROTATION, parseSize } from '../lib/log-file.js';
 import { isPackError, parsePackSize } from '../pipeline/rules/pack.js';
 import { checkLedger, ledgerFields } from '../sources/ledger/schema.js';
@@ -139,10 +140,23 @@ export const LedgerSourceConfig = z.object({ ...sourceCommon, ...ledgerFields })
 export type LedgerSourceConfig = z.infer<typeof LedgerSourceConfig>;
 
 
+/**
+ * How a store's index is refreshed (issue 19): `incremental` (opt-in) lists only what changed
+ * since the last refresh where the store supports it, with a full refresh at least every
+ * `fullEvery` (hours as a number, or "24h", "90m", "1d"; default daily).
+ */
+export const IndexSettings = z.object({
+  incremental: z.boolean().default(false),
+  fullEvery: z.union([z.number(), z.string()]).default('24h')
+    .refine((v) => parseDuration(v) !== null, 'expected hours (a positive number) or a duration such as "24h", "90m", "1d"'),
+}).strict();
+export type IndexSettings = z.infer<typeof IndexSettings>;
+
 const storeCommon = {
   ...connectionTuning,
   /** Items per write request; default and maximum: the API's own maximum. */
   batchSize: positiveInt.optional(),
+  index: IndexSettings.optional(),
 };
 
 export const WooCommerceStoreConfig = z.object({

@@ -11,6 +11,8 @@ import { OPEN_ORDERS_BY_STORE } from '../stores/open-orders.js';
 import { createStore } from '../stores/registry.js';
 import type { StoreAdapter } from '../stores/types.js';
 import { fetchAll, type FetchOutcome } from './fetch.js';
+import { stageRefresh, storeFingerprint, type RefreshReport } from './index-refresh.js';
+import type { StagedIndex } from '../state/store-index.js';
 import { buildPlan, type SharedSupply, type Window } from './plan.js';
 import { breakerError, createWriteGate, pushPlan, storeWasDown, type PushOutcome } from './push.js';
 import { buildRollbackPlan } from './rollback.js';
@@ -45,6 +47,8 @@ export interface StoreRun {
   summary: SummaryBuilder;
   /** The adapter; created on first use (tests may inject one). */
   adapter?: StoreAdapter;
+  /** Issue 19: how this run's fetch refreshed the store's index (stores with `index.incremental`). */
+  refresh?: RefreshReport;
 }
 
 export function adapterOf(store: StoreRun, stateDir: string): StoreAdapter {
@@ -75,7 +79,7 @@ export async function fetchStep(ctx: PipelineContext, stores: StoreRun[], option
       sources: createSources(sourceConfigs, {
         stateDir: config.stateDir, db: ctx.db, fetchId: ctx.runId, resolveStore: (name) => configuredStores(config).find((s) => s.name === name)?.config,
       }),
-      stores: stores.map((s) => ({ name: s.setup.name, adapter: adapterOf(s, config.stateDir) })),
+      stores: stores.map((s) => ({ name: s.setup.name, adapter: adapterOf(s, config.stateDir), ...incrementalStage(ctx, s) })),
       fetchId: ctx.runId,
       openOrdersSince: openOrdersSince(config),
       onSourceItem: ctx.progress.sourceItem,
@@ -93,6 +97,9 @@ export async function fetchStep(ctx: PipelineContext, stores: StoreRun[], option
   }
   ctx.progress.stop();
   ctx.lockSignal?.throwIfAborted();
+  for (const s of stores) {
+    if (s.refresh && outcome.stores.get(s.setup.name) && !('error' in outcome.stores.get(s.setup.name)!)) s.summary.index = s.refresh;
+  }
   recordSourceFetches(ctx.db, ctx.runId, outcome.snapshot.perSource);
   const feed = (sources: Iterable<string>) => Object.fromEntries([...sources].filter((s) => outcome.snapshot.perSource[s]).map((source) => {
     const c = outcome.snapshot.perSource[source]!;
@@ -119,6 +126,25 @@ export async function fetchStep(ctx: PipelineContext, stores: StoreRun[], option
     options.summary.feed = feed(Object.keys(outcome.snapshot.perSource));
   }
   return result;
+}
+
+/**
+ * Issue 19: a store with `index.incremental` stages its index through `stageRefresh` (incremental
+ * when allowed, else full with the reason, which the store's summary then shows).
+ */
+function incrementalStage(ctx: PipelineContext, store: StoreRun): { stage?: (signal: AbortSignal) => Promise<StagedIndex> } {
+  const settings = store.setup.config.index;
+  if (!settings?.incremental) return {};
+  return {
+    stage: async (signal) => {
+      const { staged, report } = await stageRefresh(ctx.db, {
+        name: store.setup.name, fetchId: ctx.runId, adapter: adapterOf(store, ctx.config.stateDir), settings,
+        fingerprint: storeFingerprint(store.setup.config),
+      }, signal);
+      store.refresh = report;
+      return staged;
+    },
+  };
 }
 
 /**
