@@ -317,7 +317,7 @@ function runView(s) {
   }
   parts.push(el('dl', { class: 'counts' }, ...['sourceItems', 'storeItems', 'matched', 'missing', 'unchanged', 'changed', 'applied', 'failed', 'pending']
     .filter((k) => counts[k] !== undefined)
-    .flatMap((k) => [el('dt', null, k), el('dd', null, num(counts[k]))])));
+    .map((k) => el('div', null, el('dt', null, k), el('dd', null, num(counts[k]))))));
   if (canApply) {
     parts.push(el('div', { class: 'actions apply' },
       el('button', { type: 'button', class: 'primary', 'data-action': 'apply', 'data-plan': s.planId, id: 'apply' }, `Apply exactly this plan (${num(counts.changed ?? s.changes.length)} changes)`),
