@@ -65,7 +65,7 @@ function ago(iso) {
 }
 
 /** The lock holder as status (`hostname`, `startedAt`) or a 409 (`host`, `since`) reports it. */
-function holderText(h) {
+export function holderText(h) {
   if (!h) return 'free';
   const host = h.host ?? h.hostname ?? '?';
   const since = h.since ?? h.startedAt;
@@ -286,9 +286,10 @@ function progressView(summary, runId) {
   const bits = [];
   if (p && typeof p === 'object') {
     if (p.phase || p.step) bits.push(el('p', null, 'step: ', el('strong', null, p.phase ?? p.step)));
-    if (Number.isFinite(p.done)) {
-      bits.push(el('p', null, `${num(p.done)}${Number.isFinite(p.total) ? ` of ${num(p.total)}` : ''} ${p.unit ?? 'items'}`));
-      if (Number.isFinite(p.total) && p.total > 0) bits.push(el('progress', { max: p.total, value: p.done }));
+    if (Number.isFinite(p.sourceItems) && p.sourceItems > 0) bits.push(el('p', { class: 'read' }, `${num(p.sourceItems)} supplier items read`));
+    if (Number.isFinite(p.batchesTotal) && p.batchesTotal > 0) {
+      bits.push(el('p', { class: 'batches' }, `${num(p.batchesDone ?? 0)} of ${num(p.batchesTotal)} store batches sent`));
+      bits.push(el('progress', { max: p.batchesTotal, value: p.batchesDone ?? 0 }));
     }
   }
   if (counts) bits.push(el('p', null, `applied ${num(counts.applied)}, failed ${num(counts.failed)}, pending ${num(counts.pending)}`));
@@ -354,7 +355,7 @@ const COLUMNS = [
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
 function sortValue(c, key) {
-  if (key === 'delta') return (c.to ?? 0) - (c.from ?? 0);
+  if (key === 'delta') return c.from === null || c.from === undefined ? null : c.to - c.from;
   if (key === 'error') return c.error ?? c.reason ?? '';
   return c[key];
 }
@@ -374,10 +375,11 @@ export function viewOf(changes, { text, status, sort, dir }) {
     idx.sort((a, b) => {
       const x = sortValue(changes[a], sort);
       const y = sortValue(changes[b], sort);
-      let r;
-      if (x === null || x === undefined) r = y === null || y === undefined ? 0 : 1;
-      else if (y === null || y === undefined) r = -1;
-      else r = typeof x === 'number' && typeof y === 'number' ? x - y : collator.compare(String(x), String(y));
+      const xNone = x === null || x === undefined;
+      const yNone = y === null || y === undefined;
+      // Unknown values (an untracked level) go last in both directions: they are not "smallest".
+      if (xNone || yNone) return xNone && yNone ? a - b : xNone ? 1 : -1;
+      const r = typeof x === 'number' && typeof y === 'number' ? x - y : collator.compare(String(x), String(y));
       return r === 0 ? a - b : r * sign;
     });
   }
