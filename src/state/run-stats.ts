@@ -3,6 +3,7 @@
  * runs chart, and one SKU's levels over the recent plans for its explanation. Both read a bounded
  * window (the newest `limit` runs or plans), so they stay cheap however long the history grows.
  */
+import { skuKey } from '../domain/sku.js';
 import type { Db } from './db.js';
 
 export interface RunStat {
@@ -59,16 +60,18 @@ export interface SkuLevel {
 /**
  * The SKU's changes in the newest `limit` plans, oldest first (the order a chart reads). A plan
  * holds only what changes, so a run that left the SKU alone adds no point: its level then was the
- * previous point's. Matching follows `rules.skuCaseSensitive` as match does.
+ * previous point's. SKUs compare by match's own key (trimmed, NFKC, case-folded unless
+ * `rules.skuCaseSensitive`).
  */
 export function skuLevels(db: Db, sku: string, options: { limit: number; caseSensitive: boolean }): SkuLevel[] {
+  withSkuKey(db);
   const rows = db.prepare(`SELECT p.id AS plan_id, p.run_id, p.created_at, p.store, COALESCE(r.dry_run, 0) AS dry_run,
       i.product_id, i.variation_id, i.from_qty, i.to_qty, i.status
     FROM (SELECT id, run_id, created_at, store FROM plans ORDER BY id DESC LIMIT ?) AS p
     JOIN plan_items AS i ON i.plan_id = p.id
     LEFT JOIN runs AS r ON r.id = p.run_id
-    WHERE i.sku = ? ${options.caseSensitive ? '' : 'COLLATE NOCASE'}
-    ORDER BY p.id ASC, i.seq ASC`).all(clamp(options.limit), sku) as Array<{
+    WHERE invsync_sku_key(i.sku, ?) = ?
+    ORDER BY p.id ASC, i.seq ASC`).all(clamp(options.limit), options.caseSensitive ? 1 : 0, skuKey(sku, options.caseSensitive)) as Array<{
     plan_id: number; run_id: string; created_at: string; store: string; dry_run: number;
     product_id: string; variation_id: string | null; from_qty: number | null; to_qty: number; status: string;
   }>;
@@ -76,6 +79,18 @@ export function skuLevels(db: Db, sku: string, options: { limit: number; caseSen
     planId: r.plan_id, runId: r.run_id, at: r.created_at, store: r.store, dryRun: r.dry_run === 1,
     productId: r.product_id, variationId: r.variation_id, from: r.from_qty, to: r.to_qty, status: r.status,
   }));
+}
+
+const keyed = new WeakSet<Db>();
+
+/**
+ * Match's own SKU key as an SQL function: SQLite's NOCASE folds ASCII only and knows nothing of
+ * the trimming and NFKC forms match applies, so "Ä-1" and "ä-1 " would otherwise differ here.
+ */
+function withSkuKey(db: Db): void {
+  if (keyed.has(db)) return;
+  db.function('invsync_sku_key', { deterministic: true }, (value: unknown, caseSensitive: unknown) => skuKey(String(value), caseSensitive === 1));
+  keyed.add(db);
 }
 
 function clamp(limit: number): number {

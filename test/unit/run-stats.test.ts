@@ -69,10 +69,12 @@ describe('skuLevels', () => {
     expect(skuLevels(db, 'MUG', { limit: 2, caseSensitive: true }).map((l) => l.runId)).toEqual(['b']);
   });
 
-  it('matches the SKU case-insensitively unless rules.skuCaseSensitive says otherwise', () => {
+  it('compares SKUs by match\'s key: case-folded (non-ASCII too) and trimmed, unless rules.skuCaseSensitive', () => {
     const db = stateDb();
-    plan(db, 'a', [{ sku: 'Mug-1', from: 1, to: 4 }]);
+    plan(db, 'a', [{ sku: 'Mug-1', from: 1, to: 4 }, { sku: 'Bär-2', from: 0, to: 3 }]);
     expect(skuLevels(db, 'MUG-1', { limit: 10, caseSensitive: false })).toHaveLength(1);
+    expect(skuLevels(db, ' BÄR-2 ', { limit: 10, caseSensitive: false }).map((l) => l.to)).toEqual([3]);
     expect(skuLevels(db, 'MUG-1', { limit: 10, caseSensitive: true })).toHaveLength(0);
+    expect(skuLevels(db, 'Mug-1', { limit: 10, caseSensitive: true })).toHaveLength(1);
   });
 });
