@@ -392,6 +392,15 @@ export const Config = z.object({
   metrics: z.object({ textfile: z.string().min(1).optional() }).strict().prefault({}),
   /** `lowStock`: items a run sets to at or below this quantity are listed in the summary and notifications. */
   alerts: z.object({ lowStock: z.number().int().min(0).optional() }).strict().prefault({}),
+  /**
+   * `invsync serve` (SPEC §13). `token`: the API token (a `${ENV}` reference is best); without it
+   * one is generated into `<stateDir>/serve.token` and only a loopback bind is allowed.
+   * `schedule`: a cron expression (5 or 6 fields, croner) on which the server runs `full`.
+   */
+  serve: z.object({
+    token: z.string().min(16, 'at least 16 characters (it guards writes to the store)').optional(),
+    schedule: z.string().min(1).optional(),
+  }).strict().prefault({}),
 }).strict().superRefine((c, ctx) => {
   const seen = new Set<string>();
   c.sources.forEach((s, i) => {

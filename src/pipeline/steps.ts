@@ -268,10 +268,34 @@ export async function rollbackStep(ctx: PipelineContext, store: StoreRun, runSpe
 }
 
 /**
+ * Whether plan `planId` may be applied exactly (serve's "apply this plan"), checked before the
+ * run starts: it exists, is still pending or partly applied (not superseded by a newer plan,
+ * a preview, blocked by a gate, or done), and is fresh by the rules `push` applies.
+ * Returns the plan; throws StalePlanError (or SafetyError for a gate-blocked plan) naming why.
+ */
+export function assertApplicable(ctx: Pick<PipelineContext, 'db' | 'log' | 'config'>, store: StoreRun, planId: number): PlanRecord {
+  const plan = getPlan(ctx.db, planId);
+  if (!plan) throw new StalePlanError(`no plan ${planId} in this state directory`);
+  if (plan.status === 'blocked') {
+    throw new SafetyError(`plan ${plan.id} was blocked by a safety gate (${plan.match.safety.tripped}): ${plan.match.safety.message ?? ''}`.trim(), plan.match.safety.tripped ?? 'safety');
+  }
+  if (plan.status !== 'pending' && plan.status !== 'partial') {
+    const newer = plan.status === 'superseded' || plan.status === 'preview' ? latestPushablePlan(ctx.db, plan.store) : undefined;
+    const why = plan.status === 'applied' ? 'it is already applied'
+      : plan.status === 'empty' ? 'it has no change to apply'
+        : plan.status === 'superseded' ? `a newer plan replaced it${newer ? ` (plan ${newer.id})` : ''}`
+          : `it is a dry run's preview, kept apart because plan ${newer?.id ?? '?'} could still be pushed`;
+    throw new StalePlanError(`plan ${plan.id} cannot be applied: ${why}`);
+  }
+  assertFresh(ctx, store, plan, false);
+  return plan;
+}
+
+/**
  * A plan built from another store index or another config is not applied blindly, nor one
  * older than safety.maxPlanAgeMs (its levels come from an old fetch) unless `force`.
  */
-function assertFresh(ctx: PipelineContext, store: StoreRun, plan: PlanRecord, force: boolean): void {
+function assertFresh(ctx: Pick<PipelineContext, 'db' | 'log' | 'config'>, store: StoreRun, plan: PlanRecord, force: boolean): void {
   const index = getIndexMeta(ctx.db, plan.store);
   if (plan.store !== store.setup.name) {
     throw new StalePlanError(`plan ${plan.id} is for store "${plan.store}", not "${store.setup.name}"`);
@@ -290,7 +314,7 @@ function assertFresh(ctx: PipelineContext, store: StoreRun, plan: PlanRecord, fo
 }
 
 /** The run's logger, naming the store when there are several (the one store "store" is not named). */
-function storeLog(ctx: PipelineContext, name: string): Logger {
+function storeLog(ctx: Pick<PipelineContext, 'log' | 'config'>, name: string): Logger {
   return ctx.config.stores ? ctx.log.child({ store: name }) : ctx.log;
 }
 
