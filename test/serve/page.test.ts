@@ -136,7 +136,12 @@ describe('the serve page in Chromium', () => {
   }, 60_000);
 
   it('a dry run started from the page shows its diff: every row, sortable, filterable, store text as text; nothing written', async () => {
+    // A slow store keeps the run going long enough to see the page follow it live.
+    emu.faults.latencyMs = 700;
     await page.click('#dry-run');
+    await page.waitForSelector('#progress');
+    expect(await text('#progress')).toMatch(/running invsync full --dry-run/);
+    emu.faults.latencyMs = 0;
     await finishedRun();
     await page.waitForSelector('.diff tbody tr.row');
     dryRunId = decodeURIComponent(new URL(page.url()).hash.replace('#/run/', ''));
@@ -253,6 +258,18 @@ describe('the serve page in Chromium', () => {
       expect((await waitCli(cli)).code).toBe(0);
     }
   }, 90_000);
+
+  it('a run a safety gate stopped shows the gate and its reason', async () => {
+    writeCsv(path.join(dir, 'supplier.csv'), Array.from({ length: 20 }, (_, k) => [sku(k + 1), 5] as [string, number]));
+    const blocked = await runCli(['-c', config, 'full', '--json'], { env, cwd: dir });
+    expect(blocked.code).toBe(4);
+    const runId = (JSON.parse(blocked.stdout) as { runId: string }).runId;
+    await visit(`#/run/${encodeURIComponent(runId)}`);
+    await page.waitForSelector('#gate');
+    expect(await text('.run-head')).toMatch(/^blocked invsync full · exit 4/);
+    expect(await text('#gate')).toMatch(/^Safety gate tripped: maxMissingRatio\. .*50% of in-scope store SKUs \(20 of 40\) are in no supplier feed, limit 30%; nothing was written/);
+    expect(await page.$('#apply')).toBeNull();
+  }, 60_000);
 
   it('on a 390×844 phone the status, a diff and an explanation fit the width (no sideways scrolling)', async () => {
     await page.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });

@@ -310,9 +310,9 @@ function runView(s) {
     el('p', { class: 'run-head' }, badge(s.status), ` invsync ${s.command}${s.dryRun ? ' --dry-run' : ''} · exit ${s.exitCode} · ${fmtTime(s.startedAt)} · took ${fmtDuration(s.durationMs)}`),
   ];
   if (s.safety?.tripped) {
-    parts.push(el('div', { class: 'gate', id: 'gate' },
-      el('strong', null, `Safety gate tripped: ${s.safety.tripped}. `),
-      s.message ?? '', ' Nothing was written. Check the feed, or run the CLI with --force if the change is real.'));
+    // The gate's own message says what it measured, the limit, and what to do (`--force`).
+    const why = s.safety.message ?? s.message ?? 'nothing was written.';
+    parts.push(el('div', { class: 'gate', id: 'gate' }, el('strong', null, `Safety gate tripped: ${s.safety.tripped}. `), why));
   } else if (s.message) {
     parts.push(el('p', { class: `message ${s.status === 'ok' ? '' : 'warn'}` }, s.message));
   }
@@ -391,7 +391,7 @@ export function viewOf(changes, { text, status, sort, dir }) {
  * spacer rows that keep the scrollbar honest; sorting and filtering work on an index array. One
  * listener per table part (delegation), none per row.
  */
-function diffTable(changes) {
+export function diffTable(changes) {
   const state = { text: '', status: '', sort: '', dir: 'asc', view: [] };
   const statuses = [...new Set(changes.map((c) => c.status))].sort();
   const filter = el('input', { type: 'search', class: 'diff-filter', placeholder: 'Filter by SKU, product or note', 'aria-label': 'Filter changes' });
