@@ -51,7 +51,8 @@ beforeAll(async () => {
     stateDir: 'state',
     sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
     store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
-    serve: { token: '${SERVE_TOKEN}' },
+    // Screenshots show a schedule (daily at 03:00, far from any test's few seconds).
+    serve: { token: '${SERVE_TOKEN}', ...(SHOTS ? { schedule: '0 3 * * *' } : {}) },
   });
   env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret, SERVE_TOKEN: TOKEN };
   if (SHOTS) await historyForTheChart();
@@ -89,7 +90,13 @@ async function waitForHealth(): Promise<void> {
 
 /** Screenshots only: a few real runs first (some applied, one dry), so the chart shows a history. */
 async function historyForTheChart(): Promise<void> {
-  const levels = [(i: number) => i + 3, (i: number) => (i % 5 === 0 ? 0 : i + 4), (i: number) => i + 6, (i: number) => i + 2];
+  // All 40 change, then 15, then 7, then a mix up and down (so the dry run's diff has both signs).
+  const levels = [
+    (i: number) => i + 3,
+    (i: number) => (i <= 15 ? i + 5 : i + 3),
+    (i: number) => (i <= 15 ? i + 5 : i % 4 === 0 ? 0 : i + 3),
+    (i: number) => (i % 3 === 0 ? i + 14 : i % 7 === 0 ? 2 : i + 5),
+  ];
   for (const level of levels) {
     writeFeed(level);
     expect((await runCli(['-c', config, 'full'], { env, cwd: dir })).code).toBe(0);
@@ -109,9 +116,12 @@ const visit = (hash: string) => page.goto(`${base}/?load=${++loads}${hash}`);
 const text = (selector: string) => page.$eval(selector, (e) => e.textContent ?? '');
 const cells = (column: number) => page.$$eval(`.diff tbody tr.row td:nth-child(${column})`, (tds) => tds.map((td) => td.textContent ?? ''));
 
-/** Wait until the view shows a finished run (the page polls a running one). */
-async function finishedRun(): Promise<void> {
-  await page.waitForSelector('.run-head', { timeout: 60_000 });
+/** The run the page shows now (from its address), once the view shows it finished (the page polls a running one). */
+async function finishedRun(): Promise<string> {
+  await page.waitForFunction(() => location.hash.startsWith('#/run/'));
+  const runId = decodeURIComponent(new URL(page.url()).hash.replace('#/run/', ''));
+  await page.waitForSelector(`.run-head[data-run="${runId}"]`, { timeout: 60_000 });
+  return runId;
 }
 
 describe('the serve page in Chromium', () => {
@@ -138,17 +148,17 @@ describe('the serve page in Chromium', () => {
   it('a dry run started from the page shows its diff: every row, sortable, filterable, store text as text; nothing written', async () => {
     // A slow store keeps the run going long enough to see the page follow it live.
     emu.faults.latencyMs = 700;
+    const writesBefore = emu.writeRequests();
     await page.click('#dry-run');
     await page.waitForSelector('#progress');
     expect(await text('#progress')).toMatch(/running invsync full --dry-run/);
     emu.faults.latencyMs = 0;
-    await finishedRun();
+    dryRunId = await finishedRun();
     await page.waitForSelector('.diff tbody tr.row');
-    dryRunId = decodeURIComponent(new URL(page.url()).hash.replace('#/run/', ''));
     expect(dryRunId).toMatch(/^\d{4}-/);
     expect(await text('.run-head')).toMatch(/ok.*full --dry-run/);
     expect(await text('.diff-count')).toBe(`${COUNT} of ${COUNT} changes`);
-    expect(emu.writeRequests()).toBe(0);
+    expect(emu.writeRequests()).toBe(writesBefore);
 
     await page.click('button.sort[data-sort="to"]');
     await page.click('button.sort[data-sort="to"]');
@@ -211,7 +221,7 @@ describe('the serve page in Chromium', () => {
     expect(await text('#apply')).toMatch(`Apply exactly this plan (${COUNT} changes)`);
     await page.click('#apply');
     await page.waitForFunction((id) => !location.hash.includes(encodeURIComponent(id)) && location.hash.startsWith('#/run/'), {}, dryRunId);
-    await finishedRun();
+    expect(await finishedRun()).not.toBe(dryRunId);
     expect(await text('.run-head')).toMatch(/^ok invsync push/);
     const stock = emu.stockBySku();
     for (let i = 1; i <= COUNT; i++) expect(stock.get(sku(i))).toBe(i + 10);
@@ -225,9 +235,9 @@ describe('the serve page in Chromium', () => {
     expect(await page.$$eval('table.sources tbody tr td', (tds) => tds.slice(0, 4).map((td) => td.textContent))).toEqual(['feed', sku(7), expect.any(String), '17']);
     expect(await page.$$eval('.rules li code', (c) => c.map((e) => e.textContent))).toContain('aggregate');
     expect(await page.$$eval('table.store-items tbody td', (tds) => tds[3]?.textContent)).toBe('17');
-    // The applied change 1 → 17 is a point of the chart: from 1, to 17, filled (applied).
+    // The applied change to 17 is the chart's newest point, filled (applied).
     await page.waitForSelector('#sku-chart circle.after.applied');
-    expect(await page.$eval('#sku-chart', (f) => f.querySelector('title')?.textContent ?? '')).toMatch(/1 → 17 \(applied\)/);
+    expect(await page.$$eval('#sku-chart g.point title', (t) => t[t.length - 1]?.textContent ?? '')).toMatch(SHOTS ? /→ 17 \(applied\)/ : /1 → 17 \(applied\)/);
     await shot('explain');
     await visit('#/status');
     await page.waitForSelector('#runs-chart rect.bar.applied');

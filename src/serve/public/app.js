@@ -307,7 +307,7 @@ function runView(s) {
   const canApply = s.planId !== null && s.planId !== undefined && (s.dryRun || s.command === 'match') && s.status === 'ok' && (counts.changed ?? s.changes?.length ?? 0) > 0;
   const parts = [
     el('h1', null, `Run ${s.runId}`),
-    el('p', { class: 'run-head' }, badge(s.status), ` invsync ${s.command}${s.dryRun ? ' --dry-run' : ''} · exit ${s.exitCode} · ${fmtTime(s.startedAt)} · took ${fmtDuration(s.durationMs)}`),
+    el('p', { class: 'run-head', 'data-run': s.runId }, badge(s.status), ` invsync ${s.command}${s.dryRun ? ' --dry-run' : ''} · exit ${s.exitCode} · ${fmtTime(s.startedAt)} · took ${fmtDuration(s.durationMs)}`),
   ];
   if (s.safety?.tripped) {
     // The gate's own message says what it measured, the limit, and what to do (`--force`).
@@ -522,7 +522,7 @@ function table(headers, rows, cls) {
  */
 function runsChart(statsNewestFirst) {
   const runs = statsNewestFirst.slice().reverse();
-  const W = 640; const H = 220; const L = 44; const R = 52; const T = 14; const B = 26;
+  const W = 640; const H = 220; const L = 58; const R = 70; const T = 16; const B = 30;
   const plotW = W - L - R; const plotH = H - T - B;
   let maxCount = 1; let maxDur = 1;
   for (const r of runs) {
@@ -568,7 +568,7 @@ function runsChart(statsNewestFirst) {
 
 /** One SKU across the recent plans: the store's level before each run and the level it set (or would set). */
 function skuChart(levels) {
-  const W = 640; const H = 200; const L = 40; const R = 16; const T = 14; const B = 26;
+  const W = 640; const H = 200; const L = 50; const R = 16; const T = 16; const B = 30;
   const plotW = W - L - R; const plotH = H - T - B;
   let max = 1;
   for (const p of levels) max = Math.max(max, p.from ?? 0, p.to);
