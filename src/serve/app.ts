@@ -12,7 +12,7 @@ import { readLockHolder } from '../lib/lock.js';
 import type { Logger } from '../lib/log.js';
 import { explainSku } from '../pipeline/explain.js';
 import type { Db } from '../state/db.js';
-import { pageRoutes } from './page-routes.js';
+import { pageHeaders, pageRoutes } from './page-routes.js';
 import { getPlan } from '../state/plans.js';
 import { getRunRow, getRunSummary, listRuns, resolveRunId, type RunRow } from '../state/runs.js';
 import { sameOrigin, sameSecret, type Sessions } from './access.js';
@@ -187,6 +187,7 @@ export function createApp(deps: ServeDeps): Hono {
 
   app.all('/api/*', (c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
 
+  app.use('/*', pageHeaders);
   app.use('/*', serveStatic({ root: deps.publicDir }));
 
   return app;

@@ -5,7 +5,7 @@
  * whole diff per bar); `GET /api/skus/<sku>/history?limit=N`, the SKU's changes in the newest N
  * plans, for the stock-level chart in its explanation.
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { Db } from '../state/db.js';
 import { MAX_STATS, runStats, skuLevels } from '../state/run-stats.js';
 
@@ -32,3 +32,18 @@ function readLimit(text: string | undefined): number | string {
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_STATS) return `limit: expected a whole number from 1 to ${MAX_STATS}, got "${text}"`;
   return Number(text);
 }
+
+/**
+ * The page's files are served with a strict Content-Security-Policy: the page has no inline script,
+ * handler or style attribute and reaches only its own server, so injected markup could run nothing
+ * even if some store text ever slipped past textContent.
+ */
+export const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+  + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+export const pageHeaders: MiddlewareHandler = async (c, next) => {
+  await next();
+  c.header('Content-Security-Policy', PAGE_CSP);
+  c.header('X-Content-Type-Options', 'nosniff');
+  c.header('Referrer-Policy', 'same-origin');
+};

@@ -126,7 +126,8 @@ async function finishedRun(): Promise<string> {
 
 describe('the serve page in Chromium', () => {
   it('logs in with the token: a wrong one is refused, the right one opens the status view', async () => {
-    await page.goto(`${base}/`);
+    const response = await page.goto(`${base}/`);
+    expect(response?.headers()['content-security-policy']).toMatch(/script-src 'self'; style-src 'self'/);
     await page.waitForSelector('#login-form', { visible: true });
     await page.type('#token', 'not-the-token-at-all');
     await page.click('#login-form button[type=submit]');
