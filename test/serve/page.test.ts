@@ -51,8 +51,8 @@ beforeAll(async () => {
     stateDir: 'state',
     sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
     store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
-    // Screenshots show a schedule (daily at 03:00, far from any test's few seconds).
-    serve: { token: '${SERVE_TOKEN}', ...(SHOTS ? { schedule: '0 3 * * *' } : {}) },
+    // A schedule that never fires during a test: 03:00 on 29 February (screenshots: daily at 03:00).
+    serve: { token: '${SERVE_TOKEN}', schedule: SHOTS ? '0 3 * * *' : '0 3 29 2 *' },
   });
   env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret, SERVE_TOKEN: TOKEN };
   if (SHOTS) await historyForTheChart();
@@ -270,12 +270,41 @@ describe('the serve page in Chromium', () => {
     }
   }, 90_000);
 
-  it('a run a safety gate stopped shows the gate and its reason', async () => {
+  it('pauses and resumes the schedule from the status view', async () => {
+    await visit('#/status');
+    await page.waitForSelector('#schedule-card button');
+    expect(await text('#schedule-card')).toMatch(/0 3 29 2 \* — running.*next run: .*2\/29\/2028.*Pause/);
+    await page.click('#schedule-card button');
+    await page.waitForFunction(() => /paused/.test(document.querySelector('#schedule-card')?.textContent ?? ''));
+    expect(await text('#schedule-card')).toMatch(/— paused.*next run: –.*Resume/);
+    await page.click('#schedule-card button');
+    await page.waitForFunction(() => /running/.test(document.querySelector('#schedule-card')?.textContent ?? ''));
+  }, 30_000);
+
+  it('a plan `invsync match` recorded is pending on the status view; Review opens its diff with the apply button', async () => {
+    writeFeed((i) => i + 30);
+    expect((await runCli(['-c', config, 'fetch'], { env, cwd: dir })).code).toBe(0);
+    expect((await runCli(['-c', config, 'match'], { env, cwd: dir })).code).toBe(0);
+    await visit('#/status');
+    await page.waitForSelector('#plan-card button[data-action="review-plan"]');
+    expect(await text('#plan-card')).toMatch(/plan \d+ \(pending, built .* ago\): 40 to send, 0 applied, 0 failed/);
+    await page.click('#plan-card button[data-action="review-plan"]');
+    await finishedRun();
+    expect(await text('.run-head')).toMatch(/^ok invsync match/);
+    expect(await text('#apply')).toBe('Apply exactly this plan (40 changes)');
+    expect(await cells(4)).toContain('37');
+  }, 60_000);
+
+  it('a run a safety gate stopped shows the gate and its reason; the run history links to it', async () => {
     writeCsv(path.join(dir, 'supplier.csv'), Array.from({ length: 20 }, (_, k) => [sku(k + 1), 5] as [string, number]));
     const blocked = await runCli(['-c', config, 'full', '--json'], { env, cwd: dir });
     expect(blocked.code).toBe(4);
     const runId = (JSON.parse(blocked.stdout) as { runId: string }).runId;
-    await visit(`#/run/${encodeURIComponent(runId)}`);
+    await visit('#/runs');
+    await page.waitForSelector('table.runs tbody tr');
+    expect(await page.$eval('table.runs tbody tr', (tr) => tr.textContent ?? '')).toMatch(/full.*blocked.*4/);
+    await page.click('table.runs tbody tr a');
+    expect(await finishedRun()).toBe(runId);
     await page.waitForSelector('#gate');
     expect(await text('.run-head')).toMatch(/^blocked invsync full · exit 4/);
     expect(await text('#gate')).toMatch(/^Safety gate tripped: maxMissingRatio\. .*50% of in-scope store SKUs \(20 of 40\) are in no supplier feed, limit 30%; nothing was written/);
