@@ -2,6 +2,7 @@ import os from 'node:os';
 import { PassThrough, Readable } from 'node:stream';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { z } from 'zod';
 import { statusReport, runState } from '../cli/commands/history.js';
@@ -37,6 +38,7 @@ export interface ServeDeps {
 }
 
 export const SESSION_COOKIE = 'invsync_session';
+const MAX_BODY_BYTES = 16 * 1024;
 
 const NO_SCHEDULE: ScheduleState = { enabled: false, expression: null, nextRunAt: null };
 
@@ -75,6 +77,9 @@ export function createApp(deps: ServeDeps): Hono {
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+
+  // Every request body here is a few fields: a bigger one is refused before it is read.
+  app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `(body): larger than ${MAX_BODY_BYTES} bytes`, field: '(body)' }, 413) }));
 
   // Auth for every /api route but login: a Bearer token (scripts; no Origin needed), or the
   // session cookie, plus a same-origin check on anything that changes state.

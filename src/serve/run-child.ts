@@ -83,7 +83,9 @@ export async function runJob(job: RunJob): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const parsed = RunJob.safeParse(JSON.parse(process.argv[2] ?? 'null'));
+  let raw: unknown = null;
+  try { raw = JSON.parse(process.argv[2] ?? 'null'); } catch { /* refused below */ }
+  const parsed = RunJob.safeParse(raw);
   if (!parsed.success) {
     send({ type: 'refused', code: 'INVSYNC_USAGE', exitCode: 2, message: `bad run job: ${parsed.error.issues[0]?.message}` });
     process.exit(2);

@@ -11,7 +11,7 @@ import type { Db } from '../state/db.js';
 import { resolveToken, Sessions } from './access.js';
 import { createApp } from './app.js';
 import { Runner } from './runner.js';
-import { Schedule } from './schedule.js';
+import { checkCronExpression, Schedule } from './schedule.js';
 
 export const PUBLIC_DIR = fileURLToPath(new URL('./public', import.meta.url));
 
@@ -39,6 +39,7 @@ export interface RunningServer {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const { loaded, db, log } = options;
   const { config } = loaded;
+  if (config.serve.schedule !== undefined) checkCronExpression(config.serve.schedule);
   const token = resolveToken({ configured: config.serve.token, stateDir: config.stateDir, host: options.host });
   registerSecret(token.token);
   const runner = new Runner(log);
