@@ -13,6 +13,7 @@ import { readLockHolder } from '../lib/lock.js';
 import type { Logger } from '../lib/log.js';
 import { explainSku } from '../pipeline/explain.js';
 import type { Db } from '../state/db.js';
+import { pageHeaders, pageRoutes } from './page-routes.js';
 import { getPlan } from '../state/plans.js';
 import { getRunRow, getRunSummary, listRuns, resolveRunId, type RunRow } from '../state/runs.js';
 import { sameOrigin, sameSecret, type Sessions } from './access.js';
@@ -186,8 +187,12 @@ export function createApp(deps: ServeDeps): Hono {
     return c.json(deps.schedule.setEnabled(body.value.enabled));
   });
 
+  // The page's charts (not in SPEC §13's list; read-only, behind the same auth).
+  app.route('/api', pageRoutes(db, { skuCaseSensitive: config.rules.skuCaseSensitive }));
+
   app.all('/api/*', (c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
 
+  app.use('/*', pageHeaders);
   app.use('/*', serveStatic({ root: deps.publicDir }));
 
   return app;
