@@ -149,12 +149,13 @@ export function priceSettings(config: PricesConfigLike): PriceSettings {
   const percent = parseDecimal(config.markup.percent);
   const fixed = parseDecimal(config.markup.fixed);
   const margin = parseDecimal(config.floor.minMarginPercent);
-  if (!percent || !fixed || !margin) throw new RangeError('prices: markup.percent, markup.fixed and floor.minMarginPercent must be plain numbers');
+  const roundCents = config.round === null ? null : roundEnding(config.round);
+  if (!percent || !fixed || !margin || roundCents === undefined) throw new RangeError('prices: markup.percent, markup.fixed, floor.minMarginPercent and round must be plain numbers');
   return {
     from: config.from,
     percent,
     fixedCents: Number(fixed.num * 100n / fixed.den),
-    roundCents: config.round === null ? null : roundEnding(config.round),
+    roundCents,
     minMarginPercent: margin,
     useMap: config.floor.map,
     useMsrp: config.ceiling.msrp,
