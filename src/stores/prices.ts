@@ -4,6 +4,11 @@
  * naming it) rather than syncing stock alone while the user expects prices too.
  */
 
+/**
+ * NOTE: Shopify (productVariantsBulkUpdate, one request per product), Shift4Shop (`Price` in the
+ * same PUT), Magento 2 (`/V1/products/base-prices`), Medusa and Vendure are not built yet: they
+ * refuse `prices.enabled` (exit 2) rather than syncing stock only. Amazon writes no prices.
+ */
 export interface PriceFacts {
   /** One line for the README table: which field, in which request. */
   how: string;
@@ -17,12 +22,8 @@ export const PRICES_BY_STORE: Readonly<Record<string, PriceFacts | undefined>> =
     extraPer1000: '0',
   },
   bigcommerce: {
-    how: '`price` (a number) in the same PUT /v3/catalog/variants batch as `inventory_level`',
-    extraPer1000: '0',
-  },
-  shopify: {
-    how: '`price` (a Decimal string) via productVariantsBulkUpdate, one request per product with price changes, besides the stock mutation',
-    extraPer1000: 'one per product whose price changes (1,000 single-variant products: 1,000; variants of one product share one)',
+    how: 'stock goes through the Inventory API, which has no price: `price` (a number) via PUT /v3/catalog/variants (≤ 50 variants a request) or PUT /v3/catalog/products (≤ 10 products without options a request), after each stock batch',
+    extraPer1000: '20 for variants (50 a request), 100 for products without options (10 a request)',
   },
 };
 

@@ -58,7 +58,7 @@ describe('prices config', () => {
   it('a store that does not sync prices refuses prices.enabled at validation (exit 2, naming it); off, it is fine', async () => {
     const magento = { type: 'magento2', url: 'https://m.example.com', token: '${TOKEN}' };
     expect(await failureOf({ store: magento, prices: { enabled: true } })).toEqual({
-      exit: 2, message: expect.stringContaining('prices.enabled: store type "magento2" does not sync prices yet (supported: woocommerce, bigcommerce, shopify): set prices.enabled to false'),
+      exit: 2, message: expect.stringContaining('prices.enabled: store type "magento2" does not sync prices yet (supported: woocommerce, bigcommerce): set prices.enabled to false'),
     });
     await expect(load({ store: magento })).resolves.toBeDefined();
     const amazon = {
