@@ -56,6 +56,15 @@ describe('price sync (SPEC §14) on WooCommerce', () => {
     expect(lines.has('SAME')).toBe(false);
     expect(emu.writeRequests()).toBe(0);
 
+    const explained = await runCli(['-c', config, 'explain', 'MAP', '--json'], { env });
+    expect(explained.code).toBe(0);
+    expect(JSON.parse(explained.stdout).price).toEqual({
+      source: 'feed', amounts: { cost: '9.50', map: '15.00' }, target: '15.99', current: '15.00',
+      steps: ['cost 9.50', 'cost 9.50 +30% → 12.35', 'floor 15.00 (10% margin on cost 9.50 → 10.56, MAP 15.00)', 'round up to .99 → 15.99'],
+    });
+    const human = await runCli(['-c', config, 'explain', 'NOCOST'], { env });
+    expect(human.stdout).toContain('price: not written (store now: 7.00)\n  amounts: (none)\n  no cost in the feed: price not written');
+
     const run = await runCli(['-c', config, 'full', '--json', '--no-progress'], { env });
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout) as RunSummary;
