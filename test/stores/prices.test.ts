@@ -126,7 +126,7 @@ describe('BigCommerce: price via the catalog, beside the Inventory API stock', (
 });
 
 describe('extra write requests per 1,000 changes that price sync adds (measured on the fakes)', () => {
-  it('WooCommerce: 0 (regular_price rides in the stock batch); BigCommerce: 20 per 1,000 variants', async () => {
+  it('WooCommerce: 0 (regular_price rides in the stock batch); BigCommerce: 20 per 1,000 variants, 100 per 1,000 products without options', async () => {
     const n = 1000;
     const { emu, store } = await woo(Array.from({ length: n }, (_, i) => ({ sku: `W-${i}`, stock_quantity: 1, regular_price: '1.00' })));
     const items = await list(store);
@@ -151,8 +151,17 @@ describe('extra write requests per 1,000 changes that price sync adds (measured 
     const bcCatalog = fake.catalogWrites();
     expect(fake.adjustments.length - adjBefore).toBe(1);
     expect(bcCatalog.variants).toBe(20);
+
+    // Products without options take their price on the product: 10 a request.
+    const { fake: simple, store: simpleStore } = await bc(Array.from({ length: n }, (_, i) => ({ sku: `S-${i}`, stock: 1 })));
+    const simpleChanges = (await list(simpleStore)).map((item, seq): Change => ({
+      seq, sku: item.sku, productId: item.productId, variationId: null, from: 1, to: 2, ...(item.ref ? { ref: item.ref } : {}), price: { from: '10.00', to: '2.99' },
+    }));
+    for (const b of batches(simpleStore, simpleChanges)) await simpleStore.apply(b);
+    expect(simple.catalogWrites().products).toBe(100);
     // eslint-disable-next-line no-console
     console.log(`extra write requests per ${n} changes with prices: woocommerce ${wooBoth - wooStock} (stock alone ${wooStock}, with prices ${wooBoth}); `
-      + `bigcommerce variants ${bcCatalog.variants} (stock adjustments ${fake.adjustments.length - adjBefore})`);
+      + `bigcommerce variants ${bcCatalog.variants} (stock adjustments ${fake.adjustments.length - adjBefore}); `
+      + `bigcommerce products without options ${simple.catalogWrites().products} (stock adjustments ${simple.adjustments.length})`);
   });
 });
