@@ -78,6 +78,7 @@ export async function fetchStep(ctx: PipelineContext, stores: StoreRun[], option
       db: ctx.db,
       sources: createSources(sourceConfigs, {
         stateDir: config.stateDir, db: ctx.db, fetchId: ctx.runId, resolveStore: (name) => configuredStores(config).find((s) => s.name === name)?.config,
+        prices: config.prices.enabled,
       }),
       stores: stores.map((s) => ({ name: s.setup.name, adapter: adapterOf(s, config.stateDir), ...incrementalStage(ctx, s) })),
       fetchId: ctx.runId,

@@ -273,6 +273,8 @@ describe('many stores from one fetch (SPEC §9)', () => {
     const dbFile = path.join(t.dir, 'state', 'invsync.db');
     const db = new Database(dbFile);
     db.exec(`DROP TABLE run_stores; DROP TABLE store_slots; DROP INDEX plans_store_status; ALTER TABLE plans DROP COLUMN store;`);
+    // …and without what later migrations added (11: prices).
+    db.exec('ALTER TABLE store_items DROP COLUMN price; ALTER TABLE plan_items DROP COLUMN price_from; ALTER TABLE plan_items DROP COLUMN price_to;');
     db.pragma('user_version = 9');
     db.close();
     const push = await t.run(['push', '--json']);
