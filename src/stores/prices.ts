@@ -5,7 +5,7 @@
  */
 
 /**
- * NOTE: Shopify (productVariantsBulkUpdate, one request per product), Shift4Shop (`Price` in the
+ * NOTE: Shift4Shop (`Price` in the
  * same PUT), Magento 2 (`/V1/products/base-prices`), Medusa and Vendure are not built yet: they
  * refuse `prices.enabled` (exit 2) rather than syncing stock only. Amazon writes no prices.
  */
@@ -24,6 +24,10 @@ export const PRICES_BY_STORE: Readonly<Record<string, PriceFacts | undefined>> =
   bigcommerce: {
     how: 'stock goes through the Inventory API, which has no price: `price` (a number) via PUT /v3/catalog/variants (≤ 50 variants a request) or PUT /v3/catalog/products (≤ 10 products without options a request), after each stock batch',
     extraPer1000: '20 for variants (50 a request), 100 for products without options (10 a request)',
+  },
+  shopify: {
+    how: '`price` (a Money string) via productVariantsBulkUpdate, which takes one product\'s variants: one request per product with price changes, besides the inventorySetQuantities stock mutation (which has no price)',
+    extraPer1000: 'one per product: 1,000 for single-variant products; 20 for 1,000 variants of 50-variant products',
   },
 };
 

@@ -458,7 +458,7 @@ export function coerceInput(schema: Schema, type: string, value: unknown, path: 
       case 'Float':
         if (typeof v !== 'number') problems.push({ path: at, explanation: `Could not coerce value ${JSON.stringify(v)} to Float` });
         return;
-      case 'String': case 'URL': case 'DateTime': case 'Decimal':
+      case 'String': case 'URL': case 'DateTime': case 'Decimal': case 'Money':
         if (typeof v !== 'string') problems.push({ path: at, explanation: `Could not coerce value ${JSON.stringify(v)} to ${inner}` });
         return;
       case 'ID':

@@ -40,7 +40,7 @@ import {
  */
 
 export const DEFAULT_SHOPIFY_TOKEN = 'shpat_0123456789abcdef0123456789abcdef';
-export const ALL_SCOPES = ['read_products', 'read_inventory', 'write_inventory', 'read_locations'];
+export const ALL_SCOPES = ['read_products', 'write_products', 'read_inventory', 'write_inventory', 'read_locations'];
 export const QUANTITY_NAMES = ['available', 'on_hand', 'committed', 'incoming', 'reserved', 'damaged', 'quality_control', 'safety_stock'];
 /** API_FACTS §3 (list from a connector mirror of the docs; UNVERIFIED completeness). */
 export const REASONS = [
@@ -123,6 +123,8 @@ export interface SeedVariant {
   tracked?: boolean;
   /** Stocked at the first location (default true). */
   stocked?: boolean;
+  /** The variant's price, a Money string (default "10.00"). */
+  price?: string;
 }
 
 export interface SeedProduct {
@@ -156,6 +158,8 @@ export interface ShopifyFakeCounters {
   maxQuantities: number;
   /** Bulk operations started. */
   bulkOperations: number;
+  /** productVariantsBulkUpdate calls executed (refused ones included). */
+  priceUpdates: number;
   /** Result downloads served, and those that (wrongly) carried the access token. */
   bulkDownloads: number;
   bulkDownloadsWithToken: number;
@@ -182,6 +186,8 @@ export interface ShopifyFake {
   /** Raw `available` (even for an untracked item); undefined when not stocked. */
   availableOf(sku: string, location?: number): number | undefined;
   tracked(sku: string): boolean | undefined;
+  /** The variant's price as Shopify shows it (a Money string); undefined: no such SKU. */
+  priceOf(sku: string): string | undefined;
   /** A customer buys `qty`: available goes down, committed up (a concurrent sale). */
   sell(sku: string, qty: number): void;
   /** Set the bucket level (e.g. 0: another app used the budget). */
@@ -201,7 +207,7 @@ export function noShopifyFaults(): ShopifyFaults {
 /* ------------------------------------------------------------------------------------------ */
 
 interface ProductRec { id: number; title: string; variants: number[] }
-interface VariantRec { id: number; productId: number; sku: string; title: string; inventoryItemId: number }
+interface VariantRec { id: number; productId: number; sku: string; title: string; inventoryItemId: number; price: string }
 interface ItemRec { id: number; variantId: number; tracked: boolean; levels: Map<number, Record<string, number>> }
 interface LocationRec { id: number; name: string; isActive: boolean }
 
@@ -224,7 +230,7 @@ function createShop(locationNames: string[]) {
   const firstLocation = ID_BASE.Location + 1;
 
   function addVariant(product: ProductRec, seed: SeedVariant): VariantRec {
-    const v: VariantRec = { id: ++next.ProductVariant, productId: product.id, sku: seed.sku ?? '', title: seed.title ?? 'Default Title', inventoryItemId: ++next.InventoryItem };
+    const v: VariantRec = { id: ++next.ProductVariant, productId: product.id, sku: seed.sku ?? '', title: seed.title ?? 'Default Title', inventoryItemId: ++next.InventoryItem, price: seed.price ?? '10.00' };
     const levels = new Map<number, Record<string, number>>();
     if (seed.stocked !== false) {
       const available = seed.available ?? 0;
@@ -263,7 +269,7 @@ function buildSchema(version: string): Schema {
   return {
     query: 'QueryRoot',
     mutation: 'Mutation',
-    scalars: new Set(['URL', 'DateTime', 'Decimal']),
+    scalars: new Set(['URL', 'DateTime', 'Decimal', 'Money']),
     enums: {
       BulkOperationType: ['QUERY', 'MUTATION'],
       BulkOperationStatus: ['CANCELED', 'CANCELING', 'COMPLETED', 'CREATED', 'EXPIRED', 'FAILED', 'RUNNING'],
@@ -275,6 +281,7 @@ function buildSchema(version: string): Schema {
       InventorySetQuantitiesInput: setInput,
       InventoryQuantityInput: quantityInput,
       InventoryItemInput: { tracked: { type: 'Boolean' }, cost: { type: 'Decimal' }, requiresShipping: { type: 'Boolean' } },
+      ProductVariantsBulkInput: { id: { type: 'ID' }, price: { type: 'Money' }, compareAtPrice: { type: 'Money' } },
     },
     directives: version >= '2026-01' ? { idempotent: { key: 'String!' } } : {},
     types: {
@@ -314,6 +321,10 @@ function buildSchema(version: string): Schema {
             args: { id: 'ID!', input: 'InventoryItemInput!' },
           },
           bulkOperationRunQuery: { type: 'BulkOperationRunQueryPayload', cost: 'mutation', args: { query: 'String!' } },
+          productVariantsBulkUpdate: {
+            type: 'ProductVariantsBulkUpdatePayload', cost: 'mutation', scope: 'write_products',
+            args: { productId: 'ID!', variants: '[ProductVariantsBulkInput!]!', allowPartialUpdates: 'Boolean' },
+          },
         },
       },
       Node: { fields: { id: { type: 'ID' } }, possibleTypes: ['Product', 'ProductVariant', 'InventoryItem', 'Location', 'BulkOperation'] },
@@ -340,7 +351,7 @@ function buildSchema(version: string): Schema {
       },
       ProductVariant: {
         fields: {
-          id: { type: 'ID' }, sku: { type: 'String' }, title: { type: 'String' }, displayName: { type: 'String' },
+          id: { type: 'ID' }, sku: { type: 'String' }, title: { type: 'String' }, displayName: { type: 'String' }, price: { type: 'Money' },
           inventoryQuantity: { type: 'Int' }, product: { type: 'Product' }, inventoryItem: { type: 'InventoryItem' },
         },
       },
@@ -369,6 +380,10 @@ function buildSchema(version: string): Schema {
       InventoryChange: {
         fields: { name: { type: 'String' }, delta: { type: 'Int' }, quantityAfterChange: { type: 'Int' }, item: { type: 'InventoryItem' }, location: { type: 'Location' } },
       },
+      ProductVariantsBulkUpdatePayload: {
+        fields: { product: { type: 'Product' }, productVariants: { type: '[ProductVariant]' }, userErrors: { type: '[ProductVariantsBulkUpdateUserError]' } },
+      },
+      ProductVariantsBulkUpdateUserError: { fields: { field: { type: '[String]' }, message: { type: 'String' }, code: { type: 'String' } } },
       InventorySetQuantitiesUserError: { fields: { field: { type: '[String]' }, message: { type: 'String' }, code: { type: 'String' } } },
       InventoryItemUpdatePayload: { fields: { inventoryItem: { type: 'InventoryItem' }, userErrors: { type: '[UserError]' } } },
       UserError: { fields: { field: { type: '[String]' }, message: { type: 'String' } } },
@@ -471,6 +486,7 @@ function objects(rt: Runtime) {
       sku: v.sku,
       title: v.title,
       displayName: `${p.title} - ${v.title}`,
+      price: v.price,
       inventoryQuantity: [...item.levels.values()].reduce((s, q) => s + (q.available ?? 0), 0),
       product: () => product(p),
       inventoryItem: () => inventoryItem(item),
@@ -539,6 +555,10 @@ function objects(rt: Runtime) {
 
   const mutationRoot = {
     bulkOperationRunQuery: (args: Record<string, unknown>) => rt.bulk.run(args.query as string),
+    productVariantsBulkUpdate: (args: Record<string, unknown>) => {
+      rt.counters.priceUpdates++;
+      return bulkUpdateVariants(args);
+    },
     inventoryItemUpdate: (args: Record<string, unknown>) => {
       const g = parseGid(args.id);
       const item = g && g.type === 'InventoryItem' ? shop.items.get(g.id) : undefined;
@@ -572,6 +592,36 @@ function objects(rt: Runtime) {
       return payload;
     },
   };
+
+  /**
+   * productVariantsBulkUpdate: the variants of ONE product. Without allowPartialUpdates a user
+   * error on any element applies nothing (Shopify's default). Codes from
+   * ProductVariantsBulkUpdateUserErrorCode; the Money scalar takes a decimal string.
+   */
+  function bulkUpdateVariants(args: Record<string, unknown>) {
+    const pg = parseGid(args.productId);
+    const p = pg?.type === 'Product' ? shop.products.get(pg.id) : undefined;
+    if (!p) return { product: null, productVariants: null, userErrors: [{ field: ['productId'], message: 'Product does not exist', code: 'PRODUCT_DOES_NOT_EXIST' }] };
+    const inputs = args.variants as Array<Record<string, unknown>>;
+    const userErrors: UserErr[] = [];
+    const valid: Array<{ v: VariantRec; price?: string }> = [];
+    inputs.forEach((input, i) => {
+      const vg = parseGid(input.id);
+      const v = vg?.type === 'ProductVariant' ? shop.variants.get(vg.id) : undefined;
+      if (!v) { userErrors.push({ field: ['variants', String(i), 'id'], message: 'Product variant does not exist', code: 'PRODUCT_VARIANT_DOES_NOT_EXIST' }); return; }
+      if (v.productId !== p.id) { userErrors.push({ field: ['variants', String(i), 'id'], message: 'Input must be for this product.', code: 'MUST_BE_FOR_THIS_PRODUCT' }); return; }
+      const price = input.price as string | null | undefined;
+      if (typeof price === 'string') {
+        if (!/^-?\d+(\.\d+)?$/.test(price.trim())) { userErrors.push({ field: ['variants', String(i), 'price'], message: 'Price is invalid', code: 'INVALID_INPUT' }); return; }
+        if (Number(price) < 0) { userErrors.push({ field: ['variants', String(i), 'price'], message: 'The price of the variant must be greater than or equal to zero.', code: 'GREATER_THAN_OR_EQUAL_TO' }); return; }
+      }
+      valid.push({ v, ...(typeof price === 'string' ? { price: price.trim() } : {}) });
+    });
+    if (userErrors.length > 0 && args.allowPartialUpdates !== true) return { product: product(p), productVariants: null, userErrors };
+    // Shopify stores Money with two decimals.
+    for (const { v, price } of valid) if (price !== undefined) v.price = Number(price).toFixed(2);
+    return { product: product(p), productVariants: valid.map(({ v }) => variant(v)), userErrors };
+  }
 
   function setQuantities(input: Record<string, unknown>): SetPayload {
     const modern = rt.version >= '2026-04';
@@ -664,7 +714,7 @@ export async function startShopifyFake(options: ShopifyFakeOptions = {}): Promis
   const maxQueryCost = options.maxQueryCost ?? 1000;
   const counters: ShopifyFakeCounters = {
     requests: 0, writeRequests: 0, setCalls: 0, replays: 0, throttled: 0, minAvailable: bucketSpec.maximumAvailable, maxQuantities: 0,
-    bulkOperations: 0, bulkDownloads: 0, bulkDownloadsWithToken: 0,
+    bulkOperations: 0, priceUpdates: 0, bulkDownloads: 0, bulkDownloadsWithToken: 0,
   };
   const requests: ShopifyRequestLogEntry[] = [];
   const idempotency = new Map<string, { input: string; payload: SetPayload }>();
@@ -1096,7 +1146,8 @@ export async function startShopifyFake(options: ShopifyFakeOptions = {}): Promis
       if (!product) throw new Error(`no product ${productId}`);
       return { ...shop.addVariant(product, variant) };
     },
-    variantBySku: (sku) => { const v = shop.bySku(sku); return v && { ...v }; },
+    variantBySku: (sku) => { const v = shop.bySku(sku); return v && { id: v.id, productId: v.productId, inventoryItemId: v.inventoryItemId, sku: v.sku, title: v.title }; },
+    priceOf: (sku) => shop.bySku(sku)?.price,
     removeVariant(sku) {
       const v = shop.bySku(sku);
       if (!v) return;

@@ -5,12 +5,14 @@
  * adds per 1,000 changes (printed; the report's table).
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { BigCommerceStoreConfig, WooCommerceStoreConfig } from '../../src/config/schema.js';
+import type { BigCommerceStoreConfig, ShopifyStoreConfig, WooCommerceStoreConfig } from '../../src/config/schema.js';
 import type { Change, StoreItem } from '../../src/domain/types.js';
 import { createBigCommerceStore } from '../../src/stores/bigcommerce/index.js';
+import { createShopifyStore } from '../../src/stores/shopify/index.js';
 import { createWooCommerceStore } from '../../src/stores/woocommerce/index.js';
 import type { StoreAdapter } from '../../src/stores/types.js';
 import { startBigCommerceFake, type BcFake } from '../fakes/bigcommerce.js';
+import { DEFAULT_SHOPIFY_TOKEN, startShopifyFake, type SeedProduct, type ShopifyFake } from '../fakes/shopify.js';
 import { DEFAULT_WOO_KEY, startWooEmulator, wooRequest, type WooEmulator, type WooSeedProduct } from '../fakes/woocommerce.js';
 
 let closers: Array<() => Promise<void>> = [];
@@ -31,6 +33,19 @@ async function bc(products: Parameters<BcFake['seed']>[0]): Promise<{ fake: BcFa
   closers.push(() => fake.close());
   const config: BigCommerceStoreConfig = { type: 'bigcommerce', url: fake.url, storeHash: fake.storeHash, accessToken: fake.token, locationId: 1 };
   return { fake, store: createBigCommerceStore(config) };
+}
+
+async function shopify(products: SeedProduct[], overrides: Partial<ShopifyStoreConfig> = {}): Promise<{ fake: ShopifyFake; store: StoreAdapter }> {
+  const fake = await startShopifyFake({ bucket: { maximumAvailable: 2000, restoreRate: 20_000 } });
+  closers.push(() => fake.close());
+  fake.seed(products);
+  const config: ShopifyStoreConfig = { type: 'shopify', url: fake.url, accessToken: DEFAULT_SHOPIFY_TOKEN, apiVersion: '2026-10', locationId: fake.locationId(), bulkThreshold: false, ...overrides };
+  return { fake, store: createShopifyStore(config) };
+}
+
+/** The GraphQL mutations a Shopify fake received, by operation name. */
+function mutations(fake: ShopifyFake, operation: string): number {
+  return fake.requests.filter((r) => r.mutation && r.operation === operation && r.status === 200).length;
 }
 
 async function list(store: StoreAdapter): Promise<StoreItem[]> {
@@ -125,8 +140,59 @@ describe('BigCommerce: price via the catalog, beside the Inventory API stock', (
   });
 });
 
+describe('Shopify: productVariantsBulkUpdate, one request per product, beside inventorySetQuantities', () => {
+  it('lists prices (paged and bulk), writes them per product, keeps stock in one set mutation, and reads them back', async () => {
+    const seed: SeedProduct[] = [
+      { title: 'Simple', variants: [{ sku: 'A', available: 1, price: '9.5' }] },
+      { title: 'Shirt', variants: [{ sku: 'S-1', title: 'S', available: 2, price: '5.00' }, { sku: 'S-2', title: 'M', available: 3 }] },
+    ];
+    const { fake, store } = await shopify(seed);
+    const items = await list(store);
+    expect(items.map((i) => [i.sku, i.price])).toEqual([['A', '9.50'], ['S-1', '5.00'], ['S-2', '10.00']]);
+    const { store: bulkStore } = await shopify(seed, { bulkThreshold: 1 });
+    expect((await list(bulkStore)).map((i) => [i.sku, i.price])).toEqual([['A', '9.50'], ['S-1', '5.00'], ['S-2', '10.00']]);
+
+    const changes = changesFor(items);
+    for (const b of batches(store, changes)) expect(await store.apply(b)).toEqual({ failed: [] });
+    // Stock of A and S-2 (S-1 is price-only) in one set mutation; prices: one request per product (2).
+    expect(mutations(fake, 'InvsyncSetQuantities')).toBe(1);
+    expect(fake.counters.maxQuantities).toBe(2);
+    expect(fake.counters.priceUpdates).toBe(2);
+    expect(['A', 'S-1', 'S-2'].map((sku) => [fake.priceOf(sku), fake.stockOf(sku)])).toEqual([['20.99', 2], ['21.99', 2], ['22.99', 4]]);
+    const seen = await store.read(changes);
+    expect(changes.map((c) => seen.get(c.seq)?.price)).toEqual(['20.99', '21.99', '22.99']);
+    // Without the ids list() recorded (a rollback plan), the variants are looked up.
+    const bare = changes.map(({ ref: _ref, ...c }) => ({ ...c, price: { from: c.price!.to, to: '7.00' }, to: c.from as number }));
+    expect(await store.apply(bare)).toEqual({ failed: [] });
+    expect(['A', 'S-1', 'S-2'].map((sku) => fake.priceOf(sku))).toEqual(['7.00', '7.00', '7.00']);
+    expect([...(await store.read(bare)).values()].map((r) => r.price)).toEqual(['7.00', '7.00', '7.00']);
+  });
+
+  it('a price-only change writes no stock: a sale made since the fetch is not overwritten', async () => {
+    const { fake, store } = await shopify([{ variants: [{ sku: 'A', available: 5, price: '1.00' }] }]);
+    const [item] = await list(store);
+    fake.sell('A', 2);
+    const change: Change = { seq: 0, sku: 'A', productId: item!.productId, variationId: null, from: 5, to: 5, ref: item!.ref, price: { from: '1.00', to: '2.99' } };
+    expect(await store.apply([change])).toEqual({ failed: [] });
+    expect(mutations(fake, 'InvsyncSetQuantities')).toBe(0);
+    expect([fake.priceOf('A'), fake.stockOf('A')]).toEqual(['2.99', 3]);
+  });
+
+  it('the fake refuses a negative price like Shopify (GREATER_THAN_OR_EQUAL_TO, nothing applied): the items fail with the reason', async () => {
+    const { fake, store } = await shopify([{ title: 'Shirt', variants: [{ sku: 'S-1', title: 'S', available: 1, price: '5.00' }, { sku: 'S-2', title: 'M', available: 1, price: '6.00' }] }]);
+    const items = await list(store);
+    const changes: Change[] = items.map((item, seq) => ({ seq, sku: item.sku, productId: item.productId, variationId: item.variationId, from: 1, to: 1, ref: item.ref, price: { from: item.price ?? null, to: seq === 0 ? '-1.00' : '8.00' } }));
+    const result = await store.apply(changes);
+    expect(result.failed).toEqual([
+      { seq: 0, message: 'price not applied: GREATER_THAN_OR_EQUAL_TO: The price of the variant must be greater than or equal to zero.' },
+      { seq: 1, message: expect.stringContaining('price not applied: refused with the other variants of gid://shopify/Product/') },
+    ]);
+    expect([fake.priceOf('S-1'), fake.priceOf('S-2')]).toEqual(['5.00', '6.00']);
+  });
+});
+
 describe('extra write requests per 1,000 changes that price sync adds (measured on the fakes)', () => {
-  it('WooCommerce: 0 (regular_price rides in the stock batch); BigCommerce: 20 per 1,000 variants, 100 per 1,000 products without options', async () => {
+  it('WooCommerce: 0 (regular_price rides in the stock batch); BigCommerce: 20 per 1,000 variants, 100 per 1,000 products without options; Shopify: one per product', async () => {
     const n = 1000;
     const { emu, store } = await woo(Array.from({ length: n }, (_, i) => ({ sku: `W-${i}`, stock_quantity: 1, regular_price: '1.00' })));
     const items = await list(store);
@@ -159,9 +225,23 @@ describe('extra write requests per 1,000 changes that price sync adds (measured 
     }));
     for (const b of batches(simpleStore, simpleChanges)) await simpleStore.apply(b);
     expect(simple.catalogWrites().products).toBe(100);
+
+    // Shopify: one productVariantsBulkUpdate per product, whatever its variant count.
+    const { fake: shop, store: shopStore } = await shopify([
+      ...Array.from({ length: n / 2 }, (_, i): SeedProduct => ({ variants: [{ sku: `H-${i}`, available: 1 }] })),
+      ...Array.from({ length: n / 100 }, (_, p): SeedProduct => ({ title: `Shirt ${p}`, variants: Array.from({ length: 50 }, (_, i) => ({ sku: `HV-${p}-${i}`, title: `Size ${i}`, available: 1 })) })),
+    ], { bulkThreshold: false, pageSize: 250 });
+    const shopChanges = (await list(shopStore)).map((item, seq): Change => ({
+      seq, sku: item.sku, productId: item.productId, variationId: item.variationId, from: 1, to: 2, ref: item.ref, price: { from: '10.00', to: '2.99' },
+    }));
+    for (const b of batches(shopStore, shopChanges)) await shopStore.apply(b);
+    const shopSets = mutations(shop, 'InvsyncSetQuantities');
+    expect(shopSets).toBe(4);
+    expect(shop.counters.priceUpdates).toBe(n / 2 + n / 100);
     // eslint-disable-next-line no-console
     console.log(`extra write requests per ${n} changes with prices: woocommerce ${wooBoth - wooStock} (stock alone ${wooStock}, with prices ${wooBoth}); `
       + `bigcommerce variants ${bcCatalog.variants} (stock adjustments ${fake.adjustments.length - adjBefore}); `
-      + `bigcommerce products without options ${simple.catalogWrites().products} (stock adjustments ${simple.adjustments.length})`);
+      + `bigcommerce products without options ${simple.catalogWrites().products} (stock adjustments ${simple.adjustments.length}); `
+      + `shopify ${shop.counters.priceUpdates} for ${n / 2} single-variant products + ${n / 2} variants of ${n / 100} products (stock set mutations ${shopSets})`);
   });
 });

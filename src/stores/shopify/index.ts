@@ -3,21 +3,22 @@ import readline from 'node:readline';
 import { z } from 'zod';
 import type { ShopifyStoreConfig } from '../../config/schema.js';
 import { ConfigError, StoreError } from '../../domain/errors.js';
-import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
+import { writesStock, type BatchResult, type Change, type StoreItem } from '../../domain/types.js';
+import { normaliseStorePrice } from '../../domain/price.js';
 import { connectionOptions, createHttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
-import type { StoreAdapter } from '../types.js';
+import type { StockReading, StoreAdapter } from '../types.js';
 import { createShopifyGraphQL, QueryCostError, type GraphQLAnswer } from './graphql.js';
 import { compareIds, gidNumber, idempotencyKey, toGid } from './ids.js';
 import {
   BULK_POLL_COST, BULK_POLL_QUERY, BULK_RUN_COST, BULK_RUN_MUTATION, bulkVariantsQuery, COUNT_COST, COUNT_QUERY,
-  CHECK_COST, CHECK_QUERY, LEVELS_NODE_COST, LEVELS_QUERY, RESOLVE_NODE_COST, RESOLVE_QUERY, STALE_CODES,
+  CHECK_COST, CHECK_QUERY, LEVELS_NODE_COST, LEVELS_QUERY, MUTATION_COST, PRICE_UPDATE_MUTATION, PRICES_NODE_COST, PRICES_QUERY, RESOLVE_NODE_COST, RESOLVE_QUERY, STALE_CODES,
   VARIANTS_FIXED_COST, VARIANTS_NODE_COST, VARIANTS_QUERY, versionFeatures, writeCost, writeMutation,
 } from './queries.js';
 import {
-  BulkRunPayload, BulkStatus, CheckResult, LevelsResult, ResolveResult, SetQuantitiesPayload, TrackPayload, VariantCount, VariantNode, VariantsPage,
+  BulkRunPayload, BulkStatus, CheckResult, LevelsResult, PricesResult, PriceUpdatePayload, ResolveResult, SetQuantitiesPayload, TrackPayload, VariantCount, VariantNode, VariantsPage,
   type InventoryItemNode, type UserError, type VariantsPage as VariantsPageData,
 } from './schemas.js';
 import { MAX_PAGE_SIZE, pageSizeFor, perNodeCost, SINGLE_QUERY_MAX_COST } from './throttle.js';
@@ -42,7 +43,12 @@ import { MAX_PAGE_SIZE, pageSizeFor, perNodeCost, SINGLE_QUERY_MAX_COST } from '
  *   `compareQuantity` before), with a deterministic `@idempotent` key. Untracked items get
  *   `inventoryItemUpdate(tracked: true)` fields in the same request, before the set (SPEC §4:
  *   invsync's first write turns stock management on).
- * - read(): the items' current levels in one `nodes(ids:)` query per 250 items (read-back).
+ * - Prices (SPEC §14): `price` is listed with each variant; a change with a price is written by
+ *   `productVariantsBulkUpdate`, which takes the variants of ONE product, so one request per
+ *   product with price changes (besides the stock mutation, which has no price field). A
+ *   price-only change writes no stock.
+ * - read(): the items' current levels in one `nodes(ids:)` query per 250 items (read-back), and
+ *   for changes with a price, the variants' prices in one more `nodes(ids:)` query per 250.
  * - Throttling: see graphql.ts.
  */
 
@@ -94,6 +100,13 @@ interface Target {
   /** Compare-and-set value: the quantity seen at fetch. */
   compare: number | null;
   listing?: string;
+}
+
+/** A change's inventory item with the variant and product it belongs to (looked up by id). */
+interface Resolved {
+  item: InventoryItemNode;
+  variantId: string;
+  productId: string;
 }
 
 interface Level {
@@ -254,7 +267,8 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
     const failed = new Map<number, string>();
     /** Items whose tracking this call turned on: put back if their quantity was not written. */
     const trackedByUs: Target[] = [];
-    let pending = await targetsFor(batch, failed);
+    // A price-only change (SPEC §14) writes no stock: a sale made since the fetch stays.
+    let pending = await targetsFor(batch.filter(writesStock), failed);
 
     for (let round = 1; pending.length > 0; round++) {
       const outcome = await writeRound(pending, round);
@@ -287,7 +301,82 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
       }
     }
     await restoreTracking(trackedByUs.filter((t) => failed.has(t.change.seq)));
+    const priced = batch.filter((c) => c.price && !failed.has(c.seq));
+    if (priced.length > 0) await writePrices(priced, failed);
     return { failed: batch.filter((c) => failed.has(c.seq)).map((c) => ({ seq: c.seq, message: failed.get(c.seq) as string })) };
+  }
+
+  /**
+   * SPEC §14: one productVariantsBulkUpdate per product (≤ 250 variants a request). A refused
+   * request fails the variants sent in it, each with its own user error when Shopify names it;
+   * the stock already written stays (the retry rewrites both: absolute writes are idempotent).
+   */
+  async function writePrices(changes: Change[], failed: Map<number, string>): Promise<void> {
+    const byProduct = new Map<string, Array<{ change: Change; variantId: string }>>();
+    for (const [change, where] of await variantsOf(changes)) {
+      if (typeof where === 'string') { failed.set(change.seq, `price not applied: ${where}`); continue; }
+      const group = byProduct.get(where.productId) ?? [];
+      group.push({ change, variantId: where.variantId });
+      byProduct.set(where.productId, group);
+    }
+    for (const [productId, group] of byProduct) {
+      for (let i = 0; i < group.length; i += SHOPIFY_MAX_BATCH) {
+        const part = group.slice(i, i + SHOPIFY_MAX_BATCH);
+        const answer = await gql.request({
+          operation: 'InvsyncPrices', query: PRICE_UPDATE_MUTATION, cost: MUTATION_COST, schema: PriceUpdatePayload,
+          variables: { productId, variants: part.map((p) => ({ id: p.variantId, price: (p.change.price as NonNullable<Change['price']>).to })) },
+        });
+        const { productVariants, userErrors } = answer.data.productVariantsBulkUpdate;
+        if (userErrors.length > 0) {
+          const own = new Map<number, UserError>();
+          for (const e of userErrors) if (e.field?.[0] === 'variants' && /^\d+$/.test(e.field[1] ?? '')) own.set(Number(e.field[1]), e);
+          const whole = userErrors.find((e) => !own.has(Number(e.field?.[1])));
+          part.forEach((p, k) => {
+            const e = own.get(k);
+            failed.set(p.change.seq, e ? `price not applied: ${describe(e)}` : `price not applied: refused with the other variants of ${productId} (${describe(whole ?? userErrors[0] as UserError)})`);
+          });
+          continue;
+        }
+        const now = new Map((productVariants ?? []).map((v) => [v.id, normaliseStorePrice(v.price)]));
+        for (const p of part) {
+          const to = (p.change.price as NonNullable<Change['price']>).to;
+          if (now.get(p.variantId) !== to) failed.set(p.change.seq, `price not applied (store reports ${String(now.get(p.variantId) ?? 'nothing')} for ${p.variantId}, sent ${to})`);
+        }
+      }
+    }
+  }
+
+  /** The variant and product gids of each change: from its ref, its ids, or (a simple item without a ref) looked up. */
+  async function variantsOf(changes: Change[]): Promise<Map<Change, { variantId: string; productId: string } | string>> {
+    const out = new Map<Change, { variantId: string; productId: string } | string>();
+    const unresolved: Change[] = [];
+    for (const change of changes) {
+      const parsed = ShopifyRef.safeParse(change.ref);
+      if (parsed.success) out.set(change, { variantId: parsed.data.variantId, productId: parsed.data.productId });
+      else if (change.variationId !== null) out.set(change, { variantId: toGid('ProductVariant', change.variationId), productId: toGid('Product', change.productId) });
+      else unresolved.push(change);
+    }
+    if (unresolved.length > 0) {
+      const found = await lookupItems(unresolved);
+      for (const change of unresolved) {
+        const r = found.get(change.seq) as Resolved | string;
+        out.set(change, typeof r === 'string' ? r : { variantId: r.variantId, productId: r.productId });
+      }
+    }
+    return out;
+  }
+
+  /** Current prices of variants (gid → two-decimal string or null): one `nodes` query per 250. */
+  async function readPrices(ids: string[], signal?: AbortSignal): Promise<Map<string, string | null>> {
+    const prices = new Map<string, string | null>();
+    for (let i = 0; i < ids.length; i += NODES_MAX) {
+      const chunk = ids.slice(i, i + NODES_MAX);
+      const answer = await gql.request({
+        operation: 'InvsyncPrices', query: PRICES_QUERY, variables: { ids: chunk }, cost: chunk.length * PRICES_NODE_COST, schema: PricesResult, signal,
+      });
+      for (const node of answer.data.nodes) if (node) prices.set(node.id, normaliseStorePrice(node.price));
+    }
+    return prices;
   }
 
   /**
@@ -333,8 +422,9 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
     const targets: Target[] = [];
     const found = await lookupItems(changes);
     for (const change of changes) {
-      const item = found.get(change.seq) as InventoryItemNode | string;
-      if (typeof item === 'string') { failed.set(change.seq, item); continue; }
+      const resolved = found.get(change.seq) as Resolved | string;
+      if (typeof resolved === 'string') { failed.set(change.seq, resolved); continue; }
+      const item = resolved.item;
       const level = levelOf(item);
       if (!level.stocked) { failed.set(change.seq, notStockedMessage(location)); continue; }
       targets.push({ change, inventoryItemId: item.id, tracked: level.tracked, compare: change.from ?? level.available });
@@ -346,8 +436,8 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
    * The inventory item of each change from its variant id (or, for a simple item, its product's
    * only variant), with its level at the location; a string says why there is none.
    */
-  async function lookupItems(changes: Change[], signal?: AbortSignal): Promise<Map<number, InventoryItemNode | string>> {
-    const out = new Map<number, InventoryItemNode | string>();
+  async function lookupItems(changes: Change[], signal?: AbortSignal): Promise<Map<number, Resolved | string>> {
+    const out = new Map<number, Resolved | string>();
     const perRequest = Math.max(1, Math.floor(SINGLE_QUERY_MAX_COST / RESOLVE_NODE_COST));
     for (let i = 0; i < changes.length; i += perRequest) {
       const chunk = changes.slice(i, i + perRequest);
@@ -359,8 +449,11 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
       chunk.forEach((change, k) => {
         const node = answer.data.nodes[k] ?? null;
         if (!node) out.set(change.seq, `${ids[k]} not found in the shop (deleted?)`);
-        else if (!('variants' in node)) out.set(change.seq, node.inventoryItem);
-        else if (node.variants.nodes.length === 1) out.set(change.seq, (node.variants.nodes[0] as { inventoryItem: InventoryItemNode }).inventoryItem);
+        else if (!('variants' in node)) out.set(change.seq, { item: node.inventoryItem, variantId: node.id, productId: node.product.id });
+        else if (node.variants.nodes.length === 1) {
+          const only = node.variants.nodes[0] as { id: string; inventoryItem: InventoryItemNode };
+          out.set(change.seq, { item: only.inventoryItem, variantId: only.id, productId: node.id });
+        }
         else out.set(change.seq, `product ${ids[k]} has several variants: run \`invsync fetch\` to list them`);
       });
     }
@@ -381,8 +474,8 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
   }
 
   /** Current stock of these items (for read-back after a push): one `nodes` query per 250 items. */
-  async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, { qty: number | null; managed: boolean }>> {
-    const out = new Map<number, { qty: number | null; managed: boolean }>();
+  async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, StockReading>> {
+    const out = new Map<number, StockReading>();
     const withRef: Array<{ seq: number; id: string }> = [];
     const withoutRef: Change[] = [];
     for (const change of changes) {
@@ -395,8 +488,28 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
       const level = levels.get(r.id);
       if (level) out.set(r.seq, stockView(level));
     }
+    const variantOf = new Map<number, string>();
     if (withoutRef.length > 0) {
-      for (const [seq, item] of await lookupItems(withoutRef, signal)) if (typeof item !== 'string') out.set(seq, stockView(levelOf(item)));
+      for (const [seq, r] of await lookupItems(withoutRef, signal)) {
+        if (typeof r === 'string') continue;
+        out.set(seq, stockView(levelOf(r.item)));
+        variantOf.set(seq, r.variantId);
+      }
+    }
+    // SPEC §14: the price is read only for changes that wrote one.
+    const priced = changes.filter((c) => c.price && out.has(c.seq));
+    if (priced.length > 0) {
+      for (const c of priced) {
+        const parsed = ShopifyRef.safeParse(c.ref);
+        const id = parsed.success ? parsed.data.variantId : variantOf.get(c.seq);
+        if (id) variantOf.set(c.seq, id);
+      }
+      const prices = await readPrices([...new Set(priced.map((c) => variantOf.get(c.seq)).filter((id): id is string => id !== undefined))], signal);
+      for (const c of priced) {
+        const id = variantOf.get(c.seq);
+        const reading = out.get(c.seq);
+        if (id !== undefined && reading && prices.has(id)) out.set(c.seq, { ...reading, price: prices.get(id) as string | null });
+      }
     }
     return out;
   }
@@ -531,6 +644,7 @@ function toItem(node: VariantNode, location: string, listing: string): StoreItem
     qty,
     managed,
     ...(node.displayName ? { name: node.displayName } : {}),
+    ...(node.price !== undefined ? { price: normaliseStorePrice(node.price) } : {}),
     ref,
   };
 }

@@ -17,7 +17,7 @@ const LEVEL_SELECTION = 'inventoryLevel(locationId: $location) { quantities(name
 export const VARIANTS_QUERY = `query InvsyncVariants($first: Int!, $after: String, $location: ID!) {
   productVariants(first: $first, after: $after, sortKey: ID) {
     nodes {
-      id sku displayName
+      id sku displayName price
       product { id hasOnlyDefaultVariant }
       inventoryItem { id tracked ${LEVEL_SELECTION} }
     }
@@ -47,7 +47,7 @@ export function bulkVariantsQuery(location: string): string {
   const level = LEVEL_SELECTION.replace('$location', JSON.stringify(location));
   return `{
   productVariants {
-    edges { node { id sku displayName product { id hasOnlyDefaultVariant } inventoryItem { id tracked ${level} } } }
+    edges { node { id sku displayName price product { id hasOnlyDefaultVariant } inventoryItem { id tracked ${level} } } }
   }
 }`;
 }
@@ -79,6 +79,25 @@ export const RESOLVE_QUERY = `query InvsyncResolve($ids: [ID!]!, $location: ID!)
 }`;
 /** The Product branch is the dearer: product 1 + connection 2 + 2 × (variant + item + level + quantities). */
 export const RESOLVE_NODE_COST = 11;
+
+/** SPEC §14: the current price of variants (read-back after a price write). */
+export const PRICES_QUERY = `query InvsyncPrices($ids: [ID!]!) {
+  nodes(ids: $ids) { ... on ProductVariant { id price } }
+}`;
+/** One object per variant. */
+export const PRICES_NODE_COST = 1;
+
+/**
+ * SPEC §14: prices of variants of ONE product (the mutation takes a single productId, so a batch
+ * spanning products takes one request per product). Without allowPartialUpdates a user error on
+ * one variant applies none of them, so a refusal fails exactly the variants sent together.
+ */
+export const PRICE_UPDATE_MUTATION = `mutation InvsyncPrices($productId: ID!, $variants: [ProductVariantsBulkInput!]!) {
+  productVariantsBulkUpdate(productId: $productId, variants: $variants) {
+    productVariants { id price }
+    userErrors { field message code }
+  }
+}`;
 
 export const CHECK_QUERY = `query InvsyncCheck($location: ID!) {
   shop { name myshopifyDomain }

@@ -57,6 +57,8 @@ export const VariantNode = z.object({
   id: z.string(),
   sku: z.string().nullish().transform((s) => (s ?? '').trim()),
   displayName: z.string().nullish(),
+  /** SPEC §14: the variant's price (Money: a decimal string). */
+  price: z.union([z.string(), z.number()]).nullish(),
   product: z.object({ id: z.string(), hasOnlyDefaultVariant: z.boolean() }),
   inventoryItem: InventoryItemNode,
 });
@@ -131,3 +133,17 @@ export const CheckResult = z.object({
   location: z.object({ id: z.string(), name: z.string(), isActive: z.boolean() }).nullable(),
 });
 export type CheckResult = z.infer<typeof CheckResult>;
+
+/** `nodes(ids:)` over variants for their prices; an unknown id gives null. */
+export const PricesResult = z.object({
+  nodes: z.array(z.object({ id: z.string(), price: z.union([z.string(), z.number()]).nullish() }).nullable()),
+});
+export type PricesResult = z.infer<typeof PricesResult>;
+
+export const PriceUpdatePayload = z.object({
+  productVariantsBulkUpdate: z.object({
+    productVariants: z.array(z.object({ id: z.string(), price: z.union([z.string(), z.number()]).nullish() })).nullable(),
+    userErrors: z.array(UserError),
+  }),
+});
+export type PriceUpdatePayload = z.infer<typeof PriceUpdatePayload>;
