@@ -5,8 +5,8 @@
  */
 
 /**
- * NOTE: Shift4Shop (`Price` in the
- * same PUT), Magento 2 (`/V1/products/base-prices`), Medusa and Vendure are not built yet: they
+ * NOTE: Shift4Shop (`Price` in the same PUT), Magento 2 (`/V1/products/base-prices`) and Medusa
+ * are not built yet: they
  * refuse `prices.enabled` (exit 2) rather than syncing stock only. Amazon writes no prices.
  */
 export interface PriceFacts {
@@ -28,6 +28,10 @@ export const PRICES_BY_STORE: Readonly<Record<string, PriceFacts | undefined>> =
   shopify: {
     how: '`price` (a Money string) via productVariantsBulkUpdate, which takes one product\'s variants: one request per product with price changes, besides the inventorySetQuantities stock mutation (which has no price)',
     extraPer1000: 'one per product: 1,000 for single-variant products; 20 for 1,000 variants of 50-variant products',
+  },
+  vendure: {
+    how: '`price` (Money: an integer in minor units, the channel\'s list price, gross when the channel\'s prices include tax) in the same updateProductVariants input as `stockOnHand`',
+    extraPer1000: '0',
   },
 };
 

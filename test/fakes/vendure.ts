@@ -17,6 +17,10 @@
  *   ENTITY_NOT_FOUND `No ProductVariant with the id "X" could be found` and `data: null`; a
  *   non-zero `stockOnHand` below the out-of-stock threshold fails it with USER_INPUT_ERROR; an
  *   unknown stock location with "FOREIGN KEY constraint failed" (sql.js's message).
+ * - Prices (SPEC §14): `price` is the Money scalar, an integer in minor units (cents). The input
+ *   price is the channel's list price: gross when `activeChannel.pricesIncludeTax`, else net;
+ *   `price` reads the net amount and `priceWithTax` the gross one (a flat TAX_RATE here). A
+ *   price that is not a number is refused before anything runs (HTTP 400 BAD_USER_INPUT).
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
@@ -37,6 +41,8 @@ export interface VendureFakeVariant {
   /** stock location id → stockOnHand. */
   levels: Map<number, number>;
   deleted: boolean;
+  /** The list price in minor units, as entered (gross when the channel's prices include tax); default 1000. */
+  price?: number;
 }
 
 export interface VendureSeedVariant {
@@ -46,6 +52,8 @@ export interface VendureSeedVariant {
   /** Levels at other locations: location id → stockOnHand. */
   levels?: Record<number, number>;
   trackInventory?: TrackInventory;
+  /** List price in minor units (default 1000). */
+  price?: number;
 }
 
 export interface VendureSeedProduct {
@@ -70,6 +78,8 @@ export interface VendureFakeOptions {
   outOfStockThreshold?: number;
   /** Extra stock locations after "Default Stock Location" (id 1). */
   extraLocations?: string[];
+  /** Channel.pricesIncludeTax (Vendure's default channel: false). */
+  pricesIncludeTax?: boolean;
   products?: VendureSeedProduct[];
   faults?: Partial<VendureFaults>;
 }
@@ -96,6 +106,8 @@ export interface VendureFake {
   /** What Vendure lists as stock: the sum of levels, or one location's level. */
   stockOf(sku: string, locationId?: number): number | undefined;
   tracked(sku: string): boolean | undefined;
+  /** The list price in minor units as entered; undefined: no such SKU. */
+  priceOf(sku: string): number | undefined;
   deleteVariant(sku: string): void;
   /** Session tokens issued so far (and not revoked). */
   sessions(): string[];
@@ -119,6 +131,7 @@ const SCHEMA: MiniSchema = {
     StockLocationList: { totalItems: 'int', items: '[StockLocation]' },
     ProductVariant: {
       id: 'id', productId: 'id', sku: 'string', name: 'string', stockOnHand: 'int', stockAllocated: 'int',
+      price: 'int', priceWithTax: 'int', currencyCode: 'enum',
       trackInventory: 'enum', outOfStockThreshold: 'int', useGlobalOutOfStockThreshold: 'boolean', enabled: 'boolean',
       stockLevels: '[StockLevel]', product: 'Product',
     },
@@ -126,7 +139,7 @@ const SCHEMA: MiniSchema = {
     StockLevel: { id: 'id', stockLocationId: 'id', stockOnHand: 'int', stockAllocated: 'int' },
     StockLocation: { id: 'id', name: 'string' },
     GlobalSettings: { trackInventory: 'boolean', outOfStockThreshold: 'int' },
-    Channel: { id: 'id', code: 'string', token: 'string' },
+    Channel: { id: 'id', code: 'string', token: 'string', pricesIncludeTax: 'boolean', currencyCode: 'enum', defaultCurrencyCode: 'enum' },
     CurrentUser: { id: 'id', identifier: 'string' },
     InvalidCredentialsError: { errorCode: 'enum', message: 'string', authenticationError: 'string' },
     NativeAuthenticationResult: {},
@@ -136,6 +149,12 @@ const SCHEMA: MiniSchema = {
 
 /** A GraphQL error as Vendure sends it. */
 interface GqlError { message: string; path?: string[]; extensions?: { code?: string; [k: string]: unknown } }
+
+/** The flat tax rate between `price` and `priceWithTax` (Vendure's would come from the zone's tax rates). */
+export const TAX_RATE = 0.2;
+
+/** A variable the schema's scalar refuses: Apollo answers 400 before running anything. */
+class InputError extends Error {}
 
 class OperationError extends Error {
   constructor(readonly error: GqlError) { super(error.message); }
@@ -149,6 +168,7 @@ function noFaults(): VendureFaults {
 export async function startVendureFake(options: VendureFakeOptions = {}): Promise<VendureFake> {
   const username = options.username ?? 'superadmin';
   const password = options.password ?? 'superadmin';
+  const pricesIncludeTax = options.pricesIncludeTax ?? false;
   const settings = { trackInventory: options.trackInventory ?? true, outOfStockThreshold: options.outOfStockThreshold ?? 0 };
   const locations = [{ id: 1, name: 'Default Stock Location' }, ...(options.extraLocations ?? []).map((name, i) => ({ id: i + 2, name }))];
   const faults: VendureFaults = Object.assign(noFaults(), options.faults);
@@ -167,7 +187,7 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
         for (const [loc, qty] of Object.entries(v.levels ?? {})) levels.set(Number(loc), qty);
         const variant: VendureFakeVariant = {
           id: nextVariant++, productId, sku: v.sku, name: `${p.name ?? `Product ${productId}`} ${v.sku}`,
-          trackInventory: v.trackInventory ?? 'INHERIT', levels, deleted: false,
+          trackInventory: v.trackInventory ?? 'INHERIT', levels, deleted: false, price: v.price ?? 1000,
         };
         store.push(variant);
         created.push(variant);
@@ -184,6 +204,8 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
     return {
       id: String(v.id), productId: String(v.productId), sku: v.sku, name: v.name,
       stockOnHand: sumOf(v), stockAllocated: 0, trackInventory: v.trackInventory,
+      price: pricesIncludeTax ? Math.round((v.price ?? 1000) / (1 + TAX_RATE)) : (v.price ?? 1000),
+      priceWithTax: pricesIncludeTax ? (v.price ?? 1000) : Math.round((v.price ?? 1000) * (1 + TAX_RATE)), currencyCode: 'USD',
       outOfStockThreshold: 0, useGlobalOutOfStockThreshold: true, enabled: true,
       stockLevels: [...v.levels.entries()].sort((a, b) => a[0] - b[0])
         .map(([loc, qty]) => ({ id: `${v.id}-${loc}`, stockLocationId: String(loc), stockOnHand: qty, stockAllocated: 0 })),
@@ -229,15 +251,21 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
   }
 
   function updateProductVariants(args: Record<string, unknown>): unknown[] {
-    const inputs = (args.input ?? []) as Array<{ id: string; stockOnHand?: number | null; stockLevels?: Array<{ stockLocationId: string; stockOnHand: number }>; trackInventory?: TrackInventory }>;
+    const inputs = (args.input ?? []) as Array<{ id: string; stockOnHand?: number | null; stockLevels?: Array<{ stockLocationId: string; stockOnHand: number }>; trackInventory?: TrackInventory; price?: unknown }>;
+    inputs.forEach((input, i) => {
+      if (input.price !== undefined && input.price !== null && (typeof input.price !== 'number' || !Number.isFinite(input.price))) {
+        throw new InputError(`Variable "$input" got invalid value ${JSON.stringify(input.price)} at "input[${i}].price"; Expected type "Money". Money cannot represent a non-number value: ${JSON.stringify(input.price)}`);
+      }
+    });
     // One transaction: validate and apply on copies, commit only when every input succeeded.
-    const staged = new Map<VendureFakeVariant, { levels: Map<number, number>; track: TrackInventory }>();
+    const staged = new Map<VendureFakeVariant, { levels: Map<number, number>; track: TrackInventory; price: number }>();
     for (const input of inputs) {
       const v = store.find((x) => String(x.id) === String(input.id) && !x.deleted);
       if (!v || faults.rejectSkus.includes(v.sku)) {
         throw new OperationError({ message: `No ProductVariant with the id "${input.id}" could be found`, extensions: { code: 'ENTITY_NOT_FOUND' } });
       }
-      const state = staged.get(v) ?? { levels: new Map(v.levels), track: v.trackInventory };
+      const state = staged.get(v) ?? { levels: new Map(v.levels), track: v.trackInventory, price: v.price ?? 1000 };
+      if (typeof input.price === 'number') state.price = Math.round(input.price);
       if (input.stockOnHand && input.stockOnHand < settings.outOfStockThreshold) {
         throw new OperationError({ message: 'stockOnHand cannot be a negative value', extensions: { code: 'USER_INPUT_ERROR' } });
       }
@@ -252,7 +280,7 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
       }
       staged.set(v, state);
     }
-    for (const [v, state] of staged) { v.levels = state.levels; v.trackInventory = state.track; }
+    for (const [v, state] of staged) { v.levels = state.levels; v.trackInventory = state.track; v.price = state.price; }
     return inputs.map((input) => variantView(store.find((x) => String(x.id) === String(input.id)) as VendureFakeVariant));
   }
 
@@ -277,7 +305,7 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
           const { skip, take } = listOptions(args.options);
           return { totalItems: locations.length, items: locations.slice(skip, skip + take).map((l) => ({ id: String(l.id), name: l.name })) };
         }
-        case 'activeChannel': return { id: '1', code: '__default_channel__', token: 'default-channel-token' };
+        case 'activeChannel': return { id: '1', code: '__default_channel__', token: 'default-channel-token', pricesIncludeTax, currencyCode: 'USD', defaultCurrencyCode: 'USD' };
       }
     }
     return undefined;
@@ -317,6 +345,7 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
         data[field.alias] = project(SCHEMA, SCHEMA.types[rootType]![field.name]!.replace(/[[\]!]/g, ''), field.selections, value);
       }
     } catch (err) {
+      if (err instanceof InputError) return { status: 400, body: { errors: [{ message: err.message, extensions: { code: 'BAD_USER_INPUT' } }] } };
       if (err instanceof OperationError) {
         // A failing non-null root field nulls the whole response (and Vendure rolls the mutation back).
         return { status: 200, body: { errors: [{ path: err.error.path ?? [fields[0]?.alias ?? ''], ...err.error }], data: null } };
@@ -393,6 +422,7 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
       if (!v) return undefined;
       return v.trackInventory === 'TRUE' || (v.trackInventory === 'INHERIT' && settings.trackInventory);
     },
+    priceOf: (sku) => live().find((x) => x.sku === sku)?.price,
     deleteVariant(sku) {
       const v = store.find((x) => x.sku === sku);
       if (v) v.deleted = true;

@@ -5,13 +5,15 @@
  * adds per 1,000 changes (printed; the report's table).
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { BigCommerceStoreConfig, ShopifyStoreConfig, WooCommerceStoreConfig } from '../../src/config/schema.js';
+import type { BigCommerceStoreConfig, ShopifyStoreConfig, VendureStoreConfig, WooCommerceStoreConfig } from '../../src/config/schema.js';
 import type { Change, StoreItem } from '../../src/domain/types.js';
 import { createBigCommerceStore } from '../../src/stores/bigcommerce/index.js';
 import { createShopifyStore } from '../../src/stores/shopify/index.js';
+import { createVendureStore } from '../../src/stores/vendure/index.js';
 import { createWooCommerceStore } from '../../src/stores/woocommerce/index.js';
 import type { StoreAdapter } from '../../src/stores/types.js';
 import { startBigCommerceFake, type BcFake } from '../fakes/bigcommerce.js';
+import { startVendureFake, type VendureFake, type VendureFakeOptions } from '../fakes/vendure.js';
 import { DEFAULT_SHOPIFY_TOKEN, startShopifyFake, type SeedProduct, type ShopifyFake } from '../fakes/shopify.js';
 import { DEFAULT_WOO_KEY, startWooEmulator, wooRequest, type WooEmulator, type WooSeedProduct } from '../fakes/woocommerce.js';
 
@@ -41,6 +43,13 @@ async function shopify(products: SeedProduct[], overrides: Partial<ShopifyStoreC
   fake.seed(products);
   const config: ShopifyStoreConfig = { type: 'shopify', url: fake.url, accessToken: DEFAULT_SHOPIFY_TOKEN, apiVersion: '2026-10', locationId: fake.locationId(), bulkThreshold: false, ...overrides };
   return { fake, store: createShopifyStore(config) };
+}
+
+async function vendure(options: VendureFakeOptions): Promise<{ fake: VendureFake; store: StoreAdapter }> {
+  const fake = await startVendureFake(options);
+  closers.push(() => fake.close());
+  const config: VendureStoreConfig = { type: 'vendure', url: fake.url, username: fake.username, password: fake.password };
+  return { fake, store: createVendureStore(config) };
 }
 
 /** The GraphQL mutations a Shopify fake received, by operation name. */
@@ -191,8 +200,57 @@ describe('Shopify: productVariantsBulkUpdate, one request per product, beside in
   });
 });
 
+describe('Vendure: price (Money, integer cents) in the same updateProductVariants as the stock', () => {
+  it('lists prices, writes price and stock in one mutation per batch, and reads the price back', async () => {
+    const { fake, store } = await vendure({ products: [{ variants: [{ sku: 'A', stock: 1, price: 950 }] }, { variants: [{ sku: 'V-1', stock: 3, price: 500 }, { sku: 'V-2', stock: 4 }] }] });
+    const items = await list(store);
+    expect(items.map((i) => [i.sku, i.price])).toEqual([['A', '9.50'], ['V-1', '5.00'], ['V-2', '10.00']]);
+    const changes = changesFor(items);
+    const before = fake.writeRequests();
+    for (const b of batches(store, changes)) expect(await store.apply(b)).toEqual({ failed: [] });
+    expect(fake.writeRequests() - before).toBe(1);
+    expect(['A', 'V-1', 'V-2'].map((sku) => [fake.priceOf(sku), fake.stockOf(sku)])).toEqual([[2099, 2], [2199, 3], [2299, 5]]);
+    const seen = await store.read(changes);
+    expect(changes.map((c) => seen.get(c.seq)?.price)).toEqual(['20.99', '21.99', '22.99']);
+  });
+
+  it('a channel whose prices include tax: the written (gross) price is listed and read back from priceWithTax', async () => {
+    const { fake, store } = await vendure({ pricesIncludeTax: true, products: [{ variants: [{ sku: 'A', stock: 1, price: 1200 }] }] });
+    const [item] = await list(store);
+    expect(item!.price).toBe('12.00');
+    const change: Change = { seq: 0, sku: 'A', productId: item!.productId, variationId: null, from: 1, to: 1, ref: item!.ref, price: { from: '12.00', to: '14.99' } };
+    // A fresh adapter (as in a separate push run) asks the channel once before writing.
+    const fresh = createVendureStore({ type: 'vendure', url: fake.url, username: fake.username, password: fake.password });
+    expect(await fresh.apply([change])).toEqual({ failed: [] });
+    expect(fake.priceOf('A')).toBe(1499);
+    expect((await fresh.read([change])).get(0)?.price).toBe('14.99');
+  });
+
+  it('a price-only change sends no stock: a sale made since the fetch is not overwritten', async () => {
+    const { fake, store } = await vendure({ products: [{ variants: [{ sku: 'A', stock: 5, price: 100 }] }] });
+    const [item] = await list(store);
+    fake.variants()[0]!.levels.set(1, 3);
+    const change: Change = { seq: 0, sku: 'A', productId: item!.productId, variationId: null, from: 5, to: 5, ref: item!.ref, price: { from: '1.00', to: '2.99' } };
+    expect(await store.apply([change])).toEqual({ failed: [] });
+    expect([fake.priceOf('A'), fake.stockOf('A')]).toEqual([299, 3]);
+  });
+
+  it('the fake refuses a price that is not a number like Vendure\'s Money scalar (400 BAD_USER_INPUT), changing nothing', async () => {
+    const { fake } = await vendure({ products: [{ variants: [{ sku: 'A', stock: 5, price: 100 }] }] });
+    const login = await fetch(fake.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `mutation { login(username: "${fake.username}", password: "${fake.password}") { ... on CurrentUser { id } } }` }) });
+    const token = login.headers.get('vendure-auth-token');
+    const res = await fetch(fake.url, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: 'mutation($input: [UpdateProductVariantInput!]!) { updateProductVariants(input: $input) { id } }', variables: { input: [{ id: '1', price: '12.99' }] } }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    expect(fake.priceOf('A')).toBe(100);
+  });
+});
+
 describe('extra write requests per 1,000 changes that price sync adds (measured on the fakes)', () => {
-  it('WooCommerce: 0 (regular_price rides in the stock batch); BigCommerce: 20 per 1,000 variants, 100 per 1,000 products without options; Shopify: one per product', async () => {
+  it('WooCommerce: 0 (regular_price rides in the stock batch); BigCommerce: 20 per 1,000 variants, 100 per 1,000 products without options; Shopify: one per product; Vendure: 0', async () => {
     const n = 1000;
     const { emu, store } = await woo(Array.from({ length: n }, (_, i) => ({ sku: `W-${i}`, stock_quantity: 1, regular_price: '1.00' })));
     const items = await list(store);
@@ -238,6 +296,21 @@ describe('extra write requests per 1,000 changes that price sync adds (measured 
     const shopSets = mutations(shop, 'InvsyncSetQuantities');
     expect(shopSets).toBe(4);
     expect(shop.counters.priceUpdates).toBe(n / 2 + n / 100);
+
+    // Vendure: the price rides in the stock mutation.
+    const { fake: ven, store: venStore } = await vendure({ products: Array.from({ length: n }, (_, i) => ({ variants: [{ sku: `VE-${i}`, stock: 1 }] })) });
+    const venItems = await list(venStore);
+    const venRun = async (to: number, price?: string): Promise<number> => {
+      const before = ven.writeRequests();
+      const cs = venItems.map((item, seq): Change => ({ seq, sku: item.sku, productId: item.productId, variationId: null, from: to - 1, to, ref: item.ref, ...(price ? { price: { from: '10.00', to: price } } : {}) }));
+      for (const b of batches(venStore, cs)) expect(await venStore.apply(b)).toEqual({ failed: [] });
+      return ven.writeRequests() - before;
+    };
+    const venStock = await venRun(2);
+    const venBoth = await venRun(3, '2.99');
+    expect([venStock, venBoth]).toEqual([10, 10]);
+    // eslint-disable-next-line no-console
+    console.log(`vendure ${venBoth - venStock} (stock alone ${venStock}, with prices ${venBoth})`);
     // eslint-disable-next-line no-console
     console.log(`extra write requests per ${n} changes with prices: woocommerce ${wooBoth - wooStock} (stock alone ${wooStock}, with prices ${wooBoth}); `
       + `bigcommerce variants ${bcCatalog.variants} (stock adjustments ${fake.adjustments.length - adjBefore}); `

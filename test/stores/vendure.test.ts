@@ -136,15 +136,15 @@ describe('Vendure store adapter', () => {
     fake.seed([{ name: 'Cap', variants: [{ sku: ' CAP ', stock: 0 }] }]);
     const items = await collect(createVendureStore(configFor(fake, { pageSize: 2 })).list());
     expect(items).toEqual([
-      { sku: 'MUG', productId: '1', variationId: '1', qty: 3, managed: true, name: 'Mug MUG', ref: { variantId: '1' } },
-      { sku: 'MUG-XL', productId: '1', variationId: '9', qty: 4, managed: true, name: 'Mug XL', ref: { variantId: '9' } },
-      { sku: 'TEE-S', productId: '2', variationId: '2', qty: 1, managed: true, name: 'Tee TEE-S', ref: { variantId: '2' } },
-      { sku: 'TEE-M', productId: '2', variationId: '3', qty: 2, managed: true, name: 'Tee TEE-M', ref: { variantId: '3' } },
-      { sku: 'CAP', productId: '3', variationId: null, qty: 0, managed: true, name: 'Cap  CAP ', ref: { variantId: '4' } },
+      { sku: 'MUG', productId: '1', variationId: '1', qty: 3, managed: true, name: 'Mug MUG', price: '10.00', ref: { variantId: '1' } },
+      { sku: 'MUG-XL', productId: '1', variationId: '9', qty: 4, managed: true, name: 'Mug XL', price: '10.00', ref: { variantId: '9' } },
+      { sku: 'TEE-S', productId: '2', variationId: '2', qty: 1, managed: true, name: 'Tee TEE-S', price: '10.00', ref: { variantId: '2' } },
+      { sku: 'TEE-M', productId: '2', variationId: '3', qty: 2, managed: true, name: 'Tee TEE-M', price: '10.00', ref: { variantId: '3' } },
+      { sku: 'CAP', productId: '3', variationId: null, qty: 0, managed: true, name: 'Cap  CAP ', price: '10.00', ref: { variantId: '4' } },
     ]);
     const pages = fake.requests.filter((r) => r.fields.includes('productVariants'));
     expect(pages.length).toBe(3);
-    expect(pages[0]?.fields).toEqual(['globalSettings', 'stockLocations', 'productVariants']);
+    expect(pages[0]?.fields).toEqual(['globalSettings', 'activeChannel', 'stockLocations', 'productVariants']);
   });
 
   it('treats trackInventory FALSE, and INHERIT when the global setting is off, as unmanaged; a write switches tracking on', async () => {

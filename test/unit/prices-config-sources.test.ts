@@ -58,7 +58,7 @@ describe('prices config', () => {
   it('a store that does not sync prices refuses prices.enabled at validation (exit 2, naming it); off, it is fine', async () => {
     const s4s = { type: 'shift4shop', secureUrl: 'https://s.example.com', privateKey: 'k', token: '${TOKEN}' };
     expect(await failureOf({ store: s4s, prices: { enabled: true } })).toEqual({
-      exit: 2, message: expect.stringContaining('prices.enabled: store type "shift4shop" does not sync prices yet (supported: woocommerce, bigcommerce, shopify): set prices.enabled to false'),
+      exit: 2, message: expect.stringContaining('prices.enabled: store type "shift4shop" does not sync prices yet (supported: woocommerce, bigcommerce, shopify, vendure): set prices.enabled to false'),
     });
     await expect(load({ store: s4s })).resolves.toBeDefined();
     const shop = { type: 'shopify', url: 'https://s.myshopify.com', accessToken: '${TOKEN}', locationId: '1' };

@@ -1,14 +1,15 @@
 import type { z } from 'zod';
 import type { VendureStoreConfig } from '../../config/schema.js';
 import { ConfigError, StoreError } from '../../domain/errors.js';
-import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
+import { writesStock, type BatchResult, type Change, type StoreItem } from '../../domain/types.js';
+import { formatCents, storePriceCents } from '../../domain/price.js';
 import { logger } from '../../lib/log.js';
 import { redact, safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
-import type { StoreAdapter } from '../types.js';
+import type { StockReading, StoreAdapter } from '../types.js';
 import { createVendureClient, describeErrors, graphQLFailure, type GraphQLResult } from './client.js';
 import {
-  FirstVariantPage, ReadBackPage, UpdateVariantsData, VariantPage,
+  ChannelPrices, FirstVariantPage, ReadBackPage, UpdateVariantsData, VariantPage,
   type GraphQLError, type VendureVariant,
 } from './schemas.js';
 
@@ -32,6 +33,11 @@ import {
  *   with ENTITY_NOT_FOUND naming its id. That item is reported failed and the rest re-sent
  *   (one more request per such item); any other batch error fails every item of the batch with
  *   Vendure's message, since nothing of it was applied.
+ * - Prices (SPEC §14): `price` goes in the same `updateProductVariants` input as the stock
+ *   (0 extra requests), as Vendure's Money: an integer in minor units (cents), assuming the
+ *   default two-decimal MoneyStrategy. The input is the channel's list price, gross when
+ *   `activeChannel.pricesIncludeTax`: so the listed price is `priceWithTax` then, else `price`.
+ *   A price-only change sends no stock field.
  */
 
 /** Vendure's `adminListQueryLimit` default: a larger `take` is refused. */
@@ -41,7 +47,7 @@ export const VENDURE_DEFAULT_BATCH = 100;
 /** Upper bound for `batchSize`: one transaction of 500 variants takes a few seconds. */
 export const VENDURE_MAX_BATCH = 500;
 
-const VARIANT_FIELDS = 'id productId sku name stockOnHand trackInventory stockLevels { stockLocationId stockOnHand }';
+const VARIANT_FIELDS = 'id productId sku name stockOnHand trackInventory stockLevels { stockLocationId stockOnHand } price priceWithTax';
 
 const VARIANTS = `productVariants(options: { skip: $skip, take: $take, sort: { id: ASC } }) {
     totalItems
@@ -50,6 +56,7 @@ const VARIANTS = `productVariants(options: { skip: $skip, take: $take, sort: { i
 
 const FIRST_PAGE = `query invsyncFirstPage($skip: Int!, $take: Int!) {
   globalSettings { trackInventory }
+  activeChannel { pricesIncludeTax }
   stockLocations(options: { take: ${VENDURE_MAX_PAGE} }) { totalItems items { id name } }
   ${VARIANTS}
 }`;
@@ -60,8 +67,11 @@ const NEXT_PAGE = `query invsyncVariants($skip: Int!, $take: Int!) {
 
 const READ_BACK = `query invsyncReadBack($ids: [String!]!, $take: Int!) {
   globalSettings { trackInventory }
+  activeChannel { pricesIncludeTax }
   productVariants(options: { take: $take, filter: { id: { in: $ids } } }) { totalItems items { ${VARIANT_FIELDS} } }
 }`;
+
+const CHANNEL_PRICES = `query invsyncChannel { activeChannel { pricesIncludeTax } }`;
 
 const SET_STOCK = `mutation invsyncSetStock($input: [UpdateProductVariantInput!]!) {
   updateProductVariants(input: $input) { ${VARIANT_FIELDS} }
@@ -74,6 +84,8 @@ interface StockSettings {
   /** Read and write this location's level; null: the channel's only location via `stockOnHand`. */
   locationId: string | null;
   locationName: string;
+  /** Channel.pricesIncludeTax: the price invsync writes is `priceWithTax` when true, `price` when false. */
+  pricesIncludeTax: boolean;
 }
 
 /**
@@ -90,6 +102,8 @@ export function createVendureStore(config: VendureStoreConfig): StoreAdapter {
   const take = Math.min(config.pageSize ?? VENDURE_MAX_PAGE, VENDURE_MAX_PAGE);
   const maxBatch = config.batchSize ?? VENDURE_DEFAULT_BATCH;
   const configuredLocation = config.stockLocationId ?? null;
+  /** From list() (or one query in apply()): which price field the written price shows in. */
+  let pricesIncludeTax: boolean | undefined;
 
   /** A query that must succeed as a whole: GraphQL errors become an HttpError. */
   async function query<T>(document: string, variables: Record<string, unknown>, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
@@ -102,6 +116,7 @@ export function createVendureStore(config: VendureStoreConfig): StoreAdapter {
   async function* list(signal?: AbortSignal): AsyncIterable<StoreItem> {
     const first = await query(FIRST_PAGE, { skip: 0, take }, FirstVariantPage, signal);
     const settings = stockSettings(first, configuredLocation);
+    pricesIncludeTax = settings.pricesIncludeTax;
     // NOTE: skip/take paging can repeat a variant when the catalogue changes between pages: keyed by id.
     const byProduct = new Map<string, Map<string, VendureVariant>>();
     let page = first.productVariants;
@@ -137,11 +152,12 @@ export function createVendureStore(config: VendureStoreConfig): StoreAdapter {
       failed.push({ seq: c.seq, message: 'no Vendure variant id recorded for this item; run "invsync fetch" again' });
       return false;
     });
+    if (pricesIncludeTax === undefined && pending.some((c) => c.price)) pricesIncludeTax = (await query(CHANNEL_PRICES, {}, ChannelPrices)).activeChannel.pricesIncludeTax;
     while (pending.length > 0) {
       const input = pending.map((c) => writeInput(c, configuredLocation));
       const res: GraphQLResult<UpdateVariantsData> = await client.request(SET_STOCK, { input }, UpdateVariantsData);
       if (res.errors.length === 0 && res.data) {
-        failed.push(...readResults(pending, res.data.updateProductVariants, configuredLocation));
+        failed.push(...readResults(pending, res.data.updateProductVariants, configuredLocation, pricesIncludeTax ?? false));
         break;
       }
       const gone = deletedVariant(res.errors, pending);
@@ -160,8 +176,8 @@ export function createVendureStore(config: VendureStoreConfig): StoreAdapter {
   }
 
   /** Current stock of these changes' variants, VENDURE_MAX_PAGE variants per request; deleted variants are absent. */
-  async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, { qty: number | null; managed: boolean }>> {
-    const out = new Map<number, { qty: number | null; managed: boolean }>();
+  async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, StockReading>> {
+    const out = new Map<number, StockReading>();
     const ids = [...new Set(changes.map(variantIdOf).filter((id): id is string => id !== null))];
     for (let start = 0; start < ids.length; start += VENDURE_MAX_PAGE) {
       const chunk = ids.slice(start, start + VENDURE_MAX_PAGE);
@@ -171,7 +187,8 @@ export function createVendureStore(config: VendureStoreConfig): StoreAdapter {
         const v = byId.get(variantIdOf(change) ?? '');
         if (!v) continue;
         const managed = isTracked(v, page.globalSettings.trackInventory);
-        out.set(change.seq, { qty: managed ? stockOf(v, configuredLocation) : null, managed });
+        const price = change.price ? priceOf(v, page.activeChannel.pricesIncludeTax) : undefined;
+        out.set(change.seq, { qty: managed ? stockOf(v, configuredLocation) : null, managed, ...(price !== undefined ? { price } : {}) });
       }
     }
     return out;
@@ -204,12 +221,12 @@ function stockSettings(first: FirstVariantPage, configured: string | null): Stoc
     if (!location) {
       throw new ConfigError(`Vendure has no stock location with id "${configured}" (it has: ${names || 'none'})`, 'store.stockLocationId');
     }
-    return { trackByDefault: first.globalSettings.trackInventory, locationId: configured, locationName: location.name };
+    return { trackByDefault: first.globalSettings.trackInventory, locationId: configured, locationName: location.name, pricesIncludeTax: first.activeChannel.pricesIncludeTax };
   }
   if (first.stockLocations.totalItems > 1) {
     throw new ConfigError(`Vendure has ${first.stockLocations.totalItems} stock locations (${names}): set the one invsync should write`, 'store.stockLocationId');
   }
-  return { trackByDefault: first.globalSettings.trackInventory, locationId: null, locationName: locations[0]?.name ?? 'default' };
+  return { trackByDefault: first.globalSettings.trackInventory, locationId: null, locationName: locations[0]?.name ?? 'default', pricesIncludeTax: first.activeChannel.pricesIncludeTax };
 }
 
 function* itemsOf(group: VendureVariant[], settings: StockSettings): Generator<StoreItem> {
@@ -223,6 +240,7 @@ function* itemsOf(group: VendureVariant[], settings: StockSettings): Generator<S
       qty: managed ? stockOf(v, settings.locationId) : null,
       managed,
       ...(v.name ? { name: v.name } : {}),
+      ...(priceOf(v, settings.pricesIncludeTax) !== undefined ? { price: priceOf(v, settings.pricesIncludeTax) } : {}),
       ref: { variantId: v.id },
     };
   }
@@ -247,6 +265,12 @@ function stockOf(v: VendureVariant, locationId: string | null): number {
   return v.stockLevels.find((l) => l.stockLocationId === locationId)?.stockOnHand ?? 0;
 }
 
+/** SPEC §14: the price as invsync writes it (the list price: gross or net per the channel), two decimals; undefined when not listed. */
+function priceOf(v: VendureVariant, pricesIncludeTax: boolean): string | undefined {
+  const minor = pricesIncludeTax ? v.priceWithTax : v.price;
+  return minor === undefined ? undefined : formatCents(minor);
+}
+
 function variantIdOf(change: Change): string | null {
   const ref = change.ref?.variantId;
   if (typeof ref === 'string' || typeof ref === 'number') return String(ref);
@@ -255,13 +279,23 @@ function variantIdOf(change: Change): string | null {
 
 /** `from === null` marks a variant whose stock Vendure does not track: tracking goes on with the first quantity. */
 function writeInput(change: Change, locationId: string | null): Record<string, unknown> {
+  // A price-only change (SPEC §14) sends no stock: a sale made since the fetch stays.
+  const stock = !writesStock(change) ? {} : locationId === null
+    ? { stockOnHand: change.to }
+    : { stockLevels: [{ stockLocationId: locationId, stockOnHand: change.to }] };
   return {
     id: variantIdOf(change),
-    ...(locationId === null
-      ? { stockOnHand: change.to }
-      : { stockLevels: [{ stockLocationId: locationId, stockOnHand: change.to }] }),
-    ...(change.from === null ? { trackInventory: 'TRUE' } : {}),
+    ...stock,
+    ...(writesStock(change) && change.from === null ? { trackInventory: 'TRUE' } : {}),
+    ...(change.price ? { price: priceMinor(change.price.to) } : {}),
   };
+}
+
+/** A two-decimal price string as Vendure's Money (integer cents). The plan only holds such strings. */
+function priceMinor(price: string): number {
+  const cents = storePriceCents(price);
+  if (typeof cents !== 'number') throw new StoreError(`vendure: "${price}" is not a price`);
+  return cents;
 }
 
 /** The change whose variant Vendure could not find, when that is what failed the batch. */
@@ -276,7 +310,7 @@ function deletedVariant(errors: GraphQLError[], pending: Change[]): { change: Ch
 }
 
 /** Per-item outcome: every variant must come back with the target stock (and tracked, when we switched tracking on). */
-function readResults(batch: Change[], results: Array<VendureVariant | null>, locationId: string | null): BatchResult['failed'] {
+function readResults(batch: Change[], results: Array<VendureVariant | null>, locationId: string | null, pricesIncludeTax: boolean): BatchResult['failed'] {
   const byId = new Map<string, VendureVariant>();
   for (const r of results) if (r) byId.set(r.id, r);
   const failed: BatchResult['failed'] = [];
@@ -288,7 +322,12 @@ function readResults(batch: Change[], results: Array<VendureVariant | null>, loc
       continue;
     }
     const stock = stockOf(result, locationId);
-    if (stock !== change.to) {
+    const price = change.price ? priceOf(result, pricesIncludeTax) : undefined;
+    if (change.price && price !== change.price.to) {
+      failed.push({ seq: change.seq, message: `price not applied (Vendure reports ${String(price ?? 'none')}, sent ${change.price.to})` });
+    } else if (!writesStock(change)) {
+      continue;
+    } else if (stock !== change.to) {
       const hint = locationId === null && result.stockLevels.length > 1 ? '; the variant has stock at several locations: set store.stockLocationId' : '';
       failed.push({ seq: change.seq, message: `stock not applied (Vendure reports ${stock}${hint})` });
     } else if (change.from === null && result.trackInventory !== 'TRUE') {

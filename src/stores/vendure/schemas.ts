@@ -41,6 +41,9 @@ export const VendureVariant = z.object({
   stockOnHand: z.number().int(),
   trackInventory: TrackInventory,
   stockLevels: z.array(VendureStockLevel),
+  /** SPEC §14: Money, an integer in minor units; `price` net, `priceWithTax` gross. */
+  price: z.number().int().optional(),
+  priceWithTax: z.number().int().optional(),
 });
 export type VendureVariant = z.infer<typeof VendureVariant>;
 
@@ -54,8 +57,12 @@ export const VariantPage = z.object({ productVariants: VariantList });
 export type VariantPage = z.infer<typeof VariantPage>;
 
 /** The first page also reads the settings that decide how the variants are read and written. */
+/** Whether the channel's prices are entered with tax: decides which price field holds what invsync wrote. */
+const ActiveChannel = z.object({ pricesIncludeTax: z.boolean() });
+
 export const FirstVariantPage = VariantPage.extend({
   globalSettings: z.object({ trackInventory: z.boolean() }),
+  activeChannel: ActiveChannel,
   stockLocations: z.object({
     totalItems: z.number().int().min(0),
     items: z.array(z.object({ id: z.string(), name: z.string() })),
@@ -66,6 +73,7 @@ export type FirstVariantPage = z.infer<typeof FirstVariantPage>;
 /** Read-back after a push: the variants asked for, and how INHERIT resolves. */
 export const ReadBackPage = VariantPage.extend({
   globalSettings: z.object({ trackInventory: z.boolean() }),
+  activeChannel: ActiveChannel,
 });
 export type ReadBackPage = z.infer<typeof ReadBackPage>;
 
@@ -83,3 +91,6 @@ export const UpdateVariantsData = z.object({
   updateProductVariants: z.array(VendureVariant.nullable()),
 });
 export type UpdateVariantsData = z.infer<typeof UpdateVariantsData>;
+
+/** The channel's price setting alone (apply() without a list() in the same run). */
+export const ChannelPrices = z.object({ activeChannel: ActiveChannel });
