@@ -233,6 +233,8 @@ export const MedusaStoreConfig = z.object({
   email: z.string().min(1),
   password: z.string().min(1),
   locationId: z.string().min(1),
+  /** SPEC §14: the currency whose variant price invsync reads and writes (ISO 4217); default: the store's default currency. */
+  currency: z.string().regex(/^[A-Za-z]{3}$/, 'a three-letter ISO 4217 code such as "usd"').transform((c) => c.toLowerCase()).optional(),
 }).strict();
 export type MedusaStoreConfig = z.infer<typeof MedusaStoreConfig>;
 

@@ -5,9 +5,8 @@
  */
 
 /**
- * NOTE: Shift4Shop (`Price` in the same PUT), Magento 2 (`/V1/products/base-prices`) and Medusa
- * are not built yet: they
- * refuse `prices.enabled` (exit 2) rather than syncing stock only. Amazon writes no prices.
+ * NOTE: Shift4Shop (`Price` in the same PUT) and Magento 2 (`/V1/products/base-prices`) are not
+ * built yet: they refuse `prices.enabled` (exit 2) rather than syncing stock only. Amazon writes no prices.
  */
 export interface PriceFacts {
   /** One line for the README table: which field, in which request. */
@@ -32,6 +31,10 @@ export const PRICES_BY_STORE: Readonly<Record<string, PriceFacts | undefined>> =
   vendure: {
     how: '`price` (Money: an integer in minor units, the channel\'s list price, gross when the channel\'s prices include tax) in the same updateProductVariants input as `stockOnHand`',
     extraPer1000: '0',
+  },
+  medusa: {
+    how: 'inventory levels have no price: the variant\'s price in `store.currency` (default: the store\'s default currency; main units, a number) via POST /admin/products/{id}/variants/batch, one request per product, sending the variant\'s other prices back (Medusa replaces the price set), after a GET of the current prices (100 products a request)',
+    extraPer1000: 'one per product: 1,000 for single-variant products; 20 for 1,000 variants of 50-variant products (plus 1 price read per 100 products)',
   },
 };
 

@@ -16,6 +16,11 @@
  *   not check that the location exists.
  * - `POST /admin/products/{id}/variants/batch` with `manage_inventory: true` creates and links an
  *   inventory item for a variant that has none.
+ * - Prices (SPEC §14): a variant's `prices` ([{id, currency_code, amount}], amounts in the
+ *   currency's main unit) are its price set's. An update with `prices` REPLACES the set, as
+ *   Medusa's updatePriceSets does: a price sent with its `id` is updated, one without is
+ *   created, one not sent is deleted. An amount that is not a number → 400 invalid_data.
+ *   `GET /admin/stores` names the supported currencies and the default one.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,6 +43,7 @@ export interface MedusaFakeVariant {
   title: string;
   manage_inventory: boolean;
   items: Array<{ inventoryItemId: string; required_quantity: number }>;
+  prices: Array<{ id: string; currency_code: string; amount: number }>;
 }
 
 export interface MedusaFakeProduct {
@@ -55,6 +61,8 @@ export interface MedusaSeedVariant {
   manageInventory?: boolean;
   /** A kit: several inventory items (or `required_quantity` > 1). */
   kit?: Array<{ required_quantity: number }>;
+  /** The variant's prices (default none). */
+  prices?: Array<{ currency_code: string; amount: number }>;
 }
 
 export interface MedusaSeedProduct {
@@ -75,6 +83,8 @@ export interface MedusaFakeOptions {
   email?: string;
   password?: string;
   products?: MedusaSeedProduct[];
+  /** The store's supported currencies, the first the default (default ['usd', 'eur']). */
+  currencies?: string[];
   faults?: Partial<MedusaFaults>;
 }
 
@@ -104,6 +114,8 @@ export interface MedusaFake {
   stockOf(sku: string, locationId?: string): number | null | undefined;
   /** Whether the SKU's inventory item has a level at the location. */
   hasLevel(sku: string, locationId?: string): boolean;
+  /** The variant's prices as Medusa holds them; undefined: no such SKU. */
+  pricesOf(sku: string): Array<{ id: string; currency_code: string; amount: number }> | undefined;
   /** Remove a level (as an admin unstocking an item would). */
   deleteLevel(sku: string, locationId?: string): void;
   /** Create a level (as an admin stocking an item would). */
@@ -164,6 +176,7 @@ export async function startMedusaFake(options: MedusaFakeOptions = {}): Promise<
   const tokens = new Set<string>();
   const locations = [{ id: 'sloc_01FAKEMAIN', name: 'Main warehouse' }, { id: 'sloc_01FAKEOTHER', name: 'Other warehouse' }];
   const mainLocation = locations[0]!.id;
+  const currencies = options.currencies ?? ['usd', 'eur'];
   const store: MedusaFakeProduct[] = [];
   const items = new Map<string, MedusaFakeInventoryItem>();
   let seq = 0;
@@ -180,7 +193,10 @@ export async function startMedusaFake(options: MedusaFakeOptions = {}): Promise<
     for (const p of products) {
       const product: MedusaFakeProduct = { id: p.id ?? fakeId('prod', next()), title: p.title ?? `Product ${seq}`, variants: [] };
       for (const v of p.variants) {
-        const variant: MedusaFakeVariant = { id: v.id ?? fakeId('variant', next()), sku: v.sku, title: v.sku, manage_inventory: v.manageInventory ?? true, items: [] };
+        const variant: MedusaFakeVariant = {
+          id: v.id ?? fakeId('variant', next()), sku: v.sku, title: v.sku, manage_inventory: v.manageInventory ?? true, items: [],
+          prices: (v.prices ?? []).map((pr) => ({ id: fakeId('price', next()), ...pr })),
+        };
         if (variant.manage_inventory) {
           for (const part of v.kit ?? [{ required_quantity: 1 }]) {
             const item = newItem(v.sku);
@@ -215,6 +231,7 @@ export async function startMedusaFake(options: MedusaFakeOptions = {}): Promise<
       id: p.id, title: p.title, status: 'published', handle: p.id.toLowerCase(),
       variants: p.variants.map((v) => ({
         id: v.id, title: v.title, sku: v.sku, manage_inventory: v.manage_inventory, allow_backorder: false, product_id: p.id,
+        prices: v.prices.map((pr) => ({ ...pr, min_quantity: null, max_quantity: null })),
         inventory_items: v.items.map((link, k) => {
           const item = items.get(link.inventoryItemId)!;
           return {
@@ -308,12 +325,26 @@ export async function startMedusaFake(options: MedusaFakeOptions = {}): Promise<
   function batchVariants(productId: string, body: Record<string, unknown>): Reply {
     const product = store.find((p) => p.id === productId);
     if (!product) return notFound(`Product with id: ${productId} was not found`);
-    const update = (body.update ?? []) as Array<{ id: string; manage_inventory?: boolean }>;
+    const update = (body.update ?? []) as Array<{ id: string; manage_inventory?: boolean; prices?: unknown }>;
+    for (const [i, u] of update.entries()) {
+      if (u.prices === undefined) continue;
+      if (!Array.isArray(u.prices)) return invalid(`Invalid request: Expected type: 'array' for field 'update, ${i}, prices', got: '${typeof u.prices}'`);
+      for (const [k, pr] of (u.prices as Array<Record<string, unknown>>).entries()) {
+        if (typeof pr.amount !== 'number') return invalid(`Invalid request: Expected type: 'number' for field 'update, ${i}, prices, ${k}, amount', got: '${typeof pr.amount}'`);
+        if (typeof pr.currency_code !== 'string') return invalid(`Invalid request: Field 'update, ${i}, prices, ${k}, currency_code' is required`);
+      }
+    }
     const missing = update.filter((u) => !product.variants.some((v) => v.id === u.id)).map((u) => u.id);
     if (missing.length) return invalid(`Cannot update non-existing variants with ids: ${missing.join(', ')}`);
     const updated = update.map((u) => {
       const v = product.variants.find((x) => x.id === u.id)!;
       if (u.manage_inventory !== undefined) v.manage_inventory = u.manage_inventory;
+      if (Array.isArray(u.prices)) {
+        // The price set is replaced: prices not sent are gone.
+        v.prices = (u.prices as Array<{ id?: string; currency_code: string; amount: number }>).map((pr) => ({
+          id: pr.id && v.prices.some((old) => old.id === pr.id) ? pr.id : fakeId('price', next()), currency_code: pr.currency_code, amount: pr.amount,
+        }));
+      }
       if (v.manage_inventory && v.items.length === 0) v.items.push({ inventoryItemId: newItem(v.sku).id, required_quantity: 1 });
       return { id: v.id, title: v.title, sku: v.sku, manage_inventory: v.manage_inventory, product_id: product.id };
     });
@@ -338,6 +369,12 @@ export async function startMedusaFake(options: MedusaFakeOptions = {}): Promise<
       return p ? new Reply(200, { product: projectFields(productView(p), fieldsOf(query)) }) : notFound(`Product with id: ${m[1]} was not found`);
     }
     if (method === 'POST' && (m = /^\/admin\/products\/([^/]+)\/variants\/batch$/.exec(path))) return batchVariants(m[1]!, body);
+    if (method === 'GET' && path === '/admin/stores') {
+      return new Reply(200, {
+        stores: [{ id: 'store_01FAKE', name: 'Medusa Store', supported_currencies: currencies.map((c, i) => ({ currency_code: c, is_default: i === 0 })) }],
+        count: 1, offset: 0, limit: 50,
+      });
+    }
     if (method === 'GET' && (m = /^\/admin\/stock-locations\/([^/]+)$/.exec(path))) {
       const l = locations.find((x) => x.id === m![1]);
       return l ? new Reply(200, { stock_location: { ...l, address: null, metadata: null } }) : notFound(`Stock location with id: ${m[1]} was not found`);
@@ -416,6 +453,7 @@ export async function startMedusaFake(options: MedusaFakeOptions = {}): Promise<
       if (!v.manage_inventory || v.items.length === 0) return null;
       return levelOf(sku, locationId)?.stocked_quantity ?? 0;
     },
+    pricesOf: (sku) => variantOf(sku)?.prices.map((pr) => ({ ...pr })),
     hasLevel: (sku, locationId = mainLocation) => levelOf(sku, locationId) !== undefined,
     deleteLevel(sku, locationId = mainLocation) {
       const link = variantOf(sku)?.items[0];

@@ -5,14 +5,16 @@
  * adds per 1,000 changes (printed; the report's table).
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { BigCommerceStoreConfig, ShopifyStoreConfig, VendureStoreConfig, WooCommerceStoreConfig } from '../../src/config/schema.js';
+import type { BigCommerceStoreConfig, MedusaStoreConfig, ShopifyStoreConfig, VendureStoreConfig, WooCommerceStoreConfig } from '../../src/config/schema.js';
 import type { Change, StoreItem } from '../../src/domain/types.js';
 import { createBigCommerceStore } from '../../src/stores/bigcommerce/index.js';
 import { createShopifyStore } from '../../src/stores/shopify/index.js';
 import { createVendureStore } from '../../src/stores/vendure/index.js';
+import { createMedusaStore } from '../../src/stores/medusa/index.js';
 import { createWooCommerceStore } from '../../src/stores/woocommerce/index.js';
 import type { StoreAdapter } from '../../src/stores/types.js';
 import { startBigCommerceFake, type BcFake } from '../fakes/bigcommerce.js';
+import { startMedusaFake, type MedusaFake, type MedusaFakeOptions } from '../fakes/medusa.js';
 import { startVendureFake, type VendureFake, type VendureFakeOptions } from '../fakes/vendure.js';
 import { DEFAULT_SHOPIFY_TOKEN, startShopifyFake, type SeedProduct, type ShopifyFake } from '../fakes/shopify.js';
 import { DEFAULT_WOO_KEY, startWooEmulator, wooRequest, type WooEmulator, type WooSeedProduct } from '../fakes/woocommerce.js';
@@ -50,6 +52,18 @@ async function vendure(options: VendureFakeOptions): Promise<{ fake: VendureFake
   closers.push(() => fake.close());
   const config: VendureStoreConfig = { type: 'vendure', url: fake.url, username: fake.username, password: fake.password };
   return { fake, store: createVendureStore(config) };
+}
+
+async function medusa(options: MedusaFakeOptions, currency?: string): Promise<{ fake: MedusaFake; store: StoreAdapter }> {
+  const fake = await startMedusaFake(options);
+  closers.push(() => fake.close());
+  const config: MedusaStoreConfig = { type: 'medusa', url: fake.url, email: fake.email, password: fake.password, locationId: fake.locationId, ...(currency ? { currency } : {}) };
+  return { fake, store: createMedusaStore(config) };
+}
+
+/** POST requests a Medusa fake answered 200 on paths matching `re`. */
+function medusaPosts(fake: MedusaFake, re: RegExp): number {
+  return fake.requests.filter((r) => r.method === 'POST' && r.status === 200 && re.test(r.path)).length;
 }
 
 /** The GraphQL mutations a Shopify fake received, by operation name. */
@@ -249,8 +263,70 @@ describe('Vendure: price (Money, integer cents) in the same updateProductVariant
   });
 });
 
+describe('Medusa: variant prices via variants/batch per product (the price set is replaced: the others go back)', () => {
+  const usd = (amount: number) => ({ currency_code: 'usd', amount });
+  const eur = (amount: number) => ({ currency_code: 'eur', amount });
+
+  it('lists the default currency\'s price, writes per product keeping the other currencies, and reads the price back', async () => {
+    const { fake, store } = await medusa({ products: [
+      { variants: [{ sku: 'A', stock: 1, prices: [usd(9.5), eur(9)] }] },
+      { variants: [{ sku: 'V-1', stock: 3, prices: [usd(5)] }, { sku: 'V-2', stock: 4 }] },
+    ] });
+    const items = await list(store);
+    expect(items.map((i) => [i.sku, i.price])).toEqual([['A', '9.50'], ['V-1', '5.00'], ['V-2', null]]);
+    const eurId = fake.pricesOf('A')!.find((p) => p.currency_code === 'eur')!.id;
+    const changes = changesFor(items);
+    for (const b of batches(store, changes)) expect(await store.apply(b)).toEqual({ failed: [] });
+    // One level batch (A and V-2; V-1 is price-only), one price batch per product.
+    expect(medusaPosts(fake, /location-levels\/batch$/)).toBe(1);
+    expect(medusaPosts(fake, /variants\/batch$/)).toBe(2);
+    expect(fake.pricesOf('A')!.map((p) => [p.currency_code, p.amount])).toEqual([['usd', 20.99], ['eur', 9]]);
+    expect(fake.pricesOf('A')!.find((p) => p.currency_code === 'eur')!.id).toBe(eurId);
+    expect(fake.pricesOf('V-2')).toEqual([{ id: expect.any(String), currency_code: 'usd', amount: 22.99 }]);
+    expect(['A', 'V-1', 'V-2'].map((sku) => fake.stockOf(sku))).toEqual([2, 3, 5]);
+    const seen = await store.read(changes);
+    expect(changes.map((c) => seen.get(c.seq)?.price)).toEqual(['20.99', '21.99', '22.99']);
+  });
+
+  it('store.currency picks the price written; a variant with two prices in it is refused, not guessed at', async () => {
+    const { fake, store } = await medusa({ products: [
+      { variants: [{ sku: 'A', stock: 1, prices: [usd(9.5), eur(9)] }] },
+      { variants: [{ sku: 'B', stock: 1, prices: [eur(3), eur(2)] }] },
+    ] }, 'EUR');
+    const items = await list(store);
+    expect(items.map((i) => [i.sku, i.price])).toEqual([['A', '9.00'], ['B', undefined]]);
+    const changes = items.map((item, seq): Change => ({ seq, sku: item.sku, productId: item.productId, variationId: null, from: 1, to: 1, ref: item.ref, price: { from: null, to: '12.00' } }));
+    expect((await store.apply(changes)).failed).toEqual([{ seq: 1, message: expect.stringContaining('price not applied: the variant has 2 prices in EUR') }]);
+    expect(fake.pricesOf('A')!.map((p) => [p.currency_code, p.amount])).toEqual([['usd', 9.5], ['eur', 12]]);
+    expect(fake.pricesOf('B')!.map((p) => p.amount)).toEqual([3, 2]);
+    expect(fake.requests.some((r) => r.path === '/admin/stores')).toBe(false);
+  });
+
+  it('a price-only change writes no stock level', async () => {
+    const { fake, store } = await medusa({ products: [{ variants: [{ sku: 'A', stock: 5, prices: [usd(1)] }] }] });
+    const [item] = await list(store);
+    const change: Change = { seq: 0, sku: 'A', productId: item!.productId, variationId: null, from: 5, to: 5, ref: item!.ref, price: { from: '1.00', to: '2.99' } };
+    expect(await store.apply([change])).toEqual({ failed: [] });
+    expect(medusaPosts(fake, /location-levels\/batch$/)).toBe(0);
+    expect(fake.pricesOf('A')!.map((p) => p.amount)).toEqual([2.99]);
+  });
+
+  it('the fake refuses a string amount like Medusa\'s validator (400 invalid_data), changing nothing', async () => {
+    const { fake } = await medusa({ products: [{ variants: [{ sku: 'A', stock: 5, prices: [usd(1)] }] }] });
+    const { token } = await (await fetch(`${fake.url}/auth/user/emailpass`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: fake.email, password: fake.password }) })).json() as { token: string };
+    const product = fake.products()[0]!;
+    const res = await fetch(`${fake.url}/admin/products/${product.id}/variants/batch`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ update: [{ id: product.variants[0]!.id, prices: [{ currency_code: 'usd', amount: '2.99' }] }] }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { type: string }).type).toBe('invalid_data');
+    expect(fake.pricesOf('A')!.map((p) => p.amount)).toEqual([1]);
+  });
+});
+
 describe('extra write requests per 1,000 changes that price sync adds (measured on the fakes)', () => {
-  it('WooCommerce: 0 (regular_price rides in the stock batch); BigCommerce: 20 per 1,000 variants, 100 per 1,000 products without options; Shopify: one per product; Vendure: 0', async () => {
+  it('WooCommerce: 0 (regular_price rides in the stock batch); BigCommerce: 20 per 1,000 variants, 100 per 1,000 products without options; Shopify and Medusa: one per product; Vendure: 0', async () => {
     const n = 1000;
     const { emu, store } = await woo(Array.from({ length: n }, (_, i) => ({ sku: `W-${i}`, stock_quantity: 1, regular_price: '1.00' })));
     const items = await list(store);
@@ -309,6 +385,22 @@ describe('extra write requests per 1,000 changes that price sync adds (measured 
     const venStock = await venRun(2);
     const venBoth = await venRun(3, '2.99');
     expect([venStock, venBoth]).toEqual([10, 10]);
+
+    // Medusa: one variants/batch per product (1,000 single-variant products here: 1,000; 1,000 variants of 50-variant products: 20).
+    const { fake: md, store: mdStore } = await medusa({ products: [
+      ...Array.from({ length: n / 2 }, (_, i) => ({ variants: [{ sku: `MS-${i}`, stock: 1, prices: [{ currency_code: 'usd', amount: 10 }] }] })),
+      ...Array.from({ length: n / 100 }, (_, p) => ({ variants: Array.from({ length: 50 }, (_, i) => ({ sku: `MV-${p}-${i}`, stock: 1, prices: [{ currency_code: 'usd', amount: 10 }] })) })),
+    ] });
+    const mdChanges = (await list(mdStore)).map((item, seq): Change => ({
+      seq, sku: item.sku, productId: item.productId, variationId: item.variationId, from: 1, to: 2, ref: item.ref, price: { from: '10.00', to: '2.99' },
+    }));
+    for (const b of batches(mdStore, mdChanges)) expect(await mdStore.apply(b)).toEqual({ failed: [] });
+    const mdLevels = medusaPosts(md, /location-levels\/batch$/);
+    const mdPrices = medusaPosts(md, /variants\/batch$/);
+    expect(mdLevels).toBe(10);
+    expect(mdPrices).toBe(n / 2 + n / 100);
+    // eslint-disable-next-line no-console
+    console.log(`medusa ${mdPrices} for ${n / 2} single-variant products + ${n / 2} variants of ${n / 100} products (level batches ${mdLevels})`);
     // eslint-disable-next-line no-console
     console.log(`vendure ${venBoth - venStock} (stock alone ${venStock}, with prices ${venBoth})`);
     // eslint-disable-next-line no-console

@@ -1,15 +1,16 @@
 import type { ZodType } from 'zod';
 import type { MedusaStoreConfig } from '../../config/schema.js';
 import { ConfigError, HttpError, StoreError } from '../../domain/errors.js';
-import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
+import { writesStock, type BatchResult, type Change, type StoreItem } from '../../domain/types.js';
+import { normaliseStorePrice } from '../../domain/price.js';
 import { connectionOptions, createHttpClient, type HttpRequest } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { redact, registerSecret, safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
-import type { StoreAdapter } from '../types.js';
+import type { StockReading, StoreAdapter } from '../types.js';
 import {
-  MedusaAuth, MedusaErrorBody, MedusaLevelBatchResponse, MedusaProductPage, MedusaProductResponse, MedusaStockLocation,
-  MedusaVariantBatchResponse, type MedusaProduct, type MedusaVariant,
+  MedusaAuth, MedusaErrorBody, MedusaLevelBatchResponse, MedusaPricePage, MedusaProductPage, MedusaProductResponse, MedusaStockLocation, MedusaStores,
+  MedusaVariantBatchResponse, MedusaVariantPriceBatchResponse, type MedusaProduct, type MedusaVariant,
 } from './schemas.js';
 
 /**
@@ -32,6 +33,14 @@ import {
  * - Variants that do not manage inventory get `manage_inventory: true` first (Medusa then
  *   creates their inventory item): `POST /admin/products/{id}/variants/batch`, a read of the new
  *   inventory item ids, then the level batch — two writes per product, once (SPEC §4).
+ * - Prices (SPEC §14): the variant's price in `store.currency` (default: the store's default
+ *   currency, read once from GET /admin/stores), in the currency's main unit, listed with the
+ *   variants. Inventory levels carry no price, so prices take requests of their own: the
+ *   variants' current prices (GET /admin/products, 100 products a request), then one
+ *   `POST /admin/products/{id}/variants/batch` per product with every price of each variant,
+ *   ours changed. NOTE: Medusa REPLACES a variant's price set with the prices sent (ones left
+ *   out are deleted), so the others go back with their ids; a variant with several prices in
+ *   the currency (tiers, region or rule prices) is refused rather than guessed at.
  */
 
 /** No documented maximum; large pages of products with their variants and levels stay a few MB. */
@@ -42,10 +51,13 @@ export const MEDUSA_DEFAULT_BATCH = 100;
 export const MEDUSA_MAX_BATCH = 1000;
 
 const LEVEL_FIELDS = 'variants.inventory_items.inventory.location_levels.location_id,variants.inventory_items.inventory.location_levels.stocked_quantity';
+const PRICE_FIELDS = 'variants.prices.id,variants.prices.currency_code,variants.prices.amount';
 const PRODUCT_FIELDS = [
   'id', 'title', 'variants.id', 'variants.sku', 'variants.title', 'variants.manage_inventory',
-  'variants.inventory_items.inventory_item_id', 'variants.inventory_items.required_quantity', LEVEL_FIELDS,
+  'variants.inventory_items.inventory_item_id', 'variants.inventory_items.required_quantity', LEVEL_FIELDS, PRICE_FIELDS,
 ].join(',');
+/** Products per GET when reading the prices to send back. */
+const PRICE_READ_CHUNK = 100;
 
 /** What a change needs to be written, recorded at listing time. */
 interface MedusaRef {
@@ -77,6 +89,19 @@ export function createMedusaStore(config: MedusaStoreConfig): StoreAdapter {
     ...connectionOptions(config, { concurrency: 2 }),
   });
   let session: Promise<string> | null = null;
+  let currencyCode: Promise<string> | null = config.currency ? Promise.resolve(config.currency.toLowerCase()) : null;
+
+  /** The price currency: configured, else the store's default (one request, once). */
+  function currency(signal?: AbortSignal): Promise<string> {
+    currencyCode ??= call({ url: 'admin/stores', searchParams: { fields: 'id,supported_currencies.currency_code,supported_currencies.is_default' }, signal }, MedusaStores)
+      .then((res) => {
+        const found = res.stores[0]?.supported_currencies.find((c) => c.is_default === true)?.currency_code;
+        if (!found) throw new ConfigError('Medusa names no default currency: set the currency invsync writes prices in', 'store.currency');
+        return found.toLowerCase();
+      })
+      .catch((err: unknown) => { currencyCode = null; throw err; });
+    return currencyCode;
+  }
 
   async function login(signal?: AbortSignal): Promise<string> {
     const res = await http.json({
@@ -114,7 +139,8 @@ export function createMedusaStore(config: MedusaStoreConfig): StoreAdapter {
         url: 'admin/products', signal,
         searchParams: { order: 'id', limit, offset, fields: PRODUCT_FIELDS },
       }, MedusaProductPage);
-      for (const product of page.products) yield* itemsOf(product, config.locationId, skipped);
+      const cur = page.products.some((p) => p.variants.some((v) => (v.prices?.length ?? 0) > 0)) ? await currency(signal) : undefined;
+      for (const product of page.products) yield* itemsOf(product, config.locationId, skipped, cur);
       offset += page.products.length;
       log.debug({ offset, count: page.count }, 'listed products page');
       if (page.products.length < limit || offset >= page.count) break;
@@ -139,9 +165,57 @@ export function createMedusaStore(config: MedusaStoreConfig): StoreAdapter {
       if (!ref) failed.push({ seq: change.seq, message: 'no Medusa variant recorded for this item; run "invsync fetch" again' });
       else (ref.inventoryItemId ? ready : unmanaged).push({ change, ref });
     }
-    if (unmanaged.length > 0) ready.push(...await manageInventory(unmanaged, failed));
-    failed.push(...await writeLevels(ready));
+    // A price-only change (SPEC §14) writes no stock: a sale made since the fetch stays.
+    const stockUnmanaged = unmanaged.filter((e) => writesStock(e.change));
+    if (stockUnmanaged.length > 0) ready.push(...await manageInventory(stockUnmanaged, failed));
+    failed.push(...await writeLevels(ready.filter((e) => writesStock(e.change))));
+    const refused = new Set(failed.map((f) => f.seq));
+    const priced = batch.filter((c) => c.price && !refused.has(c.seq) && refOf(c) !== null);
+    if (priced.length > 0) failed.push(...await writePrices(priced));
     return { failed };
+  }
+
+  /**
+   * SPEC §14: reads the variants' current prices, then one variants/batch per product sending
+   * every price back (Medusa replaces the price set), ours at its new amount. A refused request
+   * fails its product's items; the stock already written stays (a retry rewrites both).
+   */
+  async function writePrices(changes: Change[]): Promise<BatchResult['failed']> {
+    const failed: BatchResult['failed'] = [];
+    const cur = await currency();
+    const byProduct = new Map<string, Change[]>();
+    for (const c of changes) byProduct.set(String(c.productId), [...(byProduct.get(String(c.productId)) ?? []), c]);
+    const products = [...byProduct.keys()];
+    for (let start = 0; start < products.length; start += PRICE_READ_CHUNK) {
+      const chunk = products.slice(start, start + PRICE_READ_CHUNK);
+      const ids = chunk.map((id) => `id[]=${encodeURIComponent(id)}`).join('&');
+      const page = await call({ url: `admin/products?${ids}`, searchParams: { limit: chunk.length, fields: `id,variants.id,${PRICE_FIELDS}` } }, MedusaPricePage);
+      const found = new Map(page.products.map((p) => [p.id, p]));
+      for (const productId of chunk) {
+        const update: Array<Record<string, unknown>> = [];
+        const sent: Change[] = [];
+        for (const change of byProduct.get(productId) as Change[]) {
+          const variantId = (refOf(change) as MedusaRef).variantId;
+          const variant = found.get(productId)?.variants.find((v) => v.id === variantId);
+          const prices = variant && pricesFor(variant, cur, (change.price as NonNullable<Change['price']>).to);
+          if (typeof prices === 'string' || !prices) {
+            failed.push({ seq: change.seq, message: `price not applied: ${prices ?? `variant ${variantId} not found in Medusa (deleted since the fetch?)`}` });
+            continue;
+          }
+          update.push({ id: variantId, prices });
+          sent.push(change);
+        }
+        if (update.length === 0) continue;
+        try {
+          await call({ method: 'POST', url: `admin/products/${encodeURIComponent(productId)}/variants/batch`, json: { update } }, MedusaVariantPriceBatchResponse);
+        } catch (err) {
+          const message = clientErrorMessage(err);
+          if (message === null) throw err;
+          for (const c of sent) failed.push({ seq: c.seq, message: `price not applied: ${message}` });
+        }
+      }
+    }
+    return failed;
   }
 
   /**
@@ -234,7 +308,8 @@ export function createMedusaStore(config: MedusaStoreConfig): StoreAdapter {
   }
 
   /** Current stock of these changes' variants, read through their products (100 per request); deleted ones are absent. */
-  async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, { qty: number | null; managed: boolean }>> {
+  async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, StockReading>> {
+    const cur = changes.some((c) => c.price) ? await currency(signal) : undefined;
     const products = [...new Set(changes.map((c) => String(c.productId)))];
     const byVariant = new Map<string, StoreItem>();
     for (let start = 0; start < products.length; start += 100) {
@@ -243,13 +318,13 @@ export function createMedusaStore(config: MedusaStoreConfig): StoreAdapter {
       const ids = chunk.map((id) => `id[]=${encodeURIComponent(id)}`).join('&');
       const page = await call({ url: `admin/products?${ids}`, searchParams: { limit: chunk.length, fields: PRODUCT_FIELDS }, signal }, MedusaProductPage);
       for (const product of page.products) {
-        for (const item of itemsOf(product, config.locationId, [])) byVariant.set(String(item.ref?.variantId), item);
+        for (const item of itemsOf(product, config.locationId, [], cur)) byVariant.set(String(item.ref?.variantId), item);
       }
     }
-    const out = new Map<number, { qty: number | null; managed: boolean }>();
+    const out = new Map<number, StockReading>();
     for (const change of changes) {
       const item = byVariant.get(refOf(change)?.variantId ?? '');
-      if (item) out.set(change.seq, { qty: item.qty, managed: item.managed });
+      if (item) out.set(change.seq, { qty: item.qty, managed: item.managed, ...(change.price && item.price !== undefined ? { price: item.price } : {}) });
     }
     return out;
   }
@@ -277,7 +352,7 @@ function singleItem(v: MedusaVariant) {
   return item && more.length === 0 && item.required_quantity === 1 ? item : null;
 }
 
-function* itemsOf(product: MedusaProduct, locationId: string, skipped: string[]): Generator<StoreItem> {
+function* itemsOf(product: MedusaProduct, locationId: string, skipped: string[], currency?: string): Generator<StoreItem> {
   const variants = [...product.variants].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const simple = variants.length === 1;
   for (const v of variants) {
@@ -297,9 +372,35 @@ function* itemsOf(product: MedusaProduct, locationId: string, skipped: string[])
       qty: managed ? (level?.stocked_quantity ?? 0) : null,
       managed,
       ...(name ? { name } : {}),
+      ...priceOf(v, currency),
       ref: { ...ref },
     };
   }
+}
+
+/**
+ * SPEC §14: the variant's price in `currency` (null: none); absent when prices were not listed
+ * or the variant has several in that currency (tiers or rule prices: not one price to show).
+ */
+function priceOf(v: MedusaVariant, currency: string | undefined): { price?: string | null } {
+  if (currency === undefined || !v.prices) return {};
+  const mine = v.prices.filter((p) => p.currency_code.toLowerCase() === currency);
+  if (mine.length > 1) return {};
+  return { price: mine[0] ? normaliseStorePrice(mine[0].amount) : null };
+}
+
+/**
+ * Every price of the variant to send back (Medusa replaces the set), the one in `currency` at
+ * `to` (added when missing); a string says why not. Amounts are numbers, as Medusa's validator
+ * requires: a two-decimal string becomes the nearest double, exact to the cent.
+ */
+export function pricesFor(v: Pick<MedusaVariant, 'prices'>, currency: string, to: string): Array<Record<string, unknown>> | string {
+  const prices = v.prices ?? [];
+  const mine = prices.filter((p) => p.currency_code.toLowerCase() === currency);
+  if (mine.length > 1) return `the variant has ${mine.length} prices in ${currency.toUpperCase()} (tiers or region/rule prices): invsync writes only a variant's one price per currency`;
+  const out: Array<Record<string, unknown>> = prices.map((p) => ({ id: p.id, currency_code: p.currency_code, amount: p.currency_code.toLowerCase() === currency ? Number(to) : p.amount }));
+  if (mine.length === 0) out.push({ currency_code: currency, amount: Number(to) });
+  return out;
 }
 
 function refOf(change: Change): MedusaRef | null {

@@ -31,6 +31,8 @@ export const MedusaVariant = z.object({
   title: z.string().nullish(),
   manage_inventory: z.boolean(),
   inventory_items: z.array(MedusaVariantItem).nullish().transform((i) => i ?? []),
+  /** SPEC §14: the price set's prices (amounts in the currency's main unit); absent unless asked for. */
+  prices: z.array(z.object({ id: z.string(), currency_code: z.string(), amount: z.number() })).nullish(),
 });
 export type MedusaVariant = z.infer<typeof MedusaVariant>;
 
@@ -82,3 +84,22 @@ export type MedusaVariantBatchResponse = z.infer<typeof MedusaVariantBatchRespon
 /** Medusa's error body: { type, message } (type: not_found, invalid_data, unauthorized, …). */
 export const MedusaErrorBody = z.object({ type: z.string().optional(), message: z.string() });
 export type MedusaErrorBody = z.infer<typeof MedusaErrorBody>;
+
+/** GET /admin/stores → the store and its currencies (one `is_default`). */
+export const MedusaStores = z.object({
+  stores: z.array(z.object({
+    supported_currencies: z.array(z.object({ currency_code: z.string(), is_default: z.boolean().nullish() })).nullish().transform((c) => c ?? []),
+  })),
+});
+export type MedusaStores = z.infer<typeof MedusaStores>;
+
+/** POST /admin/products/{id}/variants/batch when prices were sent: only the ids are relied on. */
+export const MedusaVariantPriceBatchResponse = z.object({ updated: z.array(z.object({ id: z.string() })).default([]) });
+
+/** GET /admin/products with only the variants' prices (to send them back). */
+export const MedusaPricePage = z.object({
+  products: z.array(z.object({
+    id: z.string(),
+    variants: z.array(MedusaVariant.pick({ id: true, prices: true })).nullish().transform((v) => v ?? []),
+  })),
+});
