@@ -5,8 +5,8 @@
  */
 
 /**
- * NOTE: Shift4Shop (`Price` in the same PUT) and Magento 2 (`/V1/products/base-prices`) are not
- * built yet: they refuse `prices.enabled` (exit 2) rather than syncing stock only. Amazon writes no prices.
+ * NOTE: Shift4Shop (`Price` in the same PUT) is not built yet: it refuses `prices.enabled`
+ * (exit 2) rather than syncing stock only. Amazon writes no prices.
  */
 export interface PriceFacts {
   /** One line for the README table: which field, in which request. */
@@ -31,6 +31,10 @@ export const PRICES_BY_STORE: Readonly<Record<string, PriceFacts | undefined>> =
   vendure: {
     how: '`price` (Money: an integer in minor units, the channel\'s list price, gross when the channel\'s prices include tax) in the same updateProductVariants input as `stockOnHand`',
     extraPer1000: '0',
+  },
+  magento2: {
+    how: 'neither stock route takes a price: `price` (a number, store_id 0: the default scope) via POST /V1/products/base-prices after each stock batch, one request per batch (≤ 500, or the shop\'s Web API input cap); without MSI one per item, as the stock writes are',
+    extraPer1000: '2 with MSI (batches of 500; 50 with input limits at 20); 1,000 without MSI (one per item, like the stock writes)',
   },
   medusa: {
     how: 'inventory levels have no price: the variant\'s price in `store.currency` (default: the store\'s default currency; main units, a number) via POST /admin/products/{id}/variants/batch, one request per product, sending the variant\'s other prices back (Medusa replaces the price set), after a GET of the current prices (100 products a request)',

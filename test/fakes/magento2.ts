@@ -6,6 +6,11 @@
  * success), legacy stock items (a bare integer on save) and the optional "Web API input limits"
  * (pageSize ≤ 300, 20 entities per sync request).
  *
+ * Prices (SPEC §14): `price` on products (store_id 0, the default scope); `POST
+ * /V1/products/base-prices` `{prices: [{sku, price, store_id}]}` saves the valid rows and answers
+ * 200 with the failed ones (`[{message, parameters}]`): an unknown SKU, a negative or
+ * non-numeric price, an unknown store. It counts as one entity list for the input limits.
+ *
  * Error bodies are `{"message": "…%1…", "parameters": …}`. Wordings not given by API_FACTS are
  * marked "wording UNVERIFIED".
  */
@@ -29,6 +34,8 @@ export interface MagentoSeedProduct {
   children?: MagentoSeedProduct[];
   /** For configurables: SKUs of existing products to link as children. */
   childSkus?: string[];
+  /** The product's price (default 10). */
+  price?: number;
 }
 
 export interface MagentoRecord {
@@ -40,6 +47,7 @@ export interface MagentoRecord {
   legacy: { qty: number; isInStock: boolean; manageStock: boolean; useConfigManageStock: boolean };
   /** MSI source items by source code. */
   sources: Map<string, { quantity: number; status: number }>;
+  price: number;
 }
 
 export interface MagentoFaults extends CommonFaults {
@@ -81,6 +89,8 @@ export interface MagentoFake extends FakeServer {
   remove(sku: string): void;
   /** Source items saved for SKUs that are not products (only with unknownSku: 'accept'). */
   orphanSourceItems(): string[];
+  /** base-prices requests that got past the input limit. */
+  priceWrites(): number;
 }
 
 const STOCK_TYPES = new Set<MagentoType>(['simple', 'virtual', 'downloadable']);
@@ -115,7 +125,7 @@ export async function startMagentoFake(options: MagentoFakeOptions = {}): Promis
     const r: MagentoRecord = {
       id: nextId++, sku: seed.sku, type, name: seed.name ?? `Product ${seed.sku}`, children: [],
       legacy: { qty: seed.qty ?? 0, isInStock: (seed.qty ?? 0) > 0, manageStock, useConfigManageStock: manageStock },
-      sources: new Map(),
+      sources: new Map(), price: seed.price ?? 10,
     };
     if (stocked && seed.qty !== undefined) r.sources.set('default', { quantity: seed.qty, status: seed.qty > 0 ? 1 : 0 });
     for (const [code, quantity] of Object.entries(seed.sources ?? {})) r.sources.set(code, { quantity, status: quantity > 0 ? 1 : 0 });
@@ -135,7 +145,7 @@ export async function startMagentoFake(options: MagentoFakeOptions = {}): Promis
   function productJson(r: MagentoRecord): Record<string, unknown> {
     // NOTE: no extension_attributes.stock_item in lists (issues #24418, #36533).
     return {
-      id: r.id, sku: r.sku, name: r.name, attribute_set_id: 4, price: 10, status: 1, visibility: 4,
+      id: r.id, sku: r.sku, name: r.name, attribute_set_id: 4, price: r.price, status: 1, visibility: 4,
       type_id: r.type, created_at: '2024-01-01 00:00:00', updated_at: '2024-01-01 00:00:00', weight: 1,
       extension_attributes: { website_ids: [1] }, product_links: [], options: [], tier_prices: [], custom_attributes: [],
     };
@@ -235,6 +245,34 @@ export async function startMagentoFake(options: MagentoFakeOptions = {}): Promis
     return { status: 200, json: p.id };
   }
 
+  let priceWrites = 0;
+  /** POST /V1/products/base-prices: valid rows are saved, failed ones come back (wordings UNVERIFIED beyond the codes' sense). */
+  function saveBasePrices(body: unknown): FakeReply {
+    const list = (body as { prices?: unknown } | null)?.prices;
+    if (!Array.isArray(list)) return err(400, '"%fieldName" is required. Enter and try again.', { fieldName: 'prices' });
+    const listLimit = options.inputListLimit ?? MAX_ITEMS_WITH_LIMITS;
+    if (options.inputLimits && list.length > listLimit) {
+      return err(400, 'Maximum items of type "%type" is %max', { type: '\\Magento\\Catalog\\Api\\Data\\BasePriceInterface', max: listLimit });
+    }
+    priceWrites++;
+    const failed: Array<{ message: string; parameters: string[] }> = [];
+    for (const raw of list) {
+      const row = (raw ?? {}) as Record<string, unknown>;
+      const sku = String(row.sku ?? '');
+      const storeId = Number(row.store_id);
+      const p = findSku(sku);
+      if (!p) { failed.push({ message: "Requested product doesn't exist. Row ID: SKU = %SKU, Store ID: %storeId.", parameters: [sku, String(row.store_id)] }); continue; }
+      const price = typeof row.price === 'string' && row.price.trim() !== '' ? Number(row.price) : row.price;
+      if (typeof price !== 'number' || !Number.isFinite(price) || price < 0) {
+        failed.push({ message: 'Invalid attribute %fieldName = %fieldValue. Row ID: SKU = %SKU, Store ID: %storeId.', parameters: ['Price', String(row.price), sku, String(row.store_id)] });
+        continue;
+      }
+      if (storeId !== 0 && storeId !== 1) { failed.push({ message: 'Requested store is not found. Row ID: SKU = %SKU, Store ID: %storeId.', parameters: [sku, String(row.store_id)] }); continue; }
+      p.price = price;
+    }
+    return { status: 200, json: failed };
+  }
+
   function authorized(req: FakeRequest): boolean {
     return String(req.headers.authorization ?? '') === `Bearer ${token}`;
   }
@@ -251,6 +289,7 @@ export async function startMagentoFake(options: MagentoFakeOptions = {}): Promis
     if (req.bodyError !== undefined) return err(400, 'Decoding error: %1', [req.bodyError]);
 
     if (req.method === 'GET' && route === '/products') return searchReply(req, [...products.values()].map(productJson));
+    if (req.method === 'POST' && route === '/products/base-prices') return saveBasePrices(req.body);
     let hit = /^\/configurable-products\/([^/]+)\/children$/.exec(route);
     if (req.method === 'GET' && hit) {
       const parent = findSku(decodeURIComponent(hit[1] as string));
@@ -284,7 +323,8 @@ export async function startMagentoFake(options: MagentoFakeOptions = {}): Promis
     tooManyRequests: () => ({ status: 429, headers: { 'Retry-After': '1' }, text: '<html><body><h1>429 Too Many Requests</h1></body></html>', contentType: 'text/html' }),
     isWrite: (req) => req.method !== 'GET',
     countItems: (req) => {
-      const list = (req.body as { sourceItems?: unknown } | null)?.sourceItems;
+      const body = req.body as { sourceItems?: unknown; prices?: unknown } | null;
+      const list = body?.sourceItems ?? body?.prices;
       return Array.isArray(list) ? list.length : 1;
     },
     faults,
@@ -312,6 +352,7 @@ export async function startMagentoFake(options: MagentoFakeOptions = {}): Promis
       for (const parent of products.values()) parent.children = parent.children.filter((id) => id !== p.id);
     },
     orphanSourceItems: () => [...orphans.keys()],
+    priceWrites: () => priceWrites,
   };
 }
 

@@ -258,7 +258,7 @@ describe('Magento 2 store adapter', () => {
     expect(productPages.map((r) => r.query['searchCriteria[currentPage]'])).toEqual(['1', '2', '3']);
     expect(productPages[0]?.query).toMatchObject({
       'searchCriteria[sortOrders][0][field]': 'entity_id', 'searchCriteria[sortOrders][0][direction]': 'ASC',
-      'searchCriteria[pageSize]': '10', fields: 'items[id,sku,type_id,name],total_count',
+      'searchCriteria[pageSize]': '10', fields: 'items[id,sku,type_id,name,price],total_count',
     });
     const sourcePages = fake.requests.filter((r) => r.path === '/rest/V1/inventory/source-items');
     expect(sourcePages).toHaveLength(3);
@@ -456,9 +456,9 @@ describe('Magento 2 store adapter', () => {
       fake = await startMagentoFake({ msi: false, products: [{ sku: 'A', qty: 4 }, { sku: 'B', qty: 2, manageStock: false }, { sku: 'C', type: 'configurable', children: [{ sku: 'C-1', qty: 1 }] }] });
       const items = await collect(legacy(fake).list());
       expect(items).toEqual([
-        { sku: 'A', productId: 1, variationId: null, qty: 4, managed: true, name: 'Product A', ref: { itemId: 1, managed: true } },
-        { sku: 'B', productId: 2, variationId: null, qty: null, managed: false, name: 'Product B', ref: { itemId: 2, managed: false } },
-        { sku: 'C-1', productId: 3, variationId: 4, qty: 1, managed: true, name: 'Product C-1', ref: { itemId: 4, managed: true } },
+        { sku: 'A', productId: 1, variationId: null, qty: 4, managed: true, name: 'Product A', price: '10.00', ref: { itemId: 1, managed: true } },
+        { sku: 'B', productId: 2, variationId: null, qty: null, managed: false, name: 'Product B', price: '10.00', ref: { itemId: 2, managed: false } },
+        { sku: 'C-1', productId: 3, variationId: 4, qty: 1, managed: true, name: 'Product C-1', price: '10.00', ref: { itemId: 4, managed: true } },
       ]);
       expect(fake.requests.filter((r) => r.path.startsWith('/rest/V1/stockItems/')).map((r) => r.path).sort())
         .toEqual(['/rest/V1/stockItems/A', '/rest/V1/stockItems/B', '/rest/V1/stockItems/C-1']);

@@ -5,15 +5,17 @@
  * adds per 1,000 changes (printed; the report's table).
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { BigCommerceStoreConfig, MedusaStoreConfig, ShopifyStoreConfig, VendureStoreConfig, WooCommerceStoreConfig } from '../../src/config/schema.js';
+import type { BigCommerceStoreConfig, Magento2StoreConfig, MedusaStoreConfig, ShopifyStoreConfig, VendureStoreConfig, WooCommerceStoreConfig } from '../../src/config/schema.js';
 import type { Change, StoreItem } from '../../src/domain/types.js';
 import { createBigCommerceStore } from '../../src/stores/bigcommerce/index.js';
 import { createShopifyStore } from '../../src/stores/shopify/index.js';
 import { createVendureStore } from '../../src/stores/vendure/index.js';
 import { createMedusaStore } from '../../src/stores/medusa/index.js';
+import { createMagento2Store } from '../../src/stores/magento2/index.js';
 import { createWooCommerceStore } from '../../src/stores/woocommerce/index.js';
 import type { StoreAdapter } from '../../src/stores/types.js';
 import { startBigCommerceFake, type BcFake } from '../fakes/bigcommerce.js';
+import { magentoRequest, startMagentoFake, type MagentoFake, type MagentoFakeOptions } from '../fakes/magento2.js';
 import { startMedusaFake, type MedusaFake, type MedusaFakeOptions } from '../fakes/medusa.js';
 import { startVendureFake, type VendureFake, type VendureFakeOptions } from '../fakes/vendure.js';
 import { DEFAULT_SHOPIFY_TOKEN, startShopifyFake, type SeedProduct, type ShopifyFake } from '../fakes/shopify.js';
@@ -59,6 +61,13 @@ async function medusa(options: MedusaFakeOptions, currency?: string): Promise<{ 
   closers.push(() => fake.close());
   const config: MedusaStoreConfig = { type: 'medusa', url: fake.url, email: fake.email, password: fake.password, locationId: fake.locationId, ...(currency ? { currency } : {}) };
   return { fake, store: createMedusaStore(config) };
+}
+
+async function magento(options: MagentoFakeOptions, overrides: Partial<Magento2StoreConfig> = {}): Promise<{ fake: MagentoFake; store: StoreAdapter }> {
+  const fake = await startMagentoFake(options);
+  closers.push(() => fake.close());
+  const config: Magento2StoreConfig = { type: 'magento2', url: fake.url, token: fake.token, msi: true, sourceCode: 'default', ...overrides };
+  return { fake, store: createMagento2Store(config) };
 }
 
 /** POST requests a Medusa fake answered 200 on paths matching `re`. */
@@ -325,8 +334,58 @@ describe('Medusa: variant prices via variants/batch per product (the price set i
   });
 });
 
+describe('Magento 2: base-prices after the stock write, one request per batch', () => {
+  it('lists prices, writes them in one base-prices request per batch beside the source-items save, and reads them back', async () => {
+    const { fake, store } = await magento({ products: [
+      { sku: 'A', qty: 1, price: 9.5 },
+      { sku: 'C', type: 'configurable', children: [{ sku: 'C-1', qty: 3, price: 5 }, { sku: 'C-2', qty: 4 }] },
+    ] });
+    const items = await list(store);
+    expect(items.map((i) => [i.sku, i.price])).toEqual([['A', '9.50'], ['C-1', '5.00'], ['C-2', '10.00']]);
+    const changes = changesFor(items);
+    for (const b of batches(store, changes)) expect(await store.apply(b)).toEqual({ failed: [] });
+    expect(fake.priceWrites()).toBe(1);
+    expect(fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/inventory/source-items')).map((r) => r.items)).toEqual([2]);
+    expect(['A', 'C-1', 'C-2'].map((sku) => [fake.bySku(sku)!.price, fake.stockBySku().get(sku)])).toEqual([[20.99, 2], [21.99, 3], [22.99, 5]]);
+    const seen = await store.read(changes);
+    expect(changes.map((c) => seen.get(c.seq)?.price)).toEqual(['20.99', '21.99', '22.99']);
+  });
+
+  it('without MSI: the stock item PUT, then base-prices for the item; a price-only change writes no stock', async () => {
+    const { fake, store } = await magento({ msi: false, products: [{ sku: 'A', qty: 5, price: 1 }, { sku: 'B', qty: 2, price: 1 }] }, { msi: false });
+    const items = await list(store);
+    const [a, b] = changesFor(items);
+    expect(await store.apply([a!])).toEqual({ failed: [] });
+    expect(await store.apply([b!])).toEqual({ failed: [] });
+    expect(fake.requests.filter((r) => r.method === 'PUT').length).toBe(1);
+    expect(fake.priceWrites()).toBe(2);
+    expect([fake.bySku('A')!.price, fake.bySku('B')!.price, ...fake.stockBySku().values()]).toEqual([20.99, 21.99, 6, 2]);
+  });
+
+  it('the fake refuses a negative price like Magento (200 with the failed row, the others saved): only that item fails', async () => {
+    const { fake, store } = await magento({ products: [{ sku: 'A', qty: 1, price: 1 }, { sku: 'B', qty: 1, price: 1 }] });
+    const items = await list(store);
+    const changes = items.map((item, seq): Change => ({ seq, sku: item.sku, productId: item.productId, variationId: null, from: 1, to: 1, price: { from: '1.00', to: seq === 0 ? '-1.00' : '3.00' } }));
+    const { failed } = await store.apply(changes);
+    expect(failed).toEqual([{ seq: 0, message: expect.stringContaining('price not applied: Invalid attribute') }]);
+    expect(failed[0]!.message).toContain('A');
+    expect([fake.bySku('A')!.price, fake.bySku('B')!.price]).toEqual([1, 3]);
+    const res = await magentoRequest(fake, 'products/base-prices', { method: 'POST', body: { prices: [{ sku: 'NOPE', price: 1, store_id: 0 }] } });
+    expect([res.status, (res.body as unknown[]).length]).toEqual([200, 1]);
+  });
+
+  it('with Web API input limits on, base-prices go in chunks of the announced cap', async () => {
+    const { fake, store } = await magento({ inputLimits: true, products: Array.from({ length: 45 }, (_, i) => ({ sku: `L-${i}`, qty: 1 })) });
+    const items = await list(store);
+    const changes = items.map((item, seq): Change => ({ seq, sku: item.sku, productId: item.productId, variationId: null, from: 1, to: 1, price: { from: '10.00', to: '2.99' } }));
+    expect(await store.apply(changes)).toEqual({ failed: [] });
+    expect(fake.priceWrites()).toBe(3);
+    expect(items.every((i) => fake.bySku(i.sku)!.price === 2.99)).toBe(true);
+  });
+});
+
 describe('extra write requests per 1,000 changes that price sync adds (measured on the fakes)', () => {
-  it('WooCommerce: 0 (regular_price rides in the stock batch); BigCommerce: 20 per 1,000 variants, 100 per 1,000 products without options; Shopify and Medusa: one per product; Vendure: 0', async () => {
+  it('WooCommerce: 0 (regular_price rides in the stock batch); BigCommerce: 20 per 1,000 variants, 100 per 1,000 products without options; Shopify and Medusa: one per product; Vendure: 0; Magento 2: one per batch', async () => {
     const n = 1000;
     const { emu, store } = await woo(Array.from({ length: n }, (_, i) => ({ sku: `W-${i}`, stock_quantity: 1, regular_price: '1.00' })));
     const items = await list(store);
@@ -399,6 +458,15 @@ describe('extra write requests per 1,000 changes that price sync adds (measured 
     const mdPrices = medusaPosts(md, /variants\/batch$/);
     expect(mdLevels).toBe(10);
     expect(mdPrices).toBe(n / 2 + n / 100);
+
+    // Magento 2 (MSI): one base-prices request per batch of 500 beside the source-items save.
+    const { fake: mg, store: mgStore } = await magento({ products: Array.from({ length: n }, (_, i) => ({ sku: `MG-${i}`, qty: 1 })) });
+    const mgChanges = (await list(mgStore)).map((item, seq): Change => ({ seq, sku: item.sku, productId: item.productId, variationId: null, from: 1, to: 2, price: { from: '10.00', to: '2.99' } }));
+    for (const b of batches(mgStore, mgChanges)) expect(await mgStore.apply(b)).toEqual({ failed: [] });
+    const mgStock = mg.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/inventory/source-items')).length;
+    expect([mgStock, mg.priceWrites()]).toEqual([2, 2]);
+    // eslint-disable-next-line no-console
+    console.log(`magento2 ${mg.priceWrites()} (source-items saves ${mgStock}; batches of 500)`);
     // eslint-disable-next-line no-console
     console.log(`medusa ${mdPrices} for ${n / 2} single-variant products + ${n / 2} variants of ${n / 100} products (level batches ${mdLevels})`);
     // eslint-disable-next-line no-console

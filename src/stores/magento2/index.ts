@@ -1,7 +1,8 @@
 import type { ZodType } from 'zod';
 import type { Magento2StoreConfig } from '../../config/schema.js';
 import { ConfigError, HttpError } from '../../domain/errors.js';
-import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
+import { writesStock, type BatchResult, type Change, type StoreItem } from '../../domain/types.js';
+import { normaliseStorePrice } from '../../domain/price.js';
 import { connectionOptions, createHttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { redact, safeUrl } from '../../lib/redact.js';
@@ -11,7 +12,7 @@ import type { StockReading, StoreAdapter, StoreContext } from '../types.js';
 import { sendIsolating } from '../isolate.js';
 import { renderMagentoError } from './messages.js';
 import {
-  MagentoChildren, MagentoProductPage, MagentoSource, MagentoSourceItemPage, MagentoSourceItemsSaved, MagentoStockItem, MagentoStockItemSaved,
+  MagentoChildren, MagentoPriceUpdateResult, MagentoProductPage, MagentoSource, MagentoSourceItemPage, MagentoSourceItemsSaved, MagentoStockItem, MagentoStockItemSaved,
   type MagentoProduct, type MagentoSourceItem,
 } from './schemas.js';
 import { chunkForQuery, isLastPage, searchCriteriaParams, skuFilters, type SearchCriteria } from './search-criteria.js';
@@ -38,6 +39,12 @@ import { chunkForQuery, isLastPage, searchCriteriaParams, skuFilters, type Searc
  *   `GET /V1/products` search per `pageSize` of them, to tell stock not managed from a product
  *   deleted. Without MSI: one `GET /V1/stockItems/{sku}` per item (the API has no bulk read of
  *   legacy stock items: product lists leave `stock_item` out).
+ * - Prices (SPEC §14): `price` is listed with the products (the default scope); neither stock
+ *   route takes a price, so after each batch's stock write one `POST /V1/products/base-prices`
+ *   `{prices: [{sku, price, store_id: 0}]}` (≤ the shop's input cap a request, learned like the
+ *   source-items cap) writes them. Magento saves the valid rows and answers with the failed
+ *   ones, which fail their items. read() takes the price from one products search per
+ *   `pageSize` SKUs. A price-only change writes no stock.
  */
 
 /**
@@ -50,7 +57,9 @@ export const MAGENTO_DEFAULT_PAGE = 300;
 
 /** Product types that hold their own stock. Configurable, bundle and grouped products do not. */
 const STOCK_TYPES = new Set(['simple', 'virtual', 'downloadable']);
-const PRODUCT_FIELDS = 'items[id,sku,type_id,name],total_count';
+const PRODUCT_FIELDS = 'items[id,sku,type_id,name,price],total_count';
+/** The default (global) scope: where a price applies unless a website overrides it. */
+const PRICE_STORE_ID = 0;
 /**
  * Longest SKU list (URL-encoded) in one read request. NOTE: servers commonly refuse request lines
  * over 8 KB (Apache's LimitRequestLine 8190, nginx's 8 KB header buffers); this leaves room for
@@ -78,6 +87,12 @@ export function createMagento2Store(config: Magento2StoreConfig, context: StoreC
   const cap = createBatchCap({
     start: startBatch,
     key: `magento2 ${safeUrl(base)} inventory/source-items`,
+    memory: context.stateDir ? stateDirCapMemory(context.stateDir) : undefined,
+    capOf: announcedCap,
+  });
+  const priceCap = createBatchCap({
+    start: MAGENTO_MAX_BATCH,
+    key: `magento2 ${safeUrl(base)} products/base-prices`,
     memory: context.stateDir ? stateDirCapMemory(context.stateDir) : undefined,
     capOf: announcedCap,
   });
@@ -171,12 +186,12 @@ export function createMagento2Store(config: Magento2StoreConfig, context: StoreC
       const name = p.name ?? undefined;
       if (msi) {
         const source = (stock as Map<string, MagentoSourceItem>).get(p.sku.toLowerCase());
-        return { sku: p.sku, ...ids, qty: source ? source.quantity : null, managed: source !== undefined, ...(name ? { name } : {}) };
+        return { sku: p.sku, ...ids, qty: source ? source.quantity : null, managed: source !== undefined, ...(name ? { name } : {}), ...priceOf(p) };
       }
       const item = (stock as Map<number, MagentoStockItem | null>).get(p.id) ?? null;
       const managed = item?.manage_stock === true;
       return {
-        sku: p.sku, ...ids, qty: managed ? item?.qty ?? null : null, managed, ...(name ? { name } : {}),
+        sku: p.sku, ...ids, qty: managed ? item?.qty ?? null : null, managed, ...(name ? { name } : {}), ...priceOf(p),
         ref: { itemId: item?.item_id ?? 1, managed },
       };
     });
@@ -236,7 +251,49 @@ export function createMagento2Store(config: Magento2StoreConfig, context: StoreC
 
   async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, StockReading>> {
     if (changes.length === 0) return new Map();
-    return msi ? readSourceItems(changes, signal) : readStockItems(changes, signal);
+    const out = msi ? await readSourceItems(changes, signal) : await readStockItems(changes, signal);
+    // SPEC §14: prices only for changes that wrote one.
+    const priced = changes.filter((c) => c.price && out.has(c.seq));
+    if (priced.length > 0) {
+      const products = await searchBySku('products', uniqueSkus(priced), MagentoProductPage, signal, { params: { fields: PRODUCT_FIELDS } });
+      for (const c of priced) {
+        const p = products.get(c.sku.toLowerCase());
+        if (p) out.set(c.seq, { ...(out.get(c.seq) as StockReading), ...priceOf(p) });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * SPEC §14: base-prices in chunks of the shop's cap. Rows Magento names as failed fail their
+   * items; a request refused as a whole fails its chunk; the stock already written stays (a
+   * retry rewrites both, absolute writes being idempotent).
+   */
+  async function writePrices(changes: Change[]): Promise<BatchResult['failed']> {
+    const failed: BatchResult['failed'] = [];
+    await priceCap.run(changes, async (chunk) => {
+      const prices = chunk.map((c) => ({ sku: c.sku, price: Number((c.price as NonNullable<Change['price']>).to), store_id: PRICE_STORE_ID }));
+      let result: MagentoPriceUpdateResult;
+      try {
+        result = (await call(() => http.json({ method: 'POST', url: 'products/base-prices', json: { prices } }, MagentoPriceUpdateResult))).body;
+      } catch (err) {
+        if (announcedCap(err) !== null) throw err;
+        const message = refusal(err);
+        if (message === null) throw err;
+        for (const c of chunk) failed.push({ seq: c.seq, message: `price not applied: ${message}` });
+        return;
+      }
+      for (const row of result) {
+        const named = Object.values(row.parameters ?? {}).map((v) => String(v).toLowerCase());
+        const rendered = renderMagentoError(row) ?? row.message;
+        // Positional parameters leave named placeholders (%SKU) unrendered: show the values too.
+        const message = `price not applied: ${rendered}${/%[A-Za-z]/.test(rendered) && named.length ? ` (${Object.values(row.parameters ?? {}).map(String).join(', ')})` : ''}`;
+        const hit = chunk.filter((c) => named.includes(c.sku.toLowerCase()));
+        // A failure naming none of the SKUs cannot be placed: every item of the request is in doubt.
+        for (const c of hit.length > 0 ? hit : chunk) if (!failed.some((f) => f.seq === c.seq)) failed.push({ seq: c.seq, message });
+      }
+    });
+    return failed;
   }
 
   function batchKey(change: Change): string {
@@ -284,7 +341,13 @@ export function createMagento2Store(config: Magento2StoreConfig, context: StoreC
   async function apply(batch: Change[]): Promise<BatchResult> {
     if (batch.length === 0) return { failed: [] };
     assertBatch('magento2', batch, batchKey, startBatch);
-    return msi ? applySourceItems(batch) : applyStockItem(batch[0] as Change);
+    // A price-only change (SPEC §14) writes no stock: a sale made since the fetch stays.
+    const stock = batch.filter(writesStock);
+    const result: BatchResult = stock.length === 0 ? { failed: [] } : msi ? await applySourceItems(stock) : await applyStockItem(stock[0] as Change);
+    const refused = new Set(result.failed.map((f) => f.seq));
+    const priced = batch.filter((c) => c.price && !refused.has(c.seq));
+    if (priced.length === 0) return result;
+    return { failed: [...result.failed, ...await writePrices(priced)] };
   }
 
   async function check(): Promise<string> {
@@ -318,6 +381,11 @@ export function apiBase(shopUrl: string): string {
   if (/\/rest(\/[A-Za-z0-9_]+)?\/V1$/.test(trimmed)) return trimmed;
   if (/\/rest(\/[A-Za-z0-9_]+)?$/.test(trimmed)) return `${trimmed}/V1`;
   return `${trimmed}/rest/V1`;
+}
+
+/** SPEC §14: the product's price as a two-decimal string (null: none), when the response had the field. */
+function priceOf(p: MagentoProduct): { price?: string | null } {
+  return p.price === undefined ? {} : { price: normaliseStorePrice(p.price) };
 }
 
 /** The changes' SKUs, once each as Magento compares them (case-insensitively). */

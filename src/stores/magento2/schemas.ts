@@ -13,6 +13,8 @@ export const MagentoProduct = z.object({
   sku,
   type_id: z.string().min(1),
   name: z.string().nullish(),
+  /** SPEC §14: the price in the default scope; absent unless `fields` asks for it. */
+  price: z.number().nullish(),
 });
 export type MagentoProduct = z.infer<typeof MagentoProduct>;
 
@@ -61,3 +63,10 @@ export const MagentoStockItemSaved = z.number().int();
 
 /** GET /V1/inventory/sources/{code} (MSI). */
 export const MagentoSource = z.object({ source_code: z.string(), enabled: z.boolean().optional(), name: z.string().optional() });
+
+/** POST /V1/products/base-prices → 200 with the rows NOT saved (empty: all saved). */
+export const MagentoPriceUpdateResult = z.array(z.object({
+  message: z.string(),
+  parameters: z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]).nullish(),
+}));
+export type MagentoPriceUpdateResult = z.infer<typeof MagentoPriceUpdateResult>;
