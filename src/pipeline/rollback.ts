@@ -17,6 +17,18 @@ export function needsCurrentLevel(change: AppliedChange): boolean {
 }
 
 /**
+ * The read-back probe for one applied change. It carries the run's price write so that stores
+ * which read a price only for changes with one (BigCommerce variants, Shopify, Vendure, Medusa,
+ * Magento 2) report the current price; without it rollback would see no price and skip it.
+ */
+export function rollbackProbe(a: AppliedChange & { ref?: Change['ref'] | null }, seq: number): Change {
+  return {
+    seq, sku: a.sku, productId: a.productId, variationId: a.variationId, from: a.to, to: a.from ?? a.to,
+    ...(a.ref ? { ref: a.ref } : {}), ...(a.price ? { price: a.price } : {}),
+  };
+}
+
+/**
  * Pure: what putting back one applied change means now, given the level the store reports now
  * (never the local index: the run's own push wrote its target there). An item changed since the
  * run (a sale, another sync) is left alone: rollback restores the run's own writes, never
@@ -89,7 +101,7 @@ export async function buildRollbackPlan(
   // seq = position in `applied`: the key the adapter's read answers by.
   const probes: Change[] = [];
   applied.forEach((a, seq) => {
-    if (needsCurrentLevel(a)) probes.push({ seq, sku: a.sku, productId: a.productId, variationId: a.variationId, from: a.to, to: a.from ?? a.to, ...(a.ref ? { ref: a.ref } : {}) });
+    if (needsCurrentLevel(a)) probes.push(rollbackProbe(a, seq));
   });
   let current = new Map<number, StockReading>();
   if (probes.length > 0) {

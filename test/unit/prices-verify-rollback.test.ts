@@ -1,6 +1,6 @@
 /** SPEC §14 `prices`: the read-back checks the price written, and rollback puts back only a price the store still shows. */
 import { describe, expect, it } from '@jest/globals';
-import { rollbackDecision } from '../../src/pipeline/rollback.js';
+import { rollbackDecision, rollbackProbe } from '../../src/pipeline/rollback.js';
 import { readBackMismatch } from '../../src/pipeline/verify.js';
 
 const price = { from: '12.00', to: '13.99' };
@@ -23,6 +23,12 @@ describe('read-back of a price write', () => {
 
 describe('rollback of a price write', () => {
   const applied = { sku: 'A', productId: 1, variationId: null };
+
+  it('probes the store with the run\'s price write, so stores that read prices only for price changes report it', () => {
+    expect(rollbackProbe({ ...applied, from: 5, to: 5, price, ref: { variantId: 'v' } }, 3))
+      .toEqual({ seq: 3, sku: 'A', productId: 1, variationId: null, from: 5, to: 5, ref: { variantId: 'v' }, price });
+    expect(rollbackProbe({ ...applied, from: 1, to: 5 }, 0)).toEqual({ seq: 0, sku: 'A', productId: 1, variationId: null, from: 5, to: 1 });
+  });
 
   it('puts the old price back with the old stock while the store still shows what the run wrote', () => {
     expect(rollbackDecision({ ...applied, from: 1, to: 5, price }, { qty: 5, managed: true, price: '13.99' }))
