@@ -14,6 +14,7 @@ import { createMedusaStore } from '../../src/stores/medusa/index.js';
 import { createMagento2Store } from '../../src/stores/magento2/index.js';
 import { createWooCommerceStore } from '../../src/stores/woocommerce/index.js';
 import type { StoreAdapter } from '../../src/stores/types.js';
+import { rollbackDecision, rollbackProbe } from '../../src/pipeline/rollback.js';
 import { startBigCommerceFake, type BcFake } from '../fakes/bigcommerce.js';
 import { magentoRequest, startMagentoFake, type MagentoFake, type MagentoFakeOptions } from '../fakes/magento2.js';
 import { startMedusaFake, type MedusaFake, type MedusaFakeOptions } from '../fakes/medusa.js';
@@ -381,6 +382,28 @@ describe('Magento 2: base-prices after the stock write, one request per batch', 
     expect(await store.apply(changes)).toEqual({ failed: [] });
     expect(fake.priceWrites()).toBe(3);
     expect(items.every((i) => fake.bySku(i.sku)!.price === 2.99)).toBe(true);
+  });
+});
+
+describe('rollback puts a written price back through each adapter\'s read and apply', () => {
+  /** Apply a price-only change, then roll it back the way `invsync rollback` decides it. */
+  async function roundTrip(store: StoreAdapter): Promise<string | null | undefined> {
+    const [item] = await list(store);
+    const applied = { sku: item!.sku, productId: item!.productId, variationId: item!.variationId, from: item!.qty, to: item!.qty as number, ref: item!.ref, price: { from: item!.price as string, to: '77.00' } };
+    expect(await store.apply([{ seq: 0, ...applied, from: applied.from }])).toEqual({ failed: [] });
+    const probe = rollbackProbe(applied, 0);
+    const decision = rollbackDecision(applied, (await store.read([probe])).get(0));
+    expect(decision).toEqual({ restore: applied.to, from: applied.to, price: { from: '77.00', to: applied.price.from } });
+    const back = decision as { restore: number; from: number; price: { from: string; to: string } };
+    expect(await store.apply([{ ...probe, from: back.from, to: back.restore, price: back.price }])).toEqual({ failed: [] });
+    return (await store.read([probe])).get(0)?.price;
+  }
+
+  it('Shopify, Vendure, Medusa and Magento 2', async () => {
+    expect(await roundTrip((await shopify([{ variants: [{ sku: 'A', available: 3, price: '12.00' }] }])).store)).toBe('12.00');
+    expect(await roundTrip((await vendure({ products: [{ variants: [{ sku: 'A', stock: 3, price: 1200 }] }] })).store)).toBe('12.00');
+    expect(await roundTrip((await medusa({ products: [{ variants: [{ sku: 'A', stock: 3, prices: [{ currency_code: 'usd', amount: 12 }] }] }] })).store)).toBe('12.00');
+    expect(await roundTrip((await magento({ products: [{ sku: 'A', qty: 3, price: 12 }] })).store)).toBe('12.00');
   });
 });
 
