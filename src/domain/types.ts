@@ -52,6 +52,12 @@ export interface StoreItem {
    * (`fulfilled by Amazon`): it is indexed, never planned, and never counted as missing.
    */
   notWritten?: string;
+  /**
+   * SPEC §12, stores that report it with the listing: units of this item held by placed,
+   * unfulfilled orders (Vendure `stockAllocated`). Not kept in the store index: the fetch stages
+   * it with the open orders.
+   */
+  held?: number;
 }
 
 /** A store item with its position in store order (product id, then variation id), as kept in the store index. */

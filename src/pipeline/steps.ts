@@ -7,7 +7,7 @@ import type { Db } from '../state/db.js';
 import { getPlan, iteratePlanItems, latestPushablePlan, planAgeProblem, planItems, settlePlanStatus, statusCounts, type PlanRecord } from '../state/plans.js';
 import { recentItemCounts, recordSourceFetches } from '../state/source-history.js';
 import { getIndexMeta } from '../state/store-index.js';
-import { OPEN_ORDERS_BY_STORE } from '../stores/open-orders.js';
+import { openOrdersReads } from './open-orders.js';
 import { createStore } from '../stores/registry.js';
 import type { StoreAdapter } from '../stores/types.js';
 import { fetchAll, type FetchOutcome } from './fetch.js';
@@ -77,7 +77,7 @@ export async function fetchStep(ctx: PipelineContext, stores: StoreRun[], option
       }),
       stores: stores.map((s) => ({ name: s.setup.name, adapter: adapterOf(s, config.stateDir) })),
       fetchId: ctx.runId,
-      openOrdersSince: openOrdersSince(config),
+      ...openOrdersOption(config, stores.map((s) => s.setup.name)),
       onSourceItem: ctx.progress.sourceItem,
       shrinkGate: {
         previousItems: (source) => reference.get(source),
@@ -295,13 +295,21 @@ function storeLog(ctx: PipelineContext, name: string): Logger {
 }
 
 /**
- * SPEC §12: the start of the open-orders window when this fetch must read open orders (the rule
- * is "subtract" and the one store is one whose orders invsync reads), else undefined.
+ * SPEC §12: the start of the open-orders window when a fetch must read open orders (the rule is
+ * "subtract" and some store reports them), else undefined.
  */
 export function openOrdersSince(config: Config, nowMs = Date.now()): string | undefined {
   const rule = config.rules.openOrders;
-  if (rule.mode !== 'subtract' || !config.store || OPEN_ORDERS_BY_STORE[config.store.type]?.support !== 'orders') return undefined;
+  if (rule.mode !== 'subtract' || openOrdersReads(config).size === 0) return undefined;
   return new Date(nowMs - rule.lookbackHours * 3_600_000).toISOString();
+}
+
+/** fetchAll's `openOrders` for the stores this fetch lists (a `--store` fetch reads only theirs). */
+function openOrdersOption(config: Config, names: string[]): { openOrders?: { since: string; read: Map<string, 'orders' | 'listing'> } } {
+  const since = openOrdersSince(config);
+  if (since === undefined) return {};
+  const all = openOrdersReads(config);
+  return { openOrders: { since, read: new Map(names.filter((n) => all.has(n)).map((n) => [n, all.get(n)!])) } };
 }
 
 /** Median of a list of counts, or undefined for none. */

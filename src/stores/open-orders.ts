@@ -10,7 +10,11 @@
  *   invsync writes (Vendure `stockAllocated` beside `stockOnHand`, Medusa `reserved_quantity`
  *   beside `stocked_quantity`, Magento MSI reservations beside the source quantity), and sells
  *   only the level minus them. Writing the supplier's level there already holds the open orders
- *   back; subtracting them again would hold them back twice. Nothing is read or subtracted.
+ *   back; subtracting them again would hold them back twice. Nothing is subtracted from the
+ *   store's own target. With several stores (SPEC §9) the units it holds are still a sale the
+ *   supplier has not seen, so the OTHER stores must subtract them: `sharesHeld` says the listing
+ *   reports them (`StoreItem.held`); a platform store whose held units invsync cannot read cannot
+ *   share a supply with `subtract`.
  * - absent: not supported (yet); `subtract` is a configuration error.
  */
 export type OpenOrdersSupport = 'orders' | 'platform';
@@ -19,6 +23,8 @@ export interface OpenOrdersFacts {
   support: OpenOrdersSupport;
   /** One line for the README table and `check`: how this store tells open orders. */
   how: string;
+  /** `platform` only: the listing reports the held units per item (`StoreItem.held`). */
+  sharesHeld?: boolean;
 }
 
 export const OPEN_ORDERS_BY_STORE: Readonly<Record<string, OpenOrdersFacts | undefined>> = {
@@ -28,27 +34,48 @@ export const OPEN_ORDERS_BY_STORE: Readonly<Record<string, OpenOrdersFacts | und
   },
   vendure: {
     support: 'platform',
-    how: 'invsync writes stockOnHand; Vendure sells stockOnHand − stockAllocated, so placed, unfulfilled orders are already held back',
+    sharesHeld: true,
+    how: 'invsync writes stockOnHand; Vendure sells stockOnHand − stockAllocated, so placed, unfulfilled orders are already held back; with several stores, stockAllocated (read with the listing) is subtracted for the other stores',
   },
   medusa: {
     support: 'platform',
-    how: 'invsync writes stocked_quantity; Medusa sells stocked_quantity − reserved_quantity, so placed, unfulfilled orders are already held back',
+    how: 'invsync writes stocked_quantity; Medusa sells stocked_quantity − reserved_quantity, so placed, unfulfilled orders are already held back (one store only: reserved_quantity is not read for other stores yet)',
   },
   magento2: {
     support: 'platform',
-    how: 'with MSI (msi: true) invsync writes the source quantity; the salable quantity is that minus the reservations of unshipped orders',
+    how: 'with MSI (msi: true) invsync writes the source quantity; the salable quantity is that minus the reservations of unshipped orders (one store only: reservations are not read for other stores yet)',
   },
 };
 
 /**
  * Why this store cannot honour `rules.openOrders: "subtract"`, or null when it can. Pure.
  * `msi` is the magento2 store's `msi` key (legacy stock items are reduced at order placement and
- * have no reservations invsync could rely on).
+ * have no reservations invsync could rely on). `shared`: the store is one of several sharing one
+ * supply (SPEC §9), where its open orders must also be read for the other stores.
  */
-export function openOrdersUnsupported(store: { type: string; msi?: boolean }): string | null {
+export function openOrdersUnsupported(store: { type: string; msi?: boolean }, shared = false): string | null {
   if (store.type === 'magento2' && store.msi === false) {
     return 'store type "magento2" with msi: false cannot tell open orders (legacy stock items have no reservations): use "ignore", or msi: true';
   }
-  if (OPEN_ORDERS_BY_STORE[store.type]) return null;
-  return `store type "${store.type}" cannot tell open orders yet: use "ignore"`;
+  const facts = OPEN_ORDERS_BY_STORE[store.type];
+  if (!facts) return `store type "${store.type}" cannot tell open orders yet: use "ignore"`;
+  if (shared && facts.support === 'platform' && !facts.sharesHeld) {
+    return `store type "${store.type}" holds its open orders back itself, but invsync cannot read them for the other stores sharing the supply (SPEC §12): use "ignore", or one store`;
+  }
+  return null;
+}
+
+/**
+ * How one store takes part in `subtract` (pure):
+ * - `read`: `orders` (StoreAdapter.openOrders), `listing` (StoreItem.held, read with the listing)
+ *   or `none`;
+ * - `subtractOwn`: whether what it reports is subtracted from its own target too (false for a
+ *   platform store, which already holds it back; the other stores still subtract it).
+ * `shared`: the store is one of several (SPEC §9).
+ */
+export function openOrdersRole(type: string, shared: boolean): { read: 'orders' | 'listing' | 'none'; subtractOwn: boolean } {
+  const facts = OPEN_ORDERS_BY_STORE[type];
+  if (!facts) return { read: 'none', subtractOwn: false };
+  if (facts.support === 'orders') return { read: 'orders', subtractOwn: true };
+  return { read: shared && facts.sharesHeld ? 'listing' : 'none', subtractOwn: false };
 }

@@ -36,6 +36,8 @@ export interface VendureFakeVariant {
   trackInventory: TrackInventory;
   /** stock location id → stockOnHand. */
   levels: Map<number, number>;
+  /** stock location id → stockAllocated: units of placed, unfulfilled orders (stockOnHand is reduced only at fulfilment). */
+  allocated?: Map<number, number>;
   deleted: boolean;
 }
 
@@ -97,6 +99,14 @@ export interface VendureFake {
   stockOf(sku: string, locationId?: number): number | undefined;
   tracked(sku: string): boolean | undefined;
   deleteVariant(sku: string): void;
+  /**
+   * A placed order line, as Vendure's default stock allocation does it: stockAllocated rises by
+   * `qty` at the location, stockOnHand stays until the order is fulfilled.
+   */
+  placeOrder(sku: string, qty: number, locationId?: number): void;
+  /** Fulfilment: stockOnHand and stockAllocated both drop by `qty`. */
+  fulfil(sku: string, qty: number, locationId?: number): void;
+  allocatedOf(sku: string): number | undefined;
   /** Session tokens issued so far (and not revoked). */
   sessions(): string[];
   /** Ends every session (as an expired or revoked token would): later calls get FORBIDDEN. */
@@ -167,7 +177,7 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
         for (const [loc, qty] of Object.entries(v.levels ?? {})) levels.set(Number(loc), qty);
         const variant: VendureFakeVariant = {
           id: nextVariant++, productId, sku: v.sku, name: `${p.name ?? `Product ${productId}`} ${v.sku}`,
-          trackInventory: v.trackInventory ?? 'INHERIT', levels, deleted: false,
+          trackInventory: v.trackInventory ?? 'INHERIT', levels, allocated: new Map(), deleted: false,
         };
         store.push(variant);
         created.push(variant);
@@ -179,14 +189,15 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
 
   const live = () => store.filter((v) => !v.deleted);
   const sumOf = (v: VendureFakeVariant) => [...v.levels.values()].reduce((a, b) => a + b, 0);
+  const allocatedOf = (v: VendureFakeVariant) => [...(v.allocated?.values() ?? [])].reduce((a, b) => a + b, 0);
 
   function variantView(v: VendureFakeVariant): Record<string, unknown> {
     return {
       id: String(v.id), productId: String(v.productId), sku: v.sku, name: v.name,
-      stockOnHand: sumOf(v), stockAllocated: 0, trackInventory: v.trackInventory,
+      stockOnHand: sumOf(v), stockAllocated: allocatedOf(v), trackInventory: v.trackInventory,
       outOfStockThreshold: 0, useGlobalOutOfStockThreshold: true, enabled: true,
       stockLevels: [...v.levels.entries()].sort((a, b) => a[0] - b[0])
-        .map(([loc, qty]) => ({ id: `${v.id}-${loc}`, stockLocationId: String(loc), stockOnHand: qty, stockAllocated: 0 })),
+        .map(([loc, qty]) => ({ id: `${v.id}-${loc}`, stockLocationId: String(loc), stockOnHand: qty, stockAllocated: v.allocated?.get(loc) ?? 0 })),
       product: { id: String(v.productId), name: v.name },
     };
   }
@@ -396,6 +407,23 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
     deleteVariant(sku) {
       const v = store.find((x) => x.sku === sku);
       if (v) v.deleted = true;
+    },
+    placeOrder(sku, qty, locationId = 1) {
+      const v = live().find((x) => x.sku === sku);
+      if (!v) throw new Error(`placeOrder: no variant ${sku}`);
+      v.allocated ??= new Map();
+      v.allocated.set(locationId, (v.allocated.get(locationId) ?? 0) + qty);
+    },
+    fulfil(sku, qty, locationId = 1) {
+      const v = live().find((x) => x.sku === sku);
+      if (!v) throw new Error(`fulfil: no variant ${sku}`);
+      v.allocated ??= new Map();
+      v.allocated.set(locationId, (v.allocated.get(locationId) ?? 0) - qty);
+      v.levels.set(locationId, (v.levels.get(locationId) ?? 0) - qty);
+    },
+    allocatedOf(sku) {
+      const v = live().find((x) => x.sku === sku);
+      return v ? allocatedOf(v) : undefined;
     },
     sessions: () => [...tokens],
     revokeTokens: () => tokens.clear(),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Config } from '../../src/config/schema.js';
 import { diffStore, SupplyAggregator } from '../../src/pipeline/match.js';
-import { recheckChange } from '../../src/pipeline/open-orders.js';
+import { openOrdersReads, recheckChange } from '../../src/pipeline/open-orders.js';
 import { openOrdersUnsupported } from '../../src/stores/open-orders.js';
 import { openOrdersSince } from '../../src/pipeline/steps.js';
 import { feed, rules, storeOf } from '../helpers/builders.js';
@@ -51,6 +51,23 @@ describe('rules.openOrders (config)', () => {
     const vendure = { type: 'vendure', url: 'http://127.0.0.1:3000/admin-api', username: 'u', password: 'p' };
     expect(openOrdersSince(Config.parse({ sources: [source], store: vendure, rules: { openOrders: 'subtract' } }), now)).toBeUndefined();
     expect(openOrdersUnsupported({ type: 'shift4shop' })).toMatch(/"shift4shop" cannot tell open orders/);
+  });
+
+  it('with several stores, reads every store\'s: orders through the orders API, a platform store\'s held units with its listing', () => {
+    const vendure = { name: 'v', type: 'vendure', url: 'http://127.0.0.1:3000/admin-api', username: 'u', password: 'p' };
+    const medusa = { name: 'm', type: 'medusa', url: 'http://127.0.0.1:9000', email: 'a@b.c', password: 'p', locationId: 'sloc_1' };
+    const several = (stores: unknown[], openOrders: unknown = 'subtract') => Config.safeParse({ sources: [source], stores, rules: { openOrders } });
+    const config = several([{ name: 'web', ...woo }, vendure]);
+    expect(openOrdersReads(config.data!)).toEqual(new Map([['web', 'orders'], ['v', 'listing']]));
+    expect(openOrdersReads(several([{ name: 'web', ...woo }, vendure], 'ignore').data!).size).toBe(0);
+    // One store alone: Vendure holds its orders back itself, nothing to read.
+    expect(openOrdersReads(Config.parse({ sources: [source], store: { type: vendure.type, url: vendure.url, username: 'u', password: 'p' }, rules: { openOrders: 'subtract' } })).size).toBe(0);
+    // Medusa and Magento hold their orders back, but invsync does not read them for the other stores yet.
+    const refused = several([{ name: 'web', ...woo }, medusa]);
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]).toMatchObject({ path: ['stores', 1, 'type'], message: expect.stringContaining('store "m"') });
+    expect(several([{ name: 'web', ...woo }, { name: 'big', type: 'bigcommerce', storeHash: 'abc', accessToken: 't' }]).success).toBe(false);
+    expect(several([{ name: 'web', ...woo }, medusa], 'ignore').success).toBe(true);
   });
 });
 
