@@ -6,6 +6,10 @@
  * - `orders`: the store reduces its stock when an order is placed and keeps no separate count of
  *   what open orders hold, so invsync reads the open order lines in the look-back window and
  *   subtracts them from the supply (`StoreAdapter.openOrders`).
+ * - `listing`: the store takes open orders off the level invsync writes and reports the units they
+ *   hold beside it (Shopify `committed`, taken off `available`): read with the listing
+ *   (`StoreItem.held`, no extra request) and subtracted like order lines. No look-back window:
+ *   every unfulfilled order counts until it is fulfilled or cancelled.
  * - `platform`: the store keeps units held by placed, unfulfilled orders apart from the level
  *   invsync writes (Vendure `stockAllocated` beside `stockOnHand`, Medusa `reserved_quantity`
  *   beside `stocked_quantity`, Magento MSI reservations beside the source quantity), and sells
@@ -17,7 +21,7 @@
  *   share a supply with `subtract`.
  * - absent: not supported (yet); `subtract` is a configuration error.
  */
-export type OpenOrdersSupport = 'orders' | 'platform';
+export type OpenOrdersSupport = 'orders' | 'listing' | 'platform';
 
 export interface OpenOrdersFacts {
   support: OpenOrdersSupport;
@@ -31,6 +35,10 @@ export const OPEN_ORDERS_BY_STORE: Readonly<Record<string, OpenOrdersFacts | und
   woocommerce: {
     support: 'orders',
     how: 'orders API: status processing and on-hold, created after the window start (GMT), 100 per page; line items by product and variation id',
+  },
+  shopify: {
+    support: 'listing',
+    how: 'committed quantity at the location (placed, unfulfilled orders; Shopify took them off available, which invsync writes), read with the listing at no extra request; every unfulfilled order, whatever its age',
   },
   vendure: {
     support: 'platform',
@@ -77,5 +85,6 @@ export function openOrdersRole(type: string, shared: boolean): { read: 'orders' 
   const facts = OPEN_ORDERS_BY_STORE[type];
   if (!facts) return { read: 'none', subtractOwn: false };
   if (facts.support === 'orders') return { read: 'orders', subtractOwn: true };
+  if (facts.support === 'listing') return { read: 'listing', subtractOwn: true };
   return { read: shared && facts.sharesHeld ? 'listing' : 'none', subtractOwn: false };
 }
