@@ -137,7 +137,7 @@ export function openUnitsBySku(db: Db, caseSensitive: boolean, store: string = D
   const table = storeTableOf(db, store);
   const rows = (table
     ? db.prepare(`SELECT COALESCE(s.sku, o.sku) AS sku, o.qty AS qty FROM open_orders o
-      LEFT JOIN ${table} s ON s.product_id = o.product_id AND s.variation_id IS o.variation_id WHERE o.store = ?`)
+      LEFT JOIN ${table} s ON s.product_id = o.product_id AND (s.variation_id IS o.variation_id OR s.variation_id IS NULL) WHERE o.store = ?`)
     : db.prepare('SELECT sku, qty FROM open_orders WHERE store = ?')).raw(true).iterate(store) as IterableIterator<[string, number]>;
   for (const [sku, qty] of rows) {
     const key = skuKey(sku, caseSensitive);

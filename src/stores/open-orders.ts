@@ -40,6 +40,10 @@ export const OPEN_ORDERS_BY_STORE: Readonly<Record<string, OpenOrdersFacts | und
     support: 'listing',
     how: 'committed quantity at the location (placed, unfulfilled orders; Shopify took them off available, which invsync writes), read with the listing at no extra request; every unfulfilled order, whatever its age',
   },
+  bigcommerce: {
+    support: 'orders',
+    how: 'v2 orders API: status Awaiting Payment, Awaiting Fulfillment, Awaiting Shipment, Awaiting Pickup, Manual Verification Required and Partially Shipped (its unshipped units), created after the window start; line items inline, 250 orders per page',
+  },
   vendure: {
     support: 'platform',
     sharesHeld: true,
