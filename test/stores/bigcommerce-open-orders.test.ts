@@ -30,6 +30,12 @@ async function shop(options: Parameters<typeof startBigCommerceFake>[0] = {}): P
   });
 }
 
+async function orders(lines: AsyncIterable<OpenOrderLine>): Promise<OpenOrderLine[]> {
+  const out: OpenOrderLine[] = [];
+  for await (const line of lines) out.push(line);
+  return out;
+}
+
 const HOUR = 3_600_000;
 const since = () => new Date(Date.now() - 24 * HOUR).toISOString();
 const lines = (l: OpenOrderLine[]) => l.map((x) => [x.orderId, x.sku, x.qty]);
@@ -39,7 +45,7 @@ describe('BigCommerce open orders (SPEC §12)', () => {
     fake = await shop();
     const ids = new Map<number, number>();
     for (let status = 0; status <= 14; status++) ids.set(status, fake.placeOrder({ status, lines: [{ sku: 'MUG', quantity: 2, shipped: status === 3 ? 1 : 0 }] }));
-    const got = await collect(createBigCommerceStore(configFor(fake)).openOrders!(since()));
+    const got = await orders(createBigCommerceStore(configFor(fake)).openOrders!(since()));
     expect(lines(got)).toEqual([3, 7, 8, 9, 11, 12].map((status) => [ids.get(status), 'MUG', status === 3 ? 1 : 2]));
     expect([...BIGCOMMERCE_OPEN_STATUSES].sort((a, b) => a - b)).toEqual([3, 7, 8, 9, 11, 12]);
   });
@@ -48,7 +54,7 @@ describe('BigCommerce open orders (SPEC §12)', () => {
     fake = await shop();
     fake.placeOrder({ createdAt: new Date(Date.now() - 30 * HOUR), lines: [{ sku: 'MUG', quantity: 5 }] });
     const id = fake.placeOrder({ lines: [{ sku: 'MUG', quantity: 1 }, { sku: 'TEE-S', quantity: 2 }, { sku: 'CAP-RED', quantity: 3 }] });
-    const got = await collect(createBigCommerceStore(configFor(fake)).openOrders!(since()));
+    const got = await orders(createBigCommerceStore(configFor(fake)).openOrders!(since()));
     const items = await collect(createBigCommerceStore(configFor(fake)).list());
     const bySku = new Map(items.map((i) => [i.sku, i]));
     expect(got.map((l) => [l.orderId, l.sku, l.productId, l.qty])).toEqual([
@@ -63,7 +69,7 @@ describe('BigCommerce open orders (SPEC §12)', () => {
   it('pages 250 orders a request with the line items inline: 260 orders in 2 requests, within the quota', async () => {
     fake = await shop({ quota: { requests: 1, windowMs: 300 } });
     for (let i = 0; i < 260; i++) fake.placeOrder({ lines: [{ sku: 'TEE-M', quantity: 1 }] });
-    const got = await collect(createBigCommerceStore(configFor(fake)).openOrders!(since()));
+    const got = await orders(createBigCommerceStore(configFor(fake)).openOrders!(since()));
     expect(got).toHaveLength(260);
     const reqs = fake.requests.filter((r) => r.path.endsWith('/v2/orders'));
     expect(reqs.map((r) => [r.query.limit, r.query.page, r.query.include, r.query.consignment_structure])).toEqual([
@@ -75,9 +81,9 @@ describe('BigCommerce open orders (SPEC §12)', () => {
 
   it('no orders: the 204 reply is an empty list; a failed request throws', async () => {
     fake = await shop();
-    expect(await collect(createBigCommerceStore(configFor(fake)).openOrders!(since()))).toEqual([]);
+    expect(await orders(createBigCommerceStore(configFor(fake)).openOrders!(since()))).toEqual([]);
     fake.faults.failOrders = true;
-    const err = await collect(createBigCommerceStore(configFor(fake, { retries: 0 })).openOrders!(since())).catch((e: unknown) => e);
+    const err = await orders(createBigCommerceStore(configFor(fake, { retries: 0 })).openOrders!(since())).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HttpError);
   });
 });
