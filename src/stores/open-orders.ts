@@ -44,6 +44,10 @@ export const OPEN_ORDERS_BY_STORE: Readonly<Record<string, OpenOrdersFacts | und
     support: 'orders',
     how: 'v2 orders API: status Awaiting Payment, Awaiting Fulfillment, Awaiting Shipment, Awaiting Pickup, Manual Verification Required and Partially Shipped (its unshipped units), created after the window start; line items inline, 250 orders per page',
   },
+  shift4shop: {
+    support: 'orders',
+    how: 'orders API: status New, Processing, Partial (items not yet shipped), Hold, Unpaid and Review, from the day before the window start (the API filters by day in the store\'s time zone), 300 per page with items inline; custom statuses do not count',
+  },
   vendure: {
     support: 'platform',
     sharesHeld: true,

@@ -171,11 +171,11 @@ describe('open orders (SPEC §12) on the WooCommerce emulator', () => {
     writeCsv(path.join(dir, 'supplier.csv'), FEED);
     const config = writeJson(path.join(dir, 'invsync.config.json'), {
       sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
-      store: { type: 'shift4shop', url: 'http://127.0.0.1:9', secureUrl: 'https://shop.example.com', privateKey: 'k', token: 't' },
+      store: { type: 'amazon', sellerId: 'A1', marketplaceId: 'ATVPDKIKX0DER', clientId: 'c', clientSecret: 's', refreshToken: 'r' },
       rules: { openOrders: 'subtract' },
     });
     const res = await runCli(['-c', config, 'fetch']);
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/rules\.openOrders.*shift4shop/);
+    expect(res.stderr).toMatch(/rules\.openOrders.*amazon/);
   });
 });
