@@ -132,7 +132,7 @@ export async function buildPlan(options: {
  * the fetch that wrote this store's index: planning without them, or with another fetch's, would
  * put sold stock back.
  */
-function openOrdersFor(db: Db, config: Config, name: string, indexFetchId: string | null): { bySku: Map<string, number>; meta: { since: string; lines: number; units: number } } | undefined {
+export function openOrdersFor(db: Db, config: Config, name: string, indexFetchId: string | null): { bySku: Map<string, number>; meta: { since: string; lines: number; units: number } } | undefined {
   const reads = openOrdersReads(config);
   if (reads.size === 0) return undefined;
   const shared = isMultiStore(config);
