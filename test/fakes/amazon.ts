@@ -45,7 +45,7 @@ export interface AmazonFakeOptions {
   clientId?: string;
   clientSecret?: string;
   refreshToken?: string;
-  /** Roles granted to the app (default: Product Listing). */
+  /** Roles granted to the app (default: Product Listing, and Inventory and Order Tracking for the Orders API). */
   roles?: string[];
   /** getReport calls answered IN_QUEUE / IN_PROGRESS before DONE (default 2). */
   reportPolls?: number;
