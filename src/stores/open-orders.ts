@@ -48,6 +48,10 @@ export const OPEN_ORDERS_BY_STORE: Readonly<Record<string, OpenOrdersFacts | und
     support: 'orders',
     how: 'orders API: status New, Processing, Partial (items not yet shipped), Hold, Unpaid and Review, from the day before the window start (the API filters by day in the store\'s time zone), 300 per page with items inline; custom statuses do not count',
   },
+  amazon: {
+    support: 'orders',
+    how: 'Orders API: merchant-fulfilled (MFN) orders Pending, Unshipped and PartiallyShipped (its unshipped units) created after the window start, 100 per getOrders page, then getOrderItems per order (0.5 requests/s past a burst of 30); by seller SKU; FBA orders never count',
+  },
   vendure: {
     support: 'platform',
     sharesHeld: true,
