@@ -4,7 +4,7 @@
  * items, RSS at 1M ÷ RSS at 100k ≤ 1.2, no NODE_OPTIONS). Run `npm run build` first.
  *
  *   node bench/fetch-memory.mjs [--sources csv,json,dsz] [--sizes 100000,1000000] [--reps 3]
- *                               [--node-args="--trace-gc"] [--keep]
+ *                               [--node-args="--trace-gc"] [--env KEY=VALUE] [--ab] [--keep]
  *
  * csv: a local `sku,qty` file; json: the `json` source on test/fakes/json-api.ts (100 per page);
  * dsz: the Dropshipzone source on test/fakes/dropshipzone.ts (200 per page, throttle lifted).
@@ -31,13 +31,22 @@ const { values: args } = parseArgs({
     sizes: { type: 'string', default: '100000,1000000' },
     reps: { type: 'string', default: '3' },
     'node-args': { type: 'string', default: '' },
+    env: { type: 'string', multiple: true, default: [] },
     keep: { type: 'boolean', default: false },
+    ab: { type: 'boolean', default: false },
   },
 });
 const sources = args.sources.split(',').filter(Boolean);
 const sizes = args.sizes.split(',').map(Number);
 const reps = Number(args.reps);
 const nodeArgs = args['node-args'].split(' ').filter(Boolean);
+/**
+ * --ab: every rep runs the CLI as built, then with INVSYNC_HEAP_TUNING=0 (V8's own heap sizing,
+ * i.e. before the tuning). --env KEY=VALUE (repeatable): added to the CLI's environment, e.g. --env INVSYNC_HEAP_TUNING=0 for V8's own sizing. */
+const extraEnv = Object.fromEntries(args.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const variants = args.ab
+  ? [{ label: 'tuned', env: extraEnv }, { label: 'V8 defaults', env: { ...extraEnv, INVSYNC_HEAP_TUNING: '0' } }]
+  : [{ label: '', env: extraEnv }];
 for (const s of sources) if (!['csv', 'json', 'dsz'].includes(s)) throw new Error(`--sources: unknown source "${s}" (csv, json, dsz)`);
 if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--sizes: expected positive integers, got "${args.sizes}"`);
 if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps: expected a positive integer, got "${args.reps}"`);
@@ -81,21 +90,28 @@ async function main() {
       for (const size of sizes) {
         const sup = await supplier(kind, size, tmp);
         try {
-          const runs = [];
+          const runs = variants.map(() => []);
+          // Variants alternate within each rep, so a change in the machine's load hits both alike.
           for (let rep = 0; rep < reps; rep++) {
-            const ws = workspace(tmp, `${kind}-${size}-${rep}`, { sources: [sup.config], store: { url: woo.url, keys: woo.keys } });
-            const run = expectExit(await ws.run(['fetch', '--json'], { nodeArgs }), `fetch ${kind} ${size}`);
-            // --trace-gc and the like print on stdout, where the summary is: not checked then.
-            if (!(nodeArgs.length && run.summary === null) && run.summary?.counts?.sourceItems !== size) throw new Error(`fetch ${kind}: expected ${size} source items, got ${run.summary?.counts?.sourceItems}`);
-            if (nodeArgs.length) fs.writeFileSync(path.join(tmp, `${kind}-${size}-${rep}.out`), `${run.stdout}\n${run.stderr}`);
-            runs.push(run);
-            console.error(`${kind} ${size} #${rep + 1}: ${seconds(run.wallMs)} s, ${fmt(mbFromMiB(run.peakRssMiB), 1)} MB (load ${os.loadavg()[0].toFixed(2)})`);
+            for (const [v, variant] of variants.entries()) {
+              const ws = workspace(tmp, `${kind}-${size}-${rep}-${v}`, { sources: [sup.config], store: { url: woo.url, keys: woo.keys } });
+              const run = expectExit(await ws.run(['fetch', '--json'], { nodeArgs, env: { ...ws.env, ...variant.env } }), `fetch ${kind} ${size}`);
+              // --trace-gc and the like print on stdout, where the summary is: not checked then.
+              if (!(nodeArgs.length && run.summary === null) && run.summary?.counts?.sourceItems !== size) throw new Error(`fetch ${kind}: expected ${size} source items, got ${run.summary?.counts?.sourceItems}`);
+              if (nodeArgs.length) fs.writeFileSync(path.join(tmp, `${kind}-${size}-${rep}-${v}.out`), `${run.stdout}\n${run.stderr}`);
+              runs[v].push(run);
+              console.error(`${kind} ${size}${variant.label ? ` ${variant.label}` : ''} #${rep + 1}: ${seconds(run.wallMs)} s (CPU ${seconds(run.cpuMs)} s), ${fmt(mbFromMiB(run.peakRssMiB), 1)} MB (load ${os.loadavg()[0].toFixed(2)})`);
+            }
           }
-          const peak = mbFromMiB(max(runs.map((r) => r.peakRssMiB)));
-          peaks.set(size, peak);
-          table.push([kind, fmt(size), String(reps), seconds(median(runs.map((r) => r.wallMs))),
-            fmt(mbFromMiB(Math.min(...runs.map((r) => r.peakRssMiB))), 1), fmt(mbFromMiB(median(runs.map((r) => r.peakRssMiB))), 1), fmt(peak, 1),
-            size === sizes.at(-1) && sizes.length > 1 ? fmt(peak / peaks.get(sizes[0]), 2) : '']);
+          for (const [v, variant] of variants.entries()) {
+            const r = runs[v];
+            const peak = mbFromMiB(max(r.map((x) => x.peakRssMiB)));
+            const key = `${v}`;
+            if (!peaks.has(key)) peaks.set(key, peak);
+            table.push([kind + (variant.label ? ` (${variant.label})` : ''), fmt(size), String(reps), seconds(median(r.map((x) => x.wallMs))), seconds(median(r.map((x) => x.cpuMs))),
+              fmt(mbFromMiB(Math.min(...r.map((x) => x.peakRssMiB))), 1), fmt(mbFromMiB(median(r.map((x) => x.peakRssMiB))), 1), fmt(peak, 1),
+              size === sizes.at(-1) && sizes.length > 1 ? fmt(peak / peaks.get(key), 2) : '']);
+          }
         } finally {
           await sup.close();
         }
@@ -107,9 +123,9 @@ async function main() {
     if (!args.keep) fs.rmSync(tmp, { recursive: true, force: true });
     else console.error(`kept ${tmp}`);
   }
-  console.log(`load average (1/5/15 min) at start ${loadStart}, at end ${loadAverage()}; build ${build.fingerprint}${nodeArgs.length ? `; node ${nodeArgs.join(' ')}` : ''}\n`);
-  console.log('| source | items | runs | wall s (median) | peak RSS MB (min) | (median) | (max) | ratio max ÷ max at smallest size |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(`load average (1/5/15 min) at start ${loadStart}, at end ${loadAverage()}; build ${build.fingerprint}${nodeArgs.length ? `; node ${nodeArgs.join(' ')}` : ''}${args.env.length ? `; env ${args.env.join(' ')}` : ''}\n`);
+  console.log('| source | items | runs | wall s (median) | CPU s (median) | peak RSS MB (min) | (median) | (max) | ratio max ÷ max at smallest size |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const row of table) console.log(`| ${row.join(' | ')} |`);
 }
 
