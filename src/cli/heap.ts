@@ -10,9 +10,10 @@ import { PerformanceObserver } from 'node:perf_hooks';
  * 1,000,000 rows ≈ 60 MB of heap held ≈ 20 MB of live data. The tuning stops the young
  * generation's growth once it reaches `YOUNG_GENERATION_CAP` and lets the old generation grow 10 %
  * past what the last full collection kept (V8 adds a few MB at least), so garbage is collected in
- * small steps instead of accumulating: ≈ 20–25 MB less peak RSS for ≈ 10 % more CPU (figures in
- * BENCHMARKS.md). A smaller young generation saves more memory but costs far more CPU (2 × 4 MiB:
- * −10 MB more, +35 % CPU), as every scavenge has a fixed cost.
+ * small steps instead of accumulating: ≈ 25–70 MB less peak RSS for ≈ 5–10 % more CPU (figures in
+ * BENCHMARKS.md). A command that holds far more live data (match) gets V8's own old generation
+ * growth back (see `afterCollection`). A smaller young generation saves more memory but costs
+ * far more CPU (2 × 4 MiB: −10 MB more, +35 % CPU), as every scavenge has a fixed cost.
  *
  * NOTE: V8 reads both flags each time its GC heuristics decide, so setting them after start-up
  * takes effect; the heap *limits* (--max-old-space-size, --max-semi-space-size) are fixed when V8
@@ -53,20 +54,51 @@ export function heapTuning(execArgv: readonly string[], env: Record<string, stri
   };
 }
 
+/** Past this much heap in use the command holds a lot of live data (match: both sides in memory), not garbage. */
+export const LARGE_HEAP = 96 * 1024 * 1024;
+
+/** What the watcher still has to do: cap the young generation, give the old generation back to V8. */
+export interface HeapWatch {
+  capYoung: boolean;
+  tunedOld: boolean;
+}
+
+/**
+ * After a collection: the flags to set and what is left to watch, given the young generation's
+ * size and the heap in use. The old generation's 10 % growth is given back to V8 for good once
+ * the heap holds more than LARGE_HEAP: there a full collection marks ~100 MB or more of live
+ * data, and collecting that often cost `match` 1M × 1M ≈ 17 % more CPU. Pure.
+ */
+export function afterCollection(watch: HeapWatch, young: number, used: number): { flags: string[]; watch: HeapWatch } {
+  const flags: string[] = [];
+  const next = { ...watch };
+  if (watch.capYoung && young >= YOUNG_GENERATION_CAP) {
+    flags.push('--semi-space-growth-factor=1');
+    next.capYoung = false;
+  }
+  if (watch.tunedOld && used > LARGE_HEAP) {
+    flags.push('--heap-growing-percent=0');
+    next.tunedOld = false;
+  }
+  return { flags, watch: next };
+}
+
 /**
  * Apply `heapTuning` to this process. Call before loading the rest of the CLI. The young
- * generation only grows during a collection, so each collection is watched (a PerformanceObserver
- * on "gc" entries, delivered in batches after the fact) until the cap is reached; then its growth
- * is switched off and the watching stops.
+ * generation only grows during a collection, so collections are watched (a PerformanceObserver
+ * on "gc" entries, delivered in batches after the fact, see `afterCollection`) until nothing is
+ * left to decide.
  */
 export function tuneHeap(execArgv: readonly string[] = process.execArgv, env: Record<string, string | undefined> = process.env): HeapTuning {
   const tuning = heapTuning(execArgv, env);
   for (const flag of tuning.flags) v8.setFlagsFromString(flag);
-  if (tuning.capYoung) {
+  let watch: HeapWatch = { capYoung: tuning.capYoung, tunedOld: tuning.flags.includes(OLD_GROWTH) };
+  if (watch.capYoung || watch.tunedOld) {
     const observer = new PerformanceObserver(() => {
-      if (youngGenerationSize() < YOUNG_GENERATION_CAP) return;
-      v8.setFlagsFromString('--semi-space-growth-factor=1');
-      observer.disconnect();
+      const step = afterCollection(watch, youngGenerationSize(), v8.getHeapStatistics().used_heap_size);
+      for (const flag of step.flags) v8.setFlagsFromString(flag);
+      watch = step.watch;
+      if (!watch.capYoung && !watch.tunedOld) observer.disconnect();
     });
     observer.observe({ entryTypes: ['gc'] });
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { HEAP_TUNING_ENV, heapTuning } from '../../src/cli/heap.js';
+import { afterCollection, HEAP_TUNING_ENV, heapTuning, LARGE_HEAP } from '../../src/cli/heap.js';
 
 const DEFAULTS = { capYoung: true, flags: ['--heap-growing-percent=10'] };
 
@@ -26,5 +26,26 @@ describe('the CLI tunes its own heap (issue 19: flat memory without NODE_OPTIONS
   it(`is switched off with ${HEAP_TUNING_ENV}=0, and only with "0"`, () => {
     expect(heapTuning([], { [HEAP_TUNING_ENV]: '0' })).toEqual({ capYoung: false, flags: [] });
     expect(heapTuning([], { [HEAP_TUNING_ENV]: '1' })).toEqual(DEFAULTS);
+  });
+});
+
+describe('after each collection', () => {
+  const MiB = 1024 * 1024;
+  const both = { capYoung: true, tunedOld: true };
+
+  it('stops the young generation\'s growth once it reaches 16 MiB, and only then', () => {
+    expect(afterCollection(both, 8 * MiB, 30 * MiB)).toEqual({ flags: [], watch: both });
+    expect(afterCollection(both, 16 * MiB, 30 * MiB)).toEqual({ flags: ['--semi-space-growth-factor=1'], watch: { capYoung: false, tunedOld: true } });
+  });
+
+  it('gives the old generation\'s growth back to V8 once the heap holds more than 96 MiB (match), for good', () => {
+    expect(afterCollection({ capYoung: false, tunedOld: true }, 16 * MiB, LARGE_HEAP)).toEqual({ flags: [], watch: { capYoung: false, tunedOld: true } });
+    expect(afterCollection({ capYoung: false, tunedOld: true }, 16 * MiB, LARGE_HEAP + 1)).toEqual({ flags: ['--heap-growing-percent=0'], watch: { capYoung: false, tunedOld: false } });
+    expect(afterCollection({ capYoung: false, tunedOld: false }, 16 * MiB, 10 * MiB)).toEqual({ flags: [], watch: { capYoung: false, tunedOld: false } });
+  });
+
+  it('does both in one step when both are due; sets nothing the user chose (nothing left to watch)', () => {
+    expect(afterCollection(both, 32 * MiB, 200 * MiB).flags).toEqual(['--semi-space-growth-factor=1', '--heap-growing-percent=0']);
+    expect(afterCollection({ capYoung: false, tunedOld: false }, 32 * MiB, 200 * MiB).flags).toEqual([]);
   });
 });
