@@ -11,8 +11,8 @@ import { PerformanceObserver } from 'node:perf_hooks';
  * generation's growth once it reaches `YOUNG_GENERATION_CAP` and lets the old generation grow 10 %
  * past what the last full collection kept (V8 adds a few MB at least), so garbage is collected in
  * small steps instead of accumulating: ≈ 25–70 MB less peak RSS for ≈ 5–10 % more CPU (figures in
- * BENCHMARKS.md). A command that holds far more live data (match) gets V8's own old generation
- * growth back (see `afterCollection`). A smaller young generation saves more memory but costs
+ * BENCHMARKS.md). A command that holds far more live data (match) gets V8's own sizing back
+ * (see `afterCollection`). A smaller young generation saves more memory but costs
  * far more CPU (2 × 4 MiB: −10 MB more, +35 % CPU), as every scavenge has a fixed cost.
  *
  * NOTE: V8 reads both flags each time its GC heuristics decide, so setting them after start-up
@@ -54,33 +54,37 @@ export function heapTuning(execArgv: readonly string[], env: Record<string, stri
   };
 }
 
-/** Past this much heap in use the command holds a lot of live data (match: both sides in memory), not garbage. */
+/** Past this much heap in use a command holds a lot of live data (match: both sides in memory), not garbage. */
 export const LARGE_HEAP = 96 * 1024 * 1024;
 
-/** What the watcher still has to do: cap the young generation, give the old generation back to V8. */
+/**
+ * What the watcher has done and still watches: the young generation's cap (watching until it is
+ * reached, then capped), the old generation's 10 % growth (tuned); "off" once given back to V8.
+ */
 export interface HeapWatch {
-  capYoung: boolean;
-  tunedOld: boolean;
+  young: 'watching' | 'capped' | 'off';
+  old: 'tuned' | 'off';
 }
 
 /**
- * After a collection: the flags to set and what is left to watch, given the young generation's
- * size and the heap in use. The old generation's 10 % growth is given back to V8 for good once
- * the heap holds more than LARGE_HEAP: there a full collection marks ~100 MB or more of live
- * data, and collecting that often cost `match` 1M × 1M ≈ 17 % more CPU. Pure.
+ * After a collection: the flags to set and the new state, given the young generation's size and
+ * the heap in use. Once the heap holds more than LARGE_HEAP, the command holds a lot of live data
+ * (match: both sides in memory) and everything is given back to V8 for good: with the young
+ * generation capped and the old one collected at +10 %, `match` 1M × 1M took ≈ 20 % more CPU.
+ * Pure.
  */
 export function afterCollection(watch: HeapWatch, young: number, used: number): { flags: string[]; watch: HeapWatch } {
   const flags: string[] = [];
-  const next = { ...watch };
-  if (watch.capYoung && young >= YOUNG_GENERATION_CAP) {
+  if (used > LARGE_HEAP) {
+    if (watch.young === 'capped') flags.push('--semi-space-growth-factor=2');
+    if (watch.old === 'tuned') flags.push('--heap-growing-percent=0');
+    return { flags, watch: { young: 'off', old: 'off' } };
+  }
+  if (watch.young === 'watching' && young >= YOUNG_GENERATION_CAP) {
     flags.push('--semi-space-growth-factor=1');
-    next.capYoung = false;
+    return { flags, watch: { ...watch, young: 'capped' } };
   }
-  if (watch.tunedOld && used > LARGE_HEAP) {
-    flags.push('--heap-growing-percent=0');
-    next.tunedOld = false;
-  }
-  return { flags, watch: next };
+  return { flags, watch };
 }
 
 /**
@@ -92,13 +96,13 @@ export function afterCollection(watch: HeapWatch, young: number, used: number): 
 export function tuneHeap(execArgv: readonly string[] = process.execArgv, env: Record<string, string | undefined> = process.env): HeapTuning {
   const tuning = heapTuning(execArgv, env);
   for (const flag of tuning.flags) v8.setFlagsFromString(flag);
-  let watch: HeapWatch = { capYoung: tuning.capYoung, tunedOld: tuning.flags.includes(OLD_GROWTH) };
-  if (watch.capYoung || watch.tunedOld) {
+  let watch: HeapWatch = { young: tuning.capYoung ? 'watching' : 'off', old: tuning.flags.includes(OLD_GROWTH) ? 'tuned' : 'off' };
+  if (watch.young !== 'off' || watch.old !== 'off') {
     const observer = new PerformanceObserver(() => {
       const step = afterCollection(watch, youngGenerationSize(), v8.getHeapStatistics().used_heap_size);
       for (const flag of step.flags) v8.setFlagsFromString(flag);
       watch = step.watch;
-      if (!watch.capYoung && !watch.tunedOld) observer.disconnect();
+      if (watch.young === 'off' && watch.old === 'off') observer.disconnect();
     });
     observer.observe({ entryTypes: ['gc'] });
   }

@@ -31,21 +31,25 @@ describe('the CLI tunes its own heap (issue 19: flat memory without NODE_OPTIONS
 
 describe('after each collection', () => {
   const MiB = 1024 * 1024;
-  const both = { capYoung: true, tunedOld: true };
+  const fresh = { young: 'watching', old: 'tuned' } as const;
 
   it('stops the young generation\'s growth once it reaches 16 MiB, and only then', () => {
-    expect(afterCollection(both, 8 * MiB, 30 * MiB)).toEqual({ flags: [], watch: both });
-    expect(afterCollection(both, 16 * MiB, 30 * MiB)).toEqual({ flags: ['--semi-space-growth-factor=1'], watch: { capYoung: false, tunedOld: true } });
+    expect(afterCollection(fresh, 8 * MiB, 30 * MiB)).toEqual({ flags: [], watch: fresh });
+    expect(afterCollection(fresh, 16 * MiB, 30 * MiB)).toEqual({ flags: ['--semi-space-growth-factor=1'], watch: { young: 'capped', old: 'tuned' } });
+    expect(afterCollection({ young: 'capped', old: 'tuned' }, 16 * MiB, 30 * MiB)).toEqual({ flags: [], watch: { young: 'capped', old: 'tuned' } });
   });
 
-  it('gives the old generation\'s growth back to V8 once the heap holds more than 96 MiB (match), for good', () => {
-    expect(afterCollection({ capYoung: false, tunedOld: true }, 16 * MiB, LARGE_HEAP)).toEqual({ flags: [], watch: { capYoung: false, tunedOld: true } });
-    expect(afterCollection({ capYoung: false, tunedOld: true }, 16 * MiB, LARGE_HEAP + 1)).toEqual({ flags: ['--heap-growing-percent=0'], watch: { capYoung: false, tunedOld: false } });
-    expect(afterCollection({ capYoung: false, tunedOld: false }, 16 * MiB, 10 * MiB)).toEqual({ flags: [], watch: { capYoung: false, tunedOld: false } });
+  it('gives V8 its own sizing back for good once the heap holds more than 96 MiB (match)', () => {
+    expect(afterCollection({ young: 'capped', old: 'tuned' }, 16 * MiB, LARGE_HEAP)).toEqual({ flags: [], watch: { young: 'capped', old: 'tuned' } });
+    expect(afterCollection({ young: 'capped', old: 'tuned' }, 16 * MiB, LARGE_HEAP + 1))
+      .toEqual({ flags: ['--semi-space-growth-factor=2', '--heap-growing-percent=0'], watch: { young: 'off', old: 'off' } });
+    // The cap was never set: nothing to undo there.
+    expect(afterCollection(fresh, 8 * MiB, 200 * MiB)).toEqual({ flags: ['--heap-growing-percent=0'], watch: { young: 'off', old: 'off' } });
+    expect(afterCollection({ young: 'off', old: 'off' }, 8 * MiB, 10 * MiB)).toEqual({ flags: [], watch: { young: 'off', old: 'off' } });
   });
 
-  it('does both in one step when both are due; sets nothing the user chose (nothing left to watch)', () => {
-    expect(afterCollection(both, 32 * MiB, 200 * MiB).flags).toEqual(['--semi-space-growth-factor=1', '--heap-growing-percent=0']);
-    expect(afterCollection({ capYoung: false, tunedOld: false }, 32 * MiB, 200 * MiB).flags).toEqual([]);
+  it('never touches what the user chose (nothing watched)', () => {
+    expect(afterCollection({ young: 'off', old: 'off' }, 32 * MiB, 200 * MiB).flags).toEqual([]);
+    expect(afterCollection({ young: 'off', old: 'tuned' }, 32 * MiB, 200 * MiB).flags).toEqual(['--heap-growing-percent=0']);
   });
 });
