@@ -1,5 +1,5 @@
 /**
- * The built CLI tunes its heap itself (bin/invsync.js → dist/cli/heap.js), as cron runs it: no
+ * The built CLI tunes its heap itself (bin/invsync.js → dist/lib/heap.js), as cron runs it: no
  * NODE_OPTIONS needed. Observed from inside the CLI's process by a preloaded module that reports
  * V8's young generation size when the process exits, after a fetch of 200,000 CSV rows.
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { afterCollection, HEAP_TUNING_ENV, heapTuning, LARGE_HEAP } from '../../src/cli/heap.js';
+import { afterCollection, HEAP_TUNING_ENV, heapTuning, LARGE_HEAP } from '../../src/lib/heap.js';
 
 const DEFAULTS = { capYoung: true, flags: ['--heap-growing-percent=10'] };
 

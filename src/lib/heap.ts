@@ -71,7 +71,7 @@ export interface HeapWatch {
  * the heap in use. Once the heap holds more than LARGE_HEAP, the command holds a lot of live data
  * (match: both sides in memory) and everything is given back to V8 for good: with the young
  * generation capped and the old one collected at +10 %, `match` 1M × 1M took ≈ 20 % more CPU.
- * Pure.
+ * Pure (the caller sets the flags).
  */
 export function afterCollection(watch: HeapWatch, young: number, used: number): { flags: string[]; watch: HeapWatch } {
   const flags: string[] = [];
@@ -96,17 +96,34 @@ export function afterCollection(watch: HeapWatch, young: number, used: number): 
 export function tuneHeap(execArgv: readonly string[] = process.execArgv, env: Record<string, string | undefined> = process.env): HeapTuning {
   const tuning = heapTuning(execArgv, env);
   for (const flag of tuning.flags) v8.setFlagsFromString(flag);
-  let watch: HeapWatch = { young: tuning.capYoung ? 'watching' : 'off', old: tuning.flags.includes(OLD_GROWTH) ? 'tuned' : 'off' };
+  watch = { young: tuning.capYoung ? 'watching' : 'off', old: tuning.flags.includes(OLD_GROWTH) ? 'tuned' : 'off' };
   if (watch.young !== 'off' || watch.old !== 'off') {
-    const observer = new PerformanceObserver(() => {
-      const step = afterCollection(watch, youngGenerationSize(), v8.getHeapStatistics().used_heap_size);
-      for (const flag of step.flags) v8.setFlagsFromString(flag);
-      watch = step.watch;
-      if (watch.young === 'off' && watch.old === 'off') observer.disconnect();
-    });
+    observer = new PerformanceObserver(() => step(youngGenerationSize(), v8.getHeapStatistics().used_heap_size));
     observer.observe({ entryTypes: ['gc'] });
   }
   return tuning;
+}
+
+/**
+ * Give V8 its own sizing back now, for a step that is about to hold a lot of live data (match).
+ * NOTE: the watcher alone is too late there: its callbacks wait for the event loop, which a
+ * synchronous pass over a million SQLite rows does not turn.
+ */
+export function releaseHeapTuning(): void {
+  step(0, Infinity);
+}
+
+let watch: HeapWatch = { young: 'off', old: 'off' };
+let observer: PerformanceObserver | undefined;
+
+function step(young: number, used: number): void {
+  const next = afterCollection(watch, young, used);
+  for (const flag of next.flags) v8.setFlagsFromString(flag);
+  watch = next.watch;
+  if (watch.young === 'off' && watch.old === 'off') {
+    observer?.disconnect();
+    observer = undefined;
+  }
 }
 
 /** Bytes V8 holds for the young generation (both semi-spaces). */
