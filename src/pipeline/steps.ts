@@ -1,6 +1,7 @@
 import { configuredStores, type StoreSetup } from '../config/stores.js';
 import type { Config } from '../config/schema.js';
 import { SafetyError, SourceShrunkError, StalePlanError, StoreError } from '../domain/errors.js';
+import { releaseHeapTuning } from '../lib/heap.js';
 import type { Logger } from '../lib/log.js';
 import { createSources } from '../sources/registry.js';
 import type { Db } from '../state/db.js';
@@ -155,6 +156,8 @@ function incrementalStage(ctx: PipelineContext, store: StoreRun): { stage?: (sig
  * is a preview that `push` never applies.
  */
 export async function matchStep(ctx: PipelineContext, store: StoreRun, options: { window: Window; force: boolean; dryRun?: boolean; supply?: SharedSupply }): Promise<StepOutcome> {
+  // The plan holds both sides in memory: V8's own heap sizing serves that better (src/lib/heap.ts).
+  releaseHeapTuning();
   ctx.lockSignal?.throwIfAborted();
   const name = store.setup.name;
   const plan = await buildPlan({
