@@ -13,6 +13,7 @@ export function* planChanges(db: Db, planId: number, dryRun: boolean): Generator
     yield {
       sku: i.sku, productId: i.productId, variationId: i.variationId, from: i.from, to: i.to,
       status: summaryStatus(i, dryRun), error: i.error, ...(i.name ? { name: i.name } : {}), ...(i.reason ? { reason: i.reason } : {}),
+      ...(i.price ? { price: i.price } : {}),
     };
   }
 }

@@ -6,6 +6,8 @@ import { isPackError, parsePackSize } from '../pipeline/rules/pack.js';
 import { checkLedger, ledgerFields } from '../sources/ledger/schema.js';
 import { amazonFields } from '../stores/amazon/schema.js';
 import { openOrdersUnsupported } from '../stores/open-orders.js';
+import { pricesUnsupported } from '../stores/prices.js';
+import { parseDecimal, roundEnding } from '../domain/price.js';
 import { storeSourceFields } from '../sources/store/schema.js';
 
 /**
@@ -59,7 +61,11 @@ export const CsvSourceConfig = z.object({
   type: z.literal('csv'),
   path: z.string().min(1).optional(),
   url: httpUrl.optional(),
-  columns: z.object({ sku: z.string().min(1).default('sku'), qty: z.string().min(1).default('qty') }).strict().default({ sku: 'sku', qty: 'qty' }),
+  columns: z.object({
+    sku: z.string().min(1).default('sku'), qty: z.string().min(1).default('qty'),
+    /** SPEC §14 `prices`: the columns holding the supplier's price, cost, MAP and MSRP (each optional). */
+    price: z.string().min(1).optional(), cost: z.string().min(1).optional(), map: z.string().min(1).optional(), msrp: z.string().min(1).optional(),
+  }).strict().default({ sku: 'sku', qty: 'qty' }),
   delimiter: z.string().min(1).max(1).default(','),
   headers: z.record(z.string(), z.string()).optional(),
 }).strict().refine((c) => (c.path === undefined) !== (c.url === undefined), {
@@ -86,6 +92,11 @@ export const JsonSourceConfig = z.object({
   itemsPath: dotPath.optional(),
   skuPath: dotPath.default('sku'),
   qtyPath: dotPath.default('qty'),
+  /** SPEC §14 `prices`: dot paths to the supplier's price, cost, MAP and MSRP in each item (each optional). */
+  pricePath: dotPath.optional(),
+  costPath: dotPath.optional(),
+  mapPath: dotPath.optional(),
+  msrpPath: dotPath.optional(),
   paging: JsonPaging.optional(),
   headers: z.record(z.string(), z.string()).optional(),
 }).strict().refine((c) => (c.path === undefined) !== (c.url === undefined), {
@@ -299,6 +310,8 @@ export const Safety = z.object({
   maxStockDropRatio: ratio.default(0.5),
   /** `push` refuses a plan older than this (ms; default 6 h) as stale, unless `--force`. */
   maxPlanAgeMs: z.number().int().min(1).default(21_600_000),
+  /** SPEC §14: the largest share of priced items whose price may change by more than `prices.maxChangeRatio` (exit 4 above it). */
+  maxPriceChangeRatio: ratio.default(0.2),
   /**
    * The plan may multiply the in-scope total stock by at most this factor (null: no limit). Not
    * judged while the store holds less than one unit per in-scope item (first stocking, sold out).
@@ -374,6 +387,7 @@ const storeEntryFields = {
     maxStockDropRatio: ratioField().optional(),
     maxStockRiseRatio: z.number().min(1).nullable().optional(),
     maxPlanAgeMs: z.number().int().min(1).optional(),
+    maxPriceChangeRatio: ratioField().optional(),
     breaker: z.object({ consecutiveFailures: positiveInt.optional(), maxErrorRatio: ratioField().optional() }).strict().optional(),
   }).strict().optional(),
 };
@@ -388,6 +402,36 @@ export const StoreEntry = z.discriminatedUnion('type', StoreConfig.options.map((
   ...Array<ReturnType<typeof WooCommerceStoreConfig.extend<typeof storeEntryFields>>>,
 ]);
 export type StoreEntry = StoreConfig & { name: string; sources?: string[]; rules?: StoreRules; safety?: z.infer<typeof storeEntryFields.safety> };
+
+/** A plain number with at most `places` decimals (money and percentages are exact, never floats). */
+const decimalPlaces = (places: number) => (n: number) => Number.isFinite(n) && parseDecimal(n) !== undefined && parseDecimal(n)!.den <= 10n ** BigInt(places);
+
+/**
+ * SPEC §14 `prices` (opt-in): the price each store item is offered at, from its supplier's cost or
+ * price (see domain/price.ts for the formula and its order).
+ */
+export const Prices = z.object({
+  enabled: z.boolean().default(false),
+  /** The basis: the supplier's `cost` or its `price` (e.g. a recommended retail price). */
+  from: z.enum(['cost', 'price']).default('cost'),
+  markup: z.object({
+    percent: z.number().gt(-100).max(10_000).refine(decimalPlaces(4), 'at most 4 decimals').default(30),
+    fixed: z.number().min(-1_000_000).max(1_000_000).refine(decimalPlaces(2), 'an amount: at most 2 decimals').default(0),
+  }).strict().prefault({}),
+  /** Prices are rounded UP to the smallest amount ending in these cents ("0.99"); null: to the cent only. */
+  round: z.string().refine((r) => roundEnding(r) !== undefined, 'expected cents like "0.99", "0.95" or "0.00"').nullable().default('0.99'),
+  floor: z.object({
+    /** The margin on the selling price never undercut: price ≥ cost ÷ (1 − minMarginPercent/100). */
+    minMarginPercent: z.number().min(0).lt(100).refine(decimalPlaces(4), 'at most 4 decimals').default(10),
+    /** Never below the supplier's MAP (minimum advertised price), when it gives one. */
+    map: z.boolean().default(true),
+  }).strict().prefault({}),
+  /** Never above the supplier's MSRP, when it gives one (the price is the MSRP itself then). */
+  ceiling: z.object({ msrp: z.boolean().default(true) }).strict().prefault({}),
+  /** A price changing by more than this share of the current one counts toward `safety.maxPriceChangeRatio`. */
+  maxChangeRatio: z.number().min(0).default(0.3),
+}).strict();
+export type Prices = z.infer<typeof Prices>;
 
 export const Config = z.object({
   stateDir: z.string().min(1).default('.invsync'),
@@ -415,6 +459,7 @@ export const Config = z.object({
     token: z.string().min(16, 'at least 16 characters (it guards writes to the store)').optional(),
     schedule: z.string().min(1).optional(),
   }).strict().prefault({}),
+  prices: Prices.prefault({}),
 }).strict().superRefine((c, ctx) => {
   const seen = new Set<string>();
   c.sources.forEach((s, i) => {
@@ -433,6 +478,14 @@ export const Config = z.object({
       const why = openOrdersUnsupported(s as { type: string; msi?: boolean }, true);
       if (why) ctx.addIssue({ code: 'custom', message: `rules.openOrders "subtract": store "${s.name}": ${why}`, path: ['stores', i, 'type'] });
     });
+  }
+  if (c.prices.enabled) {
+    // A store that cannot write (and read back) prices refuses them rather than syncing stock only.
+    const stores: Array<{ type: string; name?: string }> = c.store ? [c.store] : (c.stores ?? []);
+    for (const s of stores) {
+      const why = pricesUnsupported(s);
+      if (why) ctx.addIssue({ code: 'custom', message: `${why}${c.stores ? ` (store "${s.name}")` : ''}: set prices.enabled to false`, path: ['prices', 'enabled'] });
+    }
   }
   if ((c.store === undefined) === (c.stores === undefined)) {
     ctx.addIssue({ code: 'custom', message: c.store ? 'give "store" or "stores", not both' : 'configure a store: "store" (one) or "stores" (several)', path: [c.store ? 'stores' : 'store'] });

@@ -39,6 +39,8 @@ export interface WooRecord {
   stock_quantity: number | null;
   stock_status: WooStockStatus;
   backorders: WooBackorders;
+  /** The regular price as stored (a decimal string; "" for none). */
+  regular_price: string;
   /** Variation ids of a variable product, ascending; [] otherwise. */
   variations: number[];
   date_created: string;
@@ -58,6 +60,8 @@ export interface WooSeedVariation {
   stock_quantity?: number | null;
   stock_status?: WooStockStatus;
   backorders?: WooBackorders;
+  /** A decimal string ("12.99"); default "" (no price). */
+  regular_price?: string;
 }
 
 /** Seed data for one product; `variations` only for `type: 'variable'`. */
@@ -157,6 +161,8 @@ export interface WooEmulator {
   get(id: number): WooRecord | undefined;
   /** Stock of every stock-carrying item (simple products and variations) with a SKU. */
   stockBySku(): Map<string, number | null>;
+  /** The regular price ("" for none) of every stock-carrying item with a SKU. */
+  priceBySku(): Map<string, string>;
   /** Add products (and their variations); returns the stored records of the products, in order. */
   seed(products: WooSeedProduct | WooSeedProduct[]): WooRecord[];
   /** Add one variation to an existing variable product. */
@@ -432,6 +438,12 @@ interface StockInput {
 const STOCK_STATUSES: WooStockStatus[] = ['instock', 'outofstock', 'onbackorder'];
 const BACKORDERS: WooBackorders[] = ['no', 'notify', 'yes'];
 
+/** wc_format_decimal() as the product setters use it: a plain decimal kept as sent (trimmed), anything else "". */
+function formatDecimal(value: string): string {
+  const v = value.trim();
+  return /^\d+(\.\d+)?$|^\.\d+$/.test(v) ? v : '';
+}
+
 /** wc_string_to_bool() for manage_stock: true/"yes"/"true"/1. */
 function toBool(value: unknown): boolean {
   return value === true || value === 1 || value === '1' || value === 'yes' || value === 'true';
@@ -516,7 +528,7 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean; n
     // Seeds keep the creation date as their last change (an old catalog); writes move it (`touch`).
     return {
       id, type, parent_id: parentId, name, sku, manage_stock: false, stock_quantity: null,
-      stock_status: 'instock', backorders: 'no', variations: [],
+      stock_status: 'instock', backorders: 'no', regular_price: '', variations: [],
       date_created: created, date_modified: created,
     };
   }
@@ -576,6 +588,7 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean; n
     const parent = records.get(parentId);
     const v = newRecord('variation', parentId, String(input.name ?? `${parent?.name ?? 'Product'} - ${input.sku ?? ''}`.trim()), String(input.sku ?? ''));
     applyStock(v, input, options.storeManagesStock);
+    if (typeof input.regular_price === 'string') v.regular_price = formatDecimal(input.regular_price);
     store(v);
     refreshParent(parentId);
     return v;
@@ -585,6 +598,7 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean; n
     const type = (['simple', 'variable', 'grouped', 'external'] as const).includes(input.type as WooProductType) ? input.type as WooProductType : 'simple';
     const p = newRecord(type, 0, String(input.name ?? (input.sku ? `Product ${input.sku}` : 'Product')), String(input.sku ?? ''));
     applyStock(p, stock, options.storeManagesStock);
+    if (typeof input.regular_price === 'string') p.regular_price = formatDecimal(input.regular_price);
     store(p);
     return p;
   }
@@ -710,8 +724,8 @@ function productJson(r: WooRecord, origin: string, sku: string = r.sku): Record<
     description: '',
     short_description: '',
     sku,
-    price: '',
-    regular_price: '',
+    price: r.regular_price,
+    regular_price: r.regular_price,
     sale_price: '',
     on_sale: false,
     purchasable: true,
@@ -746,8 +760,8 @@ function variationJson(r: WooRecord, origin: string, sku: string = r.sku): Recor
     description: '',
     permalink: `${origin}/?p=${r.parent_id}&variation_id=${r.id}`,
     sku,
-    price: '',
-    regular_price: '',
+    price: r.regular_price,
+    regular_price: r.regular_price,
     sale_price: '',
     on_sale: false,
     status: 'publish',
@@ -989,9 +1003,17 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     const sku = has(item, 'sku') ? String(item.sku).trim() : r.sku;
     if (rejected(sku)) return rejectedError(sku);
     if (has(item, 'sku') && catalog.skuTaken(sku, r.id)) return wpError('product_invalid_sku', 'Invalid or duplicated SKU.', 400);
+    // The controllers' schema says `regular_price` is a string: a number fails validation (400 rest_invalid_param).
+    if (has(item, 'regular_price') && typeof item.regular_price !== 'string') {
+      return wpError('rest_invalid_param', 'Invalid parameter(s): regular_price', 400, {
+        params: { regular_price: 'regular_price is not of type string.' },
+        details: { regular_price: { code: 'rest_invalid_type', message: 'regular_price is not of type string.', data: { param: 'regular_price' } } },
+      });
+    }
     r.sku = sku;
     if (has(item, 'name')) r.name = String(item.name);
     applyStock(r, item, options.storeManagesStock);
+    if (has(item, 'regular_price')) r.regular_price = formatDecimal(item.regular_price as string);
     return null;
   }
 
@@ -1434,6 +1456,13 @@ export async function startWooEmulator(options: WooEmulatorOptions = {}): Promis
       const out = new Map<string, number | null>();
       for (const r of catalog.records.values()) {
         if ((r.type === 'simple' || r.type === 'variation') && r.sku !== '') out.set(r.sku, r.stock_quantity);
+      }
+      return out;
+    },
+    priceBySku: () => {
+      const out = new Map<string, string>();
+      for (const r of catalog.records.values()) {
+        if ((r.type === 'simple' || r.type === 'variation') && r.sku !== '') out.set(r.sku, r.regular_price);
       }
       return out;
     },

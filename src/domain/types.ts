@@ -2,6 +2,7 @@
  * The data that flows through invsync: supplier records → snapshot → plan → store.
  * Pure types only; no I/O here.
  */
+import type { Amounts } from './price.js';
 
 /** One supplier row as a source read it. `qty` is the raw number (may be fractional or negative: rules normalise it). */
 export interface SupplierItem {
@@ -12,6 +13,8 @@ export interface SupplierItem {
   row: number;
   /** The stock text as listed when the source's qtyMap turned it into `qty` (SPEC §14), for the diff and `explain`. */
   text?: string;
+  /** SPEC §14 `prices`: the supplier's price, cost, MAP and MSRP in integer cents, when the source gives any. */
+  amounts?: Amounts;
 }
 
 /** A supplier row that could not be used (no SKU, non-numeric quantity…). Never fatal, never turned into 0. */
@@ -58,6 +61,8 @@ export interface StoreItem {
    * it with the open orders.
    */
   held?: number;
+  /** SPEC §14: the item's current (regular) price as a two-decimal string; null when it has none; absent when the store does not report prices. */
+  price?: string | null;
 }
 
 /** A store item with its position in store order (product id, then variation id), as kept in the store index. */
@@ -75,6 +80,22 @@ export interface Change {
   from: number | null;
   to: number;
   ref?: Record<string, unknown>;
+  /**
+   * SPEC §14: a price write (two-decimal strings), with the stock write or alone. A price-only
+   * change has `from === to` (the level the fetch saw): the store writes no stock for it (see `writesStock`).
+   */
+  price?: PriceChange;
+}
+
+/** A planned price write: the price now (null: none) and the price to write, as two-decimal strings. */
+export interface PriceChange {
+  from: string | null;
+  to: string;
+}
+
+/** Whether a change writes stock: every change does, except a price-only one (`from === to`). */
+export function writesStock(change: Pick<Change, 'from' | 'to'>): boolean {
+  return change.from !== change.to;
 }
 
 export type ChangeStatus = 'planned' | 'applied' | 'failed' | 'pending';
@@ -118,7 +139,9 @@ export interface SafetyReport {
   stockRiseRatio?: number;
   /** Feed health per source: items this fetch, the reference (median of the last five successful fetches), their ratio. */
   feed?: Record<string, { items: number; reference: number | null; ratio: number | null }>;
-  /** Name of the tripped gate ("maxMissingRatio", "maxZeroRatio", "maxStockDropRatio", "maxStockRiseRatio", "minItemsRatio", "breaker"), or null. */
+  /** SPEC §14 (prices enabled): share of priced items whose price changes by more than `prices.maxChangeRatio`. */
+  priceChangeRatio?: number;
+  /** Name of the tripped gate ("maxMissingRatio", "maxZeroRatio", "maxStockDropRatio", "maxStockRiseRatio", "maxPriceChangeRatio", "minItemsRatio", "breaker"), or null. */
   tripped: string | null;
   /** One human line: which gate, the measured value, the limit, how to override. */
   message?: string;
@@ -144,6 +167,8 @@ export interface SummaryChange {
    * A change with `from: null` also starts stock tracking. Plans recorded by earlier versions may say "unmanaged" instead.
    */
   reason?: string;
+  /** SPEC §14: the price write, when the change has one. */
+  price?: PriceChange;
 }
 
 export interface SummaryError {

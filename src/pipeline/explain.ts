@@ -8,7 +8,8 @@
 import type { Config } from '../config/schema.js';
 import { SnapshotError, StoreError, UsageError } from '../domain/errors.js';
 import { DUPLICATE_HOLDERS_SHOWN, looseKey, skuKey } from '../domain/sku.js';
-import type { StoreId, StoreSkuDuplicate } from '../domain/types.js';
+import type { StoreId, StoreItem, StoreSkuDuplicate } from '../domain/types.js';
+import { formatCents, priceSettings, type Amounts } from '../domain/price.js';
 import type { Db } from '../state/db.js';
 import { getIndexMeta, iterateStoreItems } from '../state/store-index.js';
 import { configuredStores } from '../config/stores.js';
@@ -43,6 +44,21 @@ export interface Explanation {
   storeItems: Array<{ store: string; productId: StoreId; variationId: StoreId | null; qty: number | null }>;
   /** Why the store item(s) will not be written, or null when match writes the target (or the store already holds it). */
   notWritten: string | null;
+  /** SPEC §14, with `prices.enabled`: the price of the (first) store item and how the formula reached it. */
+  price?: ExplainedPrice;
+}
+
+export interface ExplainedPrice {
+  /** The source whose amounts count (the first in config order giving any), and its amounts as two-decimal strings. */
+  source: string | null;
+  amounts: Partial<Record<'price' | 'cost' | 'map' | 'msrp', string>>;
+  /** The formula's steps, in order (`cost 10.00 +30% → 13.00`, `round up to .99 → 13.99`, …). */
+  steps: string[];
+  /** The computed price, or null when none is written (`why` says why). */
+  target: string | null;
+  /** The store item's price now (null: none; absent when the store did not report it). */
+  current?: string | null;
+  why?: string;
 }
 
 /**
@@ -65,6 +81,7 @@ export async function explainSku(options: { db: Db; config: Config; sku: string;
     ...loadMatchExtras(config.rules),
     ...(rules.share === undefined || rules.share === 1 ? {} : { share: rules.share }),
     ...(openOrders ? { openOrders: (k: string) => openOrders.bySku.get(k) } : {}),
+    ...(config.prices.enabled ? { prices: { settings: priceSettings(config.prices), maxChangeRatio: config.prices.maxChangeRatio } } : {}),
   };
   const snapshot = await openSnapshot(snapshotPath(config.stateDir)).catch((err: unknown) => {
     throw err instanceof SnapshotError ? err : new SnapshotError(`no snapshot to explain from: run \`invsync fetch\` first (${(err as Error).message})`);
@@ -126,7 +143,24 @@ export async function explainSku(options: { db: Db; config: Config; sku: string;
     rules: steps,
     storeItems: items.map((i) => ({ store: storeName, productId: i.productId, variationId: i.variationId, qty: i.managed ? i.qty : null })),
     notWritten,
+    ...(config.prices.enabled ? { price: explainPrice(supply, key, first, items[0]) } : {}),
   };
+}
+
+/** SPEC §14: the price part of an explanation, from the same decision match makes. */
+function explainPrice(supply: SupplyAggregator, key: string, decision: ItemDecision | undefined, item: StoreItem | undefined): ExplainedPrice {
+  const found = supply.amountsOf(key);
+  const amounts: ExplainedPrice['amounts'] = {};
+  for (const [field, cents] of Object.entries(found?.amounts ?? {})) amounts[field as keyof Amounts] = formatCents(cents);
+  const price = decision && (decision.kind === 'write' || decision.kind === 'same') ? decision.price : undefined;
+  const out: ExplainedPrice = {
+    source: found?.source ?? null, amounts, steps: price ? price.steps.map((s) => s.note) : [],
+    target: price?.cents === undefined ? null : formatCents(price.cents),
+    ...(item?.price !== undefined ? { current: item.price } : {}),
+  };
+  if (price?.why) out.why = price.why;
+  else if (!price) out.why = item === undefined ? 'no store item has this SKU' : item.price === undefined ? 'the store index has no prices (run `invsync fetch`)' : 'the item gets no write (see notWritten)';
+  return out;
 }
 
 /** The one-line reason a decision leaves the item unwritten; null when match writes (or already holds) the target. */

@@ -8,7 +8,10 @@ import { duplicateStoreSkuMessage, looseKey, nearMatchMessage, skuKey } from '..
 import type {
   Change, ErrorTotals, IndexedStoreItem, PerSourceCounts, RunCounts, SafetyReport, SnapshotRecord, StoreItem, StoreSkuDuplicate, SummaryError,
 } from '../domain/types.js';
-import { emptyCounts } from '../domain/types.js';
+import { emptyCounts, type PriceChange } from '../domain/types.js';
+import {
+  computePrice, formatCents, isLargePriceChange, priceTags, storePriceCents, type Amounts, type PriceSettings, type PriceStep,
+} from '../domain/price.js';
 import type { ExcludeMatcher } from './rules/exclude.js';
 import {
   buildRuleList, describeRules, runRules, storeUnits, type ComponentSupply, type Contribution, type Kits, type OpenOrders, type QtyRule, type RuleStep,
@@ -131,6 +134,12 @@ export class SupplyAggregator {
   private readonly packNames: string[] = ['*1'];
   private readonly packSlots = new Map<string, number>();
   private readonly traced = new Map<string, Contribution[]>();
+  /**
+   * SPEC §14 `prices`: per SKU, the amounts of the first source in config order that gives any
+   * (all four from that one source: a cost from one supplier and an MSRP from another would make
+   * a price neither supports). Only SKUs whose rows carry amounts have an entry.
+   */
+  private amounts?: Map<string, { idx: number; amounts: Amounts }>;
   readonly perSource: Record<string, PerSourceCounts> = {};
   /** Rejected rows, capped as they arrive (the first ones kept, all counted). */
   readonly errors = new ErrorLog();
@@ -166,6 +175,7 @@ export class SupplyAggregator {
     const rewrite = this.rewrites.get(record.source);
     const storeSku = rewriteSku(record.sku, rewrite, this.rules.skuCaseSensitive);
     const key = skuKey(storeSku, this.rules.skuCaseSensitive);
+    if (record.amounts) this.noteAmounts(key, idx, record.amounts);
     const listed = normaliseQty(record.qty);
     const found = packFor(record.sku, rewrite, this.rules.skuCaseSensitive);
     const pack = isIdentityPack(found) ? undefined : found;
@@ -251,6 +261,18 @@ export class SupplyAggregator {
     const slot = this.slots.get(key);
     if (slot === undefined || !(this.masks[slot]! & RULED_BIT)) return undefined;
     return [this.single(slot, this.namesOf(this.masks[slot]! & SOURCE_BITS))];
+  }
+
+  /** SPEC §14: the supplier amounts for a SKU and the source they come from; undefined when no source gives any. */
+  amountsOf(key: string): { source: string; amounts: Amounts } | undefined {
+    const found = this.amounts?.get(key);
+    return found && { source: this.sourceName(found.idx), amounts: found.amounts };
+  }
+
+  private noteAmounts(key: string, idx: number, amounts: Amounts): void {
+    const map = (this.amounts ??= new Map());
+    const held = map.get(key);
+    if (held === undefined || idx < held.idx) map.set(key, { idx, amounts });
   }
 
   /** The source that sent a rejected row for this SKU, if any. */
@@ -407,6 +429,8 @@ export interface DiffResult extends ErrorTotals {
   errors: SummaryError[];
   /** Total stock of the in-scope items now, and after the plan (unmanaged items count as 0 now). */
   stock: { before: number; after: number };
+  /** SPEC §14 (prices enabled): items with a computed price, and those whose price changes by more than `maxChangeRatio` (or from none). */
+  prices?: { priced: number; large: number };
 }
 
 /** Store SKU keys held by more than one item of the whole index (see findDuplicateStoreSkus). */
@@ -420,6 +444,22 @@ export interface MatchExtras {
   openOrders?: OpenOrders;
   /** The store's share of the combined quantity (SPEC §9). */
   share?: number;
+  /** SPEC §14 `prices` (when enabled): the formula's settings and the gate's per-item ratio. */
+  prices?: { settings: PriceSettings; maxChangeRatio: number };
+}
+
+/**
+ * SPEC §14: what match decided about an item's price. `change` is set when the store's price
+ * differs from the computed one; `note` (`price 12.99 → 13.49 (markup, round)`) goes into the
+ * reason; `report` is a price conflict worth an error line (floor above MSRP).
+ */
+export interface PriceDecision {
+  cents?: number;
+  change?: PriceChange;
+  note?: string;
+  report?: SummaryError;
+  steps: PriceStep[];
+  why?: string;
 }
 
 /**
@@ -439,7 +479,7 @@ export type ItemDecision =
   | { kind: 'listedTwice'; reports: SummaryError[]; reason: string }
   | { kind: 'unknown'; report: SummaryError; reason: string; steps: RuleStep[] }
   /** A target: `same` when the store already holds it (no write). */
-  | { kind: 'write' | 'same'; target: number; reason: ChangeReason | string; fromSupply: boolean; steps: RuleStep[] };
+  | { kind: 'write' | 'same'; target: number; reason: ChangeReason | string; fromSupply: boolean; steps: RuleStep[]; price?: PriceDecision };
 
 /**
  * The per-item decisions of match, over one supply and one rule list. `diffStore` walks the store
@@ -514,12 +554,36 @@ export class Matcher {
     }
     if (outcome.kind === 'none') return { kind: 'missing', why: 'in no feed' };
     const described = describeRules(supply.contributions(key), rules.aggregate, entry ? entry.qty : null, outcome.steps);
-    return this.target(item, outcome.qty, described ?? 'supplier', true, outcome.steps);
+    return this.target(item, outcome.qty, described ?? 'supplier', true, outcome.steps, this.price(item, key));
   }
 
-  private target(item: StoreItem, target: number, reason: ChangeReason | string, fromSupply: boolean, steps: RuleStep[]): ItemDecision {
+  /**
+   * SPEC §14: the item's price from its supply's amounts, when prices are enabled and the store
+   * reported the item's current price (an index listed without prices plans none).
+   */
+  price(item: StoreItem, key: string): PriceDecision | undefined {
+    const prices = this.extras.prices;
+    if (!prices || item.price === undefined) return undefined;
+    const found = this.supply.amountsOf(key);
+    const outcome = computePrice(found?.amounts ?? {}, prices.settings);
+    if (outcome.kind === 'none') {
+      return {
+        steps: outcome.steps, why: outcome.why,
+        ...(outcome.report ? { report: { sku: item.sku, source: found?.source ?? null, message: outcome.why } } : {}),
+      };
+    }
+    const to = formatCents(outcome.cents);
+    if (to === item.price) return { cents: outcome.cents, steps: outcome.steps };
+    const tags = priceTags(outcome.steps);
+    return { cents: outcome.cents, steps: outcome.steps, change: { from: item.price, to }, note: `price ${item.price ?? 'none'} → ${to}${tags ? ` (${tags})` : ''}` };
+  }
+
+  private target(item: StoreItem, target: number, reason: ChangeReason | string, fromSupply: boolean, steps: RuleStep[], price?: PriceDecision): ItemDecision {
     const same = item.managed && item.qty === target;
-    return { kind: same ? 'same' : 'write', target, reason, fromSupply, steps };
+    const priced = price ? { price } : {};
+    if (same && price?.change) return { kind: 'write', target, reason: price.note!, fromSupply, steps, ...priced };
+    if (same) return { kind: 'same', target, reason, fromSupply, steps, ...priced };
+    return { kind: 'write', target, reason: price?.note ? `${reason}; ${price.note}` : reason, fromSupply, steps, ...priced };
   }
 }
 
@@ -564,6 +628,8 @@ export function diffStore(
   const stock = { before: 0, after: 0 };
   let seq = 0;
   let newZeros = 0;
+  const prices = { priced: 0, large: 0 };
+  const maxChangeRatio = extras.prices?.maxChangeRatio ?? 0;
   for (const item of storeItems) {
     const decision = matcher.decide(item);
     if (decision.kind === 'noSku') continue;
@@ -630,6 +696,12 @@ export function diffStore(
     } else {
       counts.missing++;
     }
+    const price = decision.price;
+    if (price?.report) reportOnce(`${key}\u0000price`, price.report, 'price conflict');
+    if (price?.cents !== undefined) {
+      prices.priced++;
+      if (price.change && isLargePriceChange(price.change.from === null ? null : storePriceCents(price.change.from) ?? null, price.cents, maxChangeRatio)) prices.large++;
+    }
     if (decision.kind === 'same') {
       if (decision.fromSupply) counts.unchanged++;
       continue;
@@ -647,6 +719,7 @@ export function diffStore(
       name: item.name,
       reason: decision.reason,
       startsTracking: !item.managed,
+      ...(price?.change ? { price: price.change } : {}),
     };
     if (isNewZero(change)) newZeros++;
     if (emit) emit(change);
@@ -654,7 +727,7 @@ export function diffStore(
   }
   counts.changed = seq;
   counts.pending = seq;
-  return { changes, newZeros, counts, ...errors.report(), stock };
+  return { changes, newZeros, counts, ...errors.report(), stock, ...(extras.prices ? { prices } : {}) };
 }
 
 /** Count a feed SKU as matched, once per SKU, for every source listing it. */
@@ -707,6 +780,28 @@ export function evaluateSafety(
   }
   if (report.tripped && force) report.forced = true;
   return report;
+}
+
+/**
+ * SPEC §14: the price-change gate, after the stock gates (a plan they already stopped keeps their
+ * reason). The share of priced in-scope items whose price changes by more than
+ * `prices.maxChangeRatio` (or from no price at all); above `maxPriceChangeRatio` the run stops
+ * (exit 4) unless `force`. Returns the report with `priceChangeRatio` set.
+ */
+export function evaluatePriceGate(
+  report: SafetyReport,
+  prices: { priced: number; large: number },
+  limits: { maxPriceChangeRatio: number; maxChangeRatio: number },
+  force = false,
+): SafetyReport {
+  const ratio = prices.priced === 0 ? 0 : round4(prices.large / prices.priced);
+  const out: SafetyReport = { ...report, priceChangeRatio: ratio };
+  if (out.tripped === null && ratio > limits.maxPriceChangeRatio) {
+    out.tripped = 'maxPriceChangeRatio';
+    out.message = `safety gate maxPriceChangeRatio tripped: the plan would change the price of ${pct(ratio)} of priced items (${prices.large} of ${prices.priced}) by more than ${pct(limits.maxChangeRatio)} (prices.maxChangeRatio), limit ${pct(limits.maxPriceChangeRatio)}; nothing was written. If the prices are right, re-run with --force.`;
+    if (force) out.forced = true;
+  }
+  return out;
 }
 
 function round4(x: number): number {

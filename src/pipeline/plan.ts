@@ -10,7 +10,8 @@ import { openOrdersRole } from '../stores/open-orders.js';
 import { openOrdersReads } from './open-orders.js';
 import { countStoreItems, DEFAULT_STORE, getIndexMeta, iterateStoreItems } from '../state/store-index.js';
 import { fetchPairProblem, snapshotPath } from './fetch.js';
-import { diffStore, evaluateSafety, SupplyAggregator } from './match.js';
+import { diffStore, evaluatePriceGate, evaluateSafety, SupplyAggregator } from './match.js';
+import { priceSettings } from '../domain/price.js';
 import { loadMatchExtras } from './rules/load.js';
 import { loadRewrites } from './sku-map.js';
 import { openSnapshot } from './snapshot.js';
@@ -100,7 +101,10 @@ export async function buildPlan(options: {
   const openOrders = openOrdersFor(db, config, setup.name, index.fetchId);
   // The store's share (SPEC §9) and open orders (SPEC §12) are steps of the rule list.
   const share = rules.share === undefined || rules.share === 1 ? {} : { share: rules.share };
-  const matchExtras = { ...extras, ...share, ...(openOrders ? { openOrders: (key: string) => openOrders.bySku.get(key) } : {}) };
+  const prices = config.prices.enabled ? { settings: priceSettings(config.prices), maxChangeRatio: config.prices.maxChangeRatio } : undefined;
+  const matchExtras = {
+    ...extras, ...share, ...(openOrders ? { openOrders: (key: string) => openOrders.bySku.get(key) } : {}), ...(prices ? { prices } : {}),
+  };
   let match: MatchReport | undefined;
   const planId = recordPlan(db, {
     store: setup.name,
@@ -111,7 +115,10 @@ export async function buildPlan(options: {
     window: options.window,
   }, (add) => {
     const diff = diffStore(supply, iterateStoreItems(db, { ...options.window, store: setup.name }), rules, countStoreItems(db, setup.name), add, duplicates, matchExtras);
-    const safety = evaluateSafety(diff.counts, diff.newZeros, setup.safety, options.force, diff.stock);
+    let safety = evaluateSafety(diff.counts, diff.newZeros, setup.safety, options.force, diff.stock);
+    if (diff.prices) {
+      safety = evaluatePriceGate(safety, diff.prices, { maxPriceChangeRatio: setup.safety.maxPriceChangeRatio, maxChangeRatio: config.prices.maxChangeRatio }, options.force);
+    }
     const blocked = safety.tripped !== null && !safety.forced;
     match = {
       // A copy: a shared supply's counts are reset for the next store.

@@ -1,28 +1,40 @@
 import { UsageError } from '../domain/errors.js';
-import { emptyCounts, type Change, type SummaryError } from '../domain/types.js';
+import { emptyCounts, type Change, type PriceChange, type SummaryError } from '../domain/types.js';
 import type { Db } from '../state/db.js';
 import { changesAppliedBy, createPlan, refreshIndexedLevels, type AppliedItem, type MatchOutcome } from '../state/plans.js';
 import { lastAppliedRunId, resolveRunId } from '../state/runs.js';
 import { DEFAULT_STORE, getIndexMeta } from '../state/store-index.js';
-import type { StoreAdapter } from '../stores/types.js';
+import type { StockReading, StoreAdapter } from '../stores/types.js';
 
-export type AppliedChange = Pick<AppliedItem, 'sku' | 'productId' | 'variationId' | 'from' | 'to'>;
+export type AppliedChange = Pick<AppliedItem, 'sku' | 'productId' | 'variationId' | 'from' | 'to'> & { price?: PriceChange };
 
 /** What the store reports for an item now; undefined when the store no longer has it. */
-export type CurrentLevel = { qty: number | null; managed: boolean } | undefined;
+export type CurrentLevel = StockReading | undefined;
 
 /** Pure: whether deciding about this change needs the item's current level from the store. */
 export function needsCurrentLevel(change: AppliedChange): boolean {
-  return change.from !== null && change.from !== change.to;
+  return (change.from !== null && change.from !== change.to) || change.price !== undefined;
 }
 
 /**
  * Pure: what putting back one applied change means now, given the level the store reports now
  * (never the local index: the run's own push wrote its target there). An item changed since the
  * run (a sale, another sync) is left alone: rollback restores the run's own writes, never
- * overwrites newer ones.
+ * overwrites newer ones. The same holds for a price the run wrote (SPEC §14): it is put back only
+ * while the store still shows it; a price the item did not have before is left (invsync never
+ * clears a price). `restore` is the stock to write; `from` the level now when only the price is
+ * put back (`from === restore`: no stock write).
  */
-export function rollbackDecision(change: AppliedChange, current: CurrentLevel): { restore: number } | { skip: string } {
+export function rollbackDecision(change: AppliedChange, current: CurrentLevel): { restore: number; from?: number; price?: PriceChange } | { skip: string } {
+  const stock = stockDecision(change, current);
+  if (!change.price) return stock;
+  const price = priceDecision(change.price, current);
+  if ('restore' in stock) return 'price' in price ? { ...stock, price: price.price } : stock;
+  if ('price' in price && current && current.managed && current.qty !== null) return { restore: current.qty, from: current.qty, price: price.price };
+  return { skip: 'skip' in price ? `${stock.skip}; price: ${price.skip}` : stock.skip };
+}
+
+function stockDecision(change: AppliedChange, current: CurrentLevel): { restore: number } | { skip: string } {
   if (change.from === null) return { skip: 'stock was not managed before that run: left as it is (invsync does not turn stock management off)' };
   if (change.to === change.from) return { skip: 'nothing to put back' };
   if (!current) return { skip: 'no longer in the store: left as it is' };
@@ -30,6 +42,14 @@ export function rollbackDecision(change: AppliedChange, current: CurrentLevel): 
     return { skip: `changed since that run (the run set ${change.to}, the store now has ${current.managed ? current.qty : 'unmanaged stock'}): left as it is` };
   }
   return { restore: change.from };
+}
+
+function priceDecision(price: PriceChange, current: CurrentLevel): { price: PriceChange } | { skip: string } {
+  if (price.from === null) return { skip: 'the item had no price before that run: left as it is' };
+  if (!current) return { skip: 'no longer in the store: left as it is' };
+  if (current.price === undefined) return { skip: 'the store did not report the price: left as it is' };
+  if (current.price !== price.to) return { skip: `changed since that run (the run set ${price.to}, the store now has ${current.price ?? 'none'}): left as it is` };
+  return { price: { from: price.to, to: price.from } };
 }
 
 export interface RollbackPlan {
@@ -71,7 +91,7 @@ export async function buildRollbackPlan(
   applied.forEach((a, seq) => {
     if (needsCurrentLevel(a)) probes.push({ seq, sku: a.sku, productId: a.productId, variationId: a.variationId, from: a.to, to: a.from ?? a.to, ...(a.ref ? { ref: a.ref } : {}) });
   });
-  let current = new Map<number, { qty: number | null; managed: boolean }>();
+  let current = new Map<number, StockReading>();
   if (probes.length > 0) {
     current = await store.read(probes);
     refreshIndexedLevels(db, probes, current, storeName);
@@ -86,8 +106,9 @@ export async function buildRollbackPlan(
       return;
     }
     changes.push({
-      seq: changes.length, sku: a.sku, productId: a.productId, variationId: a.variationId, from: a.to, to: decision.restore,
-      reason: 'rollback', ...(a.ref ? { ref: a.ref } : {}),
+      seq: changes.length, sku: a.sku, productId: a.productId, variationId: a.variationId, from: decision.from ?? a.to, to: decision.restore,
+      reason: decision.price ? `rollback; price ${decision.price.from} → ${decision.price.to}` : 'rollback', ...(a.ref ? { ref: a.ref } : {}),
+      ...(decision.price ? { price: decision.price } : {}),
     });
   });
   const counts = { ...emptyCounts(), storeItems: index.itemCount, inScope: applied.length, matched: applied.length, changed: changes.length, pending: changes.length, unchanged: skipped.length };

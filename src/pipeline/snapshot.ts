@@ -5,6 +5,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
 import { SnapshotError } from '../domain/errors.js';
 import { parseQuantity } from '../domain/quantity.js';
+import { AMOUNT_FIELDS, MAX_CENTS, type Amounts } from '../domain/price.js';
 import type { SnapshotRecord } from '../domain/types.js';
 import { logger } from '../lib/log.js';
 
@@ -26,7 +27,10 @@ import { logger } from '../lib/log.js';
  *
  * Every entry line but the trailer ends with ",". The trailer is written last, so a file without
  * it (or without the closing "]") was cut short and is refused. Records are `SnapshotRecord`s;
- * on disk `kind` is spelled `type`. `text` (optional) is the stock text a source's qtyMap read.
+ * on disk `kind` is spelled `type`. `text` (optional) is the stock text a source's qtyMap read;
+ * `amounts` (optional, SPEC §14 `prices`) the supplier's price, cost, MAP and MSRP in integer cents
+ * (`"amounts":{"cost":950,"msrp":1999}`). Both are optional fields, so version 1 stays: a snapshot
+ * written before them reads as one without them.
  */
 
 export const SNAPSHOT_VERSION = 1;
@@ -146,7 +150,8 @@ export async function writeSnapshot(
         items++;
         counts.items++;
         const text = typeof record.text === 'string' ? `,"text":${JSON.stringify(record.text)}` : '';
-        if (out.add(`{"type":"item","source":${source},"sku":${JSON.stringify(record.sku)},"qty":${String(record.qty)},"row":${record.row}${text}},\n`)) await out.flush();
+        const amounts = record.amounts ? `,"amounts":${JSON.stringify(record.amounts)}` : '';
+        if (out.add(`{"type":"item","source":${source},"sku":${JSON.stringify(record.sku)},"qty":${String(record.qty)},"row":${record.row}${text}${amounts}},\n`)) await out.flush();
       } else {
         rejected++;
         counts.rejected++;
@@ -569,6 +574,18 @@ async function* readRecords(filePath: string, header: SnapshotHeader, trailer: S
   }
 }
 
+/** An item's `amounts`: an object of whole, non-negative cents by field (price, cost, map, msrp). */
+function checkAmounts(value: unknown, bad: (problem: string) => SnapshotError): Amounts {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('has a non-object "amounts"');
+  const out: Amounts = {};
+  for (const [field, cents] of Object.entries(value)) {
+    if (!(AMOUNT_FIELDS as readonly string[]).includes(field)) throw bad(`has an unknown amount "${field.slice(0, 20)}"`);
+    if (typeof cents !== 'number' || !Number.isSafeInteger(cents) || cents < 0 || cents > MAX_CENTS) throw bad(`has an invalid amount "${field}"`);
+    out[field as keyof Amounts] = cents;
+  }
+  return out;
+}
+
 /**
  * Check one record entry and turn it into a SnapshotRecord.
  * NOTE: hand-written rather than a zod schema: it runs once per record (millions per match)
@@ -583,9 +600,11 @@ function toRecord(value: unknown, sources: Set<string>, bad: (problem: string) =
     if (typeof v.sku !== 'string' || v.sku === '') throw bad('is an item without a SKU');
     if (typeof v.qty !== 'number' || !Number.isFinite(v.qty)) throw bad('is an item without a numeric "qty"');
     if (v.text !== undefined && typeof v.text !== 'string') throw bad('has a non-string "text"');
-    return v.text === undefined
+    const item: SnapshotRecord = v.text === undefined
       ? { kind: 'item', source: v.source, sku: v.sku, qty: v.qty, row: v.row }
       : { kind: 'item', source: v.source, sku: v.sku, qty: v.qty, row: v.row, text: v.text };
+    if (v.amounts !== undefined) item.amounts = checkAmounts(v.amounts, bad);
+    return item;
   }
   if (v.type === 'rejected') {
     if (typeof v.reason !== 'string') throw bad('is a rejected row without a "reason"');

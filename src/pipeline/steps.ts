@@ -1,6 +1,7 @@
 import { configuredStores, type StoreSetup } from '../config/stores.js';
 import type { Config } from '../config/schema.js';
 import { SafetyError, SourceShrunkError, StalePlanError, StoreError } from '../domain/errors.js';
+import { releaseHeapTuning } from '../lib/heap.js';
 import type { Logger } from '../lib/log.js';
 import { createSources } from '../sources/registry.js';
 import type { Db } from '../state/db.js';
@@ -78,6 +79,7 @@ export async function fetchStep(ctx: PipelineContext, stores: StoreRun[], option
       db: ctx.db,
       sources: createSources(sourceConfigs, {
         stateDir: config.stateDir, db: ctx.db, fetchId: ctx.runId, resolveStore: (name) => configuredStores(config).find((s) => s.name === name)?.config,
+        prices: config.prices.enabled,
       }),
       stores: stores.map((s) => ({ name: s.setup.name, adapter: adapterOf(s, config.stateDir), ...incrementalStage(ctx, s) })),
       fetchId: ctx.runId,
@@ -157,6 +159,8 @@ function incrementalStage(ctx: PipelineContext, store: StoreRun): { stage?: (sig
  * is a preview that `push` never applies.
  */
 export async function matchStep(ctx: PipelineContext, store: StoreRun, options: { window: Window; force: boolean; dryRun?: boolean; supply?: SharedSupply }): Promise<StepOutcome> {
+  // The plan holds both sides in memory: V8's own heap sizing serves that better (src/lib/heap.ts).
+  releaseHeapTuning();
   ctx.lockSignal?.throwIfAborted();
   const name = store.setup.name;
   const plan = await buildPlan({

@@ -15,7 +15,7 @@ export const SUMMARY_MAX_CHANGES = 10_000;
 function summaryChange(i: PlanItem, status: SummaryChange['status']): SummaryChange {
   return {
     sku: i.sku, productId: i.productId, variationId: i.variationId, from: i.from, to: i.to, status, error: i.error,
-    ...(i.name ? { name: i.name } : {}), ...(i.reason ? { reason: i.reason } : {}),
+    ...(i.name ? { name: i.name } : {}), ...(i.reason ? { reason: i.reason } : {}), ...(i.price ? { price: i.price } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 import type { Db } from '../state/db.js';
 import { logger } from '../lib/log.js';
 import { markReadBack, planItems, type PlanItem } from '../state/plans.js';
-import type { StoreAdapter } from '../stores/types.js';
+import type { StockReading, StoreAdapter } from '../stores/types.js';
+import { writesStock } from '../domain/types.js';
 
 export interface VerifyOutcome {
   checked: number;
@@ -11,10 +12,15 @@ export interface VerifyOutcome {
 /**
  * Pure: why an applied item did not land, or null when the store reports the target.
  */
-export function readBackMismatch(item: Pick<PlanItem, 'to'>, seen: { qty: number | null; managed: boolean } | undefined): string | null {
+export function readBackMismatch(item: Pick<PlanItem, 'to'> & Partial<Pick<PlanItem, 'from' | 'price'>>, seen: StockReading | undefined): string | null {
   if (!seen) return 'read-back: the item was not found in the store';
-  if (!seen.managed) return 'read-back: the store does not manage stock for this item (the write did not take; is stock management enabled?)';
-  if (seen.qty !== item.to) return `read-back: the store reports ${seen.qty}, expected ${item.to}`;
+  // A price-only change (SPEC §14) wrote no stock: the level may have moved since (a sale) without anything being wrong.
+  const stock = item.from === undefined || writesStock({ from: item.from, to: item.to });
+  if (stock && !seen.managed) return 'read-back: the store does not manage stock for this item (the write did not take; is stock management enabled?)';
+  if (stock && seen.qty !== item.to) return `read-back: the store reports ${seen.qty}, expected ${item.to}`;
+  if (item.price && seen.price !== undefined && seen.price !== item.price.to) {
+    return `read-back: the store reports the price ${seen.price ?? 'none'}, expected ${item.price.to}`;
+  }
   return null;
 }
 

@@ -26,4 +26,9 @@ export interface SourceContext {
   fetchId?: string;
   /** A configured store's keys by its name (a `store` source naming one, SPEC §9). */
   resolveStore?: (name: string) => StoreConfig | undefined;
+  /**
+   * SPEC §14: `prices.enabled`. Sources whose amounts come unasked (a supplier API's own price
+   * fields) read them only then; sources whose amount columns or paths are configured always do.
+   */
+  prices?: boolean;
 }

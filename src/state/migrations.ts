@@ -272,6 +272,16 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX run_stores_store ON run_stores (store);
   INSERT INTO run_stores (run_id, store) SELECT id, 'store' FROM runs;
   `,
+  // 11: price sync (SPEC §14 `prices`). The store index keeps each item's current price (NULL: the
+  // listing did not report prices; '': the item has none; else two decimals, "12.99"); a plan item
+  // keeps its price write (price_to NULL: none; price_from NULL: the item had no price). The other
+  // stores' index tables (store_items_<slot>) get the column when their next fetch recreates them;
+  // until then they read as "no prices reported" (store-index.ts checks for the column).
+  `
+  ALTER TABLE store_items ADD COLUMN price TEXT;
+  ALTER TABLE plan_items ADD COLUMN price_from TEXT;
+  ALTER TABLE plan_items ADD COLUMN price_to TEXT;
+  `,
   // 13: open orders per store (SPEC §12 with several stores, §9): every store's open orders are
   // kept apart, each with the fetch that read them, so one store's match can subtract the others'
   // and refuse any read by another fetch. Existing rows belong to the store named "store".

@@ -1,4 +1,4 @@
-import type { Change, ChangeStatus, RunCounts, SafetyReport, SummaryError } from '../domain/types.js';
+import type { Change, ChangeStatus, PriceChange, RunCounts, SafetyReport, SummaryError } from '../domain/types.js';
 import { decodeId, encodeId, type Db } from './db.js';
 import { DEFAULT_STORE, storeTableOf } from './store-index.js';
 
@@ -84,16 +84,18 @@ export function recordPlan(
     const planId = Number(info.lastInsertRowid);
     // Rows go in 100 at a time: one statement per row costs more than SQLite's own work.
     const ROWS = 100;
-    const sql = (n: number) => `INSERT INTO plan_items (plan_id, seq, sku, product_id, variation_id, from_qty, to_qty, ref, reason, name, status) VALUES ${
-      Array.from({ length: n }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned')").join(', ')}`;
+    const COLS = 12;
+    const sql = (n: number) => `INSERT INTO plan_items (plan_id, seq, sku, product_id, variation_id, from_qty, to_qty, ref, reason, name, price_from, price_to, status) VALUES ${
+      Array.from({ length: n }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned')").join(', ')}`;
     const insertMany = db.prepare(sql(ROWS));
     const insertOne = db.prepare(sql(1));
     let pending: unknown[] = [];
     const built = build((c) => {
-      pending.push(planId, c.seq, c.sku, encodeId(c.productId), encodeId(c.variationId), c.from, c.to, c.ref ? JSON.stringify(c.ref) : null, c.reason ?? null, c.name ?? null);
-      if (pending.length === ROWS * 10) { insertMany.run(pending); pending = []; }
+      pending.push(planId, c.seq, c.sku, encodeId(c.productId), encodeId(c.variationId), c.from, c.to, c.ref ? JSON.stringify(c.ref) : null, c.reason ?? null, c.name ?? null,
+        c.price?.from ?? null, c.price?.to ?? null);
+      if (pending.length === ROWS * COLS) { insertMany.run(pending); pending = []; }
     });
-    for (let i = 0; i < pending.length; i += 10) insertOne.run(pending.slice(i, i + 10));
+    for (let i = 0; i < pending.length; i += COLS) insertOne.run(pending.slice(i, i + COLS));
     // Per store: a plan for one store never supersedes (or is kept back by) another store's.
     const otherPushable = db.prepare(`SELECT 1 FROM plans WHERE status IN ('pending', 'partial') AND id != ? AND store = ?
       AND index_generation = ? AND config_checksum = ? LIMIT 1`).get(planId, store, plan.indexGeneration, plan.configChecksum) !== undefined;
@@ -314,6 +316,8 @@ export interface AppliedItem {
   /** The level the run wrote. */
   to: number;
   ref: Record<string, unknown> | null;
+  /** SPEC §14: the price the run replaced and wrote, when it wrote one. */
+  price?: PriceChange;
 }
 
 /**
@@ -324,16 +328,18 @@ export interface AppliedItem {
 export function changesAppliedBy(db: Db, runId: string, store: string = DEFAULT_STORE): AppliedItem[] {
   const table = storeTableOf(db, store);
   const rows = (table
-    ? db.prepare(`SELECT pi.sku, pi.product_id, pi.variation_id, pi.from_qty, pi.to_qty, COALESCE(si.ref, pi.ref) AS ref
+    ? db.prepare(`SELECT pi.sku, pi.product_id, pi.variation_id, pi.from_qty, pi.to_qty, COALESCE(si.ref, pi.ref) AS ref, pi.price_from, pi.price_to
       FROM plan_items pi JOIN plans p ON p.id = pi.plan_id AND p.store = ?
       LEFT JOIN ${table} si ON si.product_id = pi.product_id AND si.variation_id IS pi.variation_id
       WHERE pi.applied_run_id = ? AND pi.status = 'applied' ORDER BY si.ord, pi.plan_id, pi.seq`).all(store, runId)
     : []) as Array<{
       sku: string; product_id: string; variation_id: string | null; from_qty: number | null; to_qty: number; ref: string | null;
+      price_from: string | null; price_to: string | null;
     }>;
   return rows.map((r) => ({
     sku: r.sku, productId: decodeId(r.product_id)!, variationId: decodeId(r.variation_id), from: r.from_qty, to: r.to_qty,
     ref: r.ref ? JSON.parse(r.ref) as Record<string, unknown> : null,
+    ...(r.price_to !== null ? { price: { from: r.price_from, to: r.price_to } } : {}),
   }));
 }
 
@@ -386,6 +392,7 @@ interface PlanRow {
 interface ItemRow {
   seq: number; sku: string; product_id: string; variation_id: string | null; from_qty: number | null; to_qty: number;
   ref: string | null; reason: string | null; status: ItemStatus; error: string | null; applied_run_id: string | null; name: string | null;
+  price_from: string | null; price_to: string | null;
 }
 
 function toPlan(r: PlanRow): PlanRecord {
@@ -402,5 +409,6 @@ function toItem(r: ItemRow): PlanItem {
     seq: r.seq, sku: r.sku, productId: decodeId(r.product_id)!, variationId: decodeId(r.variation_id), from: r.from_qty, to: r.to_qty,
     ref: r.ref ? (JSON.parse(r.ref) as Record<string, unknown>) : undefined, status: r.status, error: r.error, reason: r.reason,
     appliedRunId: r.applied_run_id, name: r.name,
+    ...(r.price_to !== null ? { price: { from: r.price_from, to: r.price_to } } : {}),
   };
 }

@@ -20,6 +20,8 @@ export interface OpenOrderLine {
 export interface StockReading {
   qty: number | null;
   managed: boolean;
+  /** SPEC §14: the item's price now (two decimals; null: none), from stores that sync prices. */
+  price?: string | null;
 }
 
 /**

@@ -17,7 +17,7 @@ const PROBLEM_TYPE = 'https://developer.bigcommerce.com/api-docs/getting-started
 
 export type BcTracking = 'none' | 'product' | 'variant';
 
-export interface BcSeedVariant { sku: string; stock?: number }
+export interface BcSeedVariant { sku: string; stock?: number; /** Own price; default null (the product's applies). */ price?: number | null }
 
 export interface BcSeedProduct {
   sku: string;
@@ -27,6 +27,8 @@ export interface BcSeedProduct {
   stock?: number;
   /** Option variants (the product then has no base variant). */
   variants?: BcSeedVariant[];
+  /** The product's price (default 10). */
+  price?: number;
 }
 
 export interface BcLocation { id: number; code: string; name: string }
@@ -54,8 +56,8 @@ export interface BcFakeOptions {
   faults?: Partial<BcFaults>;
 }
 
-interface Product { id: number; sku: string; name: string; tracking: BcTracking; baseVariantId: number | null; variantIds: number[] }
-interface Variant { id: number; productId: number; sku: string; base: boolean }
+interface Product { id: number; sku: string; name: string; tracking: BcTracking; baseVariantId: number | null; variantIds: number[]; price: number }
+interface Variant { id: number; productId: number; sku: string; base: boolean; price: number | null }
 
 export interface BcFake extends FakeServer {
   readonly token: string;
@@ -70,6 +72,10 @@ export interface BcFake extends FakeServer {
   inventoryRowCount(productIds: number[], locationId?: number): number;
   /** Delete a product (its variants and stock go with it), or one option variant by its SKU. */
   remove(sku: string): void;
+  /** SPEC §14: the price shoppers see per SKU (a variant's own, else its product's). */
+  priceBySku(): Map<string, number>;
+  /** Accepted PUT /catalog/products and PUT /catalog/variants requests. */
+  catalogWrites(): { products: number; variants: number };
   /** Adjustment payloads accepted, in order. */
   readonly adjustments: Array<{ reason: string; items: Array<Record<string, unknown>> }>;
   /**
@@ -88,6 +94,8 @@ const MAX_CATALOG_LIMIT = 250;
 const MAX_INVENTORY_LIMIT = 1000;
 const MAX_ADJUSTMENT_ITEMS = 2000;
 const MAX_PRODUCT_BATCH = 10;
+/** PUT /catalog/variants (API_FACTS §5). */
+const MAX_VARIANT_BATCH = 50;
 
 const problem = (status: number, title: string, errors?: Record<string, string>): FakeReply => ({
   status, contentType: 'application/problem+json', json: { status, title, type: PROBLEM_TYPE, ...(errors ? { errors } : {}) },
@@ -104,6 +112,8 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
   /** `v:<variantId>` or `p:<productId>` (product-level stock of a product with options) → location → on hand. */
   const stock = new Map<string, Map<number, number>>();
   const adjustments: BcFake['adjustments'] = [];
+  let productWrites = 0;
+  let variantWrites = 0;
   let nextProduct = 100;
   let nextVariant = 500;
   let windowStart = Date.now();
@@ -120,10 +130,10 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
 
   function seed(list: BcSeedProduct[]): void {
     for (const s of list) {
-      const p: Product = { id: nextProduct++, sku: s.sku, name: s.name ?? `Product ${s.sku}`, tracking: s.tracking ?? 'product', baseVariantId: null, variantIds: [] };
+      const p: Product = { id: nextProduct++, sku: s.sku, name: s.name ?? `Product ${s.sku}`, tracking: s.tracking ?? 'product', baseVariantId: null, variantIds: [], price: s.price ?? 10 };
       products.set(p.id, p);
       if (!s.variants || s.variants.length === 0) {
-        const v: Variant = { id: nextVariant++, productId: p.id, sku: s.sku, base: true };
+        const v: Variant = { id: nextVariant++, productId: p.id, sku: s.sku, base: true, price: null };
         variants.set(v.id, v);
         p.baseVariantId = v.id;
         p.variantIds.push(v.id);
@@ -131,7 +141,7 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
         continue;
       }
       for (const sv of s.variants) {
-        const v: Variant = { id: nextVariant++, productId: p.id, sku: sv.sku, base: false };
+        const v: Variant = { id: nextVariant++, productId: p.id, sku: sv.sku, base: false, price: sv.price ?? null };
         variants.set(v.id, v);
         p.variantIds.push(v.id);
         if (sv.stock !== undefined) setStock(`v:${v.id}`, 1, sv.stock);
@@ -197,12 +207,12 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
   function productJson(p: Product): Record<string, unknown> {
     const base = p.baseVariantId !== null ? variants.get(p.baseVariantId) : undefined;
     const level = stock.get(productKey(p))?.get(locations[0]?.id ?? 1) ?? 0;
-    return { id: p.id, name: p.name, type: 'physical', sku: p.sku, inventory_level: level, inventory_tracking: p.tracking, base_variant_id: base?.id ?? null, price: 10, is_visible: true };
+    return { id: p.id, name: p.name, type: 'physical', sku: p.sku, inventory_level: level, inventory_tracking: p.tracking, base_variant_id: base?.id ?? null, price: p.price, is_visible: true };
   }
 
   function variantJson(v: Variant): Record<string, unknown> {
     return {
-      id: v.id, product_id: v.productId, sku: v.sku, sku_id: v.id + 10_000, price: null, inventory_level: stock.get(`v:${v.id}`)?.get(1) ?? 0,
+      id: v.id, product_id: v.productId, sku: v.sku, sku_id: v.id + 10_000, price: v.price, inventory_level: stock.get(`v:${v.id}`)?.get(1) ?? 0,
       inventory_warning_level: 0, option_values: v.base ? [] : [{ id: v.id, label: v.sku, option_id: 1, option_display_name: 'Option' }],
     };
   }
@@ -297,12 +307,17 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
       if (it.inventory_tracking !== undefined && !['none', 'product', 'variant'].includes(String(it.inventory_tracking))) {
         return problem(422, 'Input is invalid', { inventory_tracking: 'must be none, product or variant' });
       }
+      // `price` is a number (float) in the catalog schema: a string or a negative value fails the whole batch.
+      if (it.price !== undefined && !(typeof it.price === 'number' && it.price >= 0)) return problem(422, 'Input is invalid', { price: 'must be a number >= 0' });
       updated.push(p);
     }
     body.forEach((raw, i) => {
       const t = (raw as Record<string, unknown>).inventory_tracking;
       if (t !== undefined) (updated[i] as Product).tracking = t as BcTracking;
+      const price = (raw as Record<string, unknown>).price;
+      if (typeof price === 'number') (updated[i] as Product).price = price;
     });
+    productWrites++;
     return { status: 200, json: { data: updated.map(productJson), meta: {} } };
   }
 
@@ -356,6 +371,26 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
     };
   }
 
+  /** PUT /catalog/variants: ≤ 50 variants, `[{ id, price }]`; one bad item refuses the whole batch. */
+  function updateVariants(body: unknown): FakeReply {
+    if (!Array.isArray(body)) return problem(422, 'Input is invalid', { body: 'an array of variants is expected' });
+    if (body.length > MAX_VARIANT_BATCH) return problem(413, `The request payload is too large. The maximum items allowed in the array is ${MAX_VARIANT_BATCH}`); // wording UNVERIFIED
+    const found: Variant[] = [];
+    for (const raw of body) {
+      const it = (raw ?? {}) as Record<string, unknown>;
+      const v = variants.get(Number(it.id));
+      if (!v) return problem(404, `Variant with id ${String(it.id)} not found`); // wording UNVERIFIED
+      if (it.price !== undefined && it.price !== null && !(typeof it.price === 'number' && it.price >= 0)) return problem(422, 'Input is invalid', { price: 'must be a number >= 0' });
+      found.push(v);
+    }
+    body.forEach((raw, i) => {
+      const price = (raw as Record<string, unknown>).price;
+      if (price !== undefined) (found[i] as Variant).price = price as number | null;
+    });
+    variantWrites++;
+    return { status: 200, json: { data: found.map(variantJson), meta: {} } };
+  }
+
   function handle(req: FakeRequest): FakeReply {
     const v2 = /^\/stores\/([^/]+)\/v2(\/.*)$/.exec(req.path);
     if (v2) {
@@ -378,6 +413,7 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
       return collectionReply(req, rows, MAX_CATALOG_LIMIT);
     }
     if (req.method === 'PUT' && route === '/catalog/products') return updateProducts(req.body);
+    if (req.method === 'PUT' && route === '/catalog/variants') return updateVariants(req.body);
     if (req.method === 'GET' && route === '/catalog/variants') {
       const only = ids(req, 'product_id:in');
       const rows = [...variants.values()].sort((a, b) => a.id - b.id).filter((v) => !only || only.includes(v.productId)).map(variantJson);
@@ -418,6 +454,18 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
     adjustments,
     seed,
     placeOrder,
+    priceBySku: () => {
+      const out = new Map<string, number>();
+      for (const p of products.values()) {
+        for (const id of p.variantIds) {
+          const v = variants.get(id)!;
+          out.set(v.sku, v.base ? p.price : v.price ?? p.price);
+        }
+        if (p.baseVariantId === null) out.set(p.sku, p.price);
+      }
+      return out;
+    },
+    catalogWrites: () => ({ products: productWrites, variants: variantWrites }),
     tracking: (sku) => [...products.values()].find((p) => p.sku === sku)?.tracking,
     inventoryRowCount: (productIds, locationId = 1) => inventoryRows({
       method: 'GET', path: '', headers: {}, body: undefined,

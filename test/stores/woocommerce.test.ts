@@ -396,11 +396,11 @@ describe('WooCommerce store adapter', () => {
     emu.seedVariation(2, { sku: 'V-late', stock_quantity: 8 });
     const items = await collect(createWooCommerceStore(configFor(emu, { pageSize: 2 })).list());
     expect(items).toEqual([
-      { sku: 'A', productId: 1, variationId: null, qty: 1, managed: true, name: 'Product A' },
-      { sku: 'V-1', productId: 2, variationId: 3, qty: 2, managed: true, name: 'V - 1' },
-      { sku: 'V-2', productId: 2, variationId: 4, qty: 3, managed: true, name: 'V - 2' },
-      { sku: 'V-late', productId: 2, variationId: 8, qty: 8, managed: true, name: 'Variable V - V-late' },
-      { sku: 'B', productId: 7, variationId: null, qty: null, managed: false, name: 'Product  B ' },
+      { sku: 'A', productId: 1, variationId: null, qty: 1, managed: true, name: 'Product A', price: null },
+      { sku: 'V-1', productId: 2, variationId: 3, qty: 2, managed: true, name: 'V - 1', price: null },
+      { sku: 'V-2', productId: 2, variationId: 4, qty: 3, managed: true, name: 'V - 2', price: null },
+      { sku: 'V-late', productId: 2, variationId: 8, qty: 8, managed: true, name: 'Variable V - V-late', price: null },
+      { sku: 'B', productId: 7, variationId: null, qty: null, managed: false, name: 'Product  B ', price: null },
     ]);
   });
 
@@ -426,7 +426,7 @@ describe('WooCommerce store adapter', () => {
 
     emu = await startWooEmulator({ tls: TEST_TLS, products: simpleProducts(2) });
     await collect(createWooCommerceStore(configFor(emu)).list());
-    expect(emu.requests[0]?.query._fields).toBe('id,sku,type,name,manage_stock,stock_quantity,parent_id,variations');
+    expect(emu.requests[0]?.query._fields).toBe('id,sku,type,name,manage_stock,stock_quantity,parent_id,variations,regular_price');
     expect(emu.requests[0]?.query.oauth_signature).toBeUndefined();
   });
 

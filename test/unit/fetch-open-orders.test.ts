@@ -6,18 +6,23 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Config } from '../../src/config/schema.js';
 import { exitCodeFor } from '../../src/cli/exit-codes.js';
 import { configureLogging } from '../../src/lib/log.js';
 import { fetchAll } from '../../src/pipeline/fetch.js';
-import { createSources } from '../../src/sources/registry.js';
+import { createSources, loadSourceAdapters } from '../../src/sources/registry.js';
 import { openDb, type Db } from '../../src/state/db.js';
 import { getOpenOrdersMeta, openUnitsBySku } from '../../src/state/open-orders.js';
 import { MIGRATIONS } from '../../src/state/migrations.js';
 import { getIndexMeta } from '../../src/state/store-index.js';
-import { createStore } from '../../src/stores/registry.js';
+import { createStore, loadStoreAdapters } from '../../src/stores/registry.js';
 import { DEFAULT_WOO_KEY, simpleProducts, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
+
+beforeAll(async () => {
+  await loadSourceAdapters(['csv']);
+  await loadStoreAdapters(['woocommerce']);
+});
 
 process.env.INVSYNC_RETRY_BASE_MS = '20';
 configureLogging({ level: 'warn', stderrLevel: 'silent' });

@@ -43,6 +43,14 @@ export function renderExplanation(e: Explanation): string {
   if (e.storeItems.length === 0) lines.push('  (none)');
   for (const i of e.storeItems) lines.push(`  ${i.store} product ${i.productId}${i.variationId === null ? '' : ` variation ${i.variationId}`}: qty ${i.qty ?? 'not managed'}`);
   lines.push('', e.notWritten === null ? 'written: yes (or already right)' : `not written: ${e.notWritten}`);
+  if (e.price) {
+    const p = e.price;
+    const amounts = Object.entries(p.amounts).map(([k, v]) => `${k} ${v}`).join(', ');
+    lines.push('', `price: ${p.target ?? 'not written'}${p.current === undefined ? '' : ` (store now: ${p.current ?? 'none'})`}`);
+    lines.push(`  amounts: ${amounts || '(none)'}${p.source ? ` from ${p.source}` : ''}`);
+    for (const step of p.steps) lines.push(`  ${step}`);
+    if (p.why) lines.push(`  ${p.why}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

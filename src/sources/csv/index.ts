@@ -4,7 +4,9 @@ import { CsvError, Parser, type Options as CsvParseOptions } from 'csv-parse';
 import type { CsvSourceConfig } from '../../config/schema.js';
 import { HttpError, InvsyncError, SourceError } from '../../domain/errors.js';
 import { parseQuantity, toQtyMap, type QtyMap } from '../../domain/quantity.js';
-import type { SourceRecord } from '../../domain/types.js';
+import type { SourceRecord, SupplierItem } from '../../domain/types.js';
+import { AMOUNT_FIELDS, type AmountField } from '../../domain/price.js';
+import { readAmounts } from '../amounts.js';
 import { connectionOptions, createHttpClient } from '../../lib/http.js';
 import { redact, safeUrl } from '../../lib/redact.js';
 import type { SourceAdapter } from '../types.js';
@@ -130,6 +132,8 @@ interface ColumnIndexes {
   qtyHeader: string;
   /** The source's qtyMap (SPEC §14): text stock values it accepts. */
   qtyMap?: QtyMap;
+  /** SPEC §14 `prices`: the configured amount columns, by field. */
+  amounts?: Array<[AmountField, number]>;
 }
 
 /** Longest record accepted; beyond it the file is treated as broken (typically an unclosed quote). */
@@ -187,7 +191,7 @@ export function isBlank(fields: string[]): boolean {
 
 function findColumns(config: CsvSourceConfig, header: string[]): ColumnIndexes {
   const names = header.map((h) => h.trim());
-  const find = (key: 'sku' | 'qty'): number => {
+  const find = (key: 'sku' | 'qty' | AmountField): number => {
     const wanted = (config.columns?.[key] ?? key).trim();
     let index = names.indexOf(wanted);
     if (index < 0) {
@@ -203,7 +207,11 @@ function findColumns(config: CsvSourceConfig, header: string[]): ColumnIndexes {
   };
   const sku = find('sku');
   const qty = find('qty');
-  return { sku, qty, skuHeader: names[sku] as string, qtyHeader: names[qty] as string, qtyMap: toQtyMap(config.qtyMap) };
+  const amounts = AMOUNT_FIELDS.filter((f) => config.columns?.[f] !== undefined).map((f): [AmountField, number] => [f, find(f)]);
+  return {
+    sku, qty, skuHeader: names[sku] as string, qtyHeader: names[qty] as string, qtyMap: toQtyMap(config.qtyMap),
+    ...(amounts.length ? { amounts } : {}),
+  };
 }
 
 function toSourceRecord({ fields, line }: LineRecord, columns: ColumnIndexes): SourceRecord {
@@ -218,7 +226,15 @@ function toSourceRecord({ fields, line }: LineRecord, columns: ColumnIndexes): S
   if (sku === '') return { kind: 'rejected', row: line, reason: 'no SKU' };
   const q = parseQuantity(qtyField, 'quantity', columns.qtyMap);
   if (!q.ok) return { kind: 'rejected', row: line, reason: q.reason, sku };
-  return q.text === undefined ? { kind: 'item', sku, qty: q.qty, row: line } : { kind: 'item', sku, qty: q.qty, row: line, text: q.text };
+  const item: SupplierItem = q.text === undefined ? { kind: 'item', sku, qty: q.qty, row: line } : { kind: 'item', sku, qty: q.qty, row: line, text: q.text };
+  if (columns.amounts) {
+    const values: Partial<Record<AmountField, string | undefined>> = {};
+    for (const [field, index] of columns.amounts) values[field] = fields[index];
+    const a = readAmounts(values);
+    if (!a.ok) return { kind: 'rejected', row: line, reason: a.reason, sku };
+    if (a.amounts) item.amounts = a.amounts;
+  }
+  return item;
 }
 
 

@@ -129,7 +129,7 @@ export function createDropshipzoneSource(config: DropshipzoneSourceConfig, ctx: 
           const body = await fetchPage(page, limit, signal);
           const base = (page - 1) * limit;
           const { result } = body;
-          for (let i = 0; i < result.length; i++) yield productRecord(result[i], base + i + 1, qtyMap);
+          for (let i = 0; i < result.length; i++) yield productRecord(result[i], base + i + 1, qtyMap, ctx.prices === true);
           log.debug({ page, totalPages: body.total_pages, items: result.length }, `page ${page}/${body.total_pages}`);
           if (page >= body.total_pages) break;
         }

@@ -9,6 +9,7 @@ import { redact, safeUrl } from '../../lib/redact.js';
 import type { SourceAdapter, SourceContext } from '../types.js';
 import { toQtyMap } from '../../domain/quantity.js';
 import { itemRecord, type ItemPaths } from './items.js';
+import { AMOUNT_FIELDS } from '../../domain/price.js';
 import { createPager, PagingError, type PageRequest } from './paging.js';
 import { getAt, parseDotPath } from './paths.js';
 import { JsonArrayScanner, JsonScanError } from './scanner.js';
@@ -44,6 +45,11 @@ export function createJsonSource(config: JsonSourceConfig, _ctx?: SourceContext)
   const paths: ItemPaths = {
     sku: parseDotPath(config.skuPath), qty: parseDotPath(config.qtyPath), skuLabel: config.skuPath, qtyLabel: config.qtyPath, qtyMap: toQtyMap(config.qtyMap),
   };
+  const amountPaths = AMOUNT_FIELDS.flatMap((field) => {
+    const label = config[`${field}Path`];
+    return label === undefined ? [] : [{ field, path: parseDotPath(label), label: `${field}Path "${label}"` }];
+  });
+  if (amountPaths.length) paths.amounts = amountPaths;
   const pageSize = config.pageSize ?? DEFAULT_JSON_PAGE_SIZE;
   const http = config.url === undefined ? undefined : createHttpClient({
     name: `source ${config.name}`,

@@ -1,5 +1,7 @@
 import { parseQuantity, show, type QtyMap } from '../../domain/quantity.js';
-import type { SourceRecord } from '../../domain/types.js';
+import type { AmountField } from '../../domain/price.js';
+import type { SourceRecord, SupplierItem } from '../../domain/types.js';
+import { readAmounts } from '../amounts.js';
 import { getAt, type DotPath } from './paths.js';
 
 export interface ItemPaths {
@@ -10,6 +12,8 @@ export interface ItemPaths {
   qtyLabel: string;
   /** The source's qtyMap (SPEC §14): text stock values it accepts. */
   qtyMap?: QtyMap;
+  /** SPEC §14 `prices`: dot paths to the supplier amounts (pricePath, costPath, …), by field. */
+  amounts?: Array<{ field: AmountField; path: DotPath; label: string }>;
 }
 
 /**
@@ -41,7 +45,19 @@ export function itemRecord(item: unknown, row: number, paths: ItemPaths, where?:
     return { kind: 'rejected', row, reason: `${why}${at}` };
   }
   const q = parseQuantity(getAt(item, paths.qty), 'quantity', paths.qtyMap);
-  if (q.ok) return q.text === undefined ? { kind: 'item', sku, qty: q.qty, row } : { kind: 'item', sku, qty: q.qty, row, text: q.text };
+  if (q.ok) {
+    const record: SupplierItem = q.text === undefined ? { kind: 'item', sku, qty: q.qty, row } : { kind: 'item', sku, qty: q.qty, row, text: q.text };
+    if (!paths.amounts) return record;
+    const values: Partial<Record<AmountField, unknown>> = {};
+    for (const a of paths.amounts) values[a.field] = getAt(item, a.path);
+    const read = readAmounts(values);
+    if (!read.ok) {
+      const label = paths.amounts.find((a) => read.reason.startsWith(`${a.field}:`))?.label;
+      return { kind: 'rejected', row, reason: `${read.reason}${label ? ` at ${label}` : ''}${at}`, sku };
+    }
+    if (read.amounts) record.amounts = read.amounts;
+    return record;
+  }
   if (q.missing) return { kind: 'rejected', row, reason: `no quantity at qtyPath "${paths.qtyLabel}"${at}`, sku };
   return { kind: 'rejected', row, reason: `${q.reason}${at}`, sku };
 }

@@ -1,7 +1,8 @@
 import type { ZodType } from 'zod';
 import type { BigCommerceStoreConfig } from '../../config/schema.js';
 import { ConfigError, HttpError } from '../../domain/errors.js';
-import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
+import { writesStock, type BatchResult, type Change, type StoreItem } from '../../domain/types.js';
+import { normaliseStorePrice } from '../../domain/price.js';
 import { connectionOptions, createHttpClient, type HttpRequest, type HttpResponse } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { redact, safeUrl } from '../../lib/redact.js';
@@ -10,7 +11,7 @@ import { sendIsolating } from '../isolate.js';
 import { assertBatch } from '../batch-guard.js';
 import type { OpenOrderLine, StockReading, StoreAdapter } from '../types.js';
 import {
-  BcAdjustmentResult, BcCountPage, BcInventoryPage, BcOrderPage, BcProductPage, BcProductsUpdated, BcVariantPage,
+  BcAdjustmentResult, BcCountPage, BcInventoryPage, BcOrderPage, BcProductPage, BcProductsUpdated, BcVariantPage, BcVariantsUpdated,
   type BcInventoryItem, type BcProduct, type BcTracking, type BcVariant,
 } from './schemas.js';
 import { createQuotaGate } from './throttle.js';
@@ -56,6 +57,8 @@ const CATALOG_MAX_PAGE = 250;
 const INVENTORY_MAX_PAGE = 1000;
 /** Products per PUT /catalog/products. */
 const PRODUCT_BATCH = 10;
+/** Variants per PUT /catalog/variants. */
+const VARIANT_BATCH = 50;
 
 /** How an item's stock is written: by product id (product-level tracking) or by variant id. */
 export interface BcRef {
@@ -115,8 +118,8 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
   }
 
   async function* list(signal?: AbortSignal): AsyncIterable<StoreItem> {
-    const products = await pages<BcProduct>('catalog/products', { include_fields: 'id,sku,name,inventory_tracking,base_variant_id' }, BcProductPage, catalogLimit, signal);
-    const variants = await pages<BcVariant>('catalog/variants', { include_fields: 'id,product_id,sku' }, BcVariantPage, catalogLimit, signal);
+    const products = await pages<BcProduct>('catalog/products', { include_fields: 'id,sku,name,inventory_tracking,base_variant_id,price' }, BcProductPage, catalogLimit, signal);
+    const variants = await pages<BcVariant>('catalog/variants', { include_fields: 'id,product_id,sku,price' }, BcVariantPage, catalogLimit, signal);
     const inventory = await pages<BcInventoryItem>('inventory/items', { 'location_id:in': locationId }, BcInventoryPage, inventoryLimit, signal);
     // Buffered: three listings are joined, and store order is by product id, then variant id.
     yield* buildItems(products, variants, inventory, locationId);
@@ -163,7 +166,7 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
       const ids = chunk.join(',');
       // One page: the chunk is no longer than the page.
       const found = await call(() => request({
-        url: 'catalog/products', searchParams: { 'id:in': ids, include_fields: 'id,inventory_tracking,base_variant_id', limit: chunk.length, page: 1 }, signal,
+        url: 'catalog/products', searchParams: { 'id:in': ids, include_fields: 'id,inventory_tracking,base_variant_id,price', limit: chunk.length, page: 1 }, signal,
       }, BcProductPage));
       const products = new Map(found.body.data.map((p) => [p.id, p]));
       if (products.size === 0) continue;
@@ -171,11 +174,19 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
         'location_id:in': locationId, 'product_id:in': [...products.keys()].join(','),
       }, BcInventoryPage, inventoryLimit, signal));
       const wanted = new Set(chunk);
+      // SPEC §14: a variant's own price is read only when a change of this chunk wrote one.
+      const variantPrices = changes.some((c) => c.price && c.variationId !== null && wanted.has(Number(c.productId)))
+        ? new Map((await call(() => pages<BcVariant>('catalog/variants', {
+          'product_id:in': [...products.keys()].join(','), include_fields: 'id,product_id,sku,price',
+        }, BcVariantPage, catalogLimit, signal))).map((v) => [v.id, v.price ?? null]))
+        : undefined;
       for (const change of changes) {
         if (!wanted.has(Number(change.productId))) continue;
         const product = products.get(Number(change.productId));
         const reading = product ? readingOf(change, product, inventory, locationId) : undefined;
-        if (reading) out.set(change.seq, reading);
+        if (!reading) continue;
+        const price = priceReading(change, product!, variantPrices);
+        out.set(change.seq, price === undefined ? reading : { ...reading, price });
       }
     }
     return out;
@@ -203,14 +214,48 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
     if (batch.length === 0) return { failed: [] };
     const key = assertBatch('bigcommerce', batch, batchKey, maxBatch);
     if (key === 'enable-tracking') await enableTracking(batch);
-    const refused = await sendIsolating(batch, async (part) => {
+    // A price-only change (SPEC §14) writes no stock.
+    const stock = batch.filter(writesStock);
+    const refused = stock.length === 0 ? [] : await sendIsolating(stock, async (part) => {
       const items = part.map((c) => adjustmentItem(c, locationId));
       await call(() => request({ method: 'PUT', url: 'inventory/adjustments/absolute', json: { reason: 'invsync', items } }, BcAdjustmentResult));
     }, {
       rejection: refusal,
       onSplit: (size, message) => log.warn({ size }, `adjustment of ${size} item(s) refused as a whole (${message}); resending it in halves to find the refused item(s)`),
     });
-    return { failed: refused.map((r) => ({ seq: r.item.seq, message: r.message })) };
+    const failed = refused.map((r) => ({ seq: r.item.seq, message: r.message }));
+    const refusedSeqs = new Set(failed.map((f) => f.seq));
+    const priced = batch.filter((c) => c.price && !refusedSeqs.has(c.seq));
+    if (priced.length) for (const f of await writePrices(priced)) failed.push(f);
+    return { failed };
+  }
+
+  /**
+   * SPEC §14: the catalog holds prices, the Inventory API the stock, so prices need requests of
+   * their own: `PUT /catalog/variants` (≤ 50) for variants, `PUT /catalog/products` (≤ 10) for
+   * products without options or tracked by product. A refused request fails its items (the
+   * stock already written stays: the retry rewrites both, absolute writes being idempotent).
+   */
+  async function writePrices(changes: Change[]): Promise<BatchResult['failed']> {
+    const failed: BatchResult['failed'] = [];
+    const variantsOnly = changes.filter((c) => c.variationId !== null);
+    const productsOnly = changes.filter((c) => c.variationId === null);
+    const send = async (group: Change[], size: number, url: string, body: (c: Change) => Record<string, number>, schema: ZodType<unknown>) => {
+      for (let i = 0; i < group.length; i += size) {
+        const part = group.slice(i, i + size);
+        try {
+          await call(() => request({ method: 'PUT', url, json: part.map(body) }, schema));
+        } catch (err) {
+          const message = refusal(err);
+          if (message === null) throw err;
+          for (const c of part) failed.push({ seq: c.seq, message: `price not applied: ${message}` });
+        }
+      }
+    };
+    // The API's `price` is a number: two-decimal strings become numbers here, exact to the cent.
+    await send(variantsOnly, VARIANT_BATCH, 'catalog/variants', (c) => ({ id: Number(c.variationId), price: Number(c.price!.to) }), BcVariantsUpdated);
+    await send(productsOnly, PRODUCT_BATCH, 'catalog/products', (c) => ({ id: Number(c.productId), price: Number(c.price!.to) }), BcProductsUpdated);
+    return failed;
   }
 
   async function check(): Promise<string> {
@@ -272,13 +317,13 @@ export function buildItems(products: BcProduct[], variants: BcVariant[], invento
       const ref: BcRef = productLevel
         ? { by: 'product', ...(tracking === 'none' ? { enable: 'product' as const } : {}) }
         : { by: 'variant', variantId: p.base_variant_id as number };
-      items.push(item(sku, p.id, null, tracking, onhand, name, ref));
+      items.push(withPrice(item(sku, p.id, null, tracking, onhand, name, ref), p.price));
       continue;
     }
     for (const v of own) {
       if (v.sku === '') continue;
       const ref: BcRef = { by: 'variant', variantId: v.id, ...(tracking === 'none' ? { enable: 'variant' as const } : {}) };
-      items.push(item(v.sku, p.id, v.id, tracking, byVariant.get(v.id), name ? `${name} (${v.sku})` : undefined, ref));
+      items.push(withPrice(item(v.sku, p.id, v.id, tracking, byVariant.get(v.id), name ? `${name} (${v.sku})` : undefined, ref), v.price ?? p.price));
     }
   }
   return items;
@@ -320,6 +365,19 @@ function item(sku: string, productId: number, variationId: number | null, tracki
   // Untracked stock, or none recorded at this location yet, is not managed (invsync sets it on first write).
   const managed = tracking !== 'none' && onhand !== undefined;
   return { sku, productId, variationId, qty: managed ? onhand as number : null, managed, ...(name ? { name } : {}), ref: { ...ref } };
+}
+
+/** SPEC §14: the price shoppers see (a variant's own, else its product's), when the listing had prices. */
+function withPrice(item: StoreItem, price: number | null | undefined): StoreItem {
+  return price === undefined ? item : { ...item, price: normaliseStorePrice(price) };
+}
+
+/** A change's price as the store holds it now: the variant's own (else the product's), or the product's; undefined when not read. */
+function priceReading(change: Change, product: BcProduct, variantPrices: Map<number, number | null> | undefined): string | null | undefined {
+  if (!change.price || product.price === undefined) return undefined;
+  if (change.variationId === null) return normaliseStorePrice(product.price);
+  if (!variantPrices) return undefined;
+  return normaliseStorePrice(variantPrices.get(Number(change.variationId)) ?? product.price);
 }
 
 function refOf(change: Change): BcRef {

@@ -32,6 +32,8 @@ export const BcProduct = z.object({
   inventory_tracking: BcTracking,
   /** Set for a product without options (its one variant); null for a product with options. */
   base_variant_id: z.number().int().positive().nullish().transform((v) => v ?? null),
+  /** SPEC §14: the product's price (a number); absent unless asked for in include_fields. */
+  price: z.number().nullish(),
 });
 export type BcProduct = z.infer<typeof BcProduct>;
 export const BcProductPage = collection(BcProduct);
@@ -42,6 +44,8 @@ export const BcVariant = z.object({
   id: z.number().int().positive(),
   product_id: z.number().int().positive(),
   sku,
+  /** The variant's own price; null: the product's applies. */
+  price: z.number().nullish(),
 });
 export type BcVariant = z.infer<typeof BcVariant>;
 export const BcVariantPage = collection(BcVariant);
@@ -71,6 +75,8 @@ export const BcAdjustmentResult = z.object({ transaction_id: z.union([z.string()
 
 /** PUT /catalog/products (batch of ≤ 10) → 200 `{data: [...]}`. */
 export const BcProductsUpdated = z.object({ data: z.array(z.object({ id: z.number().int() })) });
+/** PUT /catalog/variants → the updated variants. */
+export const BcVariantsUpdated = z.object({ data: z.array(z.object({ id: z.number().int() })) });
 
 /**
  * SPEC §12: a line of an order as `GET /v2/orders?include=consignments.line_items&consignment_structure=object`

@@ -1,11 +1,12 @@
 import type { WooCommerceStoreConfig } from '../../config/schema.js';
 import { ConfigError } from '../../domain/errors.js';
-import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
+import { writesStock, type BatchResult, type Change, type StoreItem } from '../../domain/types.js';
+import { normaliseStorePrice } from '../../domain/price.js';
 import { connectionOptions, createHttpClient, type HttpResponse, type SignableRequest } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { registerSecret, safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
-import type { IncrementalListing, ListedProduct, OpenOrderLine, StoreAdapter, StoreProbe } from '../types.js';
+import type { IncrementalListing, ListedProduct, OpenOrderLine, StockReading, StoreAdapter, StoreProbe } from '../types.js';
 import { signUrl } from '../../lib/oauth1.js';
 import {
   WOO_OPEN_ORDER_STATUSES, WooBatchResponse, WooOrderPage, WooProductPage, WooVariationPage,
@@ -27,8 +28,8 @@ export const WOO_MAX_BATCH = 100;
 const WOO_MAX_PAGE = 100;
 
 /** Only fetched over https, see NOTE in `listFields`. */
-const PRODUCT_FIELDS = 'id,sku,type,name,manage_stock,stock_quantity,parent_id,variations';
-const VARIATION_FIELDS = 'id,sku,name,manage_stock,stock_quantity,parent_id';
+const PRODUCT_FIELDS = 'id,sku,type,name,manage_stock,stock_quantity,parent_id,variations,regular_price';
+const VARIATION_FIELDS = 'id,sku,name,manage_stock,stock_quantity,parent_id,regular_price';
 const ORDER_FIELDS = 'id,status,date_created_gmt,line_items';
 
 type Query = Record<string, string | number>;
@@ -196,15 +197,20 @@ export function createWooCommerceStore(config: WooCommerceStoreConfig): StoreAda
     if (batch.length === 0) return { failed: [] };
     const key = assertBatch('woocommerce', batch, batchKey, maxBatch);
     const url = key === 'products' ? 'products/batch' : `products/${(batch[0] as Change).productId}/variations/batch`;
-    // manage_stock goes with every item: WooCommerce ignores stock_quantity unless stock is managed.
-    const update = batch.map((c) => ({ id: writeId(c), manage_stock: true, stock_quantity: c.to }));
+    // manage_stock goes with every stock write: WooCommerce ignores stock_quantity unless stock is managed.
+    // A price (SPEC §14) rides in the same item as `regular_price`, a string as the schema requires.
+    const update = batch.map((c) => ({
+      id: writeId(c),
+      ...(writesStock(c) ? { manage_stock: true, stock_quantity: c.to } : {}),
+      ...(c.price ? { regular_price: c.price.to } : {}),
+    }));
     const res = await http.json({ method: 'POST', url, json: { update } }, WooBatchResponse);
     return { failed: readBatchResults(batch, res.body.update ?? []) };
   }
 
   /** One GET per 100 ids and batch key (`include=` on products, or on one parent's variations). */
-  async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, { qty: number | null; managed: boolean }>> {
-    const out = new Map<number, { qty: number | null; managed: boolean }>();
+  async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, StockReading>> {
+    const out = new Map<number, StockReading>();
     const groups = new Map<string, Change[]>();
     for (const c of changes) {
       const key = batchKey(c);
@@ -226,7 +232,7 @@ export function createWooCommerceStore(config: WooCommerceStoreConfig): StoreAda
           const seq = byId.get(record.id);
           if (seq === undefined) continue;
           const managed = record.manage_stock === true;
-          out.set(seq, { qty: managed ? record.stock_quantity : null, managed });
+          out.set(seq, { qty: managed ? record.stock_quantity : null, managed, ...priceOf(record) });
         }
       }
     }
@@ -334,7 +340,13 @@ function productItem(p: WooProduct): StoreItem {
     qty: managed ? p.stock_quantity : null,
     managed,
     ...(p.name ? { name: p.name } : {}),
+    ...priceOf(p),
   };
+}
+
+/** SPEC §14: the item's regular price, when the response has the field (null: none set). */
+function priceOf(record: { regular_price?: string | number | null }): { price?: string | null } {
+  return record.regular_price === undefined ? {} : { price: normaliseStorePrice(record.regular_price) };
 }
 
 function variationItem(parent: { id: number; name?: string | null }, v: WooVariation): StoreItem {
@@ -348,6 +360,7 @@ function variationItem(parent: { id: number; name?: string | null }, v: WooVaria
     qty: managed ? v.stock_quantity : null,
     managed,
     ...(name ? { name } : {}),
+    ...priceOf(v),
   };
 }
 
@@ -399,11 +412,13 @@ function readBatchResults(batch: Change[], results: WooBatchItem[]): BatchResult
       failed.push({ seq: change.seq, message: `no result for id ${id} in the batch response` });
     } else if (result.error) {
       failed.push({ seq: change.seq, message: `${result.error.code}: ${result.error.message}` });
-    } else if (result.manage_stock === false || (typeof result.stock_quantity === 'number' && result.stock_quantity !== change.to)) {
+    } else if (writesStock(change) && (result.manage_stock === false || (typeof result.stock_quantity === 'number' && result.stock_quantity !== change.to))) {
       failed.push({
         seq: change.seq,
         message: `stock not applied (store reports stock_quantity ${String(result.stock_quantity)}); is "Enable stock management" on in WooCommerce > Settings > Products > Inventory?`,
       });
+    } else if (change.price && result.regular_price !== undefined && normaliseStorePrice(result.regular_price) !== change.price.to) {
+      failed.push({ seq: change.seq, message: `price not applied (store reports regular_price ${JSON.stringify(result.regular_price)}, sent ${change.price.to})` });
     }
   });
   return failed;

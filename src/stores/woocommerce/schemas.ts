@@ -17,6 +17,8 @@ export const WooProduct = z.object({
   manage_stock: ManageStock,
   stock_quantity: z.number().nullable(),
   variations: z.array(z.number().int()).nullish().transform((v) => v ?? []),
+  /** SPEC §14: a decimal string ("" for none); absent when `_fields` left it out. */
+  regular_price: z.union([z.string(), z.number()]).nullish(),
 });
 export type WooProduct = z.infer<typeof WooProduct>;
 
@@ -30,6 +32,7 @@ export const WooVariation = z.object({
   name: z.string().nullish(),
   manage_stock: ManageStock,
   stock_quantity: z.number().nullable(),
+  regular_price: z.union([z.string(), z.number()]).nullish(),
 });
 export type WooVariation = z.infer<typeof WooVariation>;
 
@@ -49,6 +52,7 @@ export const WooBatchItem = z.object({
   error: WooItemError.optional(),
   manage_stock: ManageStock.optional(),
   stock_quantity: z.number().nullable().optional(),
+  regular_price: z.union([z.string(), z.number()]).nullish(),
 });
 export type WooBatchItem = z.infer<typeof WooBatchItem>;
 
