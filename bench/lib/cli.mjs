@@ -17,7 +17,7 @@ export function preflight() {
 }
 
 /**
- * Run `invsync <args>`. Resolves { code, wallMs, peakRssMiB, stdout, stderr, startedAt, endedAt, summary }
+ * Run `invsync <args>`. Resolves { code, wallMs, cpuMs (user + system), peakRssMiB, stdout, stderr, startedAt, endedAt, summary }
  * (`summary`: the parsed --json document when stdout holds one). Never throws on a non-zero exit.
  */
 export function runInvsync(args, { env = {}, cwd = os.tmpdir(), nodeArgs = [] } = {}) {
@@ -26,7 +26,7 @@ export function runInvsync(args, { env = {}, cwd = os.tmpdir(), nodeArgs = [] } 
   const startedAt = Date.now();
   const t0 = process.hrtime.bigint();
   const bin = path.join(buildRoot(), 'bin/invsync.js');
-  const child = spawn(TIME, ['-f', '%e %M', '-o', timeFile, process.execPath, ...nodeArgs, bin, ...args], {
+  const child = spawn(TIME, ['-f', '%e %M %U %S', '-o', timeFile, process.execPath, ...nodeArgs, bin, ...args], {
     cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out = [];
@@ -39,9 +39,11 @@ export function runInvsync(args, { env = {}, cwd = os.tmpdir(), nodeArgs = [] } 
       const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
       const endedAt = Date.now();
       let peakRssMiB = NaN;
+      let cpuMs = NaN;
       try {
-        const [, kib] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ');
+        const [, kib, user, sys] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ');
         peakRssMiB = Number(kib) / 1024;
+        cpuMs = (Number(user) + Number(sys)) * 1000;
       } finally {
         fs.rmSync(timeFile, { force: true });
       }
@@ -49,7 +51,7 @@ export function runInvsync(args, { env = {}, cwd = os.tmpdir(), nodeArgs = [] } 
       const stderr = Buffer.concat(err).toString('utf8');
       let summary = null;
       try { summary = JSON.parse(stdout); } catch { /* not --json, or no summary */ }
-      resolve({ code, wallMs, peakRssMiB, stdout, stderr, startedAt, endedAt, summary });
+      resolve({ code, wallMs, cpuMs, peakRssMiB, stdout, stderr, startedAt, endedAt, summary });
     });
   });
 }

@@ -1,8 +1,9 @@
 /**
  * Seeds a fresh Vendure (see start.mjs) through its own Admin API: a country, zone, tax
  * category and rate, the channel's default zones (Vendure refuses to price variants without
- * them), then products with variants carrying SKUs and stock. A product with several variants
- * gets an option group, as Vendure requires.
+ * them), a flat-rate shipping method and a payment method using the dummy payment handler (so
+ * the Shop API can take an order, see start.mjs), then products with variants carrying SKUs and
+ * stock. A product with several variants gets an option group, as Vendure requires.
  *
  *   import { seedVendure } from './seed.mjs';
  *   const { variants } = await seedVendure(adminApi, { products: [{ name: 'Tee', variants: [{ sku: 'TEE-S', stock: 3 }, …] }] });
@@ -11,7 +12,7 @@
  *
  * Requests are few and large (aliased mutations, one createProductVariants for the whole
  * catalog), so a thousand variants take seconds. Returns [{ id, productId, sku, stock }] in
- * catalog order (as `{ variants }`).
+ * catalog order (as `{ variants }`), with `shippingMethodId` and `paymentMethodCode`.
  */
 
 /** A tiny Admin API client: bearer token from the `vendure-auth-token` header. */
@@ -72,6 +73,27 @@ export async function seedTaxSetup(gql) {
 }
 
 /**
+ * What a guest checkout through the Shop API needs: a shipping method (flat 5.00, every order
+ * eligible) and a payment method `dummy` (Vendure's dummyPaymentHandler: metadata
+ * `{ shouldDecline: false }` authorizes the payment, which allocates the order's stock).
+ */
+export async function seedCheckout(gql) {
+  const arg = (name, value) => ({ name, value: String(value) });
+  const { createShippingMethod } = await gql(`mutation($input: CreateShippingMethodInput!) { createShippingMethod(input: $input) { id } }`, { input: {
+    code: 'standard', fulfillmentHandler: 'manual-fulfillment',
+    checker: { code: 'default-shipping-eligibility-checker', arguments: [arg('orderMinimum', 0)] },
+    calculator: { code: 'default-shipping-calculator', arguments: [arg('rate', 500), arg('includesTax', 'auto'), arg('taxRate', 0)] },
+    translations: [{ languageCode: 'en', name: 'Standard', description: '' }],
+  } });
+  const { createPaymentMethod } = await gql(`mutation($input: CreatePaymentMethodInput!) { createPaymentMethod(input: $input) { id code } }`, { input: {
+    code: 'dummy', enabled: true,
+    handler: { code: 'dummy-payment-handler', arguments: [arg('automaticSettle', false)] },
+    translations: [{ languageCode: 'en', name: 'Dummy', description: '' }],
+  } });
+  return { shippingMethodId: createShippingMethod.id, paymentMethodCode: createPaymentMethod.code };
+}
+
+/**
  * catalog.products: [{ name, variants: [{ sku, stock = 0, trackInventory = 'INHERIT', late = false }] }].
  * credentials: { username, password } (default: the VENDURE_SUPERADMIN_* variables, else superadmin/superadmin).
  */
@@ -79,6 +101,7 @@ export async function seedVendure(adminApi, catalog, credentials = {}) {
   const { gql, login } = adminClient(adminApi);
   await login(credentials.username, credentials.password);
   await seedTaxSetup(gql);
+  const checkout = await seedCheckout(gql);
 
   const products = await aliased(gql, 'createProduct',
     catalog.products.map((p, i) => ({ translations: [{ languageCode: 'en', name: p.name, slug: `p-${i + 1}-${p.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`, description: '' }] })),
@@ -123,6 +146,7 @@ export async function seedVendure(adminApi, catalog, credentials = {}) {
     for (const v of createProductVariants) bySku.set(v.sku, v);
   }
   return {
+    ...checkout,
     variants: catalog.products.flatMap((p) => p.variants.map((v) => {
       const created = bySku.get(v.sku);
       return { id: created.id, productId: created.productId, sku: v.sku, stock: v.stock ?? 0 };

@@ -2,7 +2,8 @@
  * Starts a real Vendure 3.7 server for invsync's end-to-end tests: sql.js (SQLite in
  * WebAssembly, in memory: every start is a fresh, empty shop), bound to 127.0.0.1 only, on a
  * free port (or VENDURE_PORT). Prints one line `VENDURE_READY {"adminApi": …, "shopApi": …}`
- * on stdout once the Admin API answers; stops cleanly on SIGTERM/SIGINT.
+ * on stdout once the Admin API answers; stops cleanly on SIGTERM/SIGINT. Takes orders: Vendure's
+ * dummy payment handler is configured (seed.mjs creates the payment and shipping methods).
  *
  *   node start.mjs            # superadmin / superadmin, unless VENDURE_SUPERADMIN_{USERNAME,PASSWORD}
  */
@@ -10,7 +11,7 @@ import net from 'node:net';
 
 process.env.VENDURE_DISABLE_TELEMETRY = 'true';
 
-const { bootstrap, DefaultLogger, LogLevel } = await import('@vendure/core');
+const { bootstrap, DefaultLogger, LogLevel, dummyPaymentHandler } = await import('@vendure/core');
 
 const HOST = '127.0.0.1';
 
@@ -53,7 +54,9 @@ const config = {
     synchronize: true,
     logging: false,
   },
-  paymentOptions: { paymentMethodHandlers: [] },
+  // Vendure's test payment handler: lets the tests place real orders through the Shop API
+  // (seed.mjs creates a payment method with it), so that stock is allocated the way a sale does.
+  paymentOptions: { paymentMethodHandlers: [dummyPaymentHandler] },
   logger: new DefaultLogger({ level: process.env.VENDURE_LOG_LEVEL === 'verbose' ? LogLevel.Verbose : LogLevel.Error }),
   plugins: [],
 };

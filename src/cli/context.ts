@@ -1,4 +1,8 @@
 import { loadConfig, type LoadedConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { configuredStores } from '../config/stores.js';
+import { loadSourceAdapters } from '../sources/registry.js';
+import { loadStoreAdapters } from '../stores/registry.js';
 import { InvsyncError } from '../domain/errors.js';
 import type { RunSummary } from '../domain/types.js';
 import { acquireLock, type HeldLock } from '../lib/lock.js';
@@ -99,6 +103,7 @@ export async function runCommand<A = undefined>(
   try {
     const args = spec.parse ? spec.parse() : (undefined as A);
     const loaded = await loadConfig({ explicitPath: globals.config });
+    await loadAdapters(loaded.config);
     const log = configureLogging(loggingOptions(globals.logLevel, loaded.config.log)).child({ run: runId, command: spec.name });
     hooks = operatorHooks(loaded, spec);
     for (const w of loaded.warnings) log.warn(w);
@@ -144,4 +149,13 @@ export async function runCommand<A = undefined>(
   else if (mode === 'stderr') renderSummary(stderrOutput(), result, { showChanges: false });
   await hooks?.notify(result);
   return exitCode;
+}
+
+/** Load the store and source adapters `config` names, and only those (see the registries). */
+export async function loadAdapters(config: Config): Promise<void> {
+  const storeTypes = configuredStores(config).map((s) => s.config.type as string);
+  // A `store` source names a configured store or carries its own store config.
+  for (const s of config.sources) if (s.type === 'store' && typeof s.store !== 'string') storeTypes.push(s.store.type);
+  await loadStoreAdapters(storeTypes);
+  await loadSourceAdapters(config.sources.map((s) => s.type));
 }

@@ -470,12 +470,16 @@ export const Config = z.object({
     checkQuantityRules(s, i, ctx);
   });
   if (c.rules.openOrders.mode === 'subtract') {
-    // NOTE: open orders are read from the one store; several stores sharing one supply (SPEC §12's
-    // last paragraph) is not built yet, so it is refused rather than half-done.
-    const why = c.stores
-      ? 'rules.openOrders "subtract" works with one store ("store") for now, not with "stores"'
-      : c.store ? openOrdersUnsupported(c.store) : null;
-    if (why) ctx.addIssue({ code: 'custom', message: why, path: ['rules', 'openOrders'] });
+    // With several stores every one of them must tell its open orders: a sale on one channel is a
+    // sale for all (SPEC §12), so one store that cannot tell would let the others oversell.
+    if (c.store) {
+      const why = openOrdersUnsupported(c.store);
+      if (why) ctx.addIssue({ code: 'custom', message: why, path: ['rules', 'openOrders'] });
+    }
+    c.stores?.forEach((s, i) => {
+      const why = openOrdersUnsupported(s as { type: string; msi?: boolean }, true);
+      if (why) ctx.addIssue({ code: 'custom', message: `rules.openOrders "subtract": store "${s.name}": ${why}`, path: ['stores', i, 'type'] });
+    });
   }
   if (c.prices.enabled) {
     // A store that cannot write (and read back) prices refuses them rather than syncing stock only.

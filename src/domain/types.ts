@@ -55,6 +55,12 @@ export interface StoreItem {
    * (`fulfilled by Amazon`): it is indexed, never planned, and never counted as missing.
    */
   notWritten?: string;
+  /**
+   * SPEC §12, stores that report it with the listing: units of this item held by placed,
+   * unfulfilled orders (Vendure `stockAllocated`). Not kept in the store index: the fetch stages
+   * it with the open orders.
+   */
+  held?: number;
   /** SPEC §14: the item's current (regular) price as a two-decimal string; null when it has none; absent when the store does not report prices. */
   price?: string | null;
 }

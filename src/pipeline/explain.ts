@@ -76,7 +76,7 @@ export async function explainSku(options: { db: Db; config: Config; sku: string;
   const index = getIndexMeta(db, setup.name);
   if (!index) throw new StoreError(`the store index${stores.length > 1 ? ` of store "${setup.name}"` : ''} is empty: run \`invsync fetch\` first`);
   // The same extras plan.ts gives match for this store: its share and the open orders to subtract.
-  const openOrders = openOrdersFor(db, config, index.fetchId);
+  const openOrders = openOrdersFor(db, config, setup.name, index.fetchId);
   const extras = {
     ...loadMatchExtras(config.rules),
     ...(rules.share === undefined || rules.share === 1 ? {} : { share: rules.share }),

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { HttpError, InvsyncError, SourceError, SourceShrunkError, StoreError } from '../domain/errors.js';
-import type { SnapshotRecord } from '../domain/types.js';
+import type { SnapshotRecord, StoreItem } from '../domain/types.js';
 import { crashPoint } from '../lib/faults.js';
 import { logger } from '../lib/log.js';
 import type { SourceAdapter } from '../sources/types.js';
 import type { Db } from '../state/db.js';
 import { applyStagedLedger } from '../state/ledger.js';
-import { commitOpenOrders, stageOpenOrders } from '../state/open-orders.js';
+import { commitOpenOrders, heldStager, stageOpenOrders } from '../state/open-orders.js';
 import { commitStagedIndexes, DEFAULT_STORE, stageStoreIndex, type IndexMeta, type StagedIndex } from '../state/store-index.js';
 import type { StoreAdapter } from '../stores/types.js';
 import { writeSnapshot, type SnapshotInfo } from './snapshot.js';
@@ -67,6 +67,14 @@ export async function fetchAll(options: {
    * Absent: none are read, and those of an earlier fetch are dropped at commit.
    */
   openOrdersSince?: string;
+  /**
+   * SPEC §12 with several stores: from which stores to read open orders since `since`, and how
+   * (`orders`: StoreAdapter.openOrders; `listing`: the held units the listing reports). Replaces
+   * `openOrdersSince` (which reads the orders of every store). A failure to read orders fails the
+   * fetch; a `listing` store whose listing fails keeps its previous open orders (under the fetch
+   * that read them, so match refuses to combine them with this fetch).
+   */
+  openOrders?: { since: string; read: ReadonlyMap<string, 'orders' | 'listing'> };
 }): Promise<FetchOutcome> {
   const log = logger('fetch');
   const controller = new AbortController();
@@ -77,10 +85,17 @@ export async function fetchAll(options: {
   // Logs name the store only when there is a name to tell apart (not the one store "store").
   const several = stores.length > 1 || stores[0]!.name !== DEFAULT_STORE;
 
+  // SPEC §12: which stores' open orders this fetch reads, and how.
+  const since = options.openOrders?.since ?? options.openOrdersSince;
+  const readOrders = options.openOrders?.read
+    ?? new Map(since === undefined ? [] : stores.map((s) => [s.name, 'orders' as const]));
+  const held = new Map(stores.filter((s) => readOrders.get(s.name) === 'listing').map((s) => [s.name, heldStager(options.db, fetchId, s.name)]));
+
   const staged = new Map<string, StagedIndex>();
   const listingErrors = new Map<string, unknown>();
+  // A `listing` store's held units come from a full listing: the caller never gives it a `stage` (see steps.ts).
   const listings = stores.map(({ name, adapter, stage }) =>
-    (stage ? stage(signal).catch((err: unknown) => { throw asStoreError(err); }) : stageStoreIndex(options.db, { store: adapter.type, fetchId, name }, listStore(adapter, signal))).then((s) => {
+    (stage ? stage(signal).catch((err: unknown) => { throw asStoreError(err); }) : stageStoreIndex(options.db, { store: adapter.type, fetchId, name }, teeHeld(listStore(adapter, signal), held.get(name)))).then((s) => {
       staged.set(name, s);
       log.info({ items: s.itemCount, ...(several ? { store: name } : {}) }, `store listing staged${several ? ` (${name})` : ''}: ${s.itemCount} item(s)`);
     }, (err: unknown) => {
@@ -90,13 +105,14 @@ export async function fetchAll(options: {
       if (listingErrors.size === stores.length) throw err;
     }));
   const indexTask = Promise.all(listings).then(() => undefined);
-  // SPEC §12: open orders are read from the one store (config validation refuses "subtract" with several).
-  const since = options.openOrdersSince;
-  const ordersTask = since === undefined
-    ? Promise.resolve()
-    : stageOpenOrders(options.db, fetchId, readOpenOrders(stores[0]!.adapter, since, signal)).then((o) => {
-      log.info(o, `open orders staged: ${o.lines} line(s), ${o.units} unit(s) since ${since}`);
-    });
+  // One store at a time: the orders APIs have their own rate limits, and the staging is one table.
+  const orderStores = stores.filter((s) => readOrders.get(s.name) === 'orders');
+  const ordersTask = since === undefined ? Promise.resolve() : (async () => {
+    for (const { name, adapter } of orderStores) {
+      const o = await stageOpenOrders(options.db, fetchId, readOpenOrders(adapter, since, signal), name);
+      log.info({ ...o, ...(several ? { store: name } : {}) }, `open orders staged${several ? ` (${name})` : ''}: ${o.lines} line(s), ${o.units} unit(s) since ${since}`);
+    }
+  })();
   const snapshotTask = writeSnapshot(
     snapshotPath(options.stateDir),
     { sources: options.sources.map((s) => s.name), fetchId },
@@ -138,7 +154,9 @@ export async function fetchAll(options: {
     // OPEN ORDERS (SPEC §12) likewise: the ones this fetch read replace the previous fetch's here.
     metas = commitStagedIndexes(options.db, committed.map((s) => staged.get(s.name)!), () => {
       applyStagedLedger(options.db, fetchId);
-      commitOpenOrders(options.db, fetchId, since ?? null);
+      // A `listing` store whose listing failed is left out: what it holds now is unknown.
+      const read = stores.filter((s) => readOrders.has(s.name) && (readOrders.get(s.name) === 'orders' || (staged.has(s.name) && !s.stage))).map((s) => s.name);
+      commitOpenOrders(options.db, fetchId, since ?? null, read);
     });
   } catch (err) {
     throw new Error(`saving the store index failed after the new snapshot was written (${(err as Error).message}): \`invsync match\` refuses this snapshot until the next \`invsync fetch\``, { cause: err });
@@ -232,6 +250,25 @@ function asStoreError(err: unknown): unknown {
   if (err instanceof HttpError) return err;
   if (err instanceof InvsyncError) return err;
   return new StoreError(`listing the store failed: ${(err as Error).message}`, { cause: err });
+}
+
+/** The listing passed through, its held units (SPEC §12, `listing` stores) staged on the way. */
+async function* teeHeld(items: AsyncIterable<StoreItem>, stager: ReturnType<typeof heldStager> | undefined): AsyncGenerator<StoreItem> {
+  if (!stager) {
+    yield* items;
+    return;
+  }
+  let complete = false;
+  try {
+    for await (const item of items) {
+      stager.add(item);
+      yield item;
+    }
+    complete = true;
+    stager.finish();
+  } finally {
+    if (!complete) stager.discard();
+  }
 }
 
 async function* readOpenOrders(store: StoreAdapter, since: string, signal: AbortSignal) {

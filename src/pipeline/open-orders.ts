@@ -1,9 +1,28 @@
 /**
- * SPEC §12, pure: the push's check for sales made after the fetch. (The subtraction itself is the
- * open-orders step of the rule list: rules/open-orders.ts.) No I/O.
+ * SPEC §12, pure: which stores' open orders a fetch reads, and the push's check for sales made
+ * after the fetch. (The subtraction itself is the open-orders step of the rule list:
+ * rules/open-orders.ts.) No I/O.
  */
+import type { Config } from '../config/schema.js';
+import { configuredStores, isMultiStore } from '../config/stores.js';
 import type { Change } from '../domain/types.js';
+import { openOrdersRole } from '../stores/open-orders.js';
 import type { StockReading } from '../stores/types.js';
+
+/**
+ * SPEC §12: which configured stores' open orders a fetch reads, and how (see `openOrdersRole`),
+ * when the rule is "subtract"; empty otherwise. Pure.
+ */
+export function openOrdersReads(config: Config): Map<string, 'orders' | 'listing'> {
+  const out = new Map<string, 'orders' | 'listing'>();
+  if (config.rules.openOrders.mode !== 'subtract') return out;
+  const shared = isMultiStore(config);
+  for (const s of configuredStores(config)) {
+    const role = openOrdersRole(s.config.type, shared);
+    if (role.read !== 'none') out.set(s.name, role.read);
+  }
+  return out;
+}
 
 /** What the push does with one planned change after reading the item's level again. */
 export type Recheck =

@@ -1,12 +1,13 @@
 import type { Config } from '../config/schema.js';
-import { configuredStores, type StoreSetup } from '../config/stores.js';
+import { configuredStores, isMultiStore, type StoreSetup } from '../config/stores.js';
 import { SnapshotError, StoreError, UnpairedFetchError } from '../domain/errors.js';
 import type { Db } from '../state/db.js';
 import type { ErrorTotals } from '../domain/types.js';
 import { recordPlan, type MatchOutcome, type PlanArming } from '../state/plans.js';
 import { getOpenOrdersMeta, openUnitsBySku } from '../state/open-orders.js';
 import { findDuplicateStoreSkus } from '../state/store-duplicates.js';
-import { OPEN_ORDERS_BY_STORE } from '../stores/open-orders.js';
+import { openOrdersRole } from '../stores/open-orders.js';
+import { openOrdersReads } from './open-orders.js';
 import { countStoreItems, DEFAULT_STORE, getIndexMeta, iterateStoreItems } from '../state/store-index.js';
 import { fetchPairProblem, snapshotPath } from './fetch.js';
 import { diffStore, evaluatePriceGate, evaluateSafety, SupplyAggregator } from './match.js';
@@ -97,7 +98,7 @@ export async function buildPlan(options: {
 
   // Over the whole index, not the window: a twin outside the window still makes the SKU ambiguous.
   const duplicates = findDuplicateStoreSkus(db, rules.skuCaseSensitive, setup.name);
-  const openOrders = openOrdersFor(db, config, index.fetchId);
+  const openOrders = openOrdersFor(db, config, setup.name, index.fetchId);
   // The store's share (SPEC §9) and open orders (SPEC §12) are steps of the rule list.
   const share = rules.share === undefined || rules.share === 1 ? {} : { share: rules.share };
   const prices = config.prices.enabled ? { settings: priceSettings(config.prices), maxChangeRatio: config.prices.maxChangeRatio } : undefined;
@@ -130,17 +131,35 @@ export async function buildPlan(options: {
 }
 
 /**
- * SPEC §12: the open units per SKU key to subtract, when `rules.openOrders` is "subtract" on a
- * store whose open orders invsync reads (support "orders"); undefined otherwise (a store that
- * holds open orders back itself needs nothing subtracted). Throws UnpairedFetchError (exit 4)
- * when the fetch that wrote the index read no open orders: planning without them would put
- * sold stock back.
+ * SPEC §12: the open units per SKU key to subtract for store `name`, when `rules.openOrders` is
+ * "subtract"; undefined when nothing is read (one store that holds open orders back itself).
+ * With several stores (§9) the open orders of EVERY store are subtracted (a sale on one channel
+ * is a sale for all), except a platform store's own held units from its own target (the platform
+ * already holds them back). Throws UnpairedFetchError (exit 4) when any of them was not read by
+ * the fetch that wrote this store's index: planning without them, or with another fetch's, would
+ * put sold stock back.
  */
-export function openOrdersFor(db: Db, config: Config, indexFetchId: string | null): { bySku: Map<string, number>; meta: { since: string; lines: number; units: number } } | undefined {
-  if (config.rules.openOrders.mode !== 'subtract' || !config.store || OPEN_ORDERS_BY_STORE[config.store.type]?.support !== 'orders') return undefined;
-  const meta = getOpenOrdersMeta(db);
-  if (!meta || meta.fetchId !== indexFetchId) {
-    throw new UnpairedFetchError('rules.openOrders is "subtract", but the last fetch did not read the store\'s open orders (the setting changed since): run `invsync fetch`');
+export function openOrdersFor(db: Db, config: Config, name: string, indexFetchId: string | null): { bySku: Map<string, number>; meta: { since: string; lines: number; units: number } } | undefined {
+  const reads = openOrdersReads(config);
+  if (reads.size === 0) return undefined;
+  const shared = isMultiStore(config);
+  const bySku = new Map<string, number>();
+  const total = { since: '', lines: 0, units: 0 };
+  let any = false;
+  for (const store of configuredStores(config)) {
+    if (!reads.has(store.name)) continue;
+    if (store.name === name && !openOrdersRole(store.config.type, shared).subtractOwn) continue;
+    const meta = getOpenOrdersMeta(db, store.name);
+    if (!meta || meta.fetchId !== indexFetchId) {
+      throw new UnpairedFetchError(shared
+        ? `rules.openOrders is "subtract", but the fetch that wrote the index of store "${name}" did not read the open orders of store "${store.name}" (a fetch narrowed with --store, its listing failed, or the setting changed since): run \`invsync fetch\` for every store`
+        : 'rules.openOrders is "subtract", but the last fetch did not read the store\'s open orders (the setting changed since): run `invsync fetch`');
+    }
+    openUnitsBySku(db, config.rules.skuCaseSensitive, store.name, bySku);
+    any = true;
+    total.since = meta.since;
+    total.lines += meta.lines;
+    total.units += meta.units;
   }
-  return { bySku: openUnitsBySku(db, config.rules.skuCaseSensitive), meta: { since: meta.since, lines: meta.lines, units: meta.units } };
+  return any ? { bySku, meta: total } : undefined;
 }

@@ -1,13 +1,14 @@
 import { configuredStores, type StoreSetup } from '../config/stores.js';
 import type { Config } from '../config/schema.js';
 import { SafetyError, SourceShrunkError, StalePlanError, StoreError } from '../domain/errors.js';
+import { releaseHeapTuning } from '../lib/heap.js';
 import type { Logger } from '../lib/log.js';
 import { createSources } from '../sources/registry.js';
 import type { Db } from '../state/db.js';
 import { getPlan, iteratePlanItems, latestPushablePlan, planAgeProblem, planItems, settlePlanStatus, statusCounts, type PlanRecord } from '../state/plans.js';
 import { recentItemCounts, recordSourceFetches } from '../state/source-history.js';
 import { getIndexMeta } from '../state/store-index.js';
-import { OPEN_ORDERS_BY_STORE } from '../stores/open-orders.js';
+import { openOrdersReads } from './open-orders.js';
 import { createStore } from '../stores/registry.js';
 import type { StoreAdapter } from '../stores/types.js';
 import { fetchAll, type FetchOutcome } from './fetch.js';
@@ -82,7 +83,7 @@ export async function fetchStep(ctx: PipelineContext, stores: StoreRun[], option
       }),
       stores: stores.map((s) => ({ name: s.setup.name, adapter: adapterOf(s, config.stateDir), ...incrementalStage(ctx, s) })),
       fetchId: ctx.runId,
-      openOrdersSince: openOrdersSince(config),
+      ...openOrdersOption(config, stores.map((s) => s.setup.name)),
       onSourceItem: ctx.progress.sourceItem,
       shrinkGate: {
         previousItems: (source) => reference.get(source),
@@ -136,6 +137,9 @@ export async function fetchStep(ctx: PipelineContext, stores: StoreRun[], option
 function incrementalStage(ctx: PipelineContext, store: StoreRun): { stage?: (signal: AbortSignal) => Promise<StagedIndex> } {
   const settings = store.setup.config.index;
   if (!settings?.incremental) return {};
+  // SPEC §12: a store whose open orders come with its listing (Shopify committed, Vendure
+  // stockAllocated) needs the whole listing to know them: listed in full under `subtract`.
+  if (openOrdersReads(ctx.config).get(store.setup.name) === 'listing') return {};
   return {
     stage: async (signal) => {
       const { staged, report } = await stageRefresh(ctx.db, {
@@ -155,6 +159,8 @@ function incrementalStage(ctx: PipelineContext, store: StoreRun): { stage?: (sig
  * is a preview that `push` never applies.
  */
 export async function matchStep(ctx: PipelineContext, store: StoreRun, options: { window: Window; force: boolean; dryRun?: boolean; supply?: SharedSupply }): Promise<StepOutcome> {
+  // The plan holds both sides in memory: V8's own heap sizing serves that better (src/lib/heap.ts).
+  releaseHeapTuning();
   ctx.lockSignal?.throwIfAborted();
   const name = store.setup.name;
   const plan = await buildPlan({
@@ -346,13 +352,21 @@ function storeLog(ctx: Pick<PipelineContext, 'log' | 'config'>, name: string): L
 }
 
 /**
- * SPEC §12: the start of the open-orders window when this fetch must read open orders (the rule
- * is "subtract" and the one store is one whose orders invsync reads), else undefined.
+ * SPEC §12: the start of the open-orders window when a fetch must read open orders (the rule is
+ * "subtract" and some store reports them), else undefined.
  */
 export function openOrdersSince(config: Config, nowMs = Date.now()): string | undefined {
   const rule = config.rules.openOrders;
-  if (rule.mode !== 'subtract' || !config.store || OPEN_ORDERS_BY_STORE[config.store.type]?.support !== 'orders') return undefined;
+  if (rule.mode !== 'subtract' || openOrdersReads(config).size === 0) return undefined;
   return new Date(nowMs - rule.lookbackHours * 3_600_000).toISOString();
+}
+
+/** fetchAll's `openOrders` for the stores this fetch lists (a `--store` fetch reads only theirs). */
+function openOrdersOption(config: Config, names: string[]): { openOrders?: { since: string; read: Map<string, 'orders' | 'listing'> } } {
+  const since = openOrdersSince(config);
+  if (since === undefined) return {};
+  const all = openOrdersReads(config);
+  return { openOrders: { since, read: new Map(names.filter((n) => all.has(n)).map((n) => [n, all.get(n)!])) } };
 }
 
 /** Median of a list of counts, or undefined for none. */

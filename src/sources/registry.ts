@@ -1,28 +1,51 @@
 import type { SourceConfig } from '../config/schema.js';
 import { ConfigError } from '../domain/errors.js';
-import { createCsvSource } from './csv/index.js';
-import { createDropshipzoneSource } from './dropshipzone/index.js';
-import { createJsonSource } from './json/index.js';
-import { createLedgerSource } from './ledger/index.js';
-import { createInvenTreeSource } from './inventree/index.js';
-import { createNetSuiteSource } from './netsuite/index.js';
-import { createStoreSource } from './store/index.js';
 import type { SourceAdapter, SourceContext } from './types.js';
 
-/** One line per source type: the engine never knows which supplier it reads. */
-export function createSource(config: SourceConfig, ctx: SourceContext): SourceAdapter {
-  switch (config.type) {
-    case 'csv': return createCsvSource(config);
-    case 'dropshipzone': return createDropshipzoneSource(config, ctx);
-    case 'json': return createJsonSource(config, ctx);
-    case 'inventree': return createInvenTreeSource(config, ctx);
-    case 'netsuite': return createNetSuiteSource(config, ctx);
-    case 'ledger': return createLedgerSource(config, ctx);
-    case 'store': return createStoreSource(config, ctx);
-    // (one `case` per source type; keep this list sorted by when the type was added)
-    // NOTE: unreachable while every type has its case (config is `never` here); kept for configs built without the schema.
-    default: throw new ConfigError(`source type "${(config as { type: string }).type}" is not available in this build`, 'sources.type');
+type Of<T extends SourceConfig['type']> = Extract<SourceConfig, { type: T }>;
+type SourceFactory = (config: SourceConfig, ctx: SourceContext) => SourceAdapter;
+
+/**
+ * One line per source type: the engine never knows which supplier it reads. Each adapter's module
+ * is loaded only when a config uses its type (issue 19: a CSV feed does not load the NetSuite,
+ * Dropshipzone… code).
+ */
+const LOADERS: { [T in SourceConfig['type']]: () => Promise<SourceFactory> } = {
+  csv: async () => { const m = await import('./csv/index.js'); return (c) => m.createCsvSource(c as Of<'csv'>); },
+  dropshipzone: async () => { const m = await import('./dropshipzone/index.js'); return (c, ctx) => m.createDropshipzoneSource(c as Of<'dropshipzone'>, ctx); },
+  json: async () => { const m = await import('./json/index.js'); return (c, ctx) => m.createJsonSource(c as Of<'json'>, ctx); },
+  inventree: async () => { const m = await import('./inventree/index.js'); return (c, ctx) => m.createInvenTreeSource(c as Of<'inventree'>, ctx); },
+  netsuite: async () => { const m = await import('./netsuite/index.js'); return (c, ctx) => m.createNetSuiteSource(c as Of<'netsuite'>, ctx); },
+  ledger: async () => { const m = await import('./ledger/index.js'); return (c, ctx) => m.createLedgerSource(c as Of<'ledger'>, ctx); },
+  store: async () => { const m = await import('./store/index.js'); return (c, ctx) => m.createStoreSource(c as Of<'store'>, ctx); },
+  // (one line per source type; keep this list sorted by when the type was added)
+};
+
+const loaded = new Map<string, SourceFactory>();
+
+/**
+ * Load the adapters of these source types (each once). `createSource` can only create a loaded
+ * type; the CLI loads every type its config names before a command runs. A `store` source reads
+ * one of the configured stores, whose adapters the CLI loads too (stores/registry.ts).
+ */
+export async function loadSourceAdapters(types: Iterable<string>): Promise<void> {
+  // NOTE: one after the other: jest's ESM loader fails on concurrent imports sharing a dependency.
+  for (const type of new Set(types)) {
+    if (loaded.has(type) || !Object.hasOwn(LOADERS, type)) continue;
+    loaded.set(type, await LOADERS[type as SourceConfig['type']]());
   }
+}
+
+/**
+ * The adapter for `config`. Throws ConfigError for a type this build does not have, and a plain
+ * Error (a programming error) for a type whose adapter was not loaded with `loadSourceAdapters`.
+ */
+export function createSource(config: SourceConfig, ctx: SourceContext): SourceAdapter {
+  const factory = loaded.get(config.type);
+  if (factory) return factory(config, ctx);
+  // Reachable only for configs built without the schema.
+  if (!Object.hasOwn(LOADERS, config.type)) throw new ConfigError(`source type "${(config as { type: string }).type}" is not available in this build`, 'sources.type');
+  throw new Error(`createSource: the ${config.type} source adapter is not loaded (await loadSourceAdapters first)`);
 }
 
 /** The enabled sources, in config order (the order `aggregate: "priority"` follows). */

@@ -282,4 +282,23 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE plan_items ADD COLUMN price_from TEXT;
   ALTER TABLE plan_items ADD COLUMN price_to TEXT;
   `,
+  // 13: open orders per store (SPEC §12 with several stores, §9): every store's open orders are
+  // kept apart, each with the fetch that read them, so one store's match can subtract the others'
+  // and refuse any read by another fetch. Existing rows belong to the store named "store".
+  `
+  ALTER TABLE open_orders_staged ADD COLUMN store TEXT NOT NULL DEFAULT 'store';
+  ALTER TABLE open_orders ADD COLUMN store TEXT NOT NULL DEFAULT 'store';
+  CREATE TABLE open_orders_meta_v13 (
+    store    TEXT PRIMARY KEY,
+    fetch_id TEXT NOT NULL,
+    since    TEXT NOT NULL,
+    lines    INTEGER NOT NULL,
+    units    INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  INSERT INTO open_orders_meta_v13 (store, fetch_id, since, lines, units)
+    SELECT 'store', fetch_id, since, lines, units FROM open_orders_meta;
+  DROP TABLE open_orders_meta;
+  ALTER TABLE open_orders_meta_v13 RENAME TO open_orders_meta;
+  CREATE INDEX open_orders_store ON open_orders (store);
+  `,
 ];

@@ -1,6 +1,8 @@
 import { skuKey } from '../domain/sku.js';
+import type { StoreItem } from '../domain/types.js';
 import type { OpenOrderLine } from '../stores/types.js';
 import { encodeId, type Db } from './db.js';
+import { DEFAULT_STORE, storeTableOf } from './store-index.js';
 
 /**
  * Open orders (SPEC §12) as one fetch read them. Lines are staged under the fetch's id while the
@@ -8,7 +10,7 @@ import { encodeId, type Db } from './db.js';
  * swap's transaction, see `commitOpenOrders`): a failed fetch leaves the previous ones in place.
  */
 
-/** Which fetch read the open orders now held, from when, and how many. */
+/** Which fetch read the open orders now held for one store, from when, and how many. */
 export interface OpenOrdersMeta {
   fetchId: string;
   /** Window start (ISO 8601). */
@@ -20,22 +22,34 @@ export interface OpenOrdersMeta {
 /** Rows written per staging transaction (flat memory however many orders). */
 const STAGE_CHUNK = 2000;
 
-/**
- * Append `lines` under `fetchId` as they stream in; rows a killed fetch left are dropped first.
- * Returns how many lines and units were staged. A failure half-way rethrows (the staged rows stay
- * until the next fetch drops them; they are never read unless their fetch commits).
- */
-export async function stageOpenOrders(db: Db, fetchId: string, lines: AsyncIterable<OpenOrderLine>): Promise<{ lines: number; units: number }> {
-  db.prepare('DELETE FROM open_orders_staged').run();
-  const insert = db.prepare('INSERT INTO open_orders_staged (fetch_id, order_id, product_id, variation_id, sku, qty) VALUES (?, ?, ?, ?, ?, ?)');
-  const flush = db.transaction((rows: unknown[][]) => {
+/** One staged row: [fetch_id, store, order_id, product_id, variation_id, sku, qty]. */
+type StagedRow = [string, string, string, string, string | null, string, number];
+
+function stagedWriter(db: Db) {
+  const insert = db.prepare('INSERT INTO open_orders_staged (fetch_id, store, order_id, product_id, variation_id, sku, qty) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  return db.transaction((rows: StagedRow[]) => {
     for (const row of rows) insert.run(row);
   });
-  let pending: unknown[][] = [];
+}
+
+/** Rows staged by any other fetch (one that was killed) are never committed: dropped before staging. */
+function dropOtherFetches(db: Db, fetchId: string): void {
+  db.prepare('DELETE FROM open_orders_staged WHERE fetch_id != ?').run(fetchId);
+}
+
+/**
+ * Append `lines` of `store` under `fetchId` as they stream in; rows a killed fetch left are dropped
+ * first. Returns how many lines and units were staged. A failure half-way rethrows (the staged rows
+ * stay until the next fetch drops them; they are never read unless their fetch commits).
+ */
+export async function stageOpenOrders(db: Db, fetchId: string, lines: AsyncIterable<OpenOrderLine>, store: string = DEFAULT_STORE): Promise<{ lines: number; units: number }> {
+  dropOtherFetches(db, fetchId);
+  const flush = stagedWriter(db);
+  let pending: StagedRow[] = [];
   let count = 0;
   let units = 0;
   for await (const line of lines) {
-    pending.push([fetchId, String(line.orderId), encodeId(line.productId), encodeId(line.variationId), line.sku, line.qty]);
+    pending.push([fetchId, store, String(line.orderId), encodeId(line.productId)!, encodeId(line.variationId), line.sku, line.qty]);
     count++;
     units += line.qty;
     if (pending.length >= STAGE_CHUNK) {
@@ -48,42 +62,87 @@ export async function stageOpenOrders(db: Db, fetchId: string, lines: AsyncItera
 }
 
 /**
- * Inside the fetch's commit transaction: make what `fetchId` staged the open orders (summed per
- * item), or, when this fetch read none (`since` null: `openOrders` is "ignore"), drop the old ones
- * so that a later `subtract` never uses orders from another fetch.
+ * SPEC §12 with several stores: the units a platform store reports as held (`StoreItem.held`,
+ * Vendure stockAllocated) while its listing streams in, staged like order lines (order id
+ * "held") so the other stores subtract them. Written in chunks: flat memory.
  */
-export function commitOpenOrders(db: Db, fetchId: string, since: string | null): void {
-  db.prepare('DELETE FROM open_orders').run();
+export function heldStager(db: Db, fetchId: string, store: string) {
+  dropOtherFetches(db, fetchId);
+  const flush = stagedWriter(db);
+  let pending: StagedRow[] = [];
+  let lines = 0;
+  let units = 0;
+  return {
+    add(item: StoreItem): void {
+      const held = item.held ?? 0;
+      if (!(held > 0)) return;
+      pending.push([fetchId, store, 'held', encodeId(item.productId)!, encodeId(item.variationId), item.sku, held]);
+      lines++;
+      units += held;
+      if (pending.length >= STAGE_CHUNK) {
+        flush(pending);
+        pending = [];
+      }
+    },
+    /** The listing is complete: write the rest. */
+    finish(): { lines: number; units: number } {
+      flush(pending);
+      pending = [];
+      return { lines, units };
+    },
+    /** The listing failed: what it held is unknown, nothing of it may commit. */
+    discard(): void {
+      pending = [];
+      db.prepare('DELETE FROM open_orders_staged WHERE fetch_id = ? AND store = ?').run(fetchId, store);
+    },
+  };
+}
+
+/**
+ * Inside the fetch's commit transaction: for each store in `stores`, make what `fetchId` staged
+ * its open orders (summed per item), or, when this fetch read none (`since` null: `openOrders` is
+ * "ignore"), drop every store's, so that a later `subtract` never uses orders from another fetch.
+ * A store this fetch did not read (not in `stores`) keeps its previous ones under the fetch that
+ * read them, which match refuses to combine with this fetch's index.
+ */
+export function commitOpenOrders(db: Db, fetchId: string, since: string | null, stores: readonly string[] = [DEFAULT_STORE]): void {
   if (since === null) {
+    db.prepare('DELETE FROM open_orders').run();
     db.prepare('DELETE FROM open_orders_meta').run();
   } else {
-    db.prepare(`INSERT INTO open_orders (product_id, variation_id, sku, qty, lines, orders)
-      SELECT product_id, variation_id, MIN(sku), SUM(qty), COUNT(*), COUNT(DISTINCT order_id)
-      FROM open_orders_staged WHERE fetch_id = ? GROUP BY product_id, variation_id`).run(fetchId);
-    const totals = db.prepare('SELECT COUNT(*) AS lines, COALESCE(SUM(qty), 0) AS units FROM open_orders_staged WHERE fetch_id = ?').get(fetchId) as { lines: number; units: number };
-    db.prepare(`INSERT INTO open_orders_meta (id, fetch_id, since, lines, units) VALUES (1, @fetchId, @since, @lines, @units)
-      ON CONFLICT(id) DO UPDATE SET fetch_id = @fetchId, since = @since, lines = @lines, units = @units`).run({ fetchId, since, ...totals });
+    for (const store of stores) {
+      db.prepare('DELETE FROM open_orders WHERE store = ?').run(store);
+      db.prepare(`INSERT INTO open_orders (store, product_id, variation_id, sku, qty, lines, orders)
+        SELECT store, product_id, variation_id, MIN(sku), SUM(qty), COUNT(*), COUNT(DISTINCT order_id)
+        FROM open_orders_staged WHERE fetch_id = ? AND store = ? GROUP BY product_id, variation_id`).run(fetchId, store);
+      const totals = db.prepare('SELECT COUNT(*) AS lines, COALESCE(SUM(qty), 0) AS units FROM open_orders_staged WHERE fetch_id = ? AND store = ?').get(fetchId, store) as { lines: number; units: number };
+      db.prepare(`INSERT INTO open_orders_meta (store, fetch_id, since, lines, units) VALUES (@store, @fetchId, @since, @lines, @units)
+        ON CONFLICT(store) DO UPDATE SET fetch_id = @fetchId, since = @since, lines = @lines, units = @units`).run({ store, fetchId, since, ...totals });
+    }
   }
   db.prepare('DELETE FROM open_orders_staged').run();
 }
 
-export function getOpenOrdersMeta(db: Db): OpenOrdersMeta | undefined {
-  return db.prepare('SELECT fetch_id AS fetchId, since, lines, units FROM open_orders_meta WHERE id = 1').get() as OpenOrdersMeta | undefined;
+export function getOpenOrdersMeta(db: Db, store: string = DEFAULT_STORE): OpenOrdersMeta | undefined {
+  return db.prepare('SELECT fetch_id AS fetchId, since, lines, units FROM open_orders_meta WHERE store = ?').get(store) as OpenOrdersMeta | undefined;
 }
 
 /**
- * Open units per SKU key. A line counts under the SKU of the store item it names (by ids, from
- * the index of the same fetch), so an order line with an old or empty SKU still finds its item;
- * a line whose item is no longer listed counts under the line's own SKU.
+ * Open units per SKU key of one store, added into `into` when given. A line counts under the SKU
+ * of the store item it names (by ids, from that store's index of the same fetch), so an order line
+ * with an old or empty SKU still finds its item; a line whose item is no longer listed counts
+ * under the line's own SKU.
  */
-export function openUnitsBySku(db: Db, caseSensitive: boolean): Map<string, number> {
-  const rows = db.prepare(`SELECT COALESCE(s.sku, o.sku) AS sku, o.qty AS qty FROM open_orders o
-    LEFT JOIN store_items s ON s.product_id = o.product_id AND s.variation_id IS o.variation_id`).raw(true).iterate() as IterableIterator<[string, number]>;
-  const out = new Map<string, number>();
+export function openUnitsBySku(db: Db, caseSensitive: boolean, store: string = DEFAULT_STORE, into = new Map<string, number>()): Map<string, number> {
+  const table = storeTableOf(db, store);
+  const rows = (table
+    ? db.prepare(`SELECT COALESCE(s.sku, o.sku) AS sku, o.qty AS qty FROM open_orders o
+      LEFT JOIN ${table} s ON s.product_id = o.product_id AND (s.variation_id IS o.variation_id OR s.variation_id IS NULL) WHERE o.store = ?`)
+    : db.prepare('SELECT sku, qty FROM open_orders WHERE store = ?')).raw(true).iterate(store) as IterableIterator<[string, number]>;
   for (const [sku, qty] of rows) {
     const key = skuKey(sku, caseSensitive);
     if (key === '') continue;
-    out.set(key, (out.get(key) ?? 0) + qty);
+    into.set(key, (into.get(key) ?? 0) + qty);
   }
-  return out;
+  return into;
 }

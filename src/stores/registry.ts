@@ -3,28 +3,50 @@ import { ConfigError } from '../domain/errors.js';
 import type { StoreAdapter, StoreContext } from './types.js';
 
 export type { StoreContext } from './types.js';
-import { createWooCommerceStore } from './woocommerce/index.js';
-import { createVendureStore } from './vendure/index.js';
-import { createMedusaStore } from './medusa/index.js';
-import { createShopifyStore } from './shopify/index.js';
-import { createShift4ShopStore } from './shift4shop/index.js';
-import { createMagento2Store } from './magento2/index.js';
-import { createBigCommerceStore } from './bigcommerce/index.js';
-import { createAmazonStore } from './amazon/index.js';
 
-/** One line per store type: the engine never knows which store it writes. */
-export function createStore(config: StoreConfig, ctx: StoreContext = {}): StoreAdapter {
-  switch (config.type) {
-    case 'woocommerce': return createWooCommerceStore(config);
-    case 'vendure': return createVendureStore(config);
-    case 'medusa': return createMedusaStore(config);
-    case 'shopify': return createShopifyStore(config);
-    case 'shift4shop': return createShift4ShopStore(config);
-    case 'magento2': return createMagento2Store(config, ctx);
-    case 'bigcommerce': return createBigCommerceStore(config);
-    case 'amazon': return createAmazonStore(config, ctx);
-    // (one `case` per store type)
-    // Unreachable while every type has its case; kept for configs that bypass the schema.
-    default: throw new ConfigError(`store type "${(config as { type: string }).type}" is not available in this build`, 'store.type');
+type Of<T extends StoreConfig['type']> = Extract<StoreConfig, { type: T }>;
+type StoreFactory = (config: StoreConfig, ctx: StoreContext) => StoreAdapter;
+
+/**
+ * One line per store type: the engine never knows which store it writes. Each adapter's module is
+ * loaded only when a config uses its type (issue 19: a WooCommerce run does not load the Shopify,
+ * Amazon… code and their schemas, ≈ 4 MB).
+ */
+const LOADERS: { [T in StoreConfig['type']]: () => Promise<StoreFactory> } = {
+  woocommerce: async () => { const m = await import('./woocommerce/index.js'); return (c) => m.createWooCommerceStore(c as Of<'woocommerce'>); },
+  vendure: async () => { const m = await import('./vendure/index.js'); return (c) => m.createVendureStore(c as Of<'vendure'>); },
+  medusa: async () => { const m = await import('./medusa/index.js'); return (c) => m.createMedusaStore(c as Of<'medusa'>); },
+  shopify: async () => { const m = await import('./shopify/index.js'); return (c) => m.createShopifyStore(c as Of<'shopify'>); },
+  shift4shop: async () => { const m = await import('./shift4shop/index.js'); return (c) => m.createShift4ShopStore(c as Of<'shift4shop'>); },
+  magento2: async () => { const m = await import('./magento2/index.js'); return (c, ctx) => m.createMagento2Store(c as Of<'magento2'>, ctx); },
+  bigcommerce: async () => { const m = await import('./bigcommerce/index.js'); return (c) => m.createBigCommerceStore(c as Of<'bigcommerce'>); },
+  amazon: async () => { const m = await import('./amazon/index.js'); return (c, ctx) => m.createAmazonStore(c as Of<'amazon'>, ctx); },
+  // (one line per store type)
+};
+
+const loaded = new Map<string, StoreFactory>();
+
+/**
+ * Load the adapters of these store types (each once). `createStore` can only create a loaded
+ * type; the CLI loads every type its config names before a command runs. Unknown types are
+ * skipped here and refused by `createStore`.
+ */
+export async function loadStoreAdapters(types: Iterable<string>): Promise<void> {
+  // NOTE: one after the other: jest's ESM loader fails on concurrent imports sharing a dependency.
+  for (const type of new Set(types)) {
+    if (loaded.has(type) || !Object.hasOwn(LOADERS, type)) continue;
+    loaded.set(type, await LOADERS[type as StoreConfig['type']]());
   }
+}
+
+/**
+ * The adapter for `config`. Throws ConfigError for a type this build does not have, and a plain
+ * Error (a programming error) for a type whose adapter was not loaded with `loadStoreAdapters`.
+ */
+export function createStore(config: StoreConfig, ctx: StoreContext = {}): StoreAdapter {
+  const factory = loaded.get(config.type);
+  if (factory) return factory(config, ctx);
+  // Reachable only for configs that bypass the schema.
+  if (!Object.hasOwn(LOADERS, config.type)) throw new ConfigError(`store type "${(config as { type: string }).type}" is not available in this build`, 'store.type');
+  throw new Error(`createStore: the ${config.type} store adapter is not loaded (await loadStoreAdapters first)`);
 }

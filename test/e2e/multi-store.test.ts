@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { MIGRATIONS } from '../../src/state/migrations.js';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DEFAULT_WOO_KEY, simpleProducts, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
 import { runCli, startCli, tempDir, waitCli, waitFor, writeJson } from '../helpers/cli.js';
@@ -273,6 +274,9 @@ describe('many stores from one fetch (SPEC §9)', () => {
     const dbFile = path.join(t.dir, 'state', 'invsync.db');
     const db = new Database(dbFile);
     db.exec(`DROP TABLE run_stores; DROP TABLE store_slots; DROP INDEX plans_store_status; ALTER TABLE plans DROP COLUMN store;`);
+    // Open orders as migration 9 made them (before they were kept per store, migration 13).
+    db.exec('DROP TABLE open_orders_staged; DROP TABLE open_orders; DROP TABLE open_orders_meta;');
+    db.exec(MIGRATIONS.find((sql) => sql.includes('CREATE TABLE open_orders_staged'))!);
     // …and without what later migrations added (11: prices).
     db.exec('ALTER TABLE store_items DROP COLUMN price; ALTER TABLE plan_items DROP COLUMN price_from; ALTER TABLE plan_items DROP COLUMN price_to;');
     db.pragma('user_version = 9');

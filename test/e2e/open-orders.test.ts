@@ -178,11 +178,11 @@ describe('open orders (SPEC §12) on the WooCommerce emulator', () => {
     writeCsv(path.join(dir, 'supplier.csv'), FEED);
     const config = writeJson(path.join(dir, 'invsync.config.json'), {
       sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
-      store: { type: 'bigcommerce', url: 'http://127.0.0.1:9', storeHash: 'abc', accessToken: 'x' },
+      store: { type: 'magento2', url: 'https://m.example.com', token: 't', msi: false },
       rules: { openOrders: 'subtract' },
     });
     const res = await runCli(['-c', config, 'fetch']);
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/rules\.openOrders.*bigcommerce/);
+    expect(res.stderr).toMatch(/rules\.openOrders.*magento2.*msi: false cannot tell open orders/);
   });
 });

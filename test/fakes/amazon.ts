@@ -3,8 +3,11 @@
  * Login with Amazon, the Reports API (async statuses, gzip + Windows-1252 tab-separated
  * GET_MERCHANT_LISTINGS_ALL_DATA with extra columns), the Feeds API (feed documents on presigned
  * "S3" URLs, async processing, JSON processing reports with per-message issues), the Listings
- * Items API (patch, get, search), usage plans per operation answering 429 QuotaExceeded when
- * exceeded, and the error bodies as the facts quote them. Everything on one loopback server.
+ * Items API (patch, get, search), the Orders API v0 (getOrders filtered by creation time, status
+ * and fulfillment channel, getOrderItems, both paged by NextToken; placing a merchant-fulfilled
+ * order lowers the listing's quantity, already while Pending, as Amazon does), usage plans per
+ * operation answering 429 QuotaExceeded when exceeded, and the error bodies as the facts quote
+ * them. Everything on one loopback server.
  */
 import { gzipSync } from 'node:zlib';
 import { startFakeServer, type FakeReply, type FakeRequest, type FakeServer } from './fake-http.js';
@@ -22,6 +25,19 @@ export interface AmazonListing {
   price?: string;
 }
 
+/** Orders API v0 statuses (the model's OrderStatus enum). */
+export const AMAZON_ORDER_STATUSES = ['PendingAvailability', 'Pending', 'Unshipped', 'PartiallyShipped', 'Shipped', 'InvoiceUnconfirmed', 'Canceled', 'Unfulfillable'] as const;
+export type AmazonOrderStatus = typeof AMAZON_ORDER_STATUSES[number];
+
+export interface AmazonOrder {
+  id: string;
+  status: AmazonOrderStatus;
+  /** `MFN`: the seller ships; `AFN`: Amazon ships (FBA). */
+  channel: 'MFN' | 'AFN';
+  purchaseDate: Date;
+  items: Array<{ sku: string; ordered: number; shipped: number }>;
+}
+
 export interface AmazonFakeOptions {
   listings?: AmazonListing[];
   sellerId?: string;
@@ -29,7 +45,7 @@ export interface AmazonFakeOptions {
   clientId?: string;
   clientSecret?: string;
   refreshToken?: string;
-  /** Roles granted to the app (default: Product Listing). */
+  /** Roles granted to the app (default: Product Listing, and Inventory and Order Tracking for the Orders API). */
   roles?: string[];
   /** getReport calls answered IN_QUEUE / IN_PROGRESS before DONE (default 2). */
   reportPolls?: number;
@@ -41,6 +57,8 @@ export interface AmazonFakeOptions {
   rateSpeed?: number;
   /** Access token lifetime (s); default 3600. */
   expiresIn?: number;
+  /** getOrderItems items per page (Amazon's is undocumented); default 100. */
+  orderItemsPage?: number;
 }
 
 export const AMAZON_DEFAULTS = {
@@ -57,7 +75,11 @@ const PLANS: Record<string, { rate: number; burst: number }> = {
   createFeedDocument: { rate: 0.5, burst: 15 }, createFeed: { rate: 0.0083, burst: 15 }, getFeed: { rate: 2, burst: 15 },
   getFeedDocument: { rate: 0.0222, burst: 10 }, patchListingsItem: { rate: 5, burst: 5 }, getListingsItem: { rate: 5, burst: 5 },
   searchListingsItems: { rate: 5, burst: 5 }, jsonFeed: { rate: 5 / 300, burst: 5 },
+  getOrders: { rate: 0.0167, burst: 20 }, getOrderItems: { rate: 0.5, burst: 30 },
 };
+
+/** The role each operation needs (the rest: Product Listing). */
+const ORDERS_ROLE = 'Inventory and Order Tracking';
 
 const QUOTA_EXCEEDED = { errors: [{ code: 'QuotaExceeded', message: 'You exceeded your quota for the requested resource.', details: '' }] };
 const INVALID_INPUT = { errors: [{ code: 'InvalidInput', message: 'Request has missing or invalid parameters and cannot be parsed.', details: '' }] };
@@ -105,7 +127,15 @@ export interface AmazonFake extends FakeServer {
     holdFeeds: boolean;
     /** The next feed to reach processing ends FATAL with a feed-level issue. */
     fatalFeed: boolean;
+    /** Every getOrders is answered 500 InternalFailure. */
+    failOrders: boolean;
   };
+  readonly orders: Map<string, AmazonOrder>;
+  /**
+   * A buyer places an order: a merchant-fulfilled one lowers its listings' quantity at once
+   * (already while Pending, as Amazon does), never below 0. Returns the order id.
+   */
+  placeOrder(order: Partial<Omit<AmazonOrder, 'items'>> & { items: AmazonOrder['items'] }): string;
   /** Access tokens issued so far. */
   readonly issuedTokens: string[];
   /** Feeds created, by id. */
@@ -134,7 +164,7 @@ export function amazonCatalog(count: number, options: { fba?: number; stock?: (i
 
 export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<AmazonFake> {
   const opts = { ...AMAZON_DEFAULTS, ...options };
-  const roles = new Set(options.roles ?? ['Product Listing']);
+  const roles = new Set(options.roles ?? ['Product Listing', ORDERS_ROLE]);
   const speed = options.rateSpeed ?? 1;
   const listings = new Map<string, AmazonListing>();
   const tokens = new Set<string>();
@@ -146,12 +176,15 @@ export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<
   const feeds = new Map<string, FeedJob & { messages: number }>();
   const buckets = new Map<string, Bucket>();
   const byOperation: Record<string, number> = {};
+  const orders = new Map<string, AmazonOrder>();
+  /** getOrders / getOrderItems continuation: what is left to page through. */
+  const cursors = new Map<string, { kind: 'orders' | 'items'; orderId?: string; offset: number; ids?: string[] }>();
   let quotaRefusals = 0;
   let counter = 0;
   const next = (prefix: string) => `${prefix}${++counter}`;
   for (const l of options.listings ?? []) listings.set(l.sku, { ...l });
 
-  const faults = { latencyMs: 0, status429: 0, status503: 0, dropConnections: 0, rejectSkus: [] as string[], holdFeeds: false, fatalFeed: false };
+  const faults = { latencyMs: 0, status429: 0, status503: 0, dropConnections: 0, rejectSkus: [] as string[], holdFeeds: false, fatalFeed: false, failOrders: false };
   let server: FakeServer;
   const base = () => server.url;
 
@@ -162,7 +195,8 @@ export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<
     b.tokens = Math.min(plan.burst, b.tokens + ((now - b.at) / 1000) * plan.rate * speed);
     b.at = now;
     buckets.set(op, b);
-    if (b.tokens < 1) return false;
+    // A bucket refilled to exactly one token may hold 0.999…: floating point, not a spent plan.
+    if (b.tokens < 1 - 1e-9) return false;
     b.tokens -= 1;
     return true;
   }
@@ -182,6 +216,8 @@ export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<
     if (req.method === 'PATCH' && /^\/listings\/2021-08-01\/items\/[^/]+\/[^/]+$/.test(p)) return 'patchListingsItem';
     if (req.method === 'GET' && /^\/listings\/2021-08-01\/items\/[^/]+\/[^/]+$/.test(p)) return 'getListingsItem';
     if (req.method === 'GET' && /^\/listings\/2021-08-01\/items\/[^/]+$/.test(p)) return 'searchListingsItems';
+    if (req.method === 'GET' && p === '/orders/v0/orders') return 'getOrders';
+    if (req.method === 'GET' && /^\/orders\/v0\/orders\/[^/]+\/orderItems$/.test(p)) return 'getOrderItems';
     return undefined;
   }
 
@@ -313,7 +349,8 @@ export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<
     const access = req.headers['x-amz-access-token'];
     if (access === undefined) return json(403, TOKEN_MISSING);
     if (typeof access !== 'string' || !tokens.has(access)) return json(403, TOKEN_INVALID);
-    if (!roles.has('Product Listing')) return json(403, op.startsWith('createReport') || op.startsWith('getReport') ? REPORT_ROLE_MISSING : ROLE_MISSING);
+    const ordersOp = op === 'getOrders' || op === 'getOrderItems';
+    if (!roles.has(ordersOp ? ORDERS_ROLE : 'Product Listing')) return json(403, op.startsWith('createReport') || op.startsWith('getReport') ? REPORT_ROLE_MISSING : ROLE_MISSING);
     if (!take(op) || (op === 'createFeed' && !take('jsonFeed'))) {
       quotaRefusals++;
       return json(429, QUOTA_EXCEEDED);
@@ -410,9 +447,105 @@ export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<
         const issues = applyPatches(sku, body.productType, body.patches);
         return json(200, { sku, status: issues.length ? 'INVALID' : 'ACCEPTED', submissionId: next('f1dc2914-'), issues: issues.map((i) => ({ ...i, categories: ['INVALID_ATTRIBUTE'] })) }, rateHeader);
       }
+      case 'getOrders':
+        return getOrders(req, rateHeader);
+      case 'getOrderItems':
+        return getOrderItems(segments[4]!, req, rateHeader);
       default:
         return json(404, {});
     }
+  }
+
+  const orderJson = (o: AmazonOrder) => ({
+    AmazonOrderId: o.id, PurchaseDate: o.purchaseDate.toISOString(), LastUpdateDate: o.purchaseDate.toISOString(), OrderStatus: o.status,
+    FulfillmentChannel: o.channel, SalesChannel: 'Amazon.com', MarketplaceId: opts.marketplaceId,
+    NumberOfItemsShipped: o.items.reduce((n, i) => n + i.shipped, 0), NumberOfItemsUnshipped: o.items.reduce((n, i) => n + i.ordered - i.shipped, 0),
+  });
+
+  /** Orders API v0 getOrders: the model's required and bounded parameters, NextToken paging. */
+  function getOrders(req: FakeRequest, rateHeader: Record<string, string>): FakeReply {
+    if (faults.failOrders) return json(500, { errors: [{ code: 'InternalFailure', message: 'We encountered an internal error. Please try again.', details: '' }] });
+    const q = req.query;
+    const marketplaces = q.get('MarketplaceIds');
+    if (!marketplaces || !marketplaces.split(',').includes(opts.marketplaceId)) return json(400, INVALID_INPUT, rateHeader);
+    const token = q.get('NextToken');
+    let ids: string[];
+    let offset = 0;
+    let size = 100;
+    if (token) {
+      // "If NextToken is present, that will be used to retrieve the orders instead of other criteria."
+      const cursor = cursors.get(token);
+      if (!cursor || cursor.kind !== 'orders') return json(400, { errors: [{ code: 'InvalidInput', message: 'Invalid NextToken', details: '' }] }, rateHeader);
+      cursors.delete(token);
+      ids = cursor.ids!;
+      offset = cursor.offset;
+      size = Number(q.get('MaxResultsPerPage') ?? 100);
+    } else {
+      const createdAfter = q.get('CreatedAfter');
+      if (!createdAfter && !q.get('LastUpdatedAfter')) return json(400, { errors: [{ code: 'InvalidInput', message: 'Either CreatedAfter or LastUpdatedAfter must be specified.', details: '' }] }, rateHeader);
+      const after = createdAfter ? Date.parse(createdAfter) : Number.NaN;
+      if (createdAfter && (!Number.isFinite(after) || after > Date.now() - 2 * 60_000)) {
+        return json(400, { errors: [{ code: 'InvalidInput', message: 'CreatedAfter must be no later than two minutes before the time that the request was submitted.', details: '' }] }, rateHeader);
+      }
+      size = Number(q.get('MaxResultsPerPage') ?? 100);
+      const statuses = q.get('OrderStatuses')?.split(',');
+      if (statuses?.some((st) => !(AMAZON_ORDER_STATUSES as readonly string[]).includes(st))) return json(400, INVALID_INPUT, rateHeader);
+      const channels = q.get('FulfillmentChannels')?.split(',');
+      if (channels?.some((c) => c !== 'MFN' && c !== 'AFN')) return json(400, INVALID_INPUT, rateHeader);
+      ids = [...orders.values()]
+        .filter((o) => (!createdAfter || o.purchaseDate.getTime() >= after) && (!statuses || statuses.includes(o.status)) && (!channels || channels.includes(o.channel)))
+        .sort((a, b) => a.purchaseDate.getTime() - b.purchaseDate.getTime()).map((o) => o.id);
+    }
+    if (!Number.isInteger(size) || size < 1 || size > 100) return json(400, INVALID_INPUT, rateHeader);
+    const page = ids.slice(offset, offset + size);
+    let nextToken: string | undefined;
+    if (offset + size < ids.length) {
+      nextToken = next('orders-next-');
+      cursors.set(nextToken, { kind: 'orders', offset: offset + size, ids });
+    }
+    return json(200, { payload: { Orders: page.map((id) => orderJson(orders.get(id)!)), ...(nextToken ? { NextToken: nextToken } : {}), CreatedBefore: new Date(Date.now() - 2 * 60_000).toISOString() } }, rateHeader);
+  }
+
+  /** Orders API v0 getOrderItems, NextToken paging (`orderItemsPage` items a page). */
+  function getOrderItems(orderId: string, req: FakeRequest, rateHeader: Record<string, string>): FakeReply {
+    const order = orders.get(orderId);
+    if (!order) return json(404, { errors: [{ code: 'NotFound', message: 'Invalid AmazonOrderId', details: '' }] }, rateHeader);
+    const token = req.query.get('NextToken');
+    let offset = 0;
+    if (token) {
+      const cursor = cursors.get(token);
+      if (!cursor || cursor.kind !== 'items' || cursor.orderId !== orderId) return json(400, { errors: [{ code: 'InvalidInput', message: 'Invalid NextToken', details: '' }] }, rateHeader);
+      cursors.delete(token);
+      offset = cursor.offset;
+    }
+    const size = options.orderItemsPage ?? 100;
+    const items = order.items.slice(offset, offset + size).map((i, k) => ({
+      ASIN: listings.get(i.sku)?.asin ?? 'B000000000', SellerSKU: i.sku, OrderItemId: `${orderId}-${offset + k + 1}`, Title: listings.get(i.sku)?.name ?? i.sku,
+      QuantityOrdered: i.ordered, QuantityShipped: i.shipped,
+    }));
+    let nextToken: string | undefined;
+    if (offset + size < order.items.length) {
+      nextToken = next('items-next-');
+      cursors.set(nextToken, { kind: 'items', orderId, offset: offset + size });
+    }
+    return json(200, { payload: { AmazonOrderId: orderId, OrderItems: items, ...(nextToken ? { NextToken: nextToken } : {}) } }, rateHeader);
+  }
+
+  function placeOrder(order: Partial<Omit<AmazonOrder, 'items'>> & { items: AmazonOrder['items'] }): string {
+    const full: AmazonOrder = {
+      id: order.id ?? `113-${String(++counter).padStart(7, '0')}-${String(counter * 7919 % 10_000_000).padStart(7, '0')}`,
+      status: order.status ?? 'Unshipped', channel: order.channel ?? 'MFN',
+      // Ten minutes ago by default: getOrders sees nothing newer than two minutes.
+      purchaseDate: order.purchaseDate ?? new Date(Date.now() - 10 * 60_000), items: order.items.map((i) => ({ ...i })),
+    };
+    orders.set(full.id, full);
+    if (full.channel === 'MFN' && full.status !== 'Canceled') {
+      for (const item of full.items) {
+        const listing = listings.get(item.sku);
+        if (listing && listing.channel === 'DEFAULT' && listing.qty !== null) listing.qty = Math.max(0, listing.qty - item.ordered);
+      }
+    }
+    return full.id;
   }
 
   server = await startFakeServer({
@@ -428,6 +561,8 @@ export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<
     faults,
     issuedTokens,
     feeds,
+    orders,
+    placeOrder,
     quotaRefusals: () => quotaRefusals,
     requestsByOperation: () => ({ ...byOperation }),
     seed(more: AmazonListing[]) { for (const l of more) listings.set(l.sku, { ...l }); },

@@ -38,6 +38,8 @@ export interface BcFaults extends CommonFaults {
   rejectSkus: string[];
   /** `X-Rate-Limit-Time-Reset-Ms` of an injected 429 (default 100). */
   injected429ResetMs: number;
+  /** `GET /v2/orders` answers 500 (reading open orders fails). */
+  failOrders: boolean;
 }
 
 export interface BcFakeOptions {
@@ -76,7 +78,17 @@ export interface BcFake extends FakeServer {
   catalogWrites(): { products: number; variants: number };
   /** Adjustment payloads accepted, in order. */
   readonly adjustments: Array<{ reason: string; items: Array<Record<string, unknown>> }>;
+  /**
+   * An order placed at checkout (status 11 Awaiting Fulfillment unless given): the stock of each
+   * line's item at location 1 drops by its quantity, as BigCommerce's default "update stock when
+   * an order is placed" does (not for an Incomplete or Pending order, nor one Refunded, Cancelled
+   * or Declined, which gave it back); `shipped` units of a line count as shipped. Returns the order id.
+   */
+  placeOrder(order: { status?: number; createdAt?: Date; lines: Array<{ sku: string; quantity: number; shipped?: number }> }): number;
 }
+
+/** `GET /v2/orders` page size maximum. */
+const MAX_ORDERS_LIMIT = 250;
 
 const MAX_CATALOG_LIMIT = 250;
 const MAX_INVENTORY_LIMIT = 1000;
@@ -94,7 +106,7 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
   const storeHash = options.storeHash ?? DEFAULT_BC_HASH;
   const locations = options.locations ?? [{ id: 1, code: 'BC-LOCATION-1', name: 'Default location' }];
   const quota = options.quota ?? { requests: 150, windowMs: 30_000 };
-  const faults: BcFaults = { ...noCommonFaults(), rejectSkus: [], injected429ResetMs: 100, ...options.faults };
+  const faults: BcFaults = { ...noCommonFaults(), rejectSkus: [], injected429ResetMs: 100, failOrders: false, ...options.faults };
   const products = new Map<number, Product>();
   const variants = new Map<number, Variant>();
   /** `v:<variantId>` or `p:<productId>` (product-level stock of a product with options) → location → on hand. */
@@ -309,6 +321,56 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
     return { status: 200, json: { data: updated.map(productJson), meta: {} } };
   }
 
+  interface Order { id: number; statusId: number; createdAt: Date; lines: Array<{ productId: number; variantId: number; sku: string; quantity: number; shipped: number }> }
+  const orders: Order[] = [];
+  function placeOrder(order: { status?: number; createdAt?: Date; lines: Array<{ sku: string; quantity: number; shipped?: number }> }): number {
+    const id = 100 + orders.length + 1;
+    const statusId = order.status ?? 11;
+    // Incomplete and Pending never took stock; Refunded, Cancelled and Declined gave it back.
+    const holdsStock = ![0, 1, 4, 5, 6].includes(statusId);
+    const lines = order.lines.map((l) => {
+      const v = [...variants.values()].find((x) => x.sku === l.sku);
+      if (!v) throw new Error(`placeOrder: no variant with SKU ${l.sku}`);
+      const p = products.get(v.productId) as Product;
+      const key = p.baseVariantId === null && p.tracking === 'product' ? `p:${p.id}` : `v:${v.id}`;
+      const level = stock.get(key)?.get(1);
+      if (level !== undefined && holdsStock) setStock(key, 1, level - l.quantity);
+      return { productId: p.id, variantId: v.id, sku: l.sku, quantity: l.quantity, shipped: l.shipped ?? 0 };
+    });
+    orders.push({ id, statusId, createdAt: order.createdAt ?? new Date(), lines });
+    return id;
+  }
+
+  /** `GET /v2/orders`: a bare array, 204 with no body when a page is empty; line items inline only with include=consignments.line_items. */
+  function listOrders(req: FakeRequest): FakeReply {
+    const limit = req.query.has('limit') ? Number(req.query.get('limit')) : 50;
+    const page = req.query.has('page') ? Number(req.query.get('page')) : 1;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ORDERS_LIMIT) return { status: 400, json: [{ status: 400, message: `The field 'limit' is invalid.` }] }; // wording UNVERIFIED
+    if (!Number.isInteger(page) || page < 1) return { status: 400, json: [{ status: 400, message: `The field 'page' is invalid.` }] }; // wording UNVERIFIED
+    const min = req.query.get('min_date_created');
+    const minMs = min === null ? -Infinity : Date.parse(min);
+    if (Number.isNaN(minMs)) return { status: 400, json: [{ status: 400, message: `The field 'min_date_created' is invalid.` }] }; // wording UNVERIFIED
+    const status = req.query.get('status_id');
+    const inline = (req.query.get('include') ?? '').split(',').includes('consignments.line_items') && req.query.get('consignment_structure') === 'object';
+    const rows = orders.filter((o) => o.createdAt.getTime() >= minMs && (status === null || o.statusId === Number(status))).sort((a, b) => a.id - b.id)
+      .slice((page - 1) * limit, page * limit);
+    if (rows.length === 0) return { status: 204, text: '' };
+    const base = `https://api.bigcommerce.com/stores/${storeHash}/v2/orders`;
+    return {
+      status: 200,
+      json: rows.map((o) => ({
+        id: o.id, status_id: o.statusId, date_created: o.createdAt.toUTCString().replace('GMT', '+0000'),
+        products: { url: `${base}/${o.id}/products`, resource: `/orders/${o.id}/products` },
+        consignments: inline
+          ? {
+            shipping: [{ id: 1, line_items: o.lines.map((l, i) => ({ id: o.id * 100 + i, order_id: o.id, product_id: l.productId, variant_id: l.variantId, sku: l.sku, quantity: l.quantity, quantity_shipped: l.shipped })) }],
+            pickups: [], downloads: [], email: { gift_certificates: [] },
+          }
+          : { url: `${base}/${o.id}/consignments`, resource: `/orders/${o.id}/consignments` },
+      })),
+    };
+  }
+
   /** PUT /catalog/variants: ≤ 50 variants, `[{ id, price }]`; one bad item refuses the whole batch. */
   function updateVariants(body: unknown): FakeReply {
     if (!Array.isArray(body)) return problem(422, 'Input is invalid', { body: 'an array of variants is expected' });
@@ -330,6 +392,14 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
   }
 
   function handle(req: FakeRequest): FakeReply {
+    const v2 = /^\/stores\/([^/]+)\/v2(\/.*)$/.exec(req.path);
+    if (v2) {
+      if (String(req.headers['x-auth-token'] ?? '') !== token) return problem(401, 'Unauthorized');
+      if (v2[1] !== storeHash) return problem(404, 'Store not found');
+      if (faults.failOrders) return { status: 500, json: [{ status: 500, message: 'Internal Server Error' }] };
+      if (req.method === 'GET' && (v2[2] as string).replace(/\/+$/, '') === '/orders') return listOrders(req);
+      return problem(404, 'Not Found');
+    }
     const m = /^\/stores\/([^/]+)\/v3(\/.*)$/.exec(req.path);
     if (!m) return problem(404, 'Not Found');
     if (String(req.headers['x-auth-token'] ?? '') !== token) return problem(401, 'Unauthorized'); // wording UNVERIFIED
@@ -383,6 +453,7 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
     storeHash,
     adjustments,
     seed,
+    placeOrder,
     priceBySku: () => {
       const out = new Map<string, number>();
       for (const p of products.values()) {

@@ -48,6 +48,8 @@ export interface S4sFaults extends CommonFaults {
   rejectSkus: string[];
   /** Accepted requests per rolling second; more get 429 (the throttling signal is UNVERIFIED). */
   rateLimitPerSecond: number | null;
+  /** `GET /Orders` answers 500 (reading open orders fails). */
+  failOrders: boolean;
 }
 
 export interface S4sFakeOptions {
@@ -76,7 +78,16 @@ export interface S4sFake extends FakeServer {
   get(catalogId: number): S4sRecord | undefined;
   /** Delete a product, or one advanced option when `sku` is an option's suffix. */
   remove(sku: string): void;
+  /**
+   * An order placed in the store (OrderStatusID 1 New unless given): each item's stock (a product's
+   * or an option's) drops by its quantity at placement, except for a Cancel (5) or Not Completed (7)
+   * order. `shipped` items go in a second shipment whose ShipmentOrderStatus is 4 (Shipped).
+   */
+  placeOrder(order: { status?: number; createdAt?: Date; items: Array<{ sku: string; quantity: number; shipped?: boolean }> }): number;
 }
+
+/** Largest `limit` for GET /Orders (larger limits are served as 300; API_FACTS §4, UNVERIFIED beyond client libraries). */
+const MAX_ORDERS_LIMIT = 300;
 
 interface Record4 { Key: string; Value: string; Status: string | number; Message: string }
 
@@ -89,7 +100,7 @@ export async function startShift4ShopFake(options: S4sFakeOptions = {}): Promise
   const products = new Map<number, S4sRecord>();
   let nextId = options.firstCatalogId ?? 1;
   let nextCode = 1001;
-  const faults: S4sFaults = { ...noCommonFaults(), rejectSkus: [], rateLimitPerSecond: null, ...options.faults };
+  const faults: S4sFaults = { ...noCommonFaults(), rejectSkus: [], rateLimitPerSecond: null, failOrders: false, ...options.faults };
   const accepted: number[] = [];
 
   const status = (n: number) => (options.numericStatus ? n : String(n));
@@ -135,6 +146,64 @@ export async function startShift4ShopFake(options: S4sFakeOptions = {}): Promise
     if (accepted.length >= faults.rateLimitPerSecond) return true;
     accepted.push(now);
     return false;
+  }
+
+  interface Order { id: number; status: number; createdAt: Date; items: Array<{ catalogId: number; sku: string; quantity: number; shipped: boolean }> }
+  const orders: Order[] = [];
+  function placeOrder(order: { status?: number; createdAt?: Date; items: Array<{ sku: string; quantity: number; shipped?: boolean }> }): number {
+    const id = 5000 + orders.length + 1;
+    const status = order.status ?? 1;
+    const items = order.items.map((i) => {
+      for (const p of products.values()) {
+        const option = p.options.find((o) => o.sku === i.sku);
+        if (option || (p.options.length === 0 && p.sku === i.sku)) {
+          if (status !== 5 && status !== 7) {
+            if (option) option.stock -= i.quantity;
+            else p.stock -= i.quantity;
+          }
+          return { catalogId: p.catalogId, sku: i.sku, quantity: i.quantity, shipped: i.shipped ?? false };
+        }
+      }
+      throw new Error(`placeOrder: no product or option with SKU ${i.sku}`);
+    });
+    orders.push({ id, status, createdAt: order.createdAt ?? new Date(), items });
+    return id;
+  }
+
+  /** `GET /Orders?limit&offset&datestart=MM/dd/yyyy`: paged like the products; the store's time zone is UTC here. */
+  function listOrders(req: FakeRequest): FakeReply {
+    if (faults.failOrders) return errorList(500, 'An error has occurred.'); // wording UNVERIFIED
+    const limitRaw = req.query.get('limit');
+    const offsetRaw = req.query.get('offset');
+    const limit = Math.min(limitRaw === null ? 10 : Math.max(1, Number(limitRaw) || 0), MAX_ORDERS_LIMIT);
+    const offset = offsetRaw === null ? offsetBase : Math.max(0, Math.trunc(Number(offsetRaw) || 0));
+    const startRaw = req.query.get('datestart');
+    let fromMs = -Infinity;
+    if (startRaw !== null) {
+      const m = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(startRaw);
+      if (!m) return errorList(400, 'The request is invalid.'); // wording UNVERIFIED
+      fromMs = Date.UTC(Number(m[3]), Number(m[1]) - 1, Number(m[2]));
+    }
+    const all = orders.filter((o) => o.createdAt.getTime() >= fromMs).sort((a, b) => a.id - b.id);
+    if (all.length === 0) return errorList(404, 'No records found'); // wording UNVERIFIED
+    const start = offsetBase === 1 ? Math.max(offset, 1) - 1 : offset;
+    if (start >= all.length) {
+      return options.pastEnd === 'not-found' ? errorList(404, 'No records found') : errorList(400, 'Offset amount exceeds the total number of records');
+    }
+    return {
+      status: 200,
+      json: all.slice(start, start + limit).map((o) => ({
+        OrderID: o.id, InvoiceNumberPrefix: 'AB-', InvoiceNumber: o.id, OrderStatusID: o.status,
+        OrderDate: o.createdAt.toISOString().slice(0, 19),
+        OrderItemList: o.items.map((i, k) => ({
+          CatalogID: i.catalogId, ItemIndexID: k + 1, ItemID: i.sku, ItemShipmentID: i.shipped ? 2 : 1, ItemQuantity: i.quantity, ItemDescription: i.sku,
+        })),
+        ShipmentList: [
+          { ShipmentID: 1, ShipmentOrderStatus: o.status },
+          ...(o.items.some((i) => i.shipped) ? [{ ShipmentID: 2, ShipmentOrderStatus: 4 }] : []),
+        ],
+      })),
+    };
   }
 
   function listProducts(req: FakeRequest): FakeReply {
@@ -206,6 +275,7 @@ export async function startShift4ShopFake(options: S4sFakeOptions = {}): Promise
     if (req.bodyError !== undefined) return errorList(400, 'The request is invalid.');
     const route = req.path.slice(S4S_API_PREFIX.length).replace(/\/+$/, '');
     if (route === '/Products' && req.method === 'GET') return listProducts(req);
+    if (route === '/Orders' && req.method === 'GET') return listOrders(req);
     if (route === '/Products' && req.method === 'PUT') return updateProducts(req.body);
     const productRoute = /^\/Products\/(\d+)$/.exec(route);
     if (productRoute && req.method === 'GET') {
@@ -233,6 +303,7 @@ export async function startShift4ShopFake(options: S4sFakeOptions = {}): Promise
     apiUrl: `${server.url}${S4S_API_PREFIX}`,
     credentials,
     seed,
+    placeOrder,
     stockBySku: () => {
       const out = new Map<string, number>();
       for (const p of [...products.values()].sort((a, b) => a.catalogId - b.catalogId)) {

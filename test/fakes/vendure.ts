@@ -40,6 +40,8 @@ export interface VendureFakeVariant {
   trackInventory: TrackInventory;
   /** stock location id → stockOnHand. */
   levels: Map<number, number>;
+  /** stock location id → stockAllocated: units of placed, unfulfilled orders (stockOnHand is reduced only at fulfilment). */
+  allocated?: Map<number, number>;
   deleted: boolean;
   /** The list price in minor units, as entered (gross when the channel's prices include tax); default 1000. */
   price?: number;
@@ -109,6 +111,14 @@ export interface VendureFake {
   /** The list price in minor units as entered; undefined: no such SKU. */
   priceOf(sku: string): number | undefined;
   deleteVariant(sku: string): void;
+  /**
+   * A placed order line, as Vendure's default stock allocation does it: stockAllocated rises by
+   * `qty` at the location, stockOnHand stays until the order is fulfilled.
+   */
+  placeOrder(sku: string, qty: number, locationId?: number): void;
+  /** Fulfilment: stockOnHand and stockAllocated both drop by `qty`. */
+  fulfil(sku: string, qty: number, locationId?: number): void;
+  allocatedOf(sku: string): number | undefined;
   /** Session tokens issued so far (and not revoked). */
   sessions(): string[];
   /** Ends every session (as an expired or revoked token would): later calls get FORBIDDEN. */
@@ -187,7 +197,7 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
         for (const [loc, qty] of Object.entries(v.levels ?? {})) levels.set(Number(loc), qty);
         const variant: VendureFakeVariant = {
           id: nextVariant++, productId, sku: v.sku, name: `${p.name ?? `Product ${productId}`} ${v.sku}`,
-          trackInventory: v.trackInventory ?? 'INHERIT', levels, deleted: false, price: v.price ?? 1000,
+          trackInventory: v.trackInventory ?? 'INHERIT', levels, allocated: new Map(), deleted: false, price: v.price ?? 1000,
         };
         store.push(variant);
         created.push(variant);
@@ -199,16 +209,17 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
 
   const live = () => store.filter((v) => !v.deleted);
   const sumOf = (v: VendureFakeVariant) => [...v.levels.values()].reduce((a, b) => a + b, 0);
+  const allocatedOf = (v: VendureFakeVariant) => [...(v.allocated?.values() ?? [])].reduce((a, b) => a + b, 0);
 
   function variantView(v: VendureFakeVariant): Record<string, unknown> {
     return {
       id: String(v.id), productId: String(v.productId), sku: v.sku, name: v.name,
-      stockOnHand: sumOf(v), stockAllocated: 0, trackInventory: v.trackInventory,
+      stockOnHand: sumOf(v), stockAllocated: allocatedOf(v), trackInventory: v.trackInventory,
       price: pricesIncludeTax ? Math.round((v.price ?? 1000) / (1 + TAX_RATE)) : (v.price ?? 1000),
       priceWithTax: pricesIncludeTax ? (v.price ?? 1000) : Math.round((v.price ?? 1000) * (1 + TAX_RATE)), currencyCode: 'USD',
       outOfStockThreshold: 0, useGlobalOutOfStockThreshold: true, enabled: true,
       stockLevels: [...v.levels.entries()].sort((a, b) => a[0] - b[0])
-        .map(([loc, qty]) => ({ id: `${v.id}-${loc}`, stockLocationId: String(loc), stockOnHand: qty, stockAllocated: 0 })),
+        .map(([loc, qty]) => ({ id: `${v.id}-${loc}`, stockLocationId: String(loc), stockOnHand: qty, stockAllocated: v.allocated?.get(loc) ?? 0 })),
       product: { id: String(v.productId), name: v.name },
     };
   }
@@ -426,6 +437,23 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
     deleteVariant(sku) {
       const v = store.find((x) => x.sku === sku);
       if (v) v.deleted = true;
+    },
+    placeOrder(sku, qty, locationId = 1) {
+      const v = live().find((x) => x.sku === sku);
+      if (!v) throw new Error(`placeOrder: no variant ${sku}`);
+      v.allocated ??= new Map();
+      v.allocated.set(locationId, (v.allocated.get(locationId) ?? 0) + qty);
+    },
+    fulfil(sku, qty, locationId = 1) {
+      const v = live().find((x) => x.sku === sku);
+      if (!v) throw new Error(`fulfil: no variant ${sku}`);
+      v.allocated ??= new Map();
+      v.allocated.set(locationId, (v.allocated.get(locationId) ?? 0) - qty);
+      v.levels.set(locationId, (v.levels.get(locationId) ?? 0) - qty);
+    },
+    allocatedOf(sku) {
+      const v = live().find((x) => x.sku === sku);
+      return v ? allocatedOf(v) : undefined;
     },
     sessions: () => [...tokens],
     revokeTokens: () => tokens.clear(),

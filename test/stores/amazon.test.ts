@@ -12,7 +12,7 @@ import { buildFeed, feedFailures } from '../../src/stores/amazon/feed.js';
 import { createBucket, refill, waitForToken } from '../../src/stores/amazon/rates.js';
 import { decodeCp1252, readListingsReport, reportColumns, FULFILLED_BY_AMAZON } from '../../src/stores/amazon/report.js';
 import { refreshAt } from '../../src/stores/amazon/token.js';
-import { createStore } from '../../src/stores/registry.js';
+import { createStore, loadStoreAdapters } from '../../src/stores/registry.js';
 import { changeFor, collect, runStoreContract, toBatches, type StoreContractContext } from '../contracts/store-contract.js';
 import { AMAZON_DEFAULTS, amazonCatalog, encodeCp1252, startAmazonFake, type AmazonFake, type AmazonFakeOptions } from '../fakes/amazon.js';
 import { tempDir } from '../helpers/cli.js';
@@ -187,13 +187,14 @@ describe('Amazon store against the fake', () => {
   let fake: AmazonFake;
   afterEach(async () => { await fake?.close(); clearSecrets(); });
 
-  it('config: region picks the host, url overrides it, defaults as SPEC §10 says', () => {
+  it('config: region picks the host, url overrides it, defaults as SPEC §10 says', async () => {
     const c = AmazonStoreConfig.parse({ type: 'amazon', sellerId: 'S', marketplaceId: 'M', clientId: 'c', clientSecret: 'secret', refreshToken: 'refresh' });
     expect(c).toMatchObject({ region: 'na', tokenUrl: 'https://api.amazon.com/auth/o2/token', productType: 'PRODUCT', patchMax: 20, feedWaitMinutes: 20 });
     expect(amazonBaseUrl(c)).toBe('https://sellingpartnerapi-na.amazon.com');
     expect(amazonBaseUrl({ region: 'eu', url: undefined })).toBe('https://sellingpartnerapi-eu.amazon.com');
     expect(amazonBaseUrl({ region: 'fe', url: 'http://127.0.0.1:9/' })).toBe('http://127.0.0.1:9');
     expect(() => createAmazonStore({ ...c, batchSize: 25_001 })).toThrow(/store.batchSize: at most 25000/);
+    await loadStoreAdapters(['amazon']);
     expect(createStore(c).type).toBe('amazon');
   });
 

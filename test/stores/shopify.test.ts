@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { ShopifyStoreConfig } from '../../src/config/schema.js';
 import { ConfigError, HttpError, StoreError } from '../../src/domain/errors.js';
 import type { Change, StoreItem } from '../../src/domain/types.js';
-import { createStore } from '../../src/stores/registry.js';
+import { createStore, loadStoreAdapters } from '../../src/stores/registry.js';
 import { createShopifyStore } from '../../src/stores/shopify/index.js';
 import { changeFor, collect, runStoreContract, toBatches, type StoreContractContext } from '../contracts/store-contract.js';
 import {
@@ -205,9 +205,10 @@ describe('Shopify store adapter', () => {
   let fake: ShopifyFake;
   afterEach(async () => { await fake?.close(); });
 
-  it('is created by the registry from a config with a bare location number and the default API version', () => {
+  it('is created by the registry from a config with a bare location number and the default API version', async () => {
     const config = ShopifyStoreConfig.parse({ type: 'shopify', url: 'https://demo.myshopify.com', accessToken: 'shpat_x', locationId: 124656943 });
     expect(config).toMatchObject({ apiVersion: '2026-10', locationId: 'gid://shopify/Location/124656943' });
+    await loadStoreAdapters(['shopify']);
     const store = createStore(config);
     expect([store.type, store.limits.maxBatch, store.batchKey({ seq: 1, sku: 'x', productId: 1, variationId: 2, from: 0, to: 1 })]).toEqual(['shopify', 250, 'inventory']);
     expect(() => createShopifyStore({ ...config, batchSize: 251 })).toThrow('store.batchSize: at most 250 for shopify (the API maximum)');

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { Config } from '../../src/config/schema.js';
 import { HttpError, SourceError, UnpairedFetchError } from '../../src/domain/errors.js';
@@ -17,15 +17,20 @@ import { configureLogging } from '../../src/lib/log.js';
 import { fetchAll, fetchPairProblem, snapshotPath } from '../../src/pipeline/fetch.js';
 import { buildPlan } from '../../src/pipeline/plan.js';
 import { openSnapshot, writeSnapshot } from '../../src/pipeline/snapshot.js';
-import { createSources } from '../../src/sources/registry.js';
+import { createSources, loadSourceAdapters } from '../../src/sources/registry.js';
 import type { SourceAdapter } from '../../src/sources/types.js';
 import { openDb, type Db } from '../../src/state/db.js';
 import { MIGRATIONS } from '../../src/state/migrations.js';
 import { getIndexMeta, iterateStoreItems, STORE_ITEMS_COLUMNS } from '../../src/state/store-index.js';
-import { createStore } from '../../src/stores/registry.js';
+import { createStore, loadStoreAdapters } from '../../src/stores/registry.js';
 import type { StoreAdapter } from '../../src/stores/types.js';
 import { DEFAULT_WOO_KEY, simpleProducts, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
 import { failure } from '../helpers/failure.js';
+
+beforeAll(async () => {
+  await loadSourceAdapters(['csv']);
+  await loadStoreAdapters(['woocommerce']);
+});
 
 process.env.INVSYNC_RETRY_BASE_MS = '20';
 configureLogging({ level: 'warn', stderrLevel: 'silent' });

@@ -5,17 +5,24 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Config } from '../../src/config/schema.js';
 import { exitCodeFor } from '../../src/cli/exit-codes.js';
 import { configureLogging } from '../../src/lib/log.js';
 import { fetchAll } from '../../src/pipeline/fetch.js';
-import { createSources } from '../../src/sources/registry.js';
+import { createSources, loadSourceAdapters } from '../../src/sources/registry.js';
 import { openDb, type Db } from '../../src/state/db.js';
 import { getOpenOrdersMeta, openUnitsBySku } from '../../src/state/open-orders.js';
+import { MIGRATIONS } from '../../src/state/migrations.js';
 import { getIndexMeta } from '../../src/state/store-index.js';
-import { createStore } from '../../src/stores/registry.js';
+import { createStore, loadStoreAdapters } from '../../src/stores/registry.js';
 import { DEFAULT_WOO_KEY, simpleProducts, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
+
+beforeAll(async () => {
+  await loadSourceAdapters(['csv']);
+  await loadStoreAdapters(['woocommerce']);
+});
 
 process.env.INVSYNC_RETRY_BASE_MS = '20';
 configureLogging({ level: 'warn', stderrLevel: 'silent' });
@@ -95,5 +102,23 @@ describe('open orders commit with the store index (SPEC §12, §8)', () => {
     await fetch();
     expect(getOpenOrdersMeta(db)).toBeUndefined();
     expect(openUnitsBySku(db, false).size).toBe(0);
+  });
+
+  it('open orders kept before they were per store (migration 13) become those of the store named "store"', () => {
+    const before = MIGRATIONS.findIndex((sql) => sql.includes('open_orders_meta_v13'));
+    expect(before).toBeGreaterThan(8);
+    const stateDir = path.join(dir, 'state');
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const old = new Database(path.join(stateDir, 'invsync.db'));
+    for (const sql of MIGRATIONS.slice(0, before)) old.exec(sql);
+    old.pragma(`user_version = ${before}`);
+    old.prepare("INSERT INTO open_orders (product_id, variation_id, sku, qty, lines, orders) VALUES ('1', NULL, 'MUG', 2, 1, 1)").run();
+    old.prepare("INSERT INTO open_orders_meta (id, fetch_id, since, lines, units) VALUES (1, 'f1', '2026-12-01T00:00:00.000Z', 1, 2)").run();
+    old.close();
+    db = openDb(stateDir);
+    expect(getOpenOrdersMeta(db)).toEqual({ fetchId: 'f1', since: '2026-12-01T00:00:00.000Z', lines: 1, units: 2 });
+    expect(getOpenOrdersMeta(db, 'web')).toBeUndefined();
+    expect(openUnitsBySku(db, false)).toEqual(new Map([['mug', 2]]));
+    expect(openUnitsBySku(db, false, 'web').size).toBe(0);
   });
 });

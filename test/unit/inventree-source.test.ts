@@ -4,7 +4,7 @@ import { HttpError, SourceError } from '../../src/domain/errors.js';
 import type { SourceRecord, SupplierItem } from '../../src/domain/types.js';
 import { createInvenTreeSource } from '../../src/sources/inventree/index.js';
 import { apiRoot, partRecord } from '../../src/sources/inventree/parts.js';
-import { createSource } from '../../src/sources/registry.js';
+import { createSource, loadSourceAdapters } from '../../src/sources/registry.js';
 import {
   DEFAULT_INVENTREE_TOKEN, inventreeParts, startInvenTreeFake, type InvenTreeFake, type InvenTreeFakeOptions,
 } from '../fakes/inventree.js';
@@ -137,6 +137,7 @@ describe('inventree source: reading the part list', () => {
 
   it('is created by the source registry for type "inventree"', async () => {
     const f = await start({ parts: inventreeParts(2) });
+    await loadSourceAdapters(['inventree']);
     const s = createSource(InvenTreeSourceConfig.parse({ name: 'inv', type: 'inventree', url: f.url, token: DEFAULT_INVENTREE_TOKEN }), ctx);
     expect(s.type).toBe('inventree');
     expect(items(await collect(s))).toHaveLength(2);

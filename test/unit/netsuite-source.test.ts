@@ -6,7 +6,7 @@ import { ItemAggregator } from '../../src/sources/netsuite/aggregate.js';
 import { createNetSuiteSource, defaultUrl, type NetSuiteInternalOptions } from '../../src/sources/netsuite/index.js';
 import { authorizationHeader } from '../../src/sources/netsuite/oauth.js';
 import { defaultQuery } from '../../src/sources/netsuite/query.js';
-import { createSource } from '../../src/sources/registry.js';
+import { createSource, loadSourceAdapters } from '../../src/sources/registry.js';
 import {
   expectedSums, netsuiteItems, startNetSuiteFake, type NetSuiteFake, type NetSuiteFakeOptions, type NsItem,
 } from '../fakes/netsuite.js';
@@ -178,6 +178,7 @@ describe('netsuite source: quantities per SKU', () => {
 
   it('is created by the source registry for type "netsuite"', async () => {
     const f = await start({ items: netsuiteItems(2) });
+    await loadSourceAdapters(['netsuite']);
     const s = createSource(config(f), ctx);
     expect(s.type).toBe('netsuite');
     expect(items(await collect(s))).toHaveLength(2);

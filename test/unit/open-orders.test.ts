@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Config } from '../../src/config/schema.js';
 import { diffStore, SupplyAggregator } from '../../src/pipeline/match.js';
-import { recheckChange } from '../../src/pipeline/open-orders.js';
+import { openOrdersReads, recheckChange } from '../../src/pipeline/open-orders.js';
 import { openOrdersUnsupported } from '../../src/stores/open-orders.js';
 import { openOrdersSince } from '../../src/pipeline/steps.js';
 import { feed, rules, storeOf } from '../helpers/builders.js';
@@ -30,13 +30,13 @@ describe('rules.openOrders (config)', () => {
   });
 
   it('a store that cannot tell open orders refuses subtract, naming the store type; ignore is always fine', () => {
-    const bigcommerce = { type: 'bigcommerce', storeHash: 'abc', accessToken: 't' };
-    const res = configWith('subtract', bigcommerce);
+    const legacy = { type: 'magento2', url: 'https://m.example.com', token: 't', msi: false };
+    const res = configWith('subtract', legacy);
     expect(res.success).toBe(false);
-    expect(res.error?.issues[0]).toMatchObject({ path: ['rules', 'openOrders'], message: expect.stringContaining('"bigcommerce"') });
-    expect(configWith('ignore', bigcommerce).success).toBe(true);
-    expect(configWith('subtract', { type: 'magento2', url: 'https://m.example.com', token: 't', msi: false }).success).toBe(false);
-    for (const store of [woo, { type: 'vendure', url: 'http://127.0.0.1:3000/admin-api', username: 'u', password: 'p' },
+    expect(res.error?.issues[0]).toMatchObject({ path: ['rules', 'openOrders'], message: expect.stringContaining('"magento2" with msi: false') });
+    expect(configWith('ignore', legacy).success).toBe(true);
+    const amazon = { type: 'amazon', sellerId: 'A1', marketplaceId: 'ATVPDKIKX0DER', clientId: 'c', clientSecret: 's', refreshToken: 'r' };
+    for (const store of [woo, amazon, { type: 'bigcommerce', storeHash: 'abc', accessToken: 't' }, { type: 'shift4shop', secureUrl: 'https://shop.example.com', privateKey: 'k', token: 't' }, { type: 'shopify', url: 'https://x.myshopify.com', accessToken: 't', locationId: 'gid://shopify/Location/1' }, { type: 'vendure', url: 'http://127.0.0.1:3000/admin-api', username: 'u', password: 'p' },
       { type: 'medusa', url: 'http://127.0.0.1:9000', email: 'a@b.c', password: 'p', locationId: 'sloc_1' },
       { type: 'magento2', url: 'https://m.example.com', token: 't' }]) {
       expect(configWith('subtract', store).success).toBe(true);
@@ -50,7 +50,27 @@ describe('rules.openOrders (config)', () => {
     expect(openOrdersSince(Config.parse({ sources: [source], store: woo }), now)).toBeUndefined();
     const vendure = { type: 'vendure', url: 'http://127.0.0.1:3000/admin-api', username: 'u', password: 'p' };
     expect(openOrdersSince(Config.parse({ sources: [source], store: vendure, rules: { openOrders: 'subtract' } }), now)).toBeUndefined();
-    expect(openOrdersUnsupported({ type: 'shift4shop' })).toMatch(/"shift4shop" cannot tell open orders/);
+    expect(openOrdersUnsupported({ type: 'amazon' })).toBeNull();
+    expect(openOrdersUnsupported({ type: 'nosuch' })).toMatch(/"nosuch" cannot tell open orders yet/);
+  });
+
+  it('with several stores, reads every store\'s: orders through the orders API, a platform store\'s held units with its listing', () => {
+    const vendure = { name: 'v', type: 'vendure', url: 'http://127.0.0.1:3000/admin-api', username: 'u', password: 'p' };
+    const medusa = { name: 'm', type: 'medusa', url: 'http://127.0.0.1:9000', email: 'a@b.c', password: 'p', locationId: 'sloc_1' };
+    const several = (stores: unknown[], openOrders: unknown = 'subtract') => Config.safeParse({ sources: [source], stores, rules: { openOrders } });
+    const config = several([{ name: 'web', ...woo }, vendure]);
+    expect(openOrdersReads(config.data!)).toEqual(new Map([['web', 'orders'], ['v', 'listing']]));
+    expect(openOrdersReads(several([{ name: 'web', ...woo }, vendure], 'ignore').data!).size).toBe(0);
+    // One store alone: Vendure holds its orders back itself, nothing to read.
+    expect(openOrdersReads(Config.parse({ sources: [source], store: { type: vendure.type, url: vendure.url, username: 'u', password: 'p' }, rules: { openOrders: 'subtract' } })).size).toBe(0);
+    // Medusa and Magento hold their orders back, but invsync does not read them for the other stores yet.
+    const refused = several([{ name: 'web', ...woo }, medusa]);
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]).toMatchObject({ path: ['stores', 1, 'type'], message: expect.stringContaining('store "m"') });
+    // Amazon's open orders come from its orders API, for itself and for the other stores.
+    const withAmazon = several([{ name: 'web', ...woo }, { name: 'amz', ...{ type: 'amazon', sellerId: 'A1', marketplaceId: 'ATVPDKIKX0DER', clientId: 'c', clientSecret: 's', refreshToken: 'r' } }]);
+    expect(openOrdersReads(withAmazon.data!)).toEqual(new Map([['web', 'orders'], ['amz', 'orders']]));
+    expect(several([{ name: 'web', ...woo }, medusa], 'ignore').success).toBe(true);
   });
 });
 

@@ -9,9 +9,9 @@ import { configureLogging } from '../../lib/log.js';
 import { restrictNewFiles } from '../../lib/owner-only.js';
 import { redact } from '../../lib/redact.js';
 import { fmtDuration } from '../../lib/progress.js';
-import { createSource } from '../../sources/registry.js';
+import { createSource, loadSourceAdapters } from '../../sources/registry.js';
 import type { SourceAdapter } from '../../sources/types.js';
-import { createStore } from '../../stores/registry.js';
+import { createStore, loadStoreAdapters } from '../../stores/registry.js';
 import type { StoreAdapter } from '../../stores/types.js';
 import type { GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -122,12 +122,19 @@ function quick<T extends { retries?: number }>(c: T): T {
 }
 
 async function sourceCheck(config: SourceConfig, stateDir: string, resolveStore?: (name: string) => StoreConfig | undefined): Promise<string> {
+  await loadSourceAdapters([config.type]);
+  if (config.type === 'store') {
+    // A `store` source reads a configured store, or one it configures itself: that adapter is needed too.
+    const store = typeof config.store === 'string' ? resolveStore?.(config.store) : config.store;
+    if (store) await loadStoreAdapters([store.type]);
+  }
   const source = createSource(quick(config), { stateDir, resolveStore: (name) => { const s = resolveStore?.(name); return s && quick(s); } });
   if (source.check) return source.check();
   return firstRecord(source);
 }
 
 async function storeCheck(config: StoreConfig): Promise<string> {
+  await loadStoreAdapters([config.type]);
   const store = createStore(quick(config));
   if (store.check) return store.check();
   return firstStoreItem(store);

@@ -1,7 +1,7 @@
 import type { StoreConfig, StoreSourceConfig } from '../../config/schema.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { SourceRecord, StoreItem } from '../../domain/types.js';
-import { createStore } from '../../stores/registry.js';
+import { createStore, loadStoreAdapters } from '../../stores/registry.js';
 import type { StoreAdapter } from '../../stores/types.js';
 import type { SourceAdapter, SourceContext } from '../types.js';
 
@@ -29,10 +29,11 @@ function itemId(item: StoreItem): string {
  */
 export function createStoreSource(config: StoreSourceConfig, ctx: SourceContext, adapter?: StoreAdapter): SourceAdapter {
   let store: StoreAdapter | undefined = adapter;
-  const open = (): StoreAdapter => {
+  const open = async (): Promise<StoreAdapter> => {
     if (store) return store;
     const storeConfig: StoreConfig | undefined = typeof config.store === 'string' ? ctx.resolveStore?.(config.store) : config.store;
     if (!storeConfig) throw new ConfigError(`source "${config.name}": no store named "${String(config.store)}"`, `sources.${config.name}.store`);
+    await loadStoreAdapters([storeConfig.type]);
     return (store = createStore(storeConfig));
   };
   return {
@@ -40,10 +41,10 @@ export function createStoreSource(config: StoreSourceConfig, ctx: SourceContext,
     type: 'store',
     async *stream(signal) {
       let row = 0;
-      for await (const item of open().list(signal)) yield storeItemRecord(item, ++row);
+      for await (const item of (await open()).list(signal)) yield storeItemRecord(item, ++row);
     },
     async check() {
-      const s = open();
+      const s = await open();
       return s.check ? s.check() : `${s.type} store configured`;
     },
   };

@@ -49,7 +49,7 @@ export function createSpApi(options: SpApiOptions): SpApi {
   const { clock, log } = options;
   const plans = createUsagePlans(clock, options.rateSpeed);
   const counts = Object.fromEntries(['token', 'upload', 'download', 'createReport', 'getReport', 'getReportDocument', 'createFeedDocument',
-    'createFeed', 'getFeed', 'getFeedDocument', 'patchListingsItem', 'getListingsItem', 'searchListingsItems'].map((k) => [k, 0])) as RequestCounts;
+    'createFeed', 'getFeed', 'getFeedDocument', 'patchListingsItem', 'getListingsItem', 'searchListingsItems', 'getOrders', 'getOrderItems'].map((k) => [k, 0])) as RequestCounts;
   const tuning = { timeoutMs: options.timeoutMs, retries: options.retries, insecureTls: options.insecureTls };
   const authHttp = createHttpClient({ name: 'store amazon (Login with Amazon)', ...tuning, concurrency: 1, sign: () => { counts.token++; } });
   const tokens = createLwaTokens({
@@ -89,7 +89,7 @@ export function createSpApi(options: SpApiOptions): SpApi {
   }
 
   async function call<T>(op: Operation, request: HttpRequest, schema: ZodType<T>): Promise<HttpResponse<T>> {
-    const send = () => clientFor(op).json(request, schema).catch((err: unknown) => { throw describe(err); });
+    const send = () => clientFor(op).json(request, schema).catch((err: unknown) => { throw describe(err, op); });
     try {
       return await send();
     } catch (err) {
@@ -131,14 +131,16 @@ function isTokenRefusal(err: HttpError): boolean {
 }
 
 /** Amazon's `{"errors":[{code, message, details}]}` in the message: code and details say more than the status. */
-function describe(err: unknown): unknown {
+function describe(err: unknown, op: Operation): unknown {
   if (!(err instanceof HttpError)) return err;
   const parsed = SpErrorList.safeParse(err.details.body);
   if (!parsed.success) return err;
   const first = parsed.data.errors[0]!;
   const text = redact(`${first.code}${first.details ? ` (${first.details})` : ''}`.slice(0, 300));
+  // The Orders API is behind its own role (open orders for rules.openOrders "subtract").
+  const needed = op === 'getOrders' || op === 'getOrderItems' ? 'Inventory and Order Tracking' : 'Product Listing';
   const role = err.details.auth && !isTokenRefusal(err)
-    ? '; if the credentials are right, the app lacks the Product Listing role (add it in the app\'s registration, then re-authorize for a new refreshToken)'
+    ? `; if the credentials are right, the app lacks the ${needed} role (add it in the app's registration, then re-authorize for a new refreshToken)`
     : '';
   return new HttpError(`${err.message.replace(/ \(authentication or permission refused; check the credentials\)$/, '')} [${text}]${role}`, err.details, { cause: err });
 }

@@ -7,14 +7,14 @@ import { logger } from '../../lib/log.js';
 import { realClock } from '../../lib/rate-limit.js';
 import { safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
-import type { StockReading, StoreAdapter, SubmissionJournal } from '../types.js';
+import type { OpenOrderLine, StockReading, StoreAdapter, SubmissionJournal } from '../types.js';
 import { createSpApi, type SpApi } from './client.js';
 import { buildFeed, feedFailures, patchFailure, quantityPatch } from './feed.js';
 import type { Clock } from './rates.js';
 import { charsetOf, FULFILLED_BY_AMAZON, isAmazonFulfilled, readListingsReport } from './report.js';
 import {
   CreateFeedDocumentResponse, CreateFeedResponse, CreateReportResponse, DocumentLink, Feed, FEED_MAX_MESSAGES, ListingsItem,
-  PatchResponse, ProcessingReport, REGION_URLS, Report, SearchListingsResponse, type ProcessingStatus,
+  OrderItemsResponse, OrdersResponse, PatchResponse, ProcessingReport, REGION_URLS, Report, SearchListingsResponse, type ProcessingStatus,
 } from './schema.js';
 
 /**
@@ -30,6 +30,8 @@ import {
  *   `feedWaitMinutes`, its processing report's ERROR issues failing their items. A feed still
  *   processing then is returned `inFlight`; `settle(feedId)` finishes it in a later run.
  * - read(): up to READ_PER_ITEM_MAX changes by getListingsItem each; more by one listings report.
+ * - openOrders(): merchant-fulfilled orders Amazon has taken off the quantity and not shipped
+ *   (getOrders, then getOrderItems per order); see AMAZON_OPEN_STATUSES.
  */
 
 /** Up to this many items are read back one getListingsItem each (5/s); more cost one report. */
@@ -37,6 +39,36 @@ export const READ_PER_ITEM_MAX = 20;
 /** How long a listing waits for its report (reports take minutes; not bound by feedWaitMinutes). */
 export const REPORT_WAIT_MINUTES = 60;
 const FEED_CONTENT_TYPE = 'application/json; charset=UTF-8';
+
+/**
+ * SPEC §12, Orders API v0 (the model's getOrders / getOrderItems; Seller Central help "Pending
+ * orders", G40571 and 200200040). Amazon lowers a merchant-fulfilled listing's quantity when the
+ * order is placed, already in `Pending` ("The quantity available for the listing is subtracted
+ * from your quantity in Manage Inventory" while payment is verified, up to 21 days), and gives it
+ * back only when the order is cancelled. So Pending counts like Unshipped, and a PartiallyShipped
+ * order by QuantityOrdered − QuantityShipped per item. Shipped, Canceled, Unfulfillable
+ * (FBA only) and InvoiceUnconfirmed (shipped, invoice pending) do not. AFN (FBA) orders never
+ * count: invsync never writes Amazon's own stock.
+ */
+export const AMAZON_OPEN_STATUSES: ReadonlySet<string> = new Set(['Pending', 'Unshipped', 'PartiallyShipped']);
+/** getOrders' MaxResultsPerPage ceiling. */
+export const AMAZON_ORDERS_PAGE = 100;
+/**
+ * getOrders refuses a CreatedAfter later than two minutes before the request; a window that
+ * starts later than this before now is asked from here (wider, never narrower).
+ */
+const CREATED_AFTER_MIN_AGE_MS = 3 * 60_000;
+
+/** Pure: whether a getOrders order holds listing quantity the supplier has not seen leave. */
+export function isOpenMfnOrder(order: Pick<OrdersResponse['payload']['Orders'][number], 'OrderStatus' | 'FulfillmentChannel'>): boolean {
+  // Filtered by the request too; checked again so an order Amazon ships (AFN) can never count.
+  return AMAZON_OPEN_STATUSES.has(order.OrderStatus) && order.FulfillmentChannel === 'MFN';
+}
+
+/** Pure: the units of one order item not shipped yet (0 when all were). */
+export function unshippedUnits(item: Pick<OrderItemsResponse['payload']['OrderItems'][number], 'QuantityOrdered' | 'QuantityShipped'>): number {
+  return Math.max(0, item.QuantityOrdered - (item.QuantityShipped ?? 0));
+}
 
 /** What a store may use besides its config. */
 export interface AmazonContext {
@@ -165,6 +197,48 @@ export function createAmazonStore(config: AmazonStoreConfig, ctx: AmazonContext 
     return 'listings';
   }
 
+  /**
+   * SPEC §12: one getOrders page per 100 open merchant-fulfilled orders created since `sinceIso`
+   * (NextToken paging), then getOrderItems per order (paged by NextToken too). Each operation
+   * waits for its own usage plan (rates.ts): past the bursts, one getOrders a minute and one
+   * getOrderItems every two seconds, so N open orders cost ⌈N/100⌉ + N requests. Lines are keyed
+   * by SellerSKU, as the listing is (productId = SKU, no variations).
+   */
+  async function* openOrders(sinceIso: string, signal?: AbortSignal): AsyncIterable<OpenOrderLine> {
+    const sinceMs = Date.parse(sinceIso);
+    if (!Number.isFinite(sinceMs)) throw new RangeError(`openOrders: not an ISO 8601 time: ${sinceIso}`);
+    const createdAfter = new Date(Math.min(sinceMs, clock.now() - CREATED_AFTER_MIN_AGE_MS)).toISOString();
+    const criteria = {
+      MarketplaceIds: marketplaceIds, CreatedAfter: createdAfter, OrderStatuses: [...AMAZON_OPEN_STATUSES].join(','),
+      FulfillmentChannels: 'MFN', MaxResultsPerPage: AMAZON_ORDERS_PAGE,
+    };
+    let nextToken: string | undefined;
+    let page = 0;
+    do {
+      const res = await api.call('getOrders', { url: 'orders/v0/orders', searchParams: { ...criteria, NextToken: nextToken }, signal }, OrdersResponse);
+      const { Orders: orders, NextToken } = res.body.payload;
+      log.debug({ page: ++page, orders: orders.length }, 'listed open orders page');
+      for (const order of orders) {
+        if (isOpenMfnOrder(order)) yield* orderLines(order.AmazonOrderId, signal);
+      }
+      nextToken = NextToken || undefined;
+    } while (nextToken);
+  }
+
+  async function* orderLines(orderId: string, signal?: AbortSignal): AsyncIterable<OpenOrderLine> {
+    const url = `orders/v0/orders/${encodeURIComponent(orderId)}/orderItems`;
+    let nextToken: string | undefined;
+    do {
+      const res = await api.call('getOrderItems', { url, searchParams: { NextToken: nextToken }, signal }, OrderItemsResponse);
+      for (const item of res.body.payload.OrderItems) {
+        const qty = unshippedUnits(item);
+        if (qty <= 0 || !item.SellerSKU) continue;
+        yield { orderId, sku: item.SellerSKU, productId: item.SellerSKU, variationId: null, qty };
+      }
+      nextToken = res.body.payload.NextToken || undefined;
+    } while (nextToken);
+  }
+
   async function applyByPatch(batch: Change[], signal?: AbortSignal): Promise<BatchResult> {
     const failed: BatchResult['failed'] = [];
     await Promise.all(batch.map(async (c) => {
@@ -267,6 +341,7 @@ export function createAmazonStore(config: AmazonStoreConfig, ctx: AmazonContext 
   return {
     type: 'amazon',
     limits: { maxBatch },
+    openOrders,
     list,
     batchKey,
     apply,

@@ -9,7 +9,8 @@
 export type Operation =
   | 'createReport' | 'getReport' | 'getReportDocument'
   | 'createFeedDocument' | 'createFeed' | 'getFeed' | 'getFeedDocument'
-  | 'patchListingsItem' | 'getListingsItem' | 'searchListingsItems';
+  | 'patchListingsItem' | 'getListingsItem' | 'searchListingsItems'
+  | 'getOrders' | 'getOrderItems';
 
 export interface BucketSpec {
   /** Tokens restored per second. */
@@ -31,6 +32,11 @@ export const USAGE_PLANS: Record<Operation, BucketSpec> = {
   // 5/s burst 10 per the model, but burst 5 per the per-account docs: the lower one.
   getListingsItem: { rate: 5, burst: 5 },
   searchListingsItems: { rate: 5, burst: 5 },
+  // Orders API v0 usage plans (the model's operation descriptions; the same figures in the
+  // @sp-api-sdk/orders-api-v0 client's rate table): getOrders 0.0167/s burst 20,
+  // getOrderItems 0.5/s burst 30.
+  getOrders: { rate: 0.0167, burst: 20 },
+  getOrderItems: { rate: 0.5, burst: 30 },
 };
 
 /** "five feed submissions per five minutes" per region for JSON_LISTINGS_FEED. */

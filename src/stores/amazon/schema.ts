@@ -148,3 +148,33 @@ export type ListingsItem = z.infer<typeof ListingsItem>;
 
 /** searchListingsItems → `{numberOfResults, items}` (read by `check` only for its count). */
 export const SearchListingsResponse = z.object({ numberOfResults: z.number().int().min(0) });
+
+/** Orders API v0 `getOrders` (the fields open orders need; the rest is ignored). */
+export const OrdersResponse = z.object({
+  payload: z.object({
+    Orders: z.array(z.object({
+      AmazonOrderId: z.string().min(1),
+      OrderStatus: z.string(),
+      /** `MFN` (the seller ships) or `AFN` (Amazon ships, FBA). */
+      FulfillmentChannel: z.string().optional(),
+      PurchaseDate: z.string().optional(),
+    })),
+    NextToken: z.string().optional(),
+  }),
+});
+export type OrdersResponse = z.infer<typeof OrdersResponse>;
+
+/** Orders API v0 `getOrderItems`. */
+export const OrderItemsResponse = z.object({
+  payload: z.object({
+    AmazonOrderId: z.string().optional(),
+    OrderItems: z.array(z.object({
+      SellerSKU: z.string().optional(),
+      OrderItemId: z.string().optional(),
+      QuantityOrdered: z.number().int().min(0),
+      QuantityShipped: z.number().int().min(0).optional(),
+    })),
+    NextToken: z.string().optional(),
+  }),
+});
+export type OrderItemsResponse = z.infer<typeof OrderItemsResponse>;

@@ -9,9 +9,9 @@ import { redact, safeUrl } from '../../lib/redact.js';
 // NOTE: the halving search is shared with magento2 (both APIs refuse a bad batch as a whole).
 import { sendIsolating } from '../isolate.js';
 import { assertBatch } from '../batch-guard.js';
-import type { StockReading, StoreAdapter } from '../types.js';
+import type { OpenOrderLine, StockReading, StoreAdapter } from '../types.js';
 import {
-  BcAdjustmentResult, BcCountPage, BcInventoryPage, BcProductPage, BcProductsUpdated, BcVariantPage, BcVariantsUpdated,
+  BcAdjustmentResult, BcCountPage, BcInventoryPage, BcOrderPage, BcProductPage, BcProductsUpdated, BcVariantPage, BcVariantsUpdated,
   type BcInventoryItem, type BcProduct, type BcTracking, type BcVariant,
 } from './schemas.js';
 import { createQuotaGate } from './throttle.js';
@@ -38,6 +38,18 @@ import { createQuotaGate } from './throttle.js';
  * - The shared quota: once `X-Rate-Limit-Requests-Left` reaches 0, the next request waits
  *   `X-Rate-Limit-Time-Reset-Ms`.
  */
+
+/**
+ * SPEC §12: the statuses of orders whose stock BigCommerce has taken (at checkout, the default
+ * "update stock when an order is placed") and that have not left the warehouse, from the v2 order
+ * status table (bigcommerce/docs reference/orders.v2.oas2.yml): 3 Partially Shipped (its unshipped
+ * units), 7 Awaiting Payment, 8 Awaiting Pickup, 9 Awaiting Shipment, 11 Awaiting Fulfillment,
+ * 12 Manual Verification Required. Not: 0 Incomplete and 1 Pending (checkout not completed),
+ * 2 Shipped, 10 Completed, 4 Refunded, 5 Cancelled, 6 Declined, 13 Disputed, 14 Partially Refunded.
+ */
+export const BIGCOMMERCE_OPEN_STATUSES: ReadonlySet<number> = new Set([3, 7, 8, 9, 11, 12]);
+/** `GET /v2/orders` page size (the API maximum). */
+const ORDERS_MAX_PAGE = 250;
 
 /** Items per absolute adjustment (the API maximum). */
 export const BIGCOMMERCE_MAX_BATCH = 2000;
@@ -111,6 +123,39 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
     const inventory = await pages<BcInventoryItem>('inventory/items', { 'location_id:in': locationId }, BcInventoryPage, inventoryLimit, signal);
     // Buffered: three listings are joined, and store order is by product id, then variant id.
     yield* buildItems(products, variants, inventory, locationId);
+  }
+
+  /**
+   * SPEC §12: the open order lines created at or after `sinceIso`. One paged listing of every order
+   * in the window (`min_date_created`, 250 a page, by id) with its line items inline
+   * (`include=consignments.line_items`): one request for most shops, instead of one per status and
+   * one more per order; orders that are not open are dropped here. A line counts its unshipped units.
+   */
+  async function* openOrders(sinceIso: string, signal?: AbortSignal): AsyncIterable<OpenOrderLine> {
+    if (!Number.isFinite(Date.parse(sinceIso))) throw new RangeError(`openOrders: not an ISO 8601 time: ${sinceIso}`);
+    const url = `${base.replace(/\/v3$/, '')}/v2/orders`;
+    for (let page = 1; ; page++) {
+      const res = await request({
+        url,
+        searchParams: {
+          min_date_created: sinceIso, sort: 'id:asc', limit: ORDERS_MAX_PAGE, page, include: 'consignments.line_items', consignment_structure: 'object',
+        },
+        signal,
+      }, BcOrderPage);
+      const orders = res.body ?? [];
+      for (const order of orders) {
+        if (!BIGCOMMERCE_OPEN_STATUSES.has(order.status_id)) continue;
+        const { shipping, pickups, downloads } = order.consignments;
+        for (const consignment of [...shipping, ...pickups, ...downloads]) {
+          for (const line of consignment.line_items) {
+            const qty = line.quantity - line.quantity_shipped;
+            if (qty > 0) yield { orderId: order.id, sku: line.sku, productId: line.product_id, variationId: line.variant_id, qty };
+          }
+        }
+      }
+      log.debug({ page, orders: orders.length }, 'listed orders page');
+      if (orders.length < ORDERS_MAX_PAGE) return;
+    }
   }
 
   async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, StockReading>> {
@@ -226,6 +271,7 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
     batchKey,
     apply,
     read,
+    openOrders,
     check,
   } satisfies StoreAdapter;
 }

@@ -77,3 +77,27 @@ export const BcAdjustmentResult = z.object({ transaction_id: z.union([z.string()
 export const BcProductsUpdated = z.object({ data: z.array(z.object({ id: z.number().int() })) });
 /** PUT /catalog/variants → the updated variants. */
 export const BcVariantsUpdated = z.object({ data: z.array(z.object({ id: z.number().int() })) });
+
+/**
+ * SPEC §12: a line of an order as `GET /v2/orders?include=consignments.line_items&consignment_structure=object`
+ * returns it inline (the `/v2/orders/{id}/products` resource; bigcommerce/docs reference/orders.v2.oas2.yml).
+ */
+export const BcOrderLine = z.object({
+  product_id: z.number().int(),
+  variant_id: z.number().int().nullish().transform((v) => v ?? null),
+  sku: z.string().nullish().transform((s) => (s ?? '').trim()),
+  quantity: z.number().int(),
+  quantity_shipped: z.number().int().nullish().transform((v) => v ?? 0),
+});
+export type BcOrderLine = z.infer<typeof BcOrderLine>;
+
+const consignmentList = z.array(z.object({ line_items: z.array(BcOrderLine).default([]) })).nullish().transform((v) => v ?? []);
+
+export const BcOrder = z.object({
+  id: z.number().int(),
+  status_id: z.number().int(),
+  consignments: z.object({ shipping: consignmentList, pickups: consignmentList, downloads: consignmentList }),
+});
+export type BcOrder = z.infer<typeof BcOrder>;
+/** A page of v2 orders; 204 No Content (null here) when there are none. */
+export const BcOrderPage = z.array(BcOrder).nullable();

@@ -6,8 +6,8 @@ import { logger } from '../../lib/log.js';
 import type { RateLimitSpec } from '../../lib/rate-limit.js';
 import { redact, safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
-import type { StockReading, StoreAdapter } from '../types.js';
-import { S4sProductPage, S4sRecordResults, S4sSingleProduct, type S4sProduct, type S4sRecordResult } from './schemas.js';
+import type { OpenOrderLine, StockReading, StoreAdapter } from '../types.js';
+import { S4sOrderPage, S4sProductPage, S4sRecordResults, S4sSingleProduct, type S4sProduct, type S4sRecordResult } from './schemas.js';
 
 /**
  * Shift4Shop (formerly 3dcart) REST API v1 store (API_FACTS §4).
@@ -31,6 +31,17 @@ import { S4sProductPage, S4sRecordResults, S4sSingleProduct, type S4sProduct, ty
 export const SHIFT4SHOP_MAX_BATCH = 100;
 /** The API's largest `limit` for GET /Products. */
 export const SHIFT4SHOP_MAX_PAGE = 200;
+/** The largest `limit` for GET /Orders (300, the limit client libraries observe: API_FACTS §4). */
+export const SHIFT4SHOP_MAX_ORDERS_PAGE = 300;
+/**
+ * SPEC §12: the order statuses whose stock the store has taken and not shipped, by OrderStatusID
+ * (skuvault-integrations/3dCartAccess ThreeDCartOrderStatusEnum): 1 New, 2 Processing, 3 Partial
+ * (its items not in a shipped shipment), 6 Hold, 11 Unpaid, 12 Review. Not: 4 Shipped, 5 Cancel,
+ * 7 Not Completed (checkout abandoned), and the merchant-defined Custom1–3 (8–10), whose meaning
+ * invsync cannot know.
+ */
+export const SHIFT4SHOP_OPEN_STATUSES: ReadonlySet<number> = new Set([1, 2, 3, 6, 11, 12]);
+const SHIPPED = 4;
 export const SHIFT4SHOP_DEFAULT_RATE_LIMIT: RateLimitSpec = { perSecond: 2 };
 
 /**
@@ -114,6 +125,52 @@ export function createShift4ShopStore(config: Shift4ShopStoreConfig): StoreAdapt
     }
   }
 
+  /**
+   * SPEC §12: the open order lines created at or after `sinceIso`: one paged `GET /Orders` from
+   * the window's start day with items and shipments inline (no request per order). `datestart` is
+   * a day (MM/dd/yyyy) in the store's own time zone, which invsync does not know: the day before
+   * the window start (UTC) is asked for, so the window is at most a day and a half wider, never
+   * narrower (an older open order held back errs on the safe side). Paged like the products
+   * (offset base undocumented: deduplicated by OrderID, a page with nothing new ends it).
+   */
+  async function* openOrders(sinceIso: string, signal?: AbortSignal): AsyncIterable<OpenOrderLine> {
+    const sinceMs = Date.parse(sinceIso);
+    if (!Number.isFinite(sinceMs)) throw new RangeError(`openOrders: not an ISO 8601 time: ${sinceIso}`);
+    const day = new Date(sinceMs - 86_400_000);
+    const two = (n: number) => String(n).padStart(2, '0');
+    const datestart = `${two(day.getUTCMonth() + 1)}/${two(day.getUTCDate())}/${day.getUTCFullYear()}`;
+    const ordersLimit = Math.max(2, Math.min(config.pageSize ?? SHIFT4SHOP_MAX_ORDERS_PAGE, SHIFT4SHOP_MAX_ORDERS_PAGE));
+    // Ids only, of the orders in the window: what a 1-based server repeats across pages.
+    const seen = new Set<number>();
+    for (let offset = 0, page = 1; ; page++) {
+      let orders;
+      try {
+        orders = (await http.json({ url: 'Orders', searchParams: { limit: ordersLimit, offset, datestart }, signal }, S4sOrderPage)).body;
+      } catch (err) {
+        if (isEndOfData(err)) return;
+        throw withApiMessage(err);
+      }
+      let fresh = 0;
+      for (const order of orders) {
+        if (seen.has(order.OrderID)) continue;
+        seen.add(order.OrderID);
+        fresh++;
+        if (!SHIFT4SHOP_OPEN_STATUSES.has(order.OrderStatusID)) continue;
+        const shipped = new Set(order.ShipmentList.filter((s) => s.ShipmentOrderStatus === SHIPPED).map((s) => s.ShipmentID));
+        for (const item of order.OrderItemList) {
+          if (item.ItemShipmentID !== null && item.ItemShipmentID !== undefined && shipped.has(item.ItemShipmentID)) continue;
+          const qty = Math.floor(item.ItemQuantity);
+          if (qty <= 0 || item.CatalogID === null || item.CatalogID === undefined) continue;
+          // No option code on an order item: an option's line is matched by its SKU (ItemID).
+          yield { orderId: order.OrderID, sku: item.ItemID, productId: item.CatalogID, variationId: null, qty };
+        }
+      }
+      log.debug({ page, offset, orders: orders.length, fresh }, 'listed orders page');
+      if (orders.length < ordersLimit || fresh === 0) return;
+      offset += orders.length;
+    }
+  }
+
   async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, StockReading>> {
     const out = new Map<number, StockReading>();
     if (changes.length === 0) return out;
@@ -172,6 +229,7 @@ export function createShift4ShopStore(config: Shift4ShopStoreConfig): StoreAdapt
   return {
     type: 'shift4shop',
     limits: { maxBatch },
+    openOrders,
     list,
     batchKey,
     apply,

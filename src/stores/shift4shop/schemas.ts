@@ -54,3 +54,22 @@ export type S4sRecordResult = z.infer<typeof S4sRecordResult>;
 
 export const S4sRecordResults = z.array(S4sRecordResult);
 export type S4sRecordResults = z.infer<typeof S4sRecordResults>;
+
+/**
+ * SPEC §12: an order as `GET /Orders` returns it, items and shipments inline (field names from
+ * skuvault-integrations/3dCartAccess RestApi/Models/Order/ThreeDCartOrder.cs).
+ */
+export const S4sOrder = z.object({
+  OrderID: z.number().int(),
+  OrderStatusID: z.number().int(),
+  OrderItemList: z.array(z.object({
+    CatalogID: z.number().int().nullish(),
+    /** The ordered SKU (an advanced option's suffix for an option). */
+    ItemID: z.string().nullish().transform((s) => (s ?? '').trim()),
+    ItemQuantity: z.number(),
+    ItemShipmentID: z.number().int().nullish(),
+  })).nullish().transform((v) => v ?? []),
+  ShipmentList: z.array(z.object({ ShipmentID: z.number().int().nullish(), ShipmentOrderStatus: z.number().int().nullish() })).nullish().transform((v) => v ?? []),
+});
+export type S4sOrder = z.infer<typeof S4sOrder>;
+export const S4sOrderPage = z.array(S4sOrder);

@@ -113,6 +113,8 @@ interface Level {
   tracked: boolean;
   stocked: boolean;
   available: number | null;
+  /** Units of placed, unfulfilled orders at the location (0 when not stocked). */
+  committed: number;
 }
 
 /**
@@ -644,6 +646,8 @@ function toItem(node: VariantNode, location: string, listing: string): StoreItem
     qty,
     managed,
     ...(node.displayName ? { name: node.displayName } : {}),
+    // SPEC §12: Shopify took these off `available` (which invsync writes) and the supplier has not seen them leave.
+    ...(managed && level.committed > 0 ? { held: level.committed } : {}),
     ...(node.price !== undefined ? { price: normaliseStorePrice(node.price) } : {}),
     ref,
   };
@@ -658,7 +662,8 @@ function stockView(level: Level): { qty: number | null; managed: boolean } {
 function levelOf(item: InventoryItemNode): Level {
   const level = item.inventoryLevel;
   const available = level?.quantities.find((q) => q.name === 'available')?.quantity ?? null;
-  return { tracked: item.tracked, stocked: level !== null, available };
+  const committed = level?.quantities.find((q) => q.name === 'committed')?.quantity ?? 0;
+  return { tracked: item.tracked, stocked: level !== null, available, committed };
 }
 
 /** `["input", "quantities", "3", "changeFromQuantity"]` → 3. */

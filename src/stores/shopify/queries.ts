@@ -7,7 +7,9 @@
  * request and how large a page may be; the server's `requestedQueryCost` corrects them.
  */
 
-const LEVEL_SELECTION = 'inventoryLevel(locationId: $location) { quantities(names: ["available"]) { name quantity } }';
+// `committed`: units of placed, unfulfilled orders, already taken off `available` (SPEC §12: read
+// with the listing for `rules.openOrders: "subtract"`; the same list costs no more).
+const LEVEL_SELECTION = 'inventoryLevel(locationId: $location) { quantities(names: ["available", "committed"]) { name quantity } }';
 
 /**
  * One page of variants in variant-id order. NOTE: the Admin API cannot sort variants by product

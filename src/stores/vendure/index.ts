@@ -47,7 +47,8 @@ export const VENDURE_DEFAULT_BATCH = 100;
 /** Upper bound for `batchSize`: one transaction of 500 variants takes a few seconds. */
 export const VENDURE_MAX_BATCH = 500;
 
-const VARIANT_FIELDS = 'id productId sku name stockOnHand trackInventory stockLevels { stockLocationId stockOnHand } price priceWithTax';
+// stockAllocated: the units open orders hold (SPEC §12), read with the listing at no extra request.
+const VARIANT_FIELDS = 'id productId sku name stockOnHand stockAllocated trackInventory stockLevels { stockLocationId stockOnHand } price priceWithTax';
 
 const VARIANTS = `productVariants(options: { skip: $skip, take: $take, sort: { id: ASC } }) {
     totalItems
@@ -240,6 +241,8 @@ function* itemsOf(group: VendureVariant[], settings: StockSettings): Generator<S
       qty: managed ? stockOf(v, settings.locationId) : null,
       managed,
       ...(v.name ? { name: v.name } : {}),
+      // SPEC §12: every location's allocation is a sale the supplier has not seen (the other stores subtract it).
+      ...(managed && (v.stockAllocated ?? 0) > 0 ? { held: v.stockAllocated } : {}),
       ...(priceOf(v, settings.pricesIncludeTax) !== undefined ? { price: priceOf(v, settings.pricesIncludeTax) } : {}),
       ref: { variantId: v.id },
     };

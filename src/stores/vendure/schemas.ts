@@ -28,6 +28,8 @@ export type TrackInventory = z.infer<typeof TrackInventory>;
 export const VendureStockLevel = z.object({
   stockLocationId: z.string(),
   stockOnHand: z.number().int(),
+  /** Units of placed, unfulfilled orders at this location (SPEC §12). */
+  stockAllocated: z.number().int().optional(),
 });
 export type VendureStockLevel = z.infer<typeof VendureStockLevel>;
 
@@ -39,6 +41,8 @@ export const VendureVariant = z.object({
   name: z.string().nullish(),
   /** The sum over all stock locations of the channel. */
   stockOnHand: z.number().int(),
+  /** Units of placed, unfulfilled orders over all locations: Vendure sells stockOnHand − this. */
+  stockAllocated: z.number().int().optional(),
   trackInventory: TrackInventory,
   stockLevels: z.array(VendureStockLevel),
   /** SPEC §14: Money, an integer in minor units; `price` net, `priceWithTax` gross. */
