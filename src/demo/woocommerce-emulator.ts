@@ -42,7 +42,16 @@ export interface WooRecord {
   /** Variation ids of a variable product, ascending; [] otherwise. */
   variations: number[];
   date_created: string;
+  /** Products only: visible / catalog / search / hidden. */
+  catalog_visibility: WooCatalogVisibility;
+  /** draft / pending / private / publish (a variation's "Enabled" box is publish vs private). */
+  status: WooPostStatus;
 }
+
+export type WooCatalogVisibility = 'visible' | 'catalog' | 'search' | 'hidden';
+export type WooPostStatus = 'draft' | 'pending' | 'private' | 'publish';
+const CATALOG_VISIBILITIES: WooCatalogVisibility[] = ['visible', 'catalog', 'search', 'hidden'];
+const POST_STATUSES: WooPostStatus[] = ['draft', 'pending', 'private', 'publish'];
 
 /** Seed data for one variation. `manage_stock` defaults to true when `stock_quantity` is a number. */
 export interface WooSeedVariation {
@@ -52,11 +61,13 @@ export interface WooSeedVariation {
   stock_quantity?: number | null;
   stock_status?: WooStockStatus;
   backorders?: WooBackorders;
+  status?: WooPostStatus;
 }
 
 /** Seed data for one product; `variations` only for `type: 'variable'`. */
 export interface WooSeedProduct extends WooSeedVariation {
   type?: WooProductType;
+  catalog_visibility?: WooCatalogVisibility;
   variations?: WooSeedVariation[];
 }
 
@@ -446,6 +457,35 @@ const has = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, 
  * store option allows it; otherwise it is cleared to null and backorders reset to "no".
  * Grouped, external and variable products never keep stock here.
  */
+/**
+ * The listing fields invsync's `rules.status` writes (SPEC §14), as the controllers' schemas check
+ * them: an enum value outside the list is `rest_invalid_param` (400) for the whole item, nothing
+ * saved. A variation has no catalog_visibility in its schema: WordPress ignores unknown fields.
+ * Returns the error, or null once applied.
+ */
+function listingError(record: WooRecord, input: Record<string, unknown>): WpError | null {
+  const problems: Record<string, string> = {};
+  if (has(input, 'catalog_visibility') && record.type !== 'variation' && !CATALOG_VISIBILITIES.includes(input.catalog_visibility as WooCatalogVisibility)) {
+    problems.catalog_visibility = `catalog_visibility is not one of ${CATALOG_VISIBILITIES.join(', ')}.`;
+  }
+  if (has(input, 'status') && !POST_STATUSES.includes(input.status as WooPostStatus)) {
+    problems.status = `status is not one of ${POST_STATUSES.join(', ')}.`;
+  }
+  if (has(input, 'stock_status') && !STOCK_STATUSES.includes(input.stock_status as WooStockStatus)) {
+    problems.stock_status = `stock_status is not one of ${STOCK_STATUSES.join(', ')}.`;
+  }
+  const keys = Object.keys(problems);
+  if (keys.length === 0) return null;
+  return wpError('rest_invalid_param', `Invalid parameter(s): ${keys.join(', ')}`, 400, { params: problems });
+}
+
+function applyListing(record: WooRecord, input: Record<string, unknown>): void {
+  if (has(input, 'catalog_visibility') && record.type !== 'variation' && CATALOG_VISIBILITIES.includes(input.catalog_visibility as WooCatalogVisibility)) {
+    record.catalog_visibility = input.catalog_visibility as WooCatalogVisibility;
+  }
+  if (has(input, 'status') && POST_STATUSES.includes(input.status as WooPostStatus)) record.status = input.status as WooPostStatus;
+}
+
 function applyStock(record: WooRecord, input: StockInput, storeManagesStock: boolean): void {
   if (has(input, 'manage_stock')) record.manage_stock = toBool(input.manage_stock);
   if (has(input, 'stock_status') && STOCK_STATUSES.includes(input.stock_status as WooStockStatus)) {
@@ -510,6 +550,7 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean })
       id, type, parent_id: parentId, name, sku, manage_stock: false, stock_quantity: null,
       stock_status: 'instock', backorders: 'no', variations: [],
       date_created: new Date(DATE_BASE_MS + id * 1000).toISOString().slice(0, 19),
+      catalog_visibility: 'visible', status: 'publish',
     };
   }
 
@@ -568,6 +609,7 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean })
     const parent = records.get(parentId);
     const v = newRecord('variation', parentId, String(input.name ?? `${parent?.name ?? 'Product'} - ${input.sku ?? ''}`.trim()), String(input.sku ?? ''));
     applyStock(v, input, options.storeManagesStock);
+    applyListing(v, input);
     store(v);
     refreshParent(parentId);
     return v;
@@ -577,6 +619,7 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean })
     const type = (['simple', 'variable', 'grouped', 'external'] as const).includes(input.type as WooProductType) ? input.type as WooProductType : 'simple';
     const p = newRecord(type, 0, String(input.name ?? (input.sku ? `Product ${input.sku}` : 'Product')), String(input.sku ?? ''));
     applyStock(p, stock, options.storeManagesStock);
+    applyListing(p, input);
     store(p);
     return p;
   }
@@ -690,9 +733,9 @@ function productJson(r: WooRecord, origin: string, sku: string = r.sku): Record<
     date_modified: r.date_created,
     date_modified_gmt: r.date_created,
     type: r.type,
-    status: 'publish',
+    status: r.status,
     featured: false,
-    catalog_visibility: 'visible',
+    catalog_visibility: r.catalog_visibility,
     description: '',
     short_description: '',
     sku,
@@ -736,7 +779,7 @@ function variationJson(r: WooRecord, origin: string, sku: string = r.sku): Recor
     regular_price: '',
     sale_price: '',
     on_sale: false,
-    status: 'publish',
+    status: r.status,
     purchasable: true,
     virtual: false,
     downloadable: false,
@@ -949,7 +992,10 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     if (has(item, 'sku') && catalog.skuTaken(sku, r.id)) return wpError('product_invalid_sku', 'Invalid or duplicated SKU.', 400);
     r.sku = sku;
     if (has(item, 'name')) r.name = String(item.name);
+    const invalid = listingError(r, item);
+    if (invalid) return invalid;
     applyStock(r, item, options.storeManagesStock);
+    applyListing(r, item);
     return null;
   }
 

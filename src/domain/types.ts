@@ -52,6 +52,33 @@ export interface StoreItem {
    * (`fulfilled by Amazon`): it is indexed, never planned, and never counted as missing.
    */
   notWritten?: string;
+  /** What the store shows of the listing (SPEC §14 `rules.status`), when the adapter reads it. */
+  visibility?: ItemVisibility;
+}
+
+/**
+ * A listing's visibility as the store has it (SPEC §14 `rules.status`): whether it is out of the
+ * catalogue, whether a status field marks it out of stock, and the raw values of the fields
+ * invsync may write (by the store's own field names), which are what a restore puts back.
+ */
+export interface ItemVisibility {
+  hidden: boolean;
+  outOfStock: boolean;
+  values: Record<string, string | boolean | number>;
+}
+
+/**
+ * A status action carried by a change (SPEC §14): `set` are the store's fields to write (the
+ * platform's own names and values), `from` the values they replace (what rollback and restore
+ * put back). `alone`: the change writes no stock, only these fields. `of`: for a restore, the
+ * action it undoes.
+ */
+export interface StatusAction {
+  to: 'outofstock' | 'hide' | 'restore';
+  set: Record<string, string | boolean | number>;
+  from: Record<string, string | boolean | number>;
+  alone?: boolean;
+  of?: 'outofstock' | 'hide';
 }
 
 /** A store item with its position in store order (product id, then variation id), as kept in the store index. */
@@ -69,6 +96,11 @@ export interface Change {
   from: number | null;
   to: number;
   ref?: Record<string, unknown>;
+  /**
+   * A status write (SPEC §14 `rules.status`) going with, or instead of (`alone`), the stock write.
+   * (Not `status`: a plan item's `status` is its journal state.)
+   */
+  statusAction?: StatusAction;
 }
 
 export type ChangeStatus = 'planned' | 'applied' | 'failed' | 'pending';

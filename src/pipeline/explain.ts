@@ -12,6 +12,8 @@ import type { StoreId, StoreSkuDuplicate } from '../domain/types.js';
 import type { Db } from '../state/db.js';
 import { getIndexMeta, iterateStoreItems } from '../state/store-index.js';
 import { snapshotPath } from './fetch.js';
+import { describeFields, type StatusDecision } from './rules/status.js';
+import { statusContext } from './status-context.js';
 import { Matcher, normaliseQty, packFor, rewriteSku, SupplyAggregator, type ItemDecision } from './match.js';
 import { aggregateStep, contributionSteps, runRules, sourceQty, type Contribution, type RuleStep } from './rules/index.js';
 import { kitComponentKeys } from './rules/kits.js';
@@ -41,6 +43,8 @@ export interface Explanation {
   storeItems: Array<{ store: string; productId: StoreId; variationId: StoreId | null; qty: number | null }>;
   /** Why the store item(s) will not be written, or null when match writes the target (or the store already holds it). */
   notWritten: string | null;
+  /** SPEC §14 `rules.status`: what happens to the listing's visibility, when the rule is on. */
+  status?: string;
 }
 
 /**
@@ -85,7 +89,9 @@ export async function explainSku(options: { db: Db; config: Config; sku: string;
   if (items.length > 1) {
     duplicates.set(key, { count: items.length, holders: items.slice(0, DUPLICATE_HOLDERS_SHOWN).map((i) => ({ productId: i.productId, variationId: i.variationId })) });
   }
-  const matcher = new Matcher(supply, config.rules, extras, duplicates);
+  const meta = getIndexMeta(db)!;
+  const status = statusContext(db, config.rules, { name: options.store ?? 'store', type: meta.store }, false);
+  const matcher = new Matcher(supply, config.rules, { ...extras, ...(status ? { status } : {}) }, duplicates);
   const entry = supply.get(key);
 
   const steps: RuleStep[] = [];
@@ -97,6 +103,7 @@ export async function explainSku(options: { db: Db; config: Config; sku: string;
   const storeName = options.store ?? 'store';
   const decisions = items.map((item) => matcher.decide(item));
   const first = decisions[0];
+  const statusDecision = first === undefined ? undefined : matcher.decideStatus(items[0]!, first);
   let target: number | null;
   let notWritten: string | null;
   if (first === undefined) {
@@ -113,7 +120,17 @@ export async function explainSku(options: { db: Db; config: Config; sku: string;
     rules: steps,
     storeItems: items.map((i) => ({ store: storeName, productId: i.productId, variationId: i.variationId, qty: i.managed ? i.qty : null })),
     notWritten,
+    ...(statusDecision ? { status: describeStatus(statusDecision) } : {}),
   };
+}
+
+/** One line: the status decision as `explain` shows it. */
+export function describeStatus(d: StatusDecision): string {
+  switch (d.kind) {
+    case 'apply': return d.action ? `${d.why}: write ${describeFields(d.action.set)}` : d.why;
+    case 'restore': return `${d.why}: write ${describeFields(d.action.set)}`;
+    default: return d.why;
+  }
 }
 
 /** The one-line reason a decision leaves the item unwritten; null when match writes (or already holds) the target. */

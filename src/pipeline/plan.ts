@@ -12,6 +12,7 @@ import { fetchPairProblem, snapshotPath } from './fetch.js';
 import { diffStore, evaluateSafety, SupplyAggregator } from './match.js';
 import { loadMatchExtras } from './rules/load.js';
 import { loadRewrites } from './sku-map.js';
+import { statusContext } from './status-context.js';
 import { openSnapshot } from './snapshot.js';
 
 /**
@@ -99,7 +100,9 @@ export async function buildPlan(options: {
   const openOrders = openOrdersFor(db, config, index.fetchId);
   // The store's share (SPEC §9) and open orders (SPEC §12) are steps of the rule list.
   const share = rules.share === undefined || rules.share === 1 ? {} : { share: rules.share };
-  const matchExtras = { ...extras, ...share, ...(openOrders ? { openOrders: (key: string) => openOrders.bySku.get(key) } : {}) };
+  // SPEC §14: only a real run remembers when an item came back (a dry run changes no state).
+  const status = statusContext(db, config.rules, { name: setup.name, type: index.store }, (options.arming ?? 'arm') === 'arm');
+  const matchExtras = { ...extras, ...share, ...(openOrders ? { openOrders: (key: string) => openOrders.bySku.get(key) } : {}), ...(status ? { status } : {}) };
   let match: MatchReport | undefined;
   const planId = recordPlan(db, {
     store: setup.name,

@@ -1,7 +1,7 @@
 import type { Db } from '../state/db.js';
 import { logger } from '../lib/log.js';
 import { markReadBack, planItems, type PlanItem } from '../state/plans.js';
-import type { StoreAdapter } from '../stores/types.js';
+import type { StockReading, StoreAdapter } from '../stores/types.js';
 
 export interface VerifyOutcome {
   checked: number;
@@ -11,8 +11,15 @@ export interface VerifyOutcome {
 /**
  * Pure: why an applied item did not land, or null when the store reports the target.
  */
-export function readBackMismatch(item: Pick<PlanItem, 'to'>, seen: { qty: number | null; managed: boolean } | undefined): string | null {
+export function readBackMismatch(item: Pick<PlanItem, 'to' | 'statusAction'>, seen: StockReading | undefined): string | null {
   if (!seen) return 'read-back: the item was not found in the store';
+  if (item.statusAction) {
+    if (!seen.visibility) return 'read-back: the store did not report the listing\'s status';
+    for (const [k, v] of Object.entries(item.statusAction.set)) {
+      if (seen.visibility.values[k] !== v) return `read-back: the store reports ${k} ${JSON.stringify(seen.visibility.values[k])}, expected ${JSON.stringify(v)}`;
+    }
+    if (item.statusAction.alone) return null;
+  }
   if (!seen.managed) return 'read-back: the store does not manage stock for this item (the write did not take; is stock management enabled?)';
   if (seen.qty !== item.to) return `read-back: the store reports ${seen.qty}, expected ${item.to}`;
   return null;

@@ -1,4 +1,4 @@
-import type { IndexedStoreItem, StoreItem } from '../domain/types.js';
+import type { IndexedStoreItem, ItemVisibility, StoreItem } from '../domain/types.js';
 import { decodeId, encodeId, type Db } from './db.js';
 
 /** The store named "store" (the singular `store` config, and all state written before SPEC §9). */
@@ -13,11 +13,11 @@ export interface IndexMeta {
   fetchId: string | null;
 }
 
-type RawRow = [number, string, string, string | null, number | null, number, string | null, string | null, string | null];
+type RawRow = [number, string, string, string | null, number | null, number, string | null, string | null, string | null, string | null];
 
 interface Row {
   ord: number; sku: string; product_id: string; variation_id: string | null;
-  qty: number | null; managed: number; name: string | null; ref: string | null; not_written: string | null;
+  qty: number | null; managed: number; name: string | null; ref: string | null; not_written: string | null; visibility: string | null;
 }
 
 /**
@@ -47,7 +47,7 @@ export function storeTableOf(db: Db, name: string = DEFAULT_STORE): string | und
 }
 
 /**
- * The columns of `store_items` (migration 1, `not_written` from migration 7). The staging table is created from this and renamed
+ * The columns of `store_items` (migration 1, `not_written` from migration 7, `visibility` from 11). The staging table is created from this and renamed
  * over `store_items`, so the two must stay equal: a test compares them.
  */
 export const STORE_ITEMS_COLUMNS = `(
@@ -59,7 +59,8 @@ export const STORE_ITEMS_COLUMNS = `(
     managed      INTEGER NOT NULL,
     name         TEXT,
     ref          TEXT,
-    not_written  TEXT
+    not_written  TEXT,
+    visibility   TEXT
   )`;
 
 /** Rows written per staging transaction: bounds the rows held in memory while the listing streams in. */
@@ -106,7 +107,7 @@ export async function stageStoreIndex(
     if (live.includes(`${LIVE}_sku_a`) || live.includes(`${LIVE}_ids_a`)) suffix = 'b';
   })();
   const insert = db.prepare(
-    `INSERT INTO ${STAGING} (ord, sku, product_id, variation_id, qty, managed, name, ref, not_written) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO ${STAGING} (ord, sku, product_id, variation_id, qty, managed, name, ref, not_written, visibility) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   let pending: unknown[][] = [];
   const flush = db.transaction((rows: unknown[][]) => {
@@ -122,7 +123,7 @@ export async function stageStoreIndex(
   try {
     for await (const item of items) {
       pending.push([ord, item.sku, encodeId(item.productId), encodeId(item.variationId), item.qty, item.managed ? 1 : 0,
-        item.name ?? null, item.ref ? JSON.stringify(item.ref) : null, item.notWritten ?? null]);
+        item.name ?? null, item.ref ? JSON.stringify(item.ref) : null, item.notWritten ?? null, item.visibility ? JSON.stringify(item.visibility) : null]);
       ord++;
       options.onItem?.(ord);
       if (pending.length >= STAGE_CHUNK) {
@@ -201,7 +202,7 @@ export function* iterateStoreItems(db: Db, window: { offset?: number; limit?: nu
   const table = storeTableOf(db, window.store);
   if (!table) return;
   // Raw rows (arrays) are several times cheaper to materialise than objects for a million items.
-  const stmt = db.prepare(`SELECT ord, sku, product_id, variation_id, qty, managed, name, ref, not_written FROM ${table} WHERE ord >= ? ORDER BY ord LIMIT ?`).raw(true);
+  const stmt = db.prepare(`SELECT ord, sku, product_id, variation_id, qty, managed, name, ref, not_written, visibility FROM ${table} WHERE ord >= ? ORDER BY ord LIMIT ?`).raw(true);
   let remaining = window.limit ?? Number.POSITIVE_INFINITY;
   // Positions are 0..n-1 in store order, so the window's offset is a position.
   let next = window.offset ?? 0;
@@ -209,7 +210,7 @@ export function* iterateStoreItems(db: Db, window: { offset?: number; limit?: nu
     const rows = stmt.all(next, Math.min(chunk, remaining)) as RawRow[];
     if (rows.length === 0) return;
     for (const r of rows) {
-      yield toItem({ ord: r[0], sku: r[1], product_id: r[2], variation_id: r[3], qty: r[4], managed: r[5], name: r[6], ref: r[7], not_written: r[8] });
+      yield toItem({ ord: r[0], sku: r[1], product_id: r[2], variation_id: r[3], qty: r[4], managed: r[5], name: r[6], ref: r[7], not_written: r[8], visibility: r[9] });
     }
     remaining -= rows.length;
     next = rows[rows.length - 1]![0] + 1;
@@ -240,5 +241,6 @@ function toItem(row: Row): IndexedStoreItem {
     name: row.name ?? undefined,
     ref: row.ref ? (JSON.parse(row.ref) as Record<string, unknown>) : undefined,
     ...(row.not_written !== null ? { notWritten: row.not_written } : {}),
+    ...(row.visibility !== null ? { visibility: JSON.parse(row.visibility) as ItemVisibility } : {}),
   };
 }

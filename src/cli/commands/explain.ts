@@ -42,6 +42,7 @@ export function renderExplanation(e: Explanation): string {
   if (e.storeItems.length === 0) lines.push('  (none)');
   for (const i of e.storeItems) lines.push(`  ${i.store} product ${i.productId}${i.variationId === null ? '' : ` variation ${i.variationId}`}: qty ${i.qty ?? 'not managed'}`);
   lines.push('', e.notWritten === null ? 'written: yes (or already right)' : `not written: ${e.notWritten}`);
+  if (e.status !== undefined) lines.push(`status: ${e.status}`);
   return `${lines.join('\n')}\n`;
 }
 

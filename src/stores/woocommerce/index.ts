@@ -1,11 +1,11 @@
 import type { WooCommerceStoreConfig } from '../../config/schema.js';
 import { ConfigError } from '../../domain/errors.js';
-import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
+import type { BatchResult, Change, ItemVisibility, StoreItem } from '../../domain/types.js';
 import { connectionOptions, createHttpClient, type HttpResponse, type SignableRequest } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { registerSecret, safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
-import type { OpenOrderLine, StoreAdapter } from '../types.js';
+import type { OpenOrderLine, StockReading, StoreAdapter } from '../types.js';
 import { signUrl } from '../../lib/oauth1.js';
 import {
   WOO_OPEN_ORDER_STATUSES, WooBatchResponse, WooOrderPage, WooProductPage, WooVariationPage,
@@ -19,7 +19,8 @@ import {
  *   refuses Basic there).
  * - list(): products by id ascending; a variable product is replaced by its variations (yielded
  *   right after it, by variation id); grouped and external products carry no stock and are skipped.
- * - apply(): one POST to products/batch or products/{parent}/variations/batch per call.
+ * - apply(): one POST to products/batch or products/{parent}/variations/batch per call; status
+ *   fields (SPEC §14: catalog_visibility, a variation's status, stock_status) go in the same item.
  */
 
 /** wc/v3 batch limit (create + update + delete per request) and WordPress's per_page cap. */
@@ -27,8 +28,8 @@ export const WOO_MAX_BATCH = 100;
 const WOO_MAX_PAGE = 100;
 
 /** Only fetched over https, see NOTE in `listFields`. */
-const PRODUCT_FIELDS = 'id,sku,type,name,manage_stock,stock_quantity,parent_id,variations';
-const VARIATION_FIELDS = 'id,sku,name,manage_stock,stock_quantity,parent_id';
+const PRODUCT_FIELDS = 'id,sku,type,name,manage_stock,stock_quantity,parent_id,variations,catalog_visibility,status,stock_status';
+const VARIATION_FIELDS = 'id,sku,name,manage_stock,stock_quantity,parent_id,status,stock_status';
 const ORDER_FIELDS = 'id,status,date_created_gmt,line_items';
 
 type Query = Record<string, string | number>;
@@ -130,14 +131,19 @@ export function createWooCommerceStore(config: WooCommerceStoreConfig): StoreAda
     const key = assertBatch('woocommerce', batch, batchKey, maxBatch);
     const url = key === 'products' ? 'products/batch' : `products/${(batch[0] as Change).productId}/variations/batch`;
     // manage_stock goes with every item: WooCommerce ignores stock_quantity unless stock is managed.
-    const update = batch.map((c) => ({ id: writeId(c), manage_stock: true, stock_quantity: c.to }));
+    // A status action alone writes its fields only (an unmanaged item's stock stays unmanaged).
+    const update = batch.map((c) => ({
+      id: writeId(c),
+      ...(c.statusAction?.alone ? {} : { manage_stock: true, stock_quantity: c.to }),
+      ...(c.statusAction ? c.statusAction.set : {}),
+    }));
     const res = await http.json({ method: 'POST', url, json: { update } }, WooBatchResponse);
     return { failed: readBatchResults(batch, res.body.update ?? []) };
   }
 
   /** One GET per 100 ids and batch key (`include=` on products, or on one parent's variations). */
-  async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, { qty: number | null; managed: boolean }>> {
-    const out = new Map<number, { qty: number | null; managed: boolean }>();
+  async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, StockReading>> {
+    const out = new Map<number, StockReading>();
     const groups = new Map<string, Change[]>();
     for (const c of changes) {
       const key = batchKey(c);
@@ -159,7 +165,8 @@ export function createWooCommerceStore(config: WooCommerceStoreConfig): StoreAda
           const seq = byId.get(record.id);
           if (seq === undefined) continue;
           const managed = record.manage_stock === true;
-          out.set(seq, { qty: managed ? record.stock_quantity : null, managed });
+          const visibility = key === 'products' ? productVisibility(record as WooProduct) : variationVisibility(record as WooVariation);
+          out.set(seq, { qty: managed ? record.stock_quantity : null, managed, ...(visibility ? { visibility } : {}) });
         }
       }
     }
@@ -259,6 +266,7 @@ function carriesStock(product: WooProduct): boolean {
 
 function productItem(p: WooProduct): StoreItem {
   const managed = p.manage_stock === true;
+  const visibility = productVisibility(p);
   return {
     sku: p.sku,
     productId: p.id,
@@ -266,13 +274,32 @@ function productItem(p: WooProduct): StoreItem {
     qty: managed ? p.stock_quantity : null,
     managed,
     ...(p.name ? { name: p.name } : {}),
+    ...(visibility ? { visibility } : {}),
   };
+}
+
+/** SPEC §14: a product is out of the catalogue at catalog_visibility "hidden" (undefined when not listed). */
+export function productVisibility(p: Pick<WooProduct, 'catalog_visibility' | 'status' | 'stock_status'>): ItemVisibility | undefined {
+  if (p.catalog_visibility === undefined || p.stock_status === undefined) return undefined;
+  return {
+    // A draft or private product is out of the catalogue too: hiding it again would write nothing useful.
+    hidden: p.catalog_visibility === 'hidden' || (p.status !== undefined && p.status !== 'publish'),
+    outOfStock: p.stock_status === 'outofstock',
+    values: { catalog_visibility: p.catalog_visibility, stock_status: p.stock_status },
+  };
+}
+
+/** A variation is out of the catalogue unless its status is "publish" (its "Enabled" box). */
+export function variationVisibility(v: Pick<WooVariation, 'status' | 'stock_status'>): ItemVisibility | undefined {
+  if (v.status === undefined || v.stock_status === undefined) return undefined;
+  return { hidden: v.status !== 'publish', outOfStock: v.stock_status === 'outofstock', values: { status: v.status, stock_status: v.stock_status } };
 }
 
 function variationItem(parent: WooProduct, v: WooVariation): StoreItem {
   // "parent" means the parent's stock applies: the variation itself is not managed.
   const managed = v.manage_stock === true;
   const name = v.name || parent.name;
+  const visibility = variationVisibility(v);
   return {
     sku: v.sku,
     productId: parent.id,
@@ -280,6 +307,7 @@ function variationItem(parent: WooProduct, v: WooVariation): StoreItem {
     qty: managed ? v.stock_quantity : null,
     managed,
     ...(name ? { name } : {}),
+    ...(visibility ? { visibility } : {}),
   };
 }
 
@@ -324,7 +352,9 @@ function readBatchResults(batch: Change[], results: WooBatchItem[]): BatchResult
       failed.push({ seq: change.seq, message: `no result for id ${id} in the batch response` });
     } else if (result.error) {
       failed.push({ seq: change.seq, message: `${result.error.code}: ${result.error.message}` });
-    } else if (result.manage_stock === false || (typeof result.stock_quantity === 'number' && result.stock_quantity !== change.to)) {
+    } else if (change.statusAction && statusNotApplied(change.statusAction.set, result)) {
+      failed.push({ seq: change.seq, message: `status not applied: the store reports ${statusNotApplied(change.statusAction.set, result)}` });
+    } else if (!change.statusAction?.alone && (result.manage_stock === false || (typeof result.stock_quantity === 'number' && result.stock_quantity !== change.to))) {
       failed.push({
         seq: change.seq,
         message: `stock not applied (store reports stock_quantity ${String(result.stock_quantity)}); is "Enable stock management" on in WooCommerce > Settings > Products > Inventory?`,
@@ -334,3 +364,12 @@ function readBatchResults(batch: Change[], results: WooBatchItem[]): BatchResult
   return failed;
 }
 
+
+/** The first status field the saved object reports otherwise than written (`catalog_visibility "visible"`), or null. */
+function statusNotApplied(set: Record<string, unknown>, result: WooBatchItem): string | null {
+  for (const [k, v] of Object.entries(set)) {
+    const got = (result as Record<string, unknown>)[k];
+    if (got !== undefined && got !== v) return `${k} ${JSON.stringify(got)}`;
+  }
+  return null;
+}

@@ -17,6 +17,10 @@ export const WooProduct = z.object({
   manage_stock: ManageStock,
   stock_quantity: z.number().nullable(),
   variations: z.array(z.number().int()).nullish().transform((v) => v ?? []),
+  /** SPEC §14 `rules.status`: what hiding and out-of-stock marking change. */
+  catalog_visibility: z.string().optional(),
+  status: z.string().optional(),
+  stock_status: z.string().optional(),
 });
 export type WooProduct = z.infer<typeof WooProduct>;
 
@@ -30,6 +34,8 @@ export const WooVariation = z.object({
   name: z.string().nullish(),
   manage_stock: ManageStock,
   stock_quantity: z.number().nullable(),
+  status: z.string().optional(),
+  stock_status: z.string().optional(),
 });
 export type WooVariation = z.infer<typeof WooVariation>;
 
@@ -49,6 +55,9 @@ export const WooBatchItem = z.object({
   error: WooItemError.optional(),
   manage_stock: ManageStock.optional(),
   stock_quantity: z.number().nullable().optional(),
+  catalog_visibility: z.string().optional(),
+  status: z.string().optional(),
+  stock_status: z.string().optional(),
 });
 export type WooBatchItem = z.infer<typeof WooBatchItem>;
 
