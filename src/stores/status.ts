@@ -49,7 +49,12 @@ export const STATUS_BY_STORE: Readonly<Record<string, StatusFacts | undefined>> 
     noHide: 'Amazon listings are not hidden through the quantity feed invsync writes: use "outofstock" (quantity 0)',
   },
   shopify: { outofstock: `${QTY_ZERO}; inventoryPolicy (DENY/CONTINUE) is left untouched, so a CONTINUE variant keeps selling at 0`, requests: 'none' },
-  bigcommerce: { outofstock: QTY_ZERO, requests: 'none' },
+  bigcommerce: {
+    hide: 'product `is_visible: false`; a variant `purchasing_disabled: true` (BigCommerce has no per-variant visibility)',
+    outofstock: QTY_ZERO,
+    requests: 'the catalog fields are not part of the inventory adjustment: ⌈products ÷ 10⌉ `PUT /catalog/products` + ⌈variants ÷ 50⌉ `PUT /catalog/variants` per batch with status changes',
+    hideFields: (item): Fields => (item.variationId === null ? { is_visible: false } : { purchasing_disabled: true }),
+  },
   magento2: { outofstock: QTY_ZERO, requests: 'none' },
   medusa: { outofstock: QTY_ZERO, requests: 'none' },
   vendure: { outofstock: QTY_ZERO, requests: 'none' },

@@ -17,7 +17,7 @@ const PROBLEM_TYPE = 'https://developer.bigcommerce.com/api-docs/getting-started
 
 export type BcTracking = 'none' | 'product' | 'variant';
 
-export interface BcSeedVariant { sku: string; stock?: number }
+export interface BcSeedVariant { sku: string; stock?: number; purchasingDisabled?: boolean }
 
 export interface BcSeedProduct {
   sku: string;
@@ -27,6 +27,8 @@ export interface BcSeedProduct {
   stock?: number;
   /** Option variants (the product then has no base variant). */
   variants?: BcSeedVariant[];
+  /** `is_visible` (default true). */
+  visible?: boolean;
 }
 
 export interface BcLocation { id: number; code: string; name: string }
@@ -52,8 +54,8 @@ export interface BcFakeOptions {
   faults?: Partial<BcFaults>;
 }
 
-interface Product { id: number; sku: string; name: string; tracking: BcTracking; baseVariantId: number | null; variantIds: number[] }
-interface Variant { id: number; productId: number; sku: string; base: boolean }
+interface Product { id: number; sku: string; name: string; tracking: BcTracking; baseVariantId: number | null; variantIds: number[]; visible: boolean }
+interface Variant { id: number; productId: number; sku: string; base: boolean; purchasingDisabled: boolean }
 
 export interface BcFake extends FakeServer {
   readonly token: string;
@@ -64,6 +66,8 @@ export interface BcFake extends FakeServer {
   /** Stock of every item's SKU at a location (default 1): null when not tracked or not stocked there. */
   stockBySku(locationId?: number): Map<string, number | null>;
   tracking(productSku: string): BcTracking | undefined;
+  /** SPEC §14: a product's `is_visible` by its SKU, or a variant's `purchasing_disabled` (as `!disabled`) by its SKU. */
+  shown(sku: string): boolean | undefined;
   /** Rows `GET /inventory/items?product_id:in=…&location_id:in=…` holds for these products (for request-count assertions). */
   inventoryRowCount(productIds: number[], locationId?: number): number;
   /** Delete a product (its variants and stock go with it), or one option variant by its SKU. */
@@ -76,6 +80,7 @@ const MAX_CATALOG_LIMIT = 250;
 const MAX_INVENTORY_LIMIT = 1000;
 const MAX_ADJUSTMENT_ITEMS = 2000;
 const MAX_PRODUCT_BATCH = 10;
+const MAX_VARIANT_BATCH = 50;
 
 const problem = (status: number, title: string, errors?: Record<string, string>): FakeReply => ({
   status, contentType: 'application/problem+json', json: { status, title, type: PROBLEM_TYPE, ...(errors ? { errors } : {}) },
@@ -108,10 +113,10 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
 
   function seed(list: BcSeedProduct[]): void {
     for (const s of list) {
-      const p: Product = { id: nextProduct++, sku: s.sku, name: s.name ?? `Product ${s.sku}`, tracking: s.tracking ?? 'product', baseVariantId: null, variantIds: [] };
+      const p: Product = { id: nextProduct++, sku: s.sku, name: s.name ?? `Product ${s.sku}`, tracking: s.tracking ?? 'product', baseVariantId: null, variantIds: [], visible: s.visible ?? true };
       products.set(p.id, p);
       if (!s.variants || s.variants.length === 0) {
-        const v: Variant = { id: nextVariant++, productId: p.id, sku: s.sku, base: true };
+        const v: Variant = { id: nextVariant++, productId: p.id, sku: s.sku, base: true, purchasingDisabled: false };
         variants.set(v.id, v);
         p.baseVariantId = v.id;
         p.variantIds.push(v.id);
@@ -119,7 +124,7 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
         continue;
       }
       for (const sv of s.variants) {
-        const v: Variant = { id: nextVariant++, productId: p.id, sku: sv.sku, base: false };
+        const v: Variant = { id: nextVariant++, productId: p.id, sku: sv.sku, base: false, purchasingDisabled: sv.purchasingDisabled ?? false };
         variants.set(v.id, v);
         p.variantIds.push(v.id);
         if (sv.stock !== undefined) setStock(`v:${v.id}`, 1, sv.stock);
@@ -185,13 +190,13 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
   function productJson(p: Product): Record<string, unknown> {
     const base = p.baseVariantId !== null ? variants.get(p.baseVariantId) : undefined;
     const level = stock.get(productKey(p))?.get(locations[0]?.id ?? 1) ?? 0;
-    return { id: p.id, name: p.name, type: 'physical', sku: p.sku, inventory_level: level, inventory_tracking: p.tracking, base_variant_id: base?.id ?? null, price: 10, is_visible: true };
+    return { id: p.id, name: p.name, type: 'physical', sku: p.sku, inventory_level: level, inventory_tracking: p.tracking, base_variant_id: base?.id ?? null, price: 10, is_visible: p.visible };
   }
 
   function variantJson(v: Variant): Record<string, unknown> {
     return {
       id: v.id, product_id: v.productId, sku: v.sku, sku_id: v.id + 10_000, price: null, inventory_level: stock.get(`v:${v.id}`)?.get(1) ?? 0,
-      inventory_warning_level: 0, option_values: v.base ? [] : [{ id: v.id, label: v.sku, option_id: 1, option_display_name: 'Option' }],
+      inventory_warning_level: 0, purchasing_disabled: v.purchasingDisabled, option_values: v.base ? [] : [{ id: v.id, label: v.sku, option_id: 1, option_display_name: 'Option' }],
     };
   }
 
@@ -285,13 +290,38 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
       if (it.inventory_tracking !== undefined && !['none', 'product', 'variant'].includes(String(it.inventory_tracking))) {
         return problem(422, 'Input is invalid', { inventory_tracking: 'must be none, product or variant' });
       }
+      // JSON-schema validation: a boolean field takes a boolean (no "false" strings, no 0/1).
+      if (it.is_visible !== undefined && typeof it.is_visible !== 'boolean') return problem(422, 'JSON data is missing or invalid', { is_visible: 'The field is_visible must be a boolean' }); // wording UNVERIFIED
       updated.push(p);
     }
     body.forEach((raw, i) => {
       const t = (raw as Record<string, unknown>).inventory_tracking;
       if (t !== undefined) (updated[i] as Product).tracking = t as BcTracking;
+      const visible = (raw as Record<string, unknown>).is_visible;
+      if (visible !== undefined) (updated[i] as Product).visible = visible as boolean;
     });
     return { status: 200, json: { data: updated.map(productJson), meta: {} } };
+  }
+
+  /** PUT /catalog/variants: ≤ 50 variants, all or nothing. */
+  function updateVariants(body: unknown): FakeReply {
+    if (!Array.isArray(body)) return problem(422, 'Input is invalid', { body: 'an array of variants is expected' });
+    if (body.length > MAX_VARIANT_BATCH) return problem(413, `The request payload is too large. The maximum items allowed in the array is ${MAX_VARIANT_BATCH}`); // wording UNVERIFIED
+    const updated: Variant[] = [];
+    for (const raw of body) {
+      const it = (raw ?? {}) as Record<string, unknown>;
+      const v = variants.get(Number(it.id));
+      if (!v) return problem(404, `Variant with id ${String(it.id)} not found`); // wording UNVERIFIED
+      if (it.purchasing_disabled !== undefined && typeof it.purchasing_disabled !== 'boolean') {
+        return problem(422, 'JSON data is missing or invalid', { purchasing_disabled: 'The field purchasing_disabled must be a boolean' }); // wording UNVERIFIED
+      }
+      updated.push(v);
+    }
+    body.forEach((raw, i) => {
+      const d = (raw as Record<string, unknown>).purchasing_disabled;
+      if (d !== undefined) (updated[i] as Variant).purchasingDisabled = d as boolean;
+    });
+    return { status: 200, json: { data: updated.map(variantJson), meta: {} } };
   }
 
   function handle(req: FakeRequest): FakeReply {
@@ -313,6 +343,7 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
       const rows = [...variants.values()].sort((a, b) => a.id - b.id).filter((v) => !only || only.includes(v.productId)).map(variantJson);
       return collectionReply(req, rows, MAX_CATALOG_LIMIT);
     }
+    if (req.method === 'PUT' && route === '/catalog/variants') return updateVariants(req.body);
     if (req.method === 'GET' && route === '/inventory/items') return collectionReply(req, inventoryRows(req), MAX_INVENTORY_LIMIT);
     if (req.method === 'PUT' && route === '/inventory/adjustments/absolute') return adjustAbsolute(req.body);
     return problem(404, 'Not Found');
@@ -348,6 +379,11 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
     adjustments,
     seed,
     tracking: (sku) => [...products.values()].find((p) => p.sku === sku)?.tracking,
+    shown: (sku) => {
+      const v = [...variants.values()].find((x) => x.sku === sku && !x.base);
+      if (v) return !v.purchasingDisabled;
+      return [...products.values()].find((p) => p.sku === sku)?.visible;
+    },
     inventoryRowCount: (productIds, locationId = 1) => inventoryRows({
       method: 'GET', path: '', headers: {}, body: undefined,
       query: new URLSearchParams({ 'product_id:in': productIds.join(','), 'location_id:in': String(locationId) }),

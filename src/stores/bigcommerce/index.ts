@@ -1,7 +1,7 @@
 import type { ZodType } from 'zod';
 import type { BigCommerceStoreConfig } from '../../config/schema.js';
 import { ConfigError, HttpError } from '../../domain/errors.js';
-import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
+import type { BatchResult, Change, ItemVisibility, StoreItem } from '../../domain/types.js';
 import { connectionOptions, createHttpClient, type HttpRequest, type HttpResponse } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import { redact, safeUrl } from '../../lib/redact.js';
@@ -10,7 +10,7 @@ import { sendIsolating } from '../isolate.js';
 import { assertBatch } from '../batch-guard.js';
 import type { StockReading, StoreAdapter } from '../types.js';
 import {
-  BcAdjustmentResult, BcCountPage, BcInventoryPage, BcProductPage, BcProductsUpdated, BcVariantPage,
+  BcAdjustmentResult, BcCountPage, BcInventoryPage, BcProductPage, BcProductsUpdated, BcVariantPage, BcVariantsUpdated,
   type BcInventoryItem, type BcProduct, type BcTracking, type BcVariant,
 } from './schemas.js';
 import { createQuotaGate } from './throttle.js';
@@ -34,6 +34,11 @@ import { createQuotaGate } from './throttle.js';
  *   `locationId` (≤ 1000 rows a page: one row per variant, plus a product-level row for a
  *   product with options tracked by product). NOTE: not the catalog's own `inventory_level`:
  *   it is the default location's only, while invsync writes `locationId`.
+ * - Status (SPEC §14 `rules.status`): a product-level item is hidden with the product's
+ *   `is_visible: false` (`PUT /catalog/products`, ≤ 10 a request), a variant with
+ *   `purchasing_disabled: true` (`PUT /catalog/variants`, ≤ 50 a request): the catalog fields are
+ *   not part of the inventory adjustment, so status adds ⌈products ÷ 10⌉ + ⌈variants ÷ 50⌉ write
+ *   requests per batch that carries status actions (none otherwise).
  * - The shared quota: once `X-Rate-Limit-Requests-Left` reaches 0, the next request waits
  *   `X-Rate-Limit-Time-Reset-Ms`.
  */
@@ -44,6 +49,8 @@ const CATALOG_MAX_PAGE = 250;
 const INVENTORY_MAX_PAGE = 1000;
 /** Products per PUT /catalog/products. */
 const PRODUCT_BATCH = 10;
+/** Variants per PUT /catalog/variants. */
+const VARIANT_BATCH = 50;
 
 /** How an item's stock is written: by product id (product-level tracking) or by variant id. */
 export interface BcRef {
@@ -103,8 +110,8 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
   }
 
   async function* list(signal?: AbortSignal): AsyncIterable<StoreItem> {
-    const products = await pages<BcProduct>('catalog/products', { include_fields: 'id,sku,name,inventory_tracking,base_variant_id' }, BcProductPage, catalogLimit, signal);
-    const variants = await pages<BcVariant>('catalog/variants', { include_fields: 'id,product_id,sku' }, BcVariantPage, catalogLimit, signal);
+    const products = await pages<BcProduct>('catalog/products', { include_fields: 'id,sku,name,inventory_tracking,base_variant_id,is_visible' }, BcProductPage, catalogLimit, signal);
+    const variants = await pages<BcVariant>('catalog/variants', { include_fields: 'id,product_id,sku,purchasing_disabled' }, BcVariantPage, catalogLimit, signal);
     const inventory = await pages<BcInventoryItem>('inventory/items', { 'location_id:in': locationId }, BcInventoryPage, inventoryLimit, signal);
     // Buffered: three listings are joined, and store order is by product id, then variant id.
     yield* buildItems(products, variants, inventory, locationId);
@@ -118,7 +125,7 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
       const ids = chunk.join(',');
       // One page: the chunk is no longer than the page.
       const found = await call(() => request({
-        url: 'catalog/products', searchParams: { 'id:in': ids, include_fields: 'id,inventory_tracking,base_variant_id', limit: chunk.length, page: 1 }, signal,
+        url: 'catalog/products', searchParams: { 'id:in': ids, include_fields: 'id,inventory_tracking,base_variant_id,is_visible', limit: chunk.length, page: 1 }, signal,
       }, BcProductPage));
       const products = new Map(found.body.data.map((p) => [p.id, p]));
       if (products.size === 0) continue;
@@ -126,11 +133,19 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
         'location_id:in': locationId, 'product_id:in': [...products.keys()].join(','),
       }, BcInventoryPage, inventoryLimit, signal));
       const wanted = new Set(chunk);
+      // A variant's purchasing_disabled costs a catalog read: only for status changes (verify, rollback).
+      const statusVariants = [...new Set(changes.filter((c) => wanted.has(Number(c.productId)) && c.variationId !== null && c.statusAction).map((c) => Number(c.productId)))];
+      const variantRows = statusVariants.length === 0 ? [] : await call(() => pages<BcVariant>('catalog/variants', {
+        'product_id:in': statusVariants.join(','), include_fields: 'id,product_id,purchasing_disabled',
+      }, BcVariantPage, catalogLimit, signal));
+      const variantById = new Map(variantRows.map((v) => [v.id, v]));
       for (const change of changes) {
         if (!wanted.has(Number(change.productId))) continue;
         const product = products.get(Number(change.productId));
         const reading = product ? readingOf(change, product, inventory, locationId) : undefined;
-        if (reading) out.set(change.seq, reading);
+        if (!reading) continue;
+        const visibility = change.variationId === null ? productVisibility(product!) : variantVisibility(variantById.get(Number(change.variationId)));
+        out.set(change.seq, visibility ? { ...reading, visibility } : reading);
       }
     }
     return out;
@@ -158,14 +173,42 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
     if (batch.length === 0) return { failed: [] };
     const key = assertBatch('bigcommerce', batch, batchKey, maxBatch);
     if (key === 'enable-tracking') await enableTracking(batch);
-    const refused = await sendIsolating(batch, async (part) => {
+    const stocked = batch.filter((c) => !c.statusAction?.alone);
+    const refused = stocked.length === 0 ? [] : await sendIsolating(stocked, async (part) => {
       const items = part.map((c) => adjustmentItem(c, locationId));
       await call(() => request({ method: 'PUT', url: 'inventory/adjustments/absolute', json: { reason: 'invsync', items } }, BcAdjustmentResult));
     }, {
       rejection: refusal,
       onSplit: (size, message) => log.warn({ size }, `adjustment of ${size} item(s) refused as a whole (${message}); resending it in halves to find the refused item(s)`),
     });
-    return { failed: refused.map((r) => ({ seq: r.item.seq, message: r.message })) };
+    const failed = refused.map((r) => ({ seq: r.item.seq, message: r.message }));
+    const refusedSeqs = new Set(failed.map((f) => f.seq));
+    for (const f of await writeStatus(batch.filter((c) => c.statusAction && !refusedSeqs.has(c.seq)))) failed.push(f);
+    return { failed };
+  }
+
+  /**
+   * SPEC §14: the status fields of these changes, products then variants, in the fewest catalog
+   * requests. A request the store refuses for its content fails its items (reported); an auth or
+   * transport failure throws like any write.
+   */
+  async function writeStatus(changes: Change[]): Promise<BatchResult['failed']> {
+    const failed: BatchResult['failed'] = [];
+    const send = async (group: Change[], size: number, url: string, body: (c: Change) => Record<string, unknown>, schema: ZodType<unknown>) => {
+      for (let i = 0; i < group.length; i += size) {
+        const part = group.slice(i, i + size);
+        try {
+          await call(() => request({ method: 'PUT', url, json: part.map(body) }, schema));
+        } catch (err) {
+          const message = refusal(err);
+          if (message === null) throw err;
+          for (const c of part) failed.push({ seq: c.seq, message: `status not applied: ${message}` });
+        }
+      }
+    };
+    await send(changes.filter((c) => c.variationId === null), PRODUCT_BATCH, 'catalog/products', (c) => ({ id: Number(c.productId), ...c.statusAction!.set }), BcProductsUpdated);
+    await send(changes.filter((c) => c.variationId !== null), VARIANT_BATCH, 'catalog/variants', (c) => ({ id: Number(c.variationId), ...c.statusAction!.set }), BcVariantsUpdated);
+    return failed;
   }
 
   async function check(): Promise<string> {
@@ -226,13 +269,13 @@ export function buildItems(products: BcProduct[], variants: BcVariant[], invento
       const ref: BcRef = productLevel
         ? { by: 'product', ...(tracking === 'none' ? { enable: 'product' as const } : {}) }
         : { by: 'variant', variantId: p.base_variant_id as number };
-      items.push(item(sku, p.id, null, tracking, onhand, name, ref));
+      items.push(withVisibility(item(sku, p.id, null, tracking, onhand, name, ref), productVisibility(p)));
       continue;
     }
     for (const v of own) {
       if (v.sku === '') continue;
       const ref: BcRef = { by: 'variant', variantId: v.id, ...(tracking === 'none' ? { enable: 'variant' as const } : {}) };
-      items.push(item(v.sku, p.id, v.id, tracking, byVariant.get(v.id), name ? `${name} (${v.sku})` : undefined, ref));
+      items.push(withVisibility(item(v.sku, p.id, v.id, tracking, byVariant.get(v.id), name ? `${name} (${v.sku})` : undefined, ref), variantVisibility(v)));
     }
   }
   return items;
@@ -274,6 +317,20 @@ function item(sku: string, productId: number, variationId: number | null, tracki
   // Untracked stock, or none recorded at this location yet, is not managed (invsync sets it on first write).
   const managed = tracking !== 'none' && onhand !== undefined;
   return { sku, productId, variationId, qty: managed ? onhand as number : null, managed, ...(name ? { name } : {}), ref: { ...ref } };
+}
+
+function withVisibility(i: StoreItem, visibility: ItemVisibility | undefined): StoreItem {
+  return visibility ? { ...i, visibility } : i;
+}
+
+/** SPEC §14: a product is out of the storefront at is_visible false (undefined when not read). */
+export function productVisibility(p: Pick<BcProduct, 'is_visible'>): ItemVisibility | undefined {
+  return p.is_visible === undefined ? undefined : { hidden: !p.is_visible, outOfStock: false, values: { is_visible: p.is_visible } };
+}
+
+/** A variant is "hidden" when it cannot be bought (purchasing_disabled). */
+export function variantVisibility(v: Pick<BcVariant, 'purchasing_disabled'> | undefined): ItemVisibility | undefined {
+  return v?.purchasing_disabled === undefined ? undefined : { hidden: v.purchasing_disabled, outOfStock: false, values: { purchasing_disabled: v.purchasing_disabled } };
 }
 
 function refOf(change: Change): BcRef {

@@ -32,6 +32,8 @@ export const BcProduct = z.object({
   inventory_tracking: BcTracking,
   /** Set for a product without options (its one variant); null for a product with options. */
   base_variant_id: z.number().int().positive().nullish().transform((v) => v ?? null),
+  /** SPEC §14 `rules.status`: a product out of the storefront. */
+  is_visible: z.boolean().optional(),
 });
 export type BcProduct = z.infer<typeof BcProduct>;
 export const BcProductPage = collection(BcProduct);
@@ -42,6 +44,8 @@ export const BcVariant = z.object({
   id: z.number().int().positive(),
   product_id: z.number().int().positive(),
   sku,
+  /** SPEC §14 `rules.status`: a variant that cannot be bought. */
+  purchasing_disabled: z.boolean().optional(),
 });
 export type BcVariant = z.infer<typeof BcVariant>;
 export const BcVariantPage = collection(BcVariant);
@@ -71,3 +75,6 @@ export const BcAdjustmentResult = z.object({ transaction_id: z.union([z.string()
 
 /** PUT /catalog/products (batch of ≤ 10) → 200 `{data: [...]}`. */
 export const BcProductsUpdated = z.object({ data: z.array(z.object({ id: z.number().int() })) });
+
+/** PUT /catalog/variants (batch of ≤ 50) → 200 `{data: [...]}`. */
+export const BcVariantsUpdated = z.object({ data: z.array(z.object({ id: z.number().int() })) });
