@@ -58,7 +58,12 @@ export const STATUS_BY_STORE: Readonly<Record<string, StatusFacts | undefined>> 
   magento2: { outofstock: QTY_ZERO, requests: 'none' },
   medusa: { outofstock: QTY_ZERO, requests: 'none' },
   vendure: { outofstock: QTY_ZERO, requests: 'none' },
-  shift4shop: { outofstock: QTY_ZERO, requests: 'none' },
+  shift4shop: {
+    hide: 'product `Hide: true`; an advanced option has no Hide of its own: left as it is (explain says so)',
+    outofstock: QTY_ZERO,
+    requests: 'none: `Hide` goes in the same PUT /Products record as the stock',
+    hideFields: (item): Fields | null => (item.variationId === null ? { Hide: true } : null),
+  },
 };
 
 /**
