@@ -125,3 +125,32 @@ describe('read-back and rollback of status actions', () => {
     expect(rollbackStatus(hide, undefined)).toEqual({ skip: 'no longer in the store: left as it is' });
   });
 });
+
+describe('match with rules.status (diffStore)', () => {
+  it('a status change alone when the level is right, with the stock when it changes; gates count them; the first sight back is handed over', async () => {
+    const { diffStore, SupplyAggregator } = await import('../../src/pipeline/match.js');
+    const { feed, rules, storeOf } = await import('../helpers/builders.js');
+    const r = rules({ status: { whenZero: 'hide', whenMissing: 'none', restore: true, graceHours: 24 } });
+    const supply = new SupplyAggregator(['feed'], r);
+    for (const rec of feed('feed', [['AT0', 0], ['DROP', 0], ['BACK', 4], ['BYHAND', 4]])) supply.add(rec);
+    const store = storeOf([['AT0', 0], ['DROP', 5], ['BACK', 0], ['BYHAND', 0]]).map((i) => ({
+      ...i, visibility: i.sku === 'BACK' || i.sku === 'BYHAND' ? hiddenView : shown,
+    }));
+    const seen: Array<[string, string | null]> = [];
+    const records: Record<number, HiddenRecord> = { 3: record() };
+    const diff = diffStore(supply, store, r, store.length, undefined, undefined, {
+      status: { settings: r.status, facts: WOO, nowMs: T0, record: (pid) => records[Number(pid)], onBackSince: (item, since) => { seen.push([item.sku, since]); } },
+    });
+    expect(diff.changes.map((c) => [c.sku, c.from, c.to, c.reason, c.statusAction])).toEqual([
+      ['AT0', 0, 0, 'feed 0 → hide', { to: 'hide', set: { catalog_visibility: 'hidden' }, from: { catalog_visibility: 'visible' }, alone: true }],
+      ['DROP', 5, 0, 'feed 0 → hide', { to: 'hide', set: { catalog_visibility: 'hidden' }, from: { catalog_visibility: 'visible' } }],
+      // Back in stock: the level is written now, the visibility waits (no status action).
+      ['BACK', 0, 4, 'supplier', undefined],
+      ['BYHAND', 0, 4, 'supplier', undefined],
+    ]);
+    expect(diff.counts.changed).toBe(4);
+    // Only a stock write to 0 is a new zero: the status-alone change is not.
+    expect(diff.newZeros).toBe(1);
+    expect(seen).toEqual([['BACK', '2026-12-01T00:00:00.000Z']]);
+  });
+});
