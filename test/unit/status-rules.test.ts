@@ -100,6 +100,13 @@ describe('statusUnsupported (config validation)', () => {
     expect(statusUnsupported('woocommerce', 'whenMissing', 'hide')).toBeNull();
     expect(statusUnsupported('nosuch', 'whenZero', 'outofstock')).toBe('type "nosuch" cannot do "outofstock" (whenZero): not supported');
     expect(statusUnsupported('amazon', 'whenZero', 'none')).toBeNull();
+    // Not built for these yet: refused, never silently ignored.
+    for (const type of ['shopify', 'magento2', 'medusa', 'vendure']) {
+      expect(statusUnsupported(type, 'whenMissing', 'hide')).toBe(`type "${type}" cannot do "hide" (whenMissing): hiding listings is not built for this store type yet; use "outofstock" or "none"`);
+      expect(statusUnsupported(type, 'whenMissing', 'outofstock')).toBeNull();
+    }
+    expect(statusUnsupported('bigcommerce', 'whenZero', 'hide')).toBeNull();
+    expect(statusUnsupported('shift4shop', 'whenZero', 'hide')).toBeNull();
   });
 });
 
@@ -152,5 +159,17 @@ describe('match with rules.status (diffStore)', () => {
     // Only a stock write to 0 is a new zero: the status-alone change is not.
     expect(diff.newZeros).toBe(1);
     expect(seen).toEqual([['BACK', '2026-12-01T00:00:00.000Z']]);
+  });
+
+  it('whenMissing "outofstock" sets a managed item in no feed to 0 (missing: "keep" would leave it), counted as a new zero', async () => {
+    const { diffStore, SupplyAggregator } = await import('../../src/pipeline/match.js');
+    const { feed, rules, storeOf } = await import('../helpers/builders.js');
+    const r = rules({ status: { whenZero: 'none', whenMissing: 'outofstock', restore: true, graceHours: 24 } });
+    const supply = new SupplyAggregator(['feed'], r);
+    for (const rec of feed('feed', [['LISTED', 3]])) supply.add(rec);
+    const store = storeOf([['LISTED', 3], ['GONE', 7], ['GONE0', 0]]);
+    const diff = diffStore(supply, store, r, store.length, undefined, undefined, { status: { settings: r.status, facts: STATUS_BY_STORE.shopify, nowMs: T0, record: () => undefined } });
+    expect(diff.changes.map((c) => [c.sku, c.from, c.to, c.reason, c.statusAction])).toEqual([['GONE', 7, 0, 'in no feed → outofstock', undefined]]);
+    expect([diff.counts.missing, diff.newZeros, diff.stock]).toEqual([2, 1, { before: 10, after: 3 }]);
   });
 });
