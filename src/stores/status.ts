@@ -57,7 +57,12 @@ export const STATUS_BY_STORE: Readonly<Record<string, StatusFacts | undefined>> 
   },
   magento2: { outofstock: QTY_ZERO, requests: 'none' },
   medusa: { outofstock: QTY_ZERO, requests: 'none' },
-  vendure: { outofstock: QTY_ZERO, requests: 'none' },
+  vendure: {
+    hide: 'the variant `enabled: false` (every item is a variant)',
+    outofstock: QTY_ZERO,
+    requests: 'none: `enabled` goes in the same updateProductVariants input as the stock',
+    hideFields: (): Fields => ({ enabled: false }),
+  },
   shift4shop: {
     hide: 'product `Hide: true`; an advanced option has no Hide of its own: left as it is (explain says so)',
     outofstock: QTY_ZERO,

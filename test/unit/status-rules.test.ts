@@ -101,12 +101,13 @@ describe('statusUnsupported (config validation)', () => {
     expect(statusUnsupported('nosuch', 'whenZero', 'outofstock')).toBe('type "nosuch" cannot do "outofstock" (whenZero): not supported');
     expect(statusUnsupported('amazon', 'whenZero', 'none')).toBeNull();
     // Not built for these yet: refused, never silently ignored.
-    for (const type of ['shopify', 'magento2', 'medusa', 'vendure']) {
+    for (const type of ['shopify', 'magento2', 'medusa']) {
       expect(statusUnsupported(type, 'whenMissing', 'hide')).toBe(`type "${type}" cannot do "hide" (whenMissing): hiding listings is not built for this store type yet; use "outofstock" or "none"`);
       expect(statusUnsupported(type, 'whenMissing', 'outofstock')).toBeNull();
     }
     expect(statusUnsupported('bigcommerce', 'whenZero', 'hide')).toBeNull();
     expect(statusUnsupported('shift4shop', 'whenZero', 'hide')).toBeNull();
+    expect(statusUnsupported('vendure', 'whenZero', 'hide')).toBeNull();
   });
 });
 
