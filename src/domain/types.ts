@@ -170,6 +170,8 @@ export interface SummaryChange {
    * A change with `from: null` also starts stock tracking. Plans recorded by earlier versions may say "unmanaged" instead.
    */
   reason?: string;
+  /** SPEC §14: the status action the change writes; with `alone`, it writes no stock (`to` is not written). */
+  statusAction?: StatusAction;
 }
 
 export interface SummaryError {

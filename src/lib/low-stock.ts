@@ -7,7 +7,8 @@ import type { LowStockItem, SummaryChange } from '../domain/types.js';
  */
 export function lowStockItems(changes: SummaryChange[], threshold: number): LowStockItem[] {
   return changes
-    .filter((c) => c.status !== 'failed' && c.to <= threshold)
+    // A status write alone sets no level.
+    .filter((c) => c.status !== 'failed' && c.to <= threshold && !c.statusAction?.alone)
     .map((c) => ({ sku: c.sku, qty: c.to, ...(c.name ? { name: c.name } : {}) }))
     .sort((a, b) => a.qty - b.qty || a.sku.localeCompare(b.sku));
 }

@@ -73,7 +73,7 @@ describe('rules.status (SPEC §14) on WooCommerce', () => {
     const lines = new Map(dry.stdout.split('\n').map((l) => [l.trim().split(/\s+/)[0]!, l] as const));
     expect(lines.get('A')).toContain('feed 0 → hide');
     expect(lines.get('V-1')).toContain('feed 0 → hide');
-    expect(lines.get('LOOSE')).toContain('in no feed → outofstock');
+    expect(lines.get('LOOSE')).toMatch(/—\s+→\s+—\s+in no feed → outofstock$/);
     expect(lines.get('BYHAND')).not.toContain('hide');
 
     const first = await t.run(['full', '--json']);

@@ -174,3 +174,18 @@ describe('match with rules.status (diffStore)', () => {
     expect([diff.counts.missing, diff.newZeros, diff.stock]).toEqual([2, 1, { before: 10, after: 3 }]);
   });
 });
+
+describe('the diff of a status write alone', () => {
+  it('shows the level unchanged, no Δ, no "starts stock tracking"; low-stock alerts skip it', async () => {
+    const { renderCsv, renderDiffTable } = await import('../../src/cli/render.js');
+    const { lowStockItems } = await import('../../src/lib/low-stock.js');
+    const loose = {
+      sku: 'LOOSE', productId: 6, variationId: null, from: null, to: 0, status: 'planned' as const, error: null, reason: 'in no feed → outofstock',
+      statusAction: { to: 'outofstock' as const, set: { stock_status: 'outofstock' }, from: { stock_status: 'instock' }, alone: true },
+    };
+    const table = renderDiffTable([loose]).split('\n');
+    expect(table[1]).toMatch(/^LOOSE\s+\[6\]\s+—\s+→\s+—\s+in no feed → outofstock$/);
+    expect(renderCsv([loose]).split('\r\n')[1]).toBe('LOOSE,,6,,,,,in no feed → outofstock,planned,');
+    expect(lowStockItems([loose], 5)).toEqual([]);
+  });
+});
