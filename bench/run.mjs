@@ -4,7 +4,7 @@
  *
  *   --reps N            runs per measurement (default 3; median of times, highest peak RSS)
  *   --baseline-reps N   runs of the sequential old-way baseline (default 1: ≈ 8 min at 10,000 SKUs)
- *   --stages a,b        only these stages (fetch-csv, fetch-json, store-index, match, push, full, baseline, refresh-cost)
+ *   --stages a,b        only these stages (fetch-csv, fetch-json, store-index, match, push, full, baseline, refresh-cost, incremental)
  *   --out FILE          where to write the report (default BENCHMARKS.md; with --smoke: no file)
  *                       the report is always printed on stdout too
  *   --smoke             tiny sizes, one run each: checks that the bench still works (npm test runs it)
@@ -27,6 +27,7 @@ import { baselineStage } from './stages/baseline.mjs';
 import { fetchCsvStage } from './stages/fetch-csv.mjs';
 import { fetchJsonStage } from './stages/fetch-json.mjs';
 import { fullStage } from './stages/full.mjs';
+import { incrementalStage } from './stages/incremental.mjs';
 import { matchStage } from './stages/match.mjs';
 import { pushStage } from './stages/push.mjs';
 import { refreshCostStage } from './stages/refresh-cost.mjs';
@@ -41,6 +42,7 @@ const STAGES = {
   full: fullStage,
   baseline: baselineStage,
   'refresh-cost': refreshCostStage,
+  incremental: incrementalStage,
 };
 
 const { values: args } = parseArgs({

@@ -5,6 +5,7 @@
  *
  *   node e2e/ensure.mjs vendure   # `npm ci` in e2e/vendure when node_modules is missing or stale
  *   node e2e/ensure.mjs medusa    # PostgreSQL through apt-get when missing, then `npm install` in e2e/medusa
+ *   node e2e/ensure.mjs chromium  # Debian's chromium through apt-get when /usr/bin/chromium is missing (the page tests)
  *
  * "Stale" means the lockfile (or package.json) changed since the last install: a stamp with
  * their hash is kept in node_modules. Nested npm runs get a clean environment (the npm_* variables
@@ -63,9 +64,30 @@ function ensurePostgres() {
   process.stderr.write(`e2e: PostgreSQL installed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
+export const CHROMIUM = process.env.INVSYNC_CHROMIUM ?? '/usr/bin/chromium';
+
+/**
+ * The page tests drive Debian's chromium through puppeteer-core; no npm package may download a
+ * browser of its own (there is no network for that here), so the system package is the browser.
+ */
+function ensureChromium() {
+  if (fs.existsSync(CHROMIUM)) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`Chromium is not installed at ${CHROMIUM} and this is not root: run "sudo apt-get install -y chromium" once (or set INVSYNC_CHROMIUM to a Chromium binary)`);
+  }
+  const started = Date.now();
+  process.stderr.write('e2e: installing Chromium (apt-get install -y chromium)…\n');
+  const env = { ...cleanEnv(), DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env });
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`apt-get installed chromium but ${CHROMIUM} is still missing`);
+  process.stderr.write(`e2e: Chromium installed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
 export function ensure(store) {
+  if (store === 'chromium') return ensureChromium();
   const spec = STORES[store];
-  if (!spec) throw new Error(`unknown store "${store}" (known: ${Object.keys(STORES).join(', ')})`);
+  if (!spec) throw new Error(`unknown target "${store}" (known: ${Object.keys(STORES).join(', ')}, chromium)`);
   if (spec.system.includes('postgresql')) ensurePostgres();
   const dir = path.join(HERE, store);
   const stampFile = path.join(dir, 'node_modules', '.invsync-ensure');
@@ -82,7 +104,7 @@ export function ensure(store) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const stores = process.argv.slice(2);
   if (stores.length === 0) {
-    process.stderr.write('usage: node e2e/ensure.mjs <vendure|medusa>…\n');
+    process.stderr.write('usage: node e2e/ensure.mjs <vendure|medusa|chromium>…\n');
     process.exit(2);
   }
   try {

@@ -5,6 +5,9 @@
  *
  * Commands: see `commands` (IPC protocol in host.mjs).
  */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildRoot } from './build.mjs';
 import { serveHost } from './host.mjs';
 import { loadEmulator } from './load-emulator.mjs';
 import { skuOf, storeQty, feedQty } from './dataset.mjs';
@@ -30,6 +33,63 @@ const commands = {
       emu.seed(chunk);
     }
     return { ms: Number(process.hrtime.bigint() - t) / 1e6, rssMiB: process.memoryUsage().rss / 1048576 };
+  },
+
+  /** `count` variable products with `variations` managed variations each (SKU VAR-<i>-<k>). */
+  seedVariable({ count, variations = 3 }) {
+    for (let i = 1; i <= count; i++) {
+      emu.seed({
+        type: 'variable', name: `Variable ${i}`, sku: `VAR-${i}`,
+        variations: Array.from({ length: variations }, (_, k) => ({ sku: `VAR-${i}-${k + 1}`, name: `Variable ${i} - ${k + 1}`, stock_quantity: (i + k) % 13 })),
+      });
+    }
+    return null;
+  },
+
+  /**
+   * Random edits through the REST API (so every one moves date_modified as WooCommerce's saves do):
+   * `stock` stock changes on simple products, `creates` new products, `deletes` deleted products,
+   * `variationEdits` variation stock changes, picked by a seeded PRNG. Batches of 100, like a shop's
+   * own tools would send. Returns what was done.
+   */
+  async randomEdits({ seed = 1, stock = 0, creates = 0, deletes = 0, variationEdits = 0, createFrom = 9_000_000 }) {
+    const { signUrl } = await import(pathToFileURL(path.join(buildRoot(), 'dist/lib/oauth1.js')).href);
+    const key = emu.keys[0];
+    let state = seed >>> 0 || 1;
+    const rand = (n) => { state = (Math.imul(state, 1103515245) + 12345) >>> 0; return state % n; };
+    async function post(route, body) {
+      const url = new URL(`${emu.apiUrl}/${route}`);
+      signUrl('POST', url, { consumerKey: key.consumerKey, consumerSecret: key.consumerSecret });
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (res.status !== 200) throw new Error(`randomEdits: POST ${route} → ${res.status} ${await res.text()}`);
+      const out = await res.json();
+      for (const list of Object.values(out)) for (const r of list) if (r.error) throw new Error(`randomEdits: ${route}: ${r.error.message}`);
+    }
+    const all = emu.items();
+    const simple = all.filter((r) => r.type === 'simple').map((r) => r.id);
+    const variations = all.filter((r) => r.type === 'variation').map((r) => [r.parent_id, r.id]);
+    const pick = (list, n) => {
+      const chosen = new Set();
+      while (chosen.size < Math.min(n, list.length)) chosen.add(list[rand(list.length)]);
+      return [...chosen];
+    };
+    const edited = pick(simple, stock + deletes);
+    const toDelete = edited.slice(0, deletes);
+    const toEdit = edited.slice(deletes);
+    for (let i = 0; i < toEdit.length; i += 100) {
+      await post('products/batch', { update: toEdit.slice(i, i + 100).map((id) => ({ id, manage_stock: true, stock_quantity: rand(500) })) });
+    }
+    for (let i = 0; i < toDelete.length; i += 100) await post('products/batch', { delete: toDelete.slice(i, i + 100) });
+    for (let i = 0; i < creates; i += 100) {
+      const n = Math.min(100, creates - i);
+      await post('products/batch', { create: Array.from({ length: n }, (_, k) => ({ sku: `NEW-${seed}-${createFrom + i + k}`, name: `New ${i + k}`, manage_stock: true, stock_quantity: rand(50) })) });
+    }
+    const byParent = new Map();
+    for (const [parent, id] of pick(variations, variationEdits)) byParent.set(parent, [...(byParent.get(parent) ?? []), id]);
+    for (const [parent, ids] of byParent) {
+      await post(`products/${parent}/variations/batch`, { update: ids.map((id) => ({ id, manage_stock: true, stock_quantity: rand(40) })) });
+    }
+    return { stock: toEdit.length, deletes: toDelete.length, creates, variationEdits: [...byParent.values()].reduce((n, l) => n + l.length, 0) };
   },
 
   faults(faults) {

@@ -56,6 +56,25 @@ export interface CommandSpec<A = undefined> {
    * is read but before the lock is taken or the run recorded: a usage error still leaves no trace.
    */
   check?: (loaded: LoadedConfig, args: A) => void;
+  /**
+   * Mutating commands: a last check under the lock, before the run is recorded as started
+   * (serve: is the plan to apply still applicable). A throw ends the run like any error, and
+   * `RunEvents.refused` gets it.
+   */
+  preflight?: (loaded: LoadedConfig, db: Db, args: A) => void;
+}
+
+/**
+ * What a front end other than the terminal (serve's run child) learns of a run as it goes.
+ * Exactly one of `started` and `refused` is called.
+ */
+export interface RunEvents {
+  /** The run holds the lock and its row is recorded: from now on it is in the run history. */
+  started?(runId: string): void;
+  /** The run never started (usage, config, lock, preflight): the error that stopped it. */
+  refused?(err: unknown): void;
+  /** Replaces the terminal's progress bars. */
+  progress?: RunProgress;
 }
 
 /**
@@ -64,12 +83,13 @@ export interface CommandSpec<A = undefined> {
  * here from the one table in exit-codes.ts.
  */
 export async function runCommand<A = undefined>(
-  globals: GlobalOptions, spec: CommandSpec<A>, body: (ctx: RunContext, args: A) => Promise<number>,
+  globals: GlobalOptions, spec: CommandSpec<A>, body: (ctx: RunContext, args: A) => Promise<number>, events: RunEvents = {},
 ): Promise<number> {
   restrictNewFiles();
   configureLogging(loggingOptions(globals.logLevel));
   const out = stdoutOutput(Boolean(globals.json));
-  const progress = createRunProgress({ enabled: globals.progress !== false && Boolean(process.stderr.isTTY) });
+  const progress = events.progress ?? createRunProgress({ enabled: globals.progress !== false && Boolean(process.stderr.isTTY) });
+  let started = false;
   let hooks: OperatorHooks | undefined;
   const runId = newRunId();
   const summary = new SummaryBuilder(runId, spec.name, Boolean(spec.dryRun));
@@ -85,12 +105,18 @@ export async function runCommand<A = undefined>(
     spec.check?.(loaded, args);
     if (spec.mutating) lock = await acquireLock(loaded.config.stateDir, spec.name, loaded.config.lock.staleMs);
     db = openDb(loaded.config.stateDir);
-    if (spec.mutating) startRun(db, { id: runId, command: spec.name, dryRun: Boolean(spec.dryRun), startedAt: summary.startedAt.toISOString() });
+    if (spec.mutating) {
+      spec.preflight?.(loaded, db, args);
+      startRun(db, { id: runId, command: spec.name, dryRun: Boolean(spec.dryRun), startedAt: summary.startedAt.toISOString() });
+    }
+    started = true;
+    events.started?.(runId);
     hooks.started();
     exitCode = await body({ loaded, db, runId, summary, log, out, globals, progress, lockSignal: lock?.signal }, args);
     // A run that lost its lock cannot vouch for what it did: another run may have written too.
     lock?.signal.throwIfAborted();
   } catch (err) {
+    if (!started) events.refused?.(err);
     exitCode = exitCodeFor(err);
     const message = err instanceof Error ? err.message : String(err);
     summary.message = message;

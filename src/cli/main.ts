@@ -9,6 +9,7 @@ import { registerHistoryCommands } from './commands/history.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerLedgerCommand } from './commands/ledger.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
+import { registerServeCommand } from './commands/serve.js';
 
 /**
  * The program: parse → run → exit. This file is the only place that ends the process; the
@@ -45,6 +46,7 @@ Examples:
   registerDemoCommand(program, globals, exit);
   registerLedgerCommand(program, globals, exit);
   registerExplainCommand(program, globals, exit);
+  registerServeCommand(program, globals, exit);
   return program;
 }
 

@@ -136,6 +136,10 @@ export function humanSummary(s: RunSummary, options: { color?: boolean } = {}): 
     parts.push(`Read ${k.sourceItems} supplier item(s)${sources ? ` from ${sources} source(s)` : ''}${k.rejected ? ` (${k.rejected} row(s) rejected)` : ''} and ${k.storeItems} store item(s)`
       + (k.inScope ? `; of the ${k.inScope} in scope, ${k.matched} matched a feed, ${k.missing} ${k.missing === 1 ? 'is' : 'are'} in no feed and ${k.unchanged} ${k.unchanged === 1 ? 'was' : 'were'} already right${k.excluded ? `; ${k.excluded} excluded by rules.exclude` : ''}.` : '.'));
   }
+  if (s.index) parts.push(`Store index refreshed ${s.index === 'incremental' ? 'incrementally' : 'in full'}: ${s.indexReason ?? ''}.`);
+  for (const st of s.stores ?? []) {
+    if (st.index) parts.push(`Store "${st.name}": index refreshed ${st.index === 'incremental' ? 'incrementally' : 'in full'}: ${st.indexReason ?? ''}.`);
+  }
   if (s.openOrders) {
     parts.push(`Open orders since ${s.openOrders.since}: ${s.openOrders.units} unit(s) on ${s.openOrders.lines} order line(s), subtracted from the supply (the supplier has not seen those sales yet).`);
   }

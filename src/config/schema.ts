@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isPlainNumber, MAX_QTY, qtyMapKey } from '../domain/quantity.js';
+import { parseDuration } from '../lib/duration.js';
 import { DEFAULT_ROTATION, parseSize } from '../lib/log-file.js';
 import { isPackError, parsePackSize } from '../pipeline/rules/pack.js';
 import { checkLedger, ledgerFields } from '../sources/ledger/schema.js';
@@ -140,10 +141,23 @@ export const LedgerSourceConfig = z.object({ ...sourceCommon, ...ledgerFields })
 export type LedgerSourceConfig = z.infer<typeof LedgerSourceConfig>;
 
 
+/**
+ * How a store's index is refreshed (issue 19): `incremental` (opt-in) lists only what changed
+ * since the last refresh where the store supports it, with a full refresh at least every
+ * `fullEvery` (hours as a number, or "24h", "90m", "1d"; default daily).
+ */
+export const IndexSettings = z.object({
+  incremental: z.boolean().default(false),
+  fullEvery: z.union([z.number(), z.string()]).default('24h')
+    .refine((v) => parseDuration(v) !== null, 'expected hours (a positive number) or a duration such as "24h", "90m", "1d"'),
+}).strict();
+export type IndexSettings = z.infer<typeof IndexSettings>;
+
 const storeCommon = {
   ...connectionTuning,
   /** Items per write request; default and maximum: the API's own maximum. */
   batchSize: positiveInt.optional(),
+  index: IndexSettings.optional(),
 };
 
 export const WooCommerceStoreConfig = z.object({
@@ -406,6 +420,15 @@ export const Config = z.object({
   metrics: z.object({ textfile: z.string().min(1).optional() }).strict().prefault({}),
   /** `lowStock`: items a run sets to at or below this quantity are listed in the summary and notifications. */
   alerts: z.object({ lowStock: z.number().int().min(0).optional() }).strict().prefault({}),
+  /**
+   * `invsync serve` (SPEC §13). `token`: the API token (a `${ENV}` reference is best); without it
+   * one is generated into `<stateDir>/serve.token` and only a loopback bind is allowed.
+   * `schedule`: a cron expression (5 or 6 fields, croner) on which the server runs `full`.
+   */
+  serve: z.object({
+    token: z.string().min(16, 'at least 16 characters (it guards writes to the store)').optional(),
+    schedule: z.string().min(1).optional(),
+  }).strict().prefault({}),
 }).strict().superRefine((c, ctx) => {
   const seen = new Set<string>();
   c.sources.forEach((s, i) => {

@@ -46,6 +46,12 @@ export interface WooRecord {
   catalog_visibility: WooCatalogVisibility;
   /** draft / pending / private / publish (a variation's "Enabled" box is publish vs private). */
   status: WooPostStatus;
+  /**
+   * GMT, second precision (MySQL's post_modified_gmt). Moved by every write to this record (REST,
+   * orders), never by a write to its parent or children: a variation's sale does not touch the
+   * variable product, which is the harsher of the two behaviours WooCommerce versions show.
+   */
+  date_modified: string;
 }
 
 export type WooCatalogVisibility = 'visible' | 'catalog' | 'search' | 'hidden';
@@ -537,7 +543,7 @@ function removeId(ids: number[], id: number): void {
  * so `records` iterates in id order too): products (every non-variation) by id, each variable
  * product's variations by id, and records by stored SKU (a list: seeds may repeat a SKU).
  */
-function createCatalog(options: { firstId: number; storeManagesStock: boolean }) {
+function createCatalog(options: { firstId: number; storeManagesStock: boolean; now: () => number }) {
   const records = new Map<number, WooRecord>();
   const productIds: number[] = [];
   const variationIds = new Map<number, number[]>();
@@ -546,10 +552,12 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean })
 
   function newRecord(type: WooRecord['type'], parentId: number, name: string, sku: string): WooRecord {
     const id = nextId++;
+    const created = new Date(DATE_BASE_MS + id * 1000).toISOString().slice(0, 19);
+    // Seeds keep the creation date as their last change (an old catalog); writes move it (`touch`).
     return {
       id, type, parent_id: parentId, name, sku, manage_stock: false, stock_quantity: null,
       stock_status: 'instock', backorders: 'no', variations: [],
-      date_created: new Date(DATE_BASE_MS + id * 1000).toISOString().slice(0, 19),
+      date_created: created, date_modified: created,
       catalog_visibility: 'visible', status: 'publish',
     };
   }
@@ -626,6 +634,11 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean })
 
   const byIds = (ids: readonly number[]): WooRecord[] => ids.map((id) => records.get(id) as WooRecord);
 
+  /** A save: date_modified becomes the server's now, GMT, whole seconds. */
+  function touch(r: WooRecord): void {
+    r.date_modified = gmtSeconds(options.now());
+  }
+
   return {
     records,
     get: (id: number) => records.get(id),
@@ -652,6 +665,7 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean })
     addProduct,
     addVariation,
     refreshParent,
+    touch,
     seed(input: WooSeedProduct): WooRecord {
       const p = addProduct(input as WooSeedProduct & Record<string, unknown>, seedInput(input));
       for (const v of input.variations ?? []) addVariation(p.id, seedInput(v));
@@ -730,8 +744,8 @@ function productJson(r: WooRecord, origin: string, sku: string = r.sku): Record<
     permalink: `${origin}/?p=${r.id}`,
     date_created: r.date_created,
     date_created_gmt: r.date_created,
-    date_modified: r.date_created,
-    date_modified_gmt: r.date_created,
+    date_modified: r.date_modified,
+    date_modified_gmt: r.date_modified,
     type: r.type,
     status: r.status,
     featured: false,
@@ -770,8 +784,8 @@ function variationJson(r: WooRecord, origin: string, sku: string = r.sku): Recor
     id: r.id,
     date_created: r.date_created,
     date_created_gmt: r.date_created,
-    date_modified: r.date_created,
-    date_modified_gmt: r.date_created,
+    date_modified: r.date_modified,
+    date_modified_gmt: r.date_modified,
     description: '',
     permalink: `${origin}/?p=${r.parent_id}&variation_id=${r.id}`,
     sku,
@@ -826,12 +840,35 @@ interface ListParams {
   stockStatus: string | null;
   fields: string[] | null;
   context: WooContext;
+  /** `modified_after`, as the GMT second bound a record's date_modified must exceed. */
+  modifiedAfter: string | null;
 }
 
 /** wp_sprintf('%l'): "a, b, and c". */
 function humanList(items: string[]): string {
   if (items.length <= 2) return items.join(' and ');
   return `${items.slice(0, -1).join(', ')}, and ${items[items.length - 1]}`;
+}
+
+/** MySQL DATETIME as WooCommerce stores post_modified_gmt: GMT, whole seconds, no zone. */
+function gmtSeconds(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19);
+}
+
+/** rest_parse_date()'s RFC 3339 pattern (a zone is optional; fractions are accepted and dropped). */
+const REST_DATE = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/**
+ * `modified_after` as the date query compares it: `post_modified_gmt > 'Y-m-d H:i:s'` (the site
+ * runs on GMT here, so dates_are_gmt changes nothing). A zone in the value is applied; seconds
+ * are truncated, as MySQL DATETIME holds no fraction. Null when the value is not a date.
+ */
+function modifiedAfterBound(raw: string): string | null {
+  const m = REST_DATE.exec(raw.trim());
+  if (!m) return null;
+  const zone = m[8] ?? 'Z';
+  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${zone === 'Z' ? 'Z' : zone.length === 3 ? `${zone}:00` : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`}`);
+  return Number.isFinite(ms) ? gmtSeconds(ms) : null;
 }
 
 function isInteger(v: string): boolean {
@@ -870,6 +907,11 @@ function validateListParams(q: Record<string, string>, forVariations: boolean): 
     if (bad >= 0) problems.include = `include[${bad}] is not of type integer.`;
     include = parts.map(Number);
   }
+  let modifiedAfter: string | null = null;
+  if (q.modified_after !== undefined) {
+    modifiedAfter = modifiedAfterBound(q.modified_after);
+    if (modifiedAfter === null) problems.modified_after = 'Invalid date.';
+  }
   const keys = Object.keys(problems);
   if (keys.length > 0) {
     const details = Object.fromEntries(keys.map((k) => [k, { code: 'rest_invalid_type', message: problems[k], data: null }]));
@@ -877,7 +919,7 @@ function validateListParams(q: Record<string, string>, forVariations: boolean): 
   }
   const skus = q.sku !== undefined && q.sku !== '' ? q.sku.split(',').map((s) => s.trim()).filter(Boolean) : null;
   const fields = q._fields ? q._fields.split(',').map((s) => s.trim()).filter(Boolean) : null;
-  return { page, perPage, offset, order, orderby, type, skus, include, stockStatus, fields, context };
+  return { page, perPage, offset, order, orderby, type, skus, include, stockStatus, fields, context, modifiedAfter };
 }
 
 /** A collection in its final order, read by position: a page reads only its own records. */
@@ -1009,6 +1051,7 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     if (err) return err;
     const before = { ...current };
     Object.assign(current, draft);
+    catalog.touch(current);
     catalog.skuChanged(current, before.sku);
     if (current.type === 'variable') catalog.refreshParent(current.id);
     const rendered = productJson(current, origin, catalog.shownSku(current, 'view'));
@@ -1028,6 +1071,7 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     if (rejected(sku)) return rejectedError(sku);
     if (catalog.skuTaken(sku, -1)) return wpError('product_invalid_sku', 'Invalid or duplicated SKU.', 400);
     const created = catalog.addProduct({ ...item, sku } as WooSeedProduct & Record<string, unknown>, item);
+    catalog.touch(created);
     return productJson(created, origin, catalog.shownSku(created, 'view'));
   }
 
@@ -1053,6 +1097,7 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     if (err) return err;
     const before = { ...current };
     Object.assign(current, draft);
+    catalog.touch(current);
     catalog.skuChanged(current, before.sku);
     const rendered = variationJson(current, origin, catalog.shownSku(current, 'view'));
     revertIfFaulted(current, before);
@@ -1067,6 +1112,7 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     if (rejected(sku)) return rejectedError(sku);
     if (catalog.skuTaken(sku, -1)) return wpError('product_invalid_sku', 'Invalid or duplicated SKU.', 400);
     const created = catalog.addVariation(parentId, { ...item, sku });
+    catalog.touch(created);
     return variationJson(created, origin, catalog.shownSku(created, 'view'));
   }
 
@@ -1118,7 +1164,7 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     const p = validateListParams(ctx.query, false);
     if (isWpError(p)) return errorReply(p);
     const render = (r: WooRecord) => productJson(r, ctx.origin, catalog.shownSku(r, p.context));
-    if (!p.skus && !p.include && !p.type && !p.stockStatus && ID_ORDERED.includes(p.orderby)) {
+    if (!p.skus && !p.include && !p.type && !p.stockStatus && !p.modifiedAfter && ID_ORDERED.includes(p.orderby)) {
       // The adapter's full listing: a view on the catalog's id index, no copy of the catalog.
       const ids = catalog.productIds();
       return pageReply(viewOf(ids.length, (i) => catalog.get(ids[i] as number) as WooRecord, p.order), p, ctx.query, ctx.origin, 'products', render);
@@ -1127,6 +1173,7 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     if (p.skus && p.include) all = keepIds(all, p.include);
     if (p.type) all = all.filter((r) => r.type === p.type);
     if (p.stockStatus) all = all.filter((r) => r.stock_status === p.stockStatus);
+    if (p.modifiedAfter) all = modifiedSince(all, p.modifiedAfter);
     return pageReply(ordered(all, p), p, ctx.query, ctx.origin, 'products', render);
   }
 
@@ -1141,7 +1188,13 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     }
     if (p.include) all = keepIds(all, p.include);
     if (p.stockStatus) all = all.filter((r) => r.stock_status === p.stockStatus);
+    if (p.modifiedAfter) all = modifiedSince(all, p.modifiedAfter);
     return pageReply(ordered(all, p), p, ctx.query, ctx.origin, `products/${parentId}/variations`, (r) => variationJson(r, ctx.origin, catalog.shownSku(r, p.context)));
+  }
+
+  /** Strictly later than the bound, at second precision (both sides are 'YYYY-MM-DDTHH:MM:SS' GMT). */
+  function modifiedSince(list: WooRecord[], bound: string): WooRecord[] {
+    return list.filter((r) => r.date_modified > bound);
   }
 
   function productsOf(ids: readonly number[]): WooRecord[] {
@@ -1264,7 +1317,7 @@ export async function startWooEmulator(options: WooEmulatorOptions = {}): Promis
     .map((k) => ({ permissions: 'read_write' as WooPermissions, ...k }));
   const faults: WooFaults = Object.assign(noFaults(), options.faults);
   const storeManagesStock = options.storeManagesStock ?? true;
-  const catalog = createCatalog({ firstId: options.firstId ?? 1, storeManagesStock });
+  const catalog = createCatalog({ firstId: options.firstId ?? 1, storeManagesStock, now });
   const routes = createHandlers(catalog, { batchLimit: options.batchLimit ?? 100, storeManagesStock, faults });
   const orderBook = createOrderBook({
     describe: (id) => {
@@ -1273,7 +1326,10 @@ export async function startWooEmulator(options: WooEmulatorOptions = {}): Promis
     },
     adjustStock: (id, delta) => {
       const r = catalog.get(id);
-      if (r) applyStock(r, { inventory_delta: delta }, storeManagesStock);
+      if (r) {
+        applyStock(r, { inventory_delta: delta }, storeManagesStock);
+        catalog.touch(r);
+      }
       if (r?.parent_id) catalog.refreshParent(r.parent_id);
     },
   }, now);
@@ -1383,6 +1439,8 @@ export async function startWooEmulator(options: WooEmulatorOptions = {}): Promis
       reply = errorReply(wpError('internal_server_error', `There has been a critical error on this website. (${(err as Error).message})`, 500));
     }
     entry.status = reply.status;
+    // The server's clock, as WordPress's web server sends it (whole seconds): the one date_modified uses.
+    res.setHeader('Date', new Date(now()).toUTCString());
     send(res, reply);
   }
 

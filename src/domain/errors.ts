@@ -44,9 +44,9 @@ export class ConfigError extends InvsyncError {
   constructor(message: string, readonly path?: string) { super('INVSYNC_CONFIG', path ? `${path}: ${message}` : message); }
 }
 
-/** Another run holds the lock on the state dir. Exit 3. */
+/** Another run holds the lock on the state dir. Exit 3. `holder`: who holds it, when known (serve's 409 names it). */
 export class LockedError extends InvsyncError {
-  constructor(message: string) { super('INVSYNC_LOCKED', message); }
+  constructor(message: string, readonly holder?: { pid: number; hostname: string; command: string; startedAt: string }) { super('INVSYNC_LOCKED', message); }
 }
 
 /** A safety gate tripped at match time. Exit 4. */

@@ -233,6 +233,9 @@ export interface RunSummary {
   lowStock?: LowStockItem[];
   /** SPEC §9: one entry per store the run worked on (only when the config lists `stores`). */
   stores?: StoreSummary[];
+  /** Issue 19, stores with `index.incremental`: how this run's fetch refreshed the store index, and why. */
+  index?: 'incremental' | 'full';
+  indexReason?: string;
 }
 
 /** How one store fared in a run with several stores (SPEC §9). */
@@ -244,6 +247,9 @@ export interface StoreSummary {
   safety: SafetyReport;
   planId: number | null;
   message?: string;
+  /** Issue 19: as in RunSummary. */
+  index?: 'incremental' | 'full';
+  indexReason?: string;
 }
 
 export interface LowStockItem {

@@ -185,5 +185,6 @@ function holderIsDead(holder: LockHolder): boolean {
 
 function lockedError(stateDir: string, holder: LockHolder | undefined): LockedError {
   const who = holder ? ` by \`invsync ${holder.command}\` (pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt})` : '';
-  return new LockedError(`another invsync run holds the lock on ${stateDir}${who}: nothing was done`);
+  const known = holder ? { pid: holder.pid, hostname: holder.hostname, command: holder.command, startedAt: holder.startedAt } : undefined;
+  return new LockedError(`another invsync run holds the lock on ${stateDir}${who}: nothing was done`, known);
 }

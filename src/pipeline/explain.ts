@@ -6,14 +6,16 @@
  * the same Matcher with the same rule list — nothing is re-derived here.
  */
 import type { Config } from '../config/schema.js';
-import { SnapshotError, StoreError } from '../domain/errors.js';
+import { SnapshotError, StoreError, UsageError } from '../domain/errors.js';
 import { DUPLICATE_HOLDERS_SHOWN, looseKey, skuKey } from '../domain/sku.js';
 import type { StoreId, StoreSkuDuplicate } from '../domain/types.js';
 import type { Db } from '../state/db.js';
 import { getIndexMeta, iterateStoreItems } from '../state/store-index.js';
+import { configuredStores } from '../config/stores.js';
 import { snapshotPath } from './fetch.js';
 import { describeFields, type StatusDecision } from './rules/status.js';
 import { statusContext } from './status-context.js';
+import { openOrdersFor } from './plan.js';
 import { Matcher, normaliseQty, packFor, rewriteSku, SupplyAggregator, type ItemDecision } from './match.js';
 import { aggregateStep, contributionSteps, runRules, sourceQty, type Contribution, type RuleStep } from './rules/index.js';
 import { kitComponentKeys } from './rules/kits.js';
@@ -53,10 +55,21 @@ export interface Explanation {
  */
 export async function explainSku(options: { db: Db; config: Config; sku: string; store?: string }): Promise<Explanation> {
   const { db, config } = options;
-  const cs = config.rules.skuCaseSensitive;
-  const extras = loadMatchExtras(config.rules);
+  const stores = configuredStores(config);
+  const setup = options.store === undefined ? stores[0]! : stores.find((s) => s.name === options.store);
+  if (!setup) throw new UsageError(`no store named "${options.store}" in the config (stores: ${stores.map((s) => s.name).join(', ')})`);
+  const rules = setup.rules;
+  const cs = rules.skuCaseSensitive;
   const rewrites = loadRewrites(config.sources, cs);
-  if (!getIndexMeta(db)) throw new StoreError('the store index is empty: run `invsync fetch` first');
+  const index = getIndexMeta(db, setup.name);
+  if (!index) throw new StoreError(`the store index${stores.length > 1 ? ` of store "${setup.name}"` : ''} is empty: run \`invsync fetch\` first`);
+  // The same extras plan.ts gives match for this store: its share and the open orders to subtract.
+  const openOrders = openOrdersFor(db, config, index.fetchId);
+  const extras = {
+    ...loadMatchExtras(config.rules),
+    ...(rules.share === undefined || rules.share === 1 ? {} : { share: rules.share }),
+    ...(openOrders ? { openOrders: (k: string) => openOrders.bySku.get(k) } : {}),
+  };
   const snapshot = await openSnapshot(snapshotPath(config.stateDir)).catch((err: unknown) => {
     throw err instanceof SnapshotError ? err : new SnapshotError(`no snapshot to explain from: run \`invsync fetch\` first (${(err as Error).message})`);
   });
@@ -64,8 +77,8 @@ export async function explainSku(options: { db: Db; config: Config; sku: string;
   const key = skuKey(options.sku, cs);
   const loose = looseKey(key);
   const needed = new Set([key, ...kitComponentKeys(extras.kits, key)]);
-  const enabled = config.sources.filter((s) => s.enabled).map((s) => s.name);
-  const supply = new SupplyAggregator(enabled.slice(), config.rules, rewrites);
+  const enabled = setup.sources;
+  const supply = new SupplyAggregator(enabled.slice(), rules, rewrites);
   const rows: ExplainedSourceRow[] = [];
   const contributions: Contribution[] = [];
   for await (const record of snapshot.records()) {
@@ -84,23 +97,23 @@ export async function explainSku(options: { db: Db; config: Config; sku: string;
     contributions.push(sourceQty(normaliseQty(record.qty), record.text, packFor(record.sku, rewrite, cs), record.source));
   }
 
-  const items = [...storeItemsWithKey(db, key, cs)];
+  const items = [...storeItemsWithKey(db, key, cs, setup.name)];
   const duplicates = new Map<string, StoreSkuDuplicate>();
   if (items.length > 1) {
     duplicates.set(key, { count: items.length, holders: items.slice(0, DUPLICATE_HOLDERS_SHOWN).map((i) => ({ productId: i.productId, variationId: i.variationId })) });
   }
-  const meta = getIndexMeta(db)!;
-  const status = statusContext(db, config.rules, { name: options.store ?? 'store', type: meta.store }, false);
-  const matcher = new Matcher(supply, config.rules, { ...extras, ...(status ? { status } : {}) }, duplicates);
+  const meta = getIndexMeta(db, setup.name)!;
+  const status = statusContext(db, config.rules, { name: setup.name, type: meta.store }, false);
+  const matcher = new Matcher(supply, rules, { ...extras, ...(status ? { status } : {}) }, duplicates);
   const entry = supply.get(key);
 
   const steps: RuleStep[] = [];
   for (const c of contributions) for (const step of contributionSteps(c)) steps.push(step);
-  if (entry) steps.push(aggregateStep(config.rules.aggregate, contributions, entry.qty));
+  if (entry) steps.push(aggregateStep(rules.aggregate, contributions, entry.qty));
   const outcome = runRules(matcher.ruleList, key, entry ? entry.qty : null);
   for (const step of outcome.steps) steps.push(step);
 
-  const storeName = options.store ?? 'store';
+  const storeName = setup.name;
   const decisions = items.map((item) => matcher.decide(item));
   const first = decisions[0];
   const statusDecision = first === undefined ? undefined : matcher.decideStatus(items[0]!, first);
@@ -149,6 +162,6 @@ export function whyNotWritten(decision: ItemDecision): string | null {
 }
 
 /** The store items whose SKU key is `key`, in store order (the whole index, streamed). */
-function* storeItemsWithKey(db: Db, key: string, caseSensitive: boolean) {
-  for (const item of iterateStoreItems(db)) if (skuKey(item.sku, caseSensitive) === key) yield item;
+function* storeItemsWithKey(db: Db, key: string, caseSensitive: boolean, store: string) {
+  for (const item of iterateStoreItems(db, { store })) if (skuKey(item.sku, caseSensitive) === key) yield item;
 }

@@ -50,8 +50,11 @@ export async function fetchAll(options: {
   sources: SourceAdapter[];
   /** The one store (named "store"); or `stores`. */
   store?: StoreAdapter;
-  /** Several stores, by name (SPEC §9). */
-  stores?: Array<{ name: string; adapter: StoreAdapter }>;
+  /**
+   * Several stores, by name (SPEC §9). `stage`, when given, stages that store's index instead of
+   * the plain full listing (issue 19: the incremental refresh); it commits with the others.
+   */
+  stores?: Array<{ name: string; adapter: StoreAdapter; stage?: (signal: AbortSignal) => Promise<StagedIndex> }>;
   signal?: AbortSignal;
   /** The id sources staged their state under (the ledger); applied when this fetch commits. */
   fetchId?: string;
@@ -69,15 +72,15 @@ export async function fetchAll(options: {
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
   const fetchId = options.fetchId ?? randomUUID();
-  const stores = options.stores ?? (options.store ? [{ name: DEFAULT_STORE, adapter: options.store }] : []);
+  const stores: NonNullable<typeof options.stores> = options.stores ?? (options.store ? [{ name: DEFAULT_STORE, adapter: options.store }] : []);
   if (stores.length === 0) throw new Error('fetchAll: no store to list');
   // Logs name the store only when there is a name to tell apart (not the one store "store").
   const several = stores.length > 1 || stores[0]!.name !== DEFAULT_STORE;
 
   const staged = new Map<string, StagedIndex>();
   const listingErrors = new Map<string, unknown>();
-  const listings = stores.map(({ name, adapter }) =>
-    stageStoreIndex(options.db, { store: adapter.type, fetchId, name }, listStore(adapter, signal)).then((s) => {
+  const listings = stores.map(({ name, adapter, stage }) =>
+    (stage ? stage(signal).catch((err: unknown) => { throw asStoreError(err); }) : stageStoreIndex(options.db, { store: adapter.type, fetchId, name }, listStore(adapter, signal))).then((s) => {
       staged.set(name, s);
       log.info({ items: s.itemCount, ...(several ? { store: name } : {}) }, `store listing staged${several ? ` (${name})` : ''}: ${s.itemCount} item(s)`);
     }, (err: unknown) => {
@@ -221,10 +224,14 @@ async function* listStore(store: StoreAdapter, signal: AbortSignal) {
   try {
     yield* store.list(signal);
   } catch (err) {
-    if (err instanceof HttpError) throw err;
-    if (err instanceof InvsyncError) throw err;
-    throw new StoreError(`listing the store failed: ${(err as Error).message}`, { cause: err });
+    throw asStoreError(err);
   }
+}
+
+function asStoreError(err: unknown): unknown {
+  if (err instanceof HttpError) return err;
+  if (err instanceof InvsyncError) return err;
+  return new StoreError(`listing the store failed: ${(err as Error).message}`, { cause: err });
 }
 
 async function* readOpenOrders(store: StoreAdapter, since: string, signal: AbortSignal) {

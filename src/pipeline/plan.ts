@@ -132,7 +132,7 @@ export async function buildPlan(options: {
  * when the fetch that wrote the index read no open orders: planning without them would put
  * sold stock back.
  */
-function openOrdersFor(db: Db, config: Config, indexFetchId: string | null): { bySku: Map<string, number>; meta: { since: string; lines: number; units: number } } | undefined {
+export function openOrdersFor(db: Db, config: Config, indexFetchId: string | null): { bySku: Map<string, number>; meta: { since: string; lines: number; units: number } } | undefined {
   if (config.rules.openOrders.mode !== 'subtract' || !config.store || OPEN_ORDERS_BY_STORE[config.store.type]?.support !== 'orders') return undefined;
   const meta = getOpenOrdersMeta(db);
   if (!meta || meta.fetchId !== indexFetchId) {

@@ -18,7 +18,7 @@ import type { SummaryBuilder } from './summary.js';
 export type PipelineRequest =
   | { command: 'fetch'; force?: boolean }
   | { command: 'match'; window: Window; force?: boolean; out?: string }
-  | { command: 'push'; dryRun: boolean; planFile?: string; verify?: boolean; canary?: number; force?: boolean }
+  | { command: 'push'; dryRun: boolean; planFile?: string; planId?: number; verify?: boolean; canary?: number; force?: boolean }
   | { command: 'full'; window: Window; dryRun: boolean; force?: boolean; verify?: boolean; canary?: number }
   | { command: 'rollback'; run: string; dryRun: boolean; verify?: boolean };
 
@@ -89,9 +89,9 @@ export async function runPipeline(ctx: PipelineContext, stores: StoreRun[], requ
     }
     case 'push': {
       let targets = stores;
-      if (request.planFile !== undefined && stores.length > 1) {
-        // A saved plan is one store's: push it there only.
-        const planStore = getPlan(ctx.db, readPlanFile(request.planFile).planId)?.store;
+      if ((request.planFile !== undefined || request.planId !== undefined) && stores.length > 1) {
+        // A saved or named plan is one store's: push it there only.
+        const planStore = getPlan(ctx.db, request.planId ?? readPlanFile(request.planFile!).planId)?.store;
         targets = stores.filter((s) => s.setup.name === planStore);
         if (targets.length === 0) targets = [stores[0]!];
         for (const s of stores) if (!targets.includes(s)) results.delete(s.setup.name);

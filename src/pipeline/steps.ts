@@ -11,6 +11,8 @@ import { OPEN_ORDERS_BY_STORE } from '../stores/open-orders.js';
 import { createStore } from '../stores/registry.js';
 import type { StoreAdapter } from '../stores/types.js';
 import { fetchAll, type FetchOutcome } from './fetch.js';
+import { stageRefresh, storeFingerprint, type RefreshReport } from './index-refresh.js';
+import type { StagedIndex } from '../state/store-index.js';
 import { buildPlan, type SharedSupply, type Window } from './plan.js';
 import { breakerError, createWriteGate, pushPlan, storeWasDown, type PushOutcome } from './push.js';
 import { buildRollbackPlan } from './rollback.js';
@@ -45,6 +47,8 @@ export interface StoreRun {
   summary: SummaryBuilder;
   /** The adapter; created on first use (tests may inject one). */
   adapter?: StoreAdapter;
+  /** Issue 19: how this run's fetch refreshed the store's index (stores with `index.incremental`). */
+  refresh?: RefreshReport;
 }
 
 export function adapterOf(store: StoreRun, stateDir: string): StoreAdapter {
@@ -75,7 +79,7 @@ export async function fetchStep(ctx: PipelineContext, stores: StoreRun[], option
       sources: createSources(sourceConfigs, {
         stateDir: config.stateDir, db: ctx.db, fetchId: ctx.runId, resolveStore: (name) => configuredStores(config).find((s) => s.name === name)?.config,
       }),
-      stores: stores.map((s) => ({ name: s.setup.name, adapter: adapterOf(s, config.stateDir) })),
+      stores: stores.map((s) => ({ name: s.setup.name, adapter: adapterOf(s, config.stateDir), ...incrementalStage(ctx, s) })),
       fetchId: ctx.runId,
       openOrdersSince: openOrdersSince(config),
       onSourceItem: ctx.progress.sourceItem,
@@ -93,6 +97,9 @@ export async function fetchStep(ctx: PipelineContext, stores: StoreRun[], option
   }
   ctx.progress.stop();
   ctx.lockSignal?.throwIfAborted();
+  for (const s of stores) {
+    if (s.refresh && outcome.stores.get(s.setup.name) && !('error' in outcome.stores.get(s.setup.name)!)) s.summary.index = s.refresh;
+  }
   recordSourceFetches(ctx.db, ctx.runId, outcome.snapshot.perSource);
   const feed = (sources: Iterable<string>) => Object.fromEntries([...sources].filter((s) => outcome.snapshot.perSource[s]).map((source) => {
     const c = outcome.snapshot.perSource[source]!;
@@ -119,6 +126,25 @@ export async function fetchStep(ctx: PipelineContext, stores: StoreRun[], option
     options.summary.feed = feed(Object.keys(outcome.snapshot.perSource));
   }
   return result;
+}
+
+/**
+ * Issue 19: a store with `index.incremental` stages its index through `stageRefresh` (incremental
+ * when allowed, else full with the reason, which the store's summary then shows).
+ */
+function incrementalStage(ctx: PipelineContext, store: StoreRun): { stage?: (signal: AbortSignal) => Promise<StagedIndex> } {
+  const settings = store.setup.config.index;
+  if (!settings?.incremental) return {};
+  return {
+    stage: async (signal) => {
+      const { staged, report } = await stageRefresh(ctx.db, {
+        name: store.setup.name, fetchId: ctx.runId, adapter: adapterOf(store, ctx.config.stateDir), settings,
+        fingerprint: storeFingerprint(store.setup.config),
+      }, signal);
+      store.refresh = report;
+      return staged;
+    },
+  };
 }
 
 /**
@@ -268,10 +294,34 @@ export async function rollbackStep(ctx: PipelineContext, store: StoreRun, runSpe
 }
 
 /**
+ * Whether plan `planId` may be applied exactly (serve's "apply this plan"), checked before the
+ * run starts: it exists, is still pending or partly applied (not superseded by a newer plan,
+ * a preview, blocked by a gate, or done), and is fresh by the rules `push` applies.
+ * Returns the plan; throws StalePlanError (or SafetyError for a gate-blocked plan) naming why.
+ */
+export function assertApplicable(ctx: Pick<PipelineContext, 'db' | 'log' | 'config'>, store: StoreRun, planId: number): PlanRecord {
+  const plan = getPlan(ctx.db, planId);
+  if (!plan) throw new StalePlanError(`no plan ${planId} in this state directory`);
+  if (plan.status === 'blocked') {
+    throw new SafetyError(`plan ${plan.id} was blocked by a safety gate (${plan.match.safety.tripped}): ${plan.match.safety.message ?? ''}`.trim(), plan.match.safety.tripped ?? 'safety');
+  }
+  if (plan.status !== 'pending' && plan.status !== 'partial') {
+    const newer = plan.status === 'superseded' || plan.status === 'preview' ? latestPushablePlan(ctx.db, plan.store) : undefined;
+    const why = plan.status === 'applied' ? 'it is already applied'
+      : plan.status === 'empty' ? 'it has no change to apply'
+        : plan.status === 'superseded' ? `a newer plan replaced it${newer ? ` (plan ${newer.id})` : ''}`
+          : `it is a dry run's preview, kept apart because plan ${newer?.id ?? '?'} could still be pushed`;
+    throw new StalePlanError(`plan ${plan.id} cannot be applied: ${why}`);
+  }
+  assertFresh(ctx, store, plan, false);
+  return plan;
+}
+
+/**
  * A plan built from another store index or another config is not applied blindly, nor one
  * older than safety.maxPlanAgeMs (its levels come from an old fetch) unless `force`.
  */
-function assertFresh(ctx: PipelineContext, store: StoreRun, plan: PlanRecord, force: boolean): void {
+function assertFresh(ctx: Pick<PipelineContext, 'db' | 'log' | 'config'>, store: StoreRun, plan: PlanRecord, force: boolean): void {
   const index = getIndexMeta(ctx.db, plan.store);
   if (plan.store !== store.setup.name) {
     throw new StalePlanError(`plan ${plan.id} is for store "${plan.store}", not "${store.setup.name}"`);
@@ -290,7 +340,7 @@ function assertFresh(ctx: PipelineContext, store: StoreRun, plan: PlanRecord, fo
 }
 
 /** The run's logger, naming the store when there are several (the one store "store" is not named). */
-function storeLog(ctx: PipelineContext, name: string): Logger {
+function storeLog(ctx: Pick<PipelineContext, 'log' | 'config'>, name: string): Logger {
   return ctx.config.stores ? ctx.log.child({ store: name }) : ctx.log;
 }
 

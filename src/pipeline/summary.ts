@@ -39,6 +39,8 @@ export class SummaryBuilder {
   openOrders: RunSummary['openOrders'];
   /** SPEC §9: the stores of a multi-store run (filled by the front end, which knows exit codes). */
   stores: StoreSummary[] | undefined;
+  /** Issue 19: how the fetch refreshed this store's index (stores with `index.incremental` only). */
+  index: { kind: 'incremental' | 'full'; reason: string } | undefined;
 
   constructor(readonly runId: string, readonly command: string, readonly dryRun: boolean) {}
 
@@ -139,6 +141,7 @@ export class SummaryBuilder {
     this.stores = parts.map(({ name, summary, status, exitCode }) => ({
       name, status, exitCode, counts: summary.counts, safety: summary.feed ? { ...summary.safety, feed: summary.feed } : summary.safety,
       planId: summary.planId, ...(summary.message ? { message: redact(summary.message) } : {}),
+      ...(summary.index ? { index: summary.index.kind, indexReason: summary.index.reason } : {}),
     }));
   }
 
@@ -166,6 +169,7 @@ export class SummaryBuilder {
       planId: this.planId,
       ...(this.message ? { message: redact(this.message) } : {}),
       ...(this.stores ? { stores: this.stores } : {}),
+      ...(this.index ? { index: this.index.kind, indexReason: this.index.reason } : {}),
     };
   }
 }

@@ -44,6 +44,13 @@ export function listRuns(db: Db, limit = 20, stores?: readonly string[]): RunRow
     .map((r) => ({ id: r.id, command: r.command, dryRun: r.dry_run === 1, startedAt: r.started_at, finishedAt: r.finished_at, status: r.status, exitCode: r.exit_code }));
 }
 
+/** One run's row (exact id), finished or not; undefined when there is none. */
+export function getRunRow(db: Db, id: string): RunRow | undefined {
+  const r = db.prepare('SELECT id, command, dry_run, started_at, finished_at, status, exit_code FROM runs WHERE id = ?').get(id) as
+    { id: string; command: string; dry_run: number; started_at: string; finished_at: string | null; status: string; exit_code: number | null } | undefined;
+  return r && { id: r.id, command: r.command, dryRun: r.dry_run === 1, startedAt: r.started_at, finishedAt: r.finished_at, status: r.status, exitCode: r.exit_code };
+}
+
 /** A run's stored summary; `id` may be a unique prefix (or "last"). */
 export function getRunSummary(db: Db, id: string): RunSummary | undefined {
   const runId = resolveRunId(db, id);

@@ -43,6 +43,45 @@ export interface StoreLimits {
   readonly maxBatch: number;
 }
 
+/**
+ * One product of an incremental-capable listing with the sellable items it contributes (none for
+ * a grouped product or a variable one without variations), so an index can replace a product's
+ * items as a whole and count the products the store counts.
+ */
+export interface ListedProduct {
+  /** A positive integer: incremental listings run in numeric id order. */
+  productId: number;
+  /** Its items are its variations: re-listed every incremental refresh (see IncrementalListing). */
+  variable: boolean;
+  name: string | null;
+  items: StoreItem[];
+}
+
+/** What the store says about itself in one cheap request. */
+export interface StoreProbe {
+  /** Products the listing visits (every type), as the store counts them; null when it did not say. */
+  products: number | null;
+  /** The store's clock (its HTTP `Date` header), ISO 8601; null when it sent none. */
+  serverTime: string | null;
+}
+
+/**
+ * Stores with a trustworthy modification filter (issue 19): list only the products changed after
+ * a time of the store's own clock. Everything is yielded in numeric product id order.
+ */
+export interface IncrementalListing {
+  /** The filter parameter, for logs ("modified_after"). */
+  readonly filter: string;
+  probe(signal?: AbortSignal): Promise<StoreProbe>;
+  /** Every product (since null), or those modified strictly after `since` (ISO 8601, the store's clock). */
+  products(since: string | null, signal?: AbortSignal): AsyncIterable<ListedProduct>;
+  /**
+   * The current items of a variable product that the filter did not return: a variation's edit
+   * need not move its parent's modification date, so these are re-listed every time.
+   */
+  variations(product: { productId: number; name: string | null }, signal?: AbortSignal): Promise<StoreItem[]>;
+}
+
 /** What an adapter may use besides its config. */
 export interface StoreContext {
   /** The state dir: token caches and small per-shop facts such as a learned batch cap (files 0600); none in tests that do not care. */
@@ -91,4 +130,6 @@ export interface StoreAdapter {
   openOrders?(sinceIso: string, signal?: AbortSignal): AsyncIterable<OpenOrderLine>;
   /** Read-only probe for `invsync check`: authenticate and read one page. */
   check?(): Promise<string>;
+  /** Stores that can refresh their index incrementally (`index.incremental`). */
+  incremental?: IncrementalListing;
 }

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DEFAULT_WOO_KEY, simpleProducts, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
 import { runCli, startCli, tempDir, waitCli, waitFor, writeJson } from '../helpers/cli.js';
+import type { Explanation } from '../../src/pipeline/explain.js';
 import type { RunSummary } from '../../src/domain/types.js';
 
 const closers: Array<() => Promise<void>> = [];
@@ -109,6 +110,17 @@ describe('many stores from one fetch (SPEC §9)', () => {
     expect(again.code).toBe(0);
     expect([t.web.writeRequests(), t.amazon.writeRequests()]).toEqual([1, 1]);
     expect(json(again.stdout).stores!.map((x) => x.counts.changed)).toEqual([0, 0]);
+
+    // explain answers per store, with that store's sources and rules: the targets match planned.
+    const explain = async (args: string[]) => JSON.parse((await t.run(['explain', sku(4), '--json', ...args])).stdout) as Explanation;
+    const forWeb = await explain([]);
+    expect([forWeb.target, forWeb.sources.map((r) => r.source), forWeb.storeItems.map((i) => i.store)]).toEqual([webTarget(4), ['a', 'b'], ['web']]);
+    const forAmazon = await explain(['--store', 'amazon']);
+    expect([forAmazon.target, forAmazon.sources.map((r) => r.source), forAmazon.storeItems.map((i) => i.store)]).toEqual([amazonTarget(4), ['a'], ['amazon']]);
+    expect(forAmazon.rules.map((r) => r.rule)).toEqual(['aggregate', 'share', 'buffer', 'maxQty']);
+    const unknown = await t.run(['explain', sku(4), '--store', 'ebay']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no store named .{0,2}"ebay/);
   });
 
   it('a store with wrong credentials next to a good one: the good one syncs, the run exits 5 and says which store failed', async () => {

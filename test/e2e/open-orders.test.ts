@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { DEFAULT_WOO_KEY, startWooEmulator, variableProduct, wooRequest, type WooEmulator } from '../fakes/woocommerce.js';
 import { runCli, tempDir, writeCsv, writeJson } from '../helpers/cli.js';
 import type { RunSummary } from '../../src/domain/types.js';
+import type { Explanation } from '../../src/pipeline/explain.js';
 
 const running: WooEmulator[] = [];
 afterEach(async () => { await Promise.all(running.splice(0).map((e) => e.close())); });
@@ -99,6 +100,12 @@ describe('open orders (SPEC §12) on the WooCommerce emulator', () => {
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/MUG .*1\s+→\s+5\s+\+4\s+feed 6 → open orders −1 → 5/);
     expect(res.stdout).toContain('Open orders since');
+    // explain gives the target match planned, with the subtraction as a step of the rule list.
+    const why = await run(['explain', 'MUG', '--json']);
+    expect(why.code).toBe(0);
+    const e = JSON.parse(why.stdout) as Explanation;
+    expect(e.target).toBe(5);
+    expect(e.rules.find((r) => r.rule === 'openOrders')).toMatchObject({ from: 6, to: 5 });
   });
 
   it('a sale between match and push lowers that item\'s target by the sale, and says so', async () => {

@@ -41,10 +41,10 @@ describe('npm run bench (smoke mode)', () => {
     expect(report).toContain(`| Node | ${process.version} |`);
     const targets = report.split('## Targets')[1]?.split('\n## ')[0] ?? '';
     expect(targets).toContain('| what | target | measured | result |');
-    for (const stage of ['fetch CSV', 'fetch JSON API', 'store index (http)', 'store index (https)', 'match', 'push', 'full', 'baseline', 'store index refresh']) {
+    for (const stage of ['fetch CSV', 'fetch JSON API', 'store index (http)', 'store index (https)', 'match', 'push', 'full', 'baseline', 'store index refresh', 'incremental index refresh']) {
       expect(targets).toMatch(new RegExp(`^\\| ${stage.replace(/[()]/g, '\\$&')}.*\\| (\\*\\*met\\*\\*|\\*\\*NOT met\\*\\*|n/a) \\|$`, 'm'));
     }
-    for (const section of ['## fetch — CSV', '## fetch — paged JSON API', '## store index —', '## match —', '## push —', '## full —', '## invsync vs the old way', '## store index refresh cost']) {
+    for (const section of ['## fetch — CSV', '## fetch — paged JSON API', '## store index —', '## match —', '## push —', '## full —', '## invsync vs the old way', '## store index refresh cost', '## incremental store index refresh']) {
       const body = report.split(section)[1]?.split('\n## ')[0] ?? '';
       // A section has its table: a header row, the separator and at least one data row.
       expect([section, /\n\|[^\n]+\|\n\|(---\|)+\n\|[^\n]+\|/.test(body)]).toEqual([section, true]);

@@ -71,6 +71,14 @@ describe('where a finished run\'s result goes', () => {
 });
 
 describe('the human summary', () => {
+  it('says how the store index was refreshed and why (index.incremental), per store with several', () => {
+    const one = humanSummary({ ...summaryOf(), index: 'full', indexReason: 'count check failed: the merged index has 11 product(s), the store reports 10' });
+    expect(one).toContain('Store index refreshed in full: count check failed: the merged index has 11 product(s), the store reports 10.');
+    const several = humanSummary({ ...summaryOf(), stores: [{ ...summaryOf(), name: 'big', planId: null, index: 'incremental', indexReason: 'changes since 2026-12-06T05:00:00.000Z' }] } as never);
+    expect(several).toContain('Store "big": index refreshed incrementally: changes since 2026-12-06T05:00:00.000Z.');
+    expect(humanSummary(summaryOf())).not.toContain('index refreshed');
+  });
+
   it('is a headline and one paragraph: outcome, counts, changes, safety and where to look next', () => {
     const text = humanSummary(summaryOf());
     const lines = text.split('\n');

@@ -11,15 +11,16 @@ type Globals = () => GlobalOptions;
 export function registerExplainCommand(program: Command, globals: Globals, exit: (code: number) => void): void {
   program.command('explain <sku>')
     .description('why the store will show what it will show for a SKU: the source rows, each rule in order, the store item(s) and the target (local state only)')
-    .addHelpText('after', '\nExamples:\n  $ invsync explain ABC-1\n  $ invsync explain ABC-1 --json | jq .rules')
-    .action(async (sku: string) => {
+    .option('--store <name>', 'with several stores: the store to explain for (its sources, rules and items; default the first)')
+    .addHelpText('after', '\nExamples:\n  $ invsync explain ABC-1\n  $ invsync explain ABC-1 --json | jq .rules\n  $ invsync explain ABC-1 --store amazon')
+    .action(async (sku: string, opts: { store?: string }) => {
       const json = Boolean(globals().json);
       const parse = () => {
         if (sku.trim() === '') throw new UsageError('give a SKU: `invsync explain ABC-1`');
         return sku;
       };
       exit(await runCommand({ ...globals(), json: false }, { name: 'explain', mutating: false, quiet: true, parse }, async (ctx, wanted) => {
-        const explanation = await explainSku({ db: ctx.db, config: ctx.loaded.config, sku: wanted });
+        const explanation = await explainSku({ db: ctx.db, config: ctx.loaded.config, sku: wanted, ...(opts.store === undefined ? {} : { store: opts.store }) });
         process.stdout.write(json ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation));
         return EXIT.ok;
       }));

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../domain/errors.js';
-import { readLockHolder } from '../../lib/lock.js';
+import { readLockHolder, type LockHolder } from '../../lib/lock.js';
 import { lastSuccessAt } from '../../lib/metrics.js';
 import { fmtDuration } from '../../lib/progress.js';
 import { latestPushablePlan, statusCounts } from '../../state/plans.js';
@@ -14,6 +14,9 @@ import { humanSummary, renderCsv, renderDiffTable } from '../render.js';
 import { checkStoreNames, collectStore } from '../stores.js';
 import { configuredStores, selectStores } from '../../config/stores.js';
 import type { RunSummary } from '../../domain/types.js';
+import type { LoadedConfig } from '../../config/load.js';
+import type { Db } from '../../state/db.js';
+import { readServedSchedule, type ServedSchedule } from '../../serve/schedule-file.js';
 
 type Globals = () => GlobalOptions;
 
@@ -25,75 +28,9 @@ export function registerHistoryCommands(program: Command, globals: Globals, exit
     .addHelpText('after', '\nExamples:\n  $ invsync status\n  $ invsync status --json | jq .lastSuccess')
     .action(async (opts: { store?: string[] }) => {
       exit(await runCommand({ ...globals(), json: false }, { name: 'status', mutating: false, quiet: true, check: (l) => checkStoreNames(l, opts.store) }, async (ctx) => {
-        const { config } = ctx.loaded;
-        const now = Date.now();
-        const holder = readLockHolder(config.stateDir) ?? null;
-        const selected = selectStores(configuredStores(config), opts.store);
-        const names = selected.map((s) => s.name);
-        const runs = listRuns(ctx.db, 500, config.stores ? names : undefined);
-        const lastSuccess = lastSuccessAt(runs);
-        const ago = (iso: string) => `${iso} (${fmtDuration(Math.max(0, now - Date.parse(iso)))} ago)`;
-        if (config.stores) {
-          const stores = selected.map((s) => {
-            const p = latestPushablePlan(ctx.db, s.name);
-            return {
-              name: s.name, type: s.config.type, sources: s.sources, storeIndex: getIndexMeta(ctx.db, s.name) ?? null,
-              pendingPlan: p ? { id: p.id, createdAt: p.createdAt, status: p.status, items: statusCounts(ctx.db, p.id) } : null,
-            };
-          });
-          const status = {
-            configFile: ctx.loaded.filePath, stateDir: config.stateDir, lock: holder, stores, lastSuccess: lastSuccess?.toISOString() ?? null,
-            sources: config.sources.map((s) => ({ name: s.name, type: s.type, enabled: s.enabled, lastFetch: lastSuccessfulFetch(ctx.db, s.name) ?? null })),
-            lastRuns: runs.slice(0, 10).map((r) => ({ ...r, status: runState(r, runs, holder !== null) })),
-          };
-          if (globals().json) { ctx.out.write(`${JSON.stringify(status, null, 2)}\n`); return EXIT.ok; }
-          const nameWidth = Math.max(4, ...config.sources.map((s) => s.name.length));
-          const storeWidth = Math.max(4, ...stores.map((s) => s.name.length));
-          const lines = [
-            `config        ${status.configFile}`,
-            `state dir     ${config.stateDir}`,
-            `lock          ${holder ? `held by \`invsync ${holder.command}\` (pid ${holder.pid} on ${holder.hostname}) for ${fmtDuration(holder.ageMs ?? 0)}` : 'free'}`,
-            `last sync     ${lastSuccess ? ago(lastSuccess.toISOString()) : 'never (no successful full or push yet)'}`,
-            'stores',
-            ...stores.flatMap((s) => {
-              const items = s.pendingPlan?.items;
-              return [
-                `  ${s.name.padEnd(storeWidth)}  ${s.type.padEnd(12)} ${s.storeIndex ? `${s.storeIndex.itemCount} item(s), refreshed ${ago(s.storeIndex.refreshedAt)}` : 'never fetched (run `invsync fetch`)'}; sources ${s.sources.join(', ')}`,
-                `    ${s.pendingPlan && items ? `pending plan ${s.pendingPlan.id} (${s.pendingPlan.status}, built ${ago(s.pendingPlan.createdAt)}): ${items.planned + items.sent} to send, ${items.applied} applied, ${items.failed} failed — \`invsync push --store ${s.name}\` applies it` : 'no pending plan'}`,
-              ];
-            }),
-            'sources',
-            ...sourceAndRunLines(status, nameWidth, ago),
-          ];
-          ctx.out.write(`${lines.join('\n')}\n`);
-          return EXIT.ok;
-        }
-        const plan = latestPushablePlan(ctx.db);
-        const index = getIndexMeta(ctx.db) ?? null;
-        const status = {
-          configFile: ctx.loaded.filePath,
-          stateDir: config.stateDir,
-          lock: holder,
-          storeIndex: index,
-          pendingPlan: plan ? { id: plan.id, createdAt: plan.createdAt, status: plan.status, items: statusCounts(ctx.db, plan.id) } : null,
-          lastSuccess: lastSuccess?.toISOString() ?? null,
-          sources: config.sources.map((s) => ({ name: s.name, type: s.type, enabled: s.enabled, lastFetch: lastSuccessfulFetch(ctx.db, s.name) ?? null })),
-          lastRuns: runs.slice(0, 10).map((r) => ({ ...r, status: runState(r, runs, holder !== null) })),
-        };
+        const status = statusReport(ctx.loaded, ctx.db, opts.store);
         if (globals().json) { ctx.out.write(`${JSON.stringify(status, null, 2)}\n`); return EXIT.ok; }
-        const items = status.pendingPlan?.items;
-        const nameWidth = Math.max(4, ...config.sources.map((s) => s.name.length));
-        const lines = [
-          `config        ${status.configFile}`,
-          `state dir     ${config.stateDir}`,
-          `lock          ${holder ? `held by \`invsync ${holder.command}\` (pid ${holder.pid} on ${holder.hostname}) for ${fmtDuration(holder.ageMs ?? 0)}` : 'free'}`,
-          `store index   ${index ? `${index.itemCount} item(s) from ${index.store}, refreshed ${ago(index.refreshedAt)}` : 'never fetched (run `invsync fetch`)'}`,
-          `pending plan  ${plan && items ? `plan ${plan.id} (${plan.status}, built ${ago(plan.createdAt)}): ${items.planned + items.sent} to send, ${items.applied} applied, ${items.failed} failed — \`invsync push\` applies it` : 'none'}`,
-          `last sync     ${lastSuccess ? ago(lastSuccess.toISOString()) : 'never (no successful full or push yet)'}`,
-          'sources',
-          ...sourceAndRunLines(status, nameWidth, ago),
-        ];
-        ctx.out.write(`${lines.join('\n')}\n`);
+        ctx.out.write(`${statusLines(status, ctx.loaded).join('\n')}\n`);
         return EXIT.ok;
       }));
     });
@@ -139,6 +76,96 @@ export function registerHistoryCommands(program: Command, globals: Globals, exit
     });
 }
 
+interface PendingPlan { id: number; createdAt: string; status: string; items: ReturnType<typeof statusCounts> }
+
+/** `status --json` (and serve's GET /api/status): one document, the same with one store or several. */
+export interface StatusReport {
+  configFile: string;
+  stateDir: string;
+  lock: (LockHolder & { ageMs?: number }) | null;
+  /** One store: its index and pending plan. */
+  storeIndex?: ReturnType<typeof getIndexMeta> | null;
+  pendingPlan?: PendingPlan | null;
+  /** Several stores: each one's. */
+  stores?: Array<{ name: string; type: string; sources: string[]; storeIndex: ReturnType<typeof getIndexMeta> | null; pendingPlan: PendingPlan | null }>;
+  lastSuccess: string | null;
+  sources: Array<{ name: string; type: string; enabled: boolean; lastFetch: { items: number; fetchedAt: string } | null }>;
+  lastRuns: Array<RunRow & { status: string }>;
+  /** The schedule of a running `invsync serve` on this state dir; null when none runs or it has none. */
+  schedule: ServedSchedule | null;
+}
+
+function pendingPlanOf(db: Db, store?: string): PendingPlan | null {
+  const p = latestPushablePlan(db, store);
+  return p ? { id: p.id, createdAt: p.createdAt, status: p.status, items: statusCounts(db, p.id) } : null;
+}
+
+/** Build the status document from local state only (no lock, no network). */
+export function statusReport(loaded: LoadedConfig, db: Db, storeNames?: readonly string[]): StatusReport {
+  const { config } = loaded;
+  const holder = readLockHolder(config.stateDir) ?? null;
+  const selected = selectStores(configuredStores(config), storeNames);
+  const runs = listRuns(db, 500, config.stores ? selected.map((s) => s.name) : undefined);
+  const common = {
+    configFile: loaded.filePath, stateDir: config.stateDir, lock: holder,
+  };
+  const rest = {
+    lastSuccess: lastSuccessAt(runs)?.toISOString() ?? null,
+    sources: config.sources.map((s) => ({ name: s.name, type: s.type, enabled: s.enabled, lastFetch: lastSuccessfulFetch(db, s.name) ?? null })),
+    lastRuns: runs.slice(0, 10).map((r) => ({ ...r, status: runState(r, runs, holder !== null) })),
+    schedule: readServedSchedule(config.stateDir),
+  };
+  if (config.stores) {
+    const stores = selected.map((s) => ({
+      name: s.name, type: s.config.type, sources: s.sources, storeIndex: getIndexMeta(db, s.name) ?? null, pendingPlan: pendingPlanOf(db, s.name),
+    }));
+    return { ...common, stores, ...rest };
+  }
+  return { ...common, storeIndex: getIndexMeta(db) ?? null, pendingPlan: pendingPlanOf(db), ...rest };
+}
+
+/** The human `invsync status`. */
+function statusLines(status: StatusReport, loaded: LoadedConfig): string[] {
+  const now = Date.now();
+  const { config } = loaded;
+  const holder = status.lock;
+  const ago = (iso: string) => `${iso} (${fmtDuration(Math.max(0, now - Date.parse(iso)))} ago)`;
+  const nameWidth = Math.max(4, ...config.sources.map((s) => s.name.length));
+  const head = [
+    `config        ${status.configFile}`,
+    `state dir     ${config.stateDir}`,
+    `lock          ${holder ? `held by \`invsync ${holder.command}\` (pid ${holder.pid} on ${holder.hostname}) for ${fmtDuration(holder.ageMs ?? 0)}` : 'free'}`,
+  ];
+  const lastSync = `last sync     ${status.lastSuccess ? ago(status.lastSuccess) : 'never (no successful full or push yet)'}`;
+  const sched = status.schedule;
+  const schedule = sched ? [`schedule      ${sched.expression} (invsync serve, pid ${sched.pid}): ${sched.enabled && sched.nextRunAt ? `next run ${sched.nextRunAt}` : 'paused'}`] : [];
+  if (status.stores) {
+    const storeWidth = Math.max(4, ...status.stores.map((s) => s.name.length));
+    return [
+      ...head, lastSync, ...schedule,
+      'stores',
+      ...status.stores.flatMap((s) => {
+        const items = s.pendingPlan?.items;
+        return [
+          `  ${s.name.padEnd(storeWidth)}  ${s.type.padEnd(12)} ${s.storeIndex ? `${s.storeIndex.itemCount} item(s), refreshed ${ago(s.storeIndex.refreshedAt)}` : 'never fetched (run \`invsync fetch\`)'}; sources ${s.sources.join(', ')}`,
+          `    ${s.pendingPlan && items ? `pending plan ${s.pendingPlan.id} (${s.pendingPlan.status}, built ${ago(s.pendingPlan.createdAt)}): ${items.planned + items.sent} to send, ${items.applied} applied, ${items.failed} failed — \`invsync push --store ${s.name}\` applies it` : 'no pending plan'}`,
+        ];
+      }),
+      ...sourceAndRunLines(status, nameWidth, ago),
+    ];
+  }
+  const index = status.storeIndex;
+  const plan = status.pendingPlan;
+  const items = plan?.items;
+  return [
+    ...head,
+    `store index   ${index ? `${index.itemCount} item(s) from ${index.store}, refreshed ${ago(index.refreshedAt)}` : 'never fetched (run \`invsync fetch\`)'}`,
+    `pending plan  ${plan && items ? `plan ${plan.id} (${plan.status}, built ${ago(plan.createdAt)}): ${items.planned + items.sent} to send, ${items.applied} applied, ${items.failed} failed — \`invsync push\` applies it` : 'none'}`,
+    lastSync, ...schedule,
+    ...sourceAndRunLines(status, nameWidth, ago),
+  ];
+}
+
 /**
  * A multi-store run's summary narrowed to some stores (`show --store`): their entries, changes and
  * errors, and their counts and safety (one store: exactly that store's).
@@ -158,7 +185,7 @@ function storePart(summary: RunSummary, names: string[]): RunSummary {
 }
 
 /** A run row still marked "running" is running only while someone holds the lock, and only the newest such row. */
-function runState(r: RunRow, all: RunRow[], lockHeld: boolean): string {
+export function runState(r: RunRow, all: RunRow[], lockHeld: boolean): string {
   if (r.status !== 'running') return r.status;
   const newestRunning = all.find((x) => x.status === 'running');
   return lockHeld && newestRunning?.id === r.id ? 'running' : 'interrupted';

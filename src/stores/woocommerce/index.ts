@@ -5,7 +5,7 @@ import { connectionOptions, createHttpClient, type HttpResponse, type SignableRe
 import { logger } from '../../lib/log.js';
 import { registerSecret, safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
-import type { OpenOrderLine, StockReading, StoreAdapter } from '../types.js';
+import type { IncrementalListing, ListedProduct, OpenOrderLine, StockReading, StoreAdapter, StoreProbe } from '../types.js';
 import { signUrl } from '../../lib/oauth1.js';
 import {
   WOO_OPEN_ORDER_STATUSES, WooBatchResponse, WooOrderPage, WooProductPage, WooVariationPage,
@@ -122,6 +122,73 @@ export function createWooCommerceStore(config: WooCommerceStoreConfig): StoreAda
     }
   }
 
+  /**
+   * Issue 19: the incremental listing. `modified_after` (WC 5.8+, with `dates_are_gmt`) is a strict
+   * "later than" on post_modified_gmt at whole seconds, sent zone-free as rest_parse_date reads it
+   * the same everywhere; a shop that ignores the parameter lists everything (slower, still exact).
+   */
+  async function* listedProducts(since: string | null, signal?: AbortSignal): AsyncIterable<ListedProduct> {
+    const inner = new AbortController();
+    const forward = () => inner.abort(signal?.reason);
+    if (signal?.aborted) forward();
+    signal?.addEventListener('abort', forward, { once: true });
+    const filter: Query = since === null ? {} : { modified_after: wooDate(since), dates_are_gmt: 'true' };
+    // A product modified while the filtered listing pages joins the set before the current page and
+    // shifts the rest by one: the next page repeats a product, skipped here (ids only grow).
+    let last = 0;
+    try {
+      for (let page = 1; ; page++) {
+        const res = await http.json({
+          url: 'products',
+          searchParams: { per_page: perPage, orderby: 'id', order: 'asc', page, ...filter, ...listFields(PRODUCT_FIELDS) },
+          signal: inner.signal,
+        }, WooProductPage);
+        const fresh = res.body.filter((p) => p.id > last);
+        const variations = prefetchVariations(fresh, inner.signal);
+        for (const product of fresh) {
+          const pending = variations.get(product.id);
+          const items = pending
+            ? (await pending).map((v) => variationItem(product, v))
+            : carriesStock(product) ? [productItem(product)] : [];
+          last = product.id;
+          yield { productId: product.id, variable: hasVariations(product), name: product.name ?? null, items };
+        }
+        if (isLastPage(res, perPage, page)) return;
+      }
+    } finally {
+      signal?.removeEventListener('abort', forward);
+      inner.abort();
+    }
+  }
+
+  /** One request: `X-WP-Total` of the unfiltered listing (every type and status it shows) and the server's clock. */
+  async function probe(signal?: AbortSignal): Promise<StoreProbe> {
+    const res = await http.json({ url: 'products', searchParams: { per_page: 1, orderby: 'id', order: 'asc', ...listFields('id') }, signal }, WooProductPage);
+    const total = Number(header(res, 'x-wp-total'));
+    const date = Date.parse(header(res, 'date') ?? '');
+    return {
+      products: header(res, 'x-wp-total') !== undefined && Number.isSafeInteger(total) && total >= 0 ? total : null,
+      serverTime: Number.isFinite(date) ? new Date(date).toISOString() : null,
+    };
+  }
+
+  const incremental: IncrementalListing = {
+    filter: 'modified_after',
+    probe,
+    products: listedProducts,
+    async variations(product, signal) {
+      const inner = new AbortController();
+      const forward = () => inner.abort(signal?.reason);
+      signal?.addEventListener('abort', forward, { once: true });
+      try {
+        const parent = { id: product.productId, name: product.name };
+        return (await fetchVariations(product.productId, inner.signal)).map((v) => variationItem(parent, v));
+      } finally {
+        signal?.removeEventListener('abort', forward);
+      }
+    },
+  };
+
   function batchKey(change: Change): string {
     return change.variationId === null ? 'products' : `variations:${change.productId}`;
   }
@@ -233,6 +300,7 @@ export function createWooCommerceStore(config: WooCommerceStoreConfig): StoreAda
     read,
     openOrders,
     check,
+    incremental,
   } satisfies StoreAdapter;
 }
 
@@ -295,7 +363,7 @@ export function variationVisibility(v: Pick<WooVariation, 'status' | 'stock_stat
   return { hidden: v.status !== 'publish', outOfStock: v.stock_status === 'outofstock', values: { status: v.status, stock_status: v.stock_status } };
 }
 
-function variationItem(parent: WooProduct, v: WooVariation): StoreItem {
+function variationItem(parent: { id: number; name?: string | null }, v: WooVariation): StoreItem {
   // "parent" means the parent's stock applies: the variation itself is not managed.
   const managed = v.manage_stock === true;
   const name = v.name || parent.name;
@@ -317,6 +385,13 @@ function isOpenOrder(order: WooOrder, sinceMs: number): boolean {
   if (!order.date_created_gmt) return true;
   const created = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(order.date_created_gmt) ? order.date_created_gmt : `${order.date_created_gmt}Z`);
   return !Number.isFinite(created) || created >= sinceMs;
+}
+
+/** 'YYYY-MM-DDTHH:MM:SS' (GMT, no zone: with dates_are_gmt every WooCommerce reads it as GMT). */
+function wooDate(iso: string): string {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) throw new RangeError(`modified_after: not an ISO 8601 time: ${iso}`);
+  return new Date(ms).toISOString().slice(0, 19);
 }
 
 function writeId(change: Change): number {

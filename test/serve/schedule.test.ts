@@ -1,0 +1,81 @@
+/**
+ * `serve.schedule` (SPEC §13): `full` on a cron expression inside the server, a tick skipped
+ * while another run holds the lock, pause and resume through the API, the next run in `status`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { startCli, waitCli, waitFor } from '../helpers/cli.js';
+import { cleanup, ENV, serve, shop, type Served } from './helpers.js';
+
+afterEach(cleanup);
+
+const EVERY_SECOND = '* * * * * *';
+const tokenOf = (stateDir: string) => fs.readFileSync(path.join(stateDir, 'serve.token'), 'utf8').trim();
+
+async function runsOf(srv: Served, token: string): Promise<Array<{ runId: string; command: string; status: string }>> {
+  return (await srv.api('/api/runs?limit=1000', { token })).body;
+}
+
+describe('invsync serve: schedule', () => {
+  it('runs full on the schedule; status (API and CLI) shows the next run; POST /api/schedule pauses and resumes', async () => {
+    const s = await shop(3, { serve: { schedule: EVERY_SECOND } });
+    const srv = await serve(s);
+    const token = tokenOf(s.stateDir);
+    let runs: Awaited<ReturnType<typeof runsOf>> = [];
+    const poll = async (until: () => boolean) => {
+      const end = Date.now() + 30_000;
+      for (runs = await runsOf(srv, token); !until(); runs = await runsOf(srv, token)) {
+        if (Date.now() > end) throw new Error(`timed out; runs: ${JSON.stringify(runs)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    await poll(() => runs.some((r) => r.command === 'full' && r.status === 'ok'));
+    for (const [k, want] of s.targets) expect(s.emu.stockBySku().get(k)).toBe(want);
+
+    const status = (await srv.api('/api/status', { token })).body;
+    expect(status.schedule).toEqual({ enabled: true, expression: EVERY_SECOND, nextRunAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) });
+    const cli = JSON.parse((await s.cli(['status', '--json'])).stdout);
+    expect(cli.schedule).toMatchObject({ enabled: true, expression: EVERY_SECOND, pid: srv.child.pid });
+    expect((await s.cli(['status'])).stdout).toMatch(new RegExp(`schedule +\\* \\* \\* \\* \\* \\* \\(invsync serve, pid ${srv.child.pid}\\): next run \\d{4}-`));
+
+    const paused = await srv.api('/api/schedule', { body: { enabled: false }, token });
+    expect(paused).toMatchObject({ status: 200, body: { enabled: false, expression: EVERY_SECOND, nextRunAt: null } });
+    expect((await srv.api('/api/status', { token })).body.schedule).toEqual({ enabled: false, expression: EVERY_SECOND, nextRunAt: null });
+    expect(JSON.parse((await s.cli(['status', '--json'])).stdout).schedule).toMatchObject({ enabled: false, nextRunAt: null });
+    // Let a run started by a tick just before the pause be recorded and end; then nothing more may start.
+    await new Promise((r) => setTimeout(r, 1500));
+    await poll(() => runs.every((r) => r.status !== 'running'));
+    const before = runs.length;
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await runsOf(srv, token)).toHaveLength(before);
+
+    const resumed = await srv.api('/api/schedule', { body: { enabled: true }, token });
+    expect(resumed.body).toMatchObject({ enabled: true, nextRunAt: expect.any(String) });
+    await poll(() => runs.length > before);
+
+    // A stopped server leaves no schedule behind for `status`.
+    srv.child.kill('SIGTERM');
+    await new Promise((r) => srv.child.once('exit', r));
+    expect(JSON.parse((await s.cli(['status', '--json'])).stdout).schedule).toBeNull();
+  });
+
+  it('a tick while a CLI run holds the lock is skipped and logged; no run is recorded for it', async () => {
+    const s = await shop(4, { serve: { schedule: EVERY_SECOND } });
+    const srv = await serve(s, [], { INVSYNC_LOG_LEVEL: 'info' });
+    const token = tokenOf(s.stateDir);
+    await srv.api('/api/schedule', { body: { enabled: false }, token });
+    await waitFor(() => !fs.existsSync(path.join(s.stateDir, 'invsync.lock')), 30_000);
+    s.emu.faults.latencyMs = 1200;
+    const cli = startCli(['-c', s.config, 'full'], { env: ENV });
+    await waitFor(() => s.emu.requests.length > 0);
+    await srv.api('/api/schedule', { body: { enabled: true }, token });
+    await waitFor(() => /schedule: tick skipped: `invsync full` \(pid \d+ on [^)]+\) holds the lock/.test(srv.stderr()), 20_000);
+    await srv.api('/api/schedule', { body: { enabled: false }, token });
+    s.emu.faults.latencyMs = 0;
+    expect((await waitCli(cli)).code).toBe(0);
+    const runs = await runsOf(srv, token);
+    expect(runs.filter((r) => r.status === 'locked')).toEqual([]);
+    expect(runs.some((r) => r.command === 'full' && r.status === 'ok')).toBe(true);
+  });
+});
