@@ -37,6 +37,8 @@ export interface VendureFakeVariant {
   /** stock location id → stockOnHand. */
   levels: Map<number, number>;
   deleted: boolean;
+  /** ProductVariant.enabled (SPEC §14 `rules.status`); absent: true. */
+  enabled?: boolean;
 }
 
 export interface VendureSeedVariant {
@@ -46,6 +48,7 @@ export interface VendureSeedVariant {
   /** Levels at other locations: location id → stockOnHand. */
   levels?: Record<number, number>;
   trackInventory?: TrackInventory;
+  enabled?: boolean;
 }
 
 export interface VendureSeedProduct {
@@ -167,7 +170,7 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
         for (const [loc, qty] of Object.entries(v.levels ?? {})) levels.set(Number(loc), qty);
         const variant: VendureFakeVariant = {
           id: nextVariant++, productId, sku: v.sku, name: `${p.name ?? `Product ${productId}`} ${v.sku}`,
-          trackInventory: v.trackInventory ?? 'INHERIT', levels, deleted: false,
+          trackInventory: v.trackInventory ?? 'INHERIT', levels, deleted: false, enabled: v.enabled ?? true,
         };
         store.push(variant);
         created.push(variant);
@@ -184,7 +187,7 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
     return {
       id: String(v.id), productId: String(v.productId), sku: v.sku, name: v.name,
       stockOnHand: sumOf(v), stockAllocated: 0, trackInventory: v.trackInventory,
-      outOfStockThreshold: 0, useGlobalOutOfStockThreshold: true, enabled: true,
+      outOfStockThreshold: 0, useGlobalOutOfStockThreshold: true, enabled: v.enabled ?? true,
       stockLevels: [...v.levels.entries()].sort((a, b) => a[0] - b[0])
         .map(([loc, qty]) => ({ id: `${v.id}-${loc}`, stockLocationId: String(loc), stockOnHand: qty, stockAllocated: 0 })),
       product: { id: String(v.productId), name: v.name },
@@ -229,15 +232,25 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
   }
 
   function updateProductVariants(args: Record<string, unknown>): unknown[] {
-    const inputs = (args.input ?? []) as Array<{ id: string; stockOnHand?: number | null; stockLevels?: Array<{ stockLocationId: string; stockOnHand: number }>; trackInventory?: TrackInventory }>;
+    const inputs = (args.input ?? []) as Array<{ id: string; stockOnHand?: number | null; stockLevels?: Array<{ stockLocationId: string; stockOnHand: number }>; trackInventory?: TrackInventory; enabled?: unknown }>;
+    // GraphQL coerces variables before anything runs: a non-Boolean `enabled` fails the whole operation.
+    inputs.forEach((input, i) => {
+      if (input.enabled !== undefined && input.enabled !== null && typeof input.enabled !== 'boolean') {
+        throw new OperationError({
+          message: `Variable "$input" got invalid value ${JSON.stringify(input.enabled)} at "input[${i}].enabled"; Boolean cannot represent a non boolean value: ${JSON.stringify(input.enabled)}`,
+          extensions: { code: 'BAD_USER_INPUT' },
+        });
+      }
+    });
     // One transaction: validate and apply on copies, commit only when every input succeeded.
-    const staged = new Map<VendureFakeVariant, { levels: Map<number, number>; track: TrackInventory }>();
+    const staged = new Map<VendureFakeVariant, { levels: Map<number, number>; track: TrackInventory; enabled: boolean }>();
     for (const input of inputs) {
       const v = store.find((x) => String(x.id) === String(input.id) && !x.deleted);
       if (!v || faults.rejectSkus.includes(v.sku)) {
         throw new OperationError({ message: `No ProductVariant with the id "${input.id}" could be found`, extensions: { code: 'ENTITY_NOT_FOUND' } });
       }
-      const state = staged.get(v) ?? { levels: new Map(v.levels), track: v.trackInventory };
+      const state = staged.get(v) ?? { levels: new Map(v.levels), track: v.trackInventory, enabled: v.enabled ?? true };
+      if (typeof input.enabled === 'boolean') state.enabled = input.enabled;
       if (input.stockOnHand && input.stockOnHand < settings.outOfStockThreshold) {
         throw new OperationError({ message: 'stockOnHand cannot be a negative value', extensions: { code: 'USER_INPUT_ERROR' } });
       }
@@ -252,7 +265,7 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
       }
       staged.set(v, state);
     }
-    for (const [v, state] of staged) { v.levels = state.levels; v.trackInventory = state.track; }
+    for (const [v, state] of staged) { v.levels = state.levels; v.trackInventory = state.track; v.enabled = state.enabled; }
     return inputs.map((input) => variantView(store.find((x) => String(x.id) === String(input.id)) as VendureFakeVariant));
   }
 

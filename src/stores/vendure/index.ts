@@ -1,11 +1,11 @@
 import type { z } from 'zod';
 import type { VendureStoreConfig } from '../../config/schema.js';
 import { ConfigError, StoreError } from '../../domain/errors.js';
-import type { BatchResult, Change, StoreItem } from '../../domain/types.js';
+import type { BatchResult, Change, ItemVisibility, StoreItem } from '../../domain/types.js';
 import { logger } from '../../lib/log.js';
 import { redact, safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
-import type { StoreAdapter } from '../types.js';
+import type { StockReading, StoreAdapter } from '../types.js';
 import { createVendureClient, describeErrors, graphQLFailure, type GraphQLResult } from './client.js';
 import {
   FirstVariantPage, ReadBackPage, UpdateVariantsData, VariantPage,
@@ -41,7 +41,7 @@ export const VENDURE_DEFAULT_BATCH = 100;
 /** Upper bound for `batchSize`: one transaction of 500 variants takes a few seconds. */
 export const VENDURE_MAX_BATCH = 500;
 
-const VARIANT_FIELDS = 'id productId sku name stockOnHand trackInventory stockLevels { stockLocationId stockOnHand }';
+const VARIANT_FIELDS = 'id productId sku name stockOnHand trackInventory enabled stockLevels { stockLocationId stockOnHand }';
 
 const VARIANTS = `productVariants(options: { skip: $skip, take: $take, sort: { id: ASC } }) {
     totalItems
@@ -160,8 +160,8 @@ export function createVendureStore(config: VendureStoreConfig): StoreAdapter {
   }
 
   /** Current stock of these changes' variants, VENDURE_MAX_PAGE variants per request; deleted variants are absent. */
-  async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, { qty: number | null; managed: boolean }>> {
-    const out = new Map<number, { qty: number | null; managed: boolean }>();
+  async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, StockReading>> {
+    const out = new Map<number, StockReading>();
     const ids = [...new Set(changes.map(variantIdOf).filter((id): id is string => id !== null))];
     for (let start = 0; start < ids.length; start += VENDURE_MAX_PAGE) {
       const chunk = ids.slice(start, start + VENDURE_MAX_PAGE);
@@ -171,7 +171,8 @@ export function createVendureStore(config: VendureStoreConfig): StoreAdapter {
         const v = byId.get(variantIdOf(change) ?? '');
         if (!v) continue;
         const managed = isTracked(v, page.globalSettings.trackInventory);
-        out.set(change.seq, { qty: managed ? stockOf(v, configuredLocation) : null, managed });
+        const visibility = visibilityOf(v);
+        out.set(change.seq, { qty: managed ? stockOf(v, configuredLocation) : null, managed, ...(visibility ? { visibility } : {}) });
       }
     }
     return out;
@@ -224,6 +225,7 @@ function* itemsOf(group: VendureVariant[], settings: StockSettings): Generator<S
       managed,
       ...(v.name ? { name: v.name } : {}),
       ref: { variantId: v.id },
+      ...(visibilityOf(v) ? { visibility: visibilityOf(v)! } : {}),
     };
   }
 }
@@ -253,14 +255,25 @@ function variantIdOf(change: Change): string | null {
   return change.variationId === null ? null : String(change.variationId);
 }
 
-/** `from === null` marks a variant whose stock Vendure does not track: tracking goes on with the first quantity. */
+/** SPEC §14: a variant is out of the shop when it is not enabled (undefined when not read). */
+export function visibilityOf(v: Pick<VendureVariant, 'enabled'>): ItemVisibility | undefined {
+  return v.enabled === undefined ? undefined : { hidden: !v.enabled, outOfStock: false, values: { enabled: v.enabled } };
+}
+
+/**
+ * `from === null` marks a variant whose stock Vendure does not track: tracking goes on with the
+ * first quantity. A status action's `enabled` goes in the same input (no extra request); a status
+ * action alone writes no stock.
+ */
 function writeInput(change: Change, locationId: string | null): Record<string, unknown> {
+  if (change.statusAction?.alone) return { id: variantIdOf(change), ...change.statusAction.set };
   return {
     id: variantIdOf(change),
     ...(locationId === null
       ? { stockOnHand: change.to }
       : { stockLevels: [{ stockLocationId: locationId, stockOnHand: change.to }] }),
     ...(change.from === null ? { trackInventory: 'TRUE' } : {}),
+    ...(change.statusAction ? change.statusAction.set : {}),
   };
 }
 
@@ -287,6 +300,12 @@ function readResults(batch: Change[], results: Array<VendureVariant | null>, loc
       failed.push({ seq: change.seq, message: `no result for variant ${id} in the response` });
       continue;
     }
+    const status = change.statusAction ? Object.entries(change.statusAction.set).find(([k, v]) => (result as Record<string, unknown>)[k] !== undefined && (result as Record<string, unknown>)[k] !== v) : undefined;
+    if (status) {
+      failed.push({ seq: change.seq, message: `status not applied (Vendure reports ${status[0]} ${JSON.stringify((result as Record<string, unknown>)[status[0]])})` });
+      continue;
+    }
+    if (change.statusAction?.alone) continue;
     const stock = stockOf(result, locationId);
     if (stock !== change.to) {
       const hint = locationId === null && result.stockLevels.length > 1 ? '; the variant has stock at several locations: set store.stockLocationId' : '';

@@ -41,6 +41,8 @@ export const VendureVariant = z.object({
   stockOnHand: z.number().int(),
   trackInventory: TrackInventory,
   stockLevels: z.array(VendureStockLevel),
+  /** SPEC §14 `rules.status`: a disabled variant is not sold. */
+  enabled: z.boolean().optional(),
 });
 export type VendureVariant = z.infer<typeof VendureVariant>;
 
