@@ -201,3 +201,47 @@ describe('rules.status (SPEC §14) on WooCommerce', () => {
     expect(fs.existsSync(path.join(dir, 'state', 'invsync.db'))).toBe(false);
   });
 });
+
+describe('rules.status with prices (SPEC §14) on WooCommerce', () => {
+  it('an item going to 0 is hidden and gets its new price in the same batch item as its stock; rollback puts back stock, price and visibility together', async () => {
+    const emu = await startWooEmulator({ products: [
+      { type: 'simple', name: 'a', sku: 'A', manage_stock: true, stock_quantity: 5, regular_price: '12.00' },
+      { type: 'simple', name: 'keep', sku: 'KEEP', manage_stock: true, stock_quantity: 5, regular_price: '13.99' },
+    ] });
+    running.push(emu);
+    const t = shop(emu.url, { whenZero: 'hide' }, {
+      sources: [{ name: 'feed', type: 'csv', path: 'feed.csv', columns: { cost: 'cost' } }],
+      prices: { enabled: true },
+    });
+    fs.writeFileSync(path.join(t.dir, 'feed.csv'), 'sku,qty,cost\nA,0,10.00\nKEEP,5,10.00\n');
+    const state = () => {
+      const a = emu.items().find((r) => r.sku === 'A')!;
+      return { stock: a.stock_quantity, price: a.regular_price, visibility: a.catalog_visibility };
+    };
+
+    const run = await t.run(['full', '--json']);
+    expect(run.code).toBe(0);
+    const s = summary(run.stdout);
+    expect(s.counts).toMatchObject({ changed: 1, applied: 1, failed: 0 });
+    expect(s.changes.map((c) => [c.sku, c.from, c.to, c.price, c.statusAction?.to])).toEqual([['A', 5, 0, { from: '12.00', to: '13.99' }, 'hide']]);
+    expect(state()).toEqual({ stock: 0, price: '13.99', visibility: 'hidden' });
+    // One write request holding one item: stock, regular_price and catalog_visibility together.
+    const writes = emu.requests.filter((r) => r.method !== 'GET');
+    expect(writes.map((r) => [r.path, r.items])).toEqual([['/wp-json/wc/v3/products/batch', 1]]);
+    expect(t.db((d) => d.prepare('SELECT sku, from_qty, to_qty, price_from, price_to, status_action IS NOT NULL AS status FROM plan_items').all())).toEqual([
+      { sku: 'A', from_qty: 5, to_qty: 0, price_from: '12.00', price_to: '13.99', status: 1 },
+    ]);
+
+    const rb = await t.run(['rollback', 'last', '--json']);
+    expect(rb.code).toBe(0);
+    const r = summary(rb.stdout);
+    expect(r.counts).toMatchObject({ applied: 1, failed: 0 });
+    expect(r.changes.map((c) => [c.sku, c.from, c.to, c.price, c.statusAction?.to, c.reason])).toEqual([
+      ['A', 0, 5, { from: '13.99', to: '12.00' }, 'restore', 'rollback → restore catalog_visibility: "visible"; price 13.99 → 12.00'],
+    ]);
+    expect(state()).toEqual({ stock: 5, price: '12.00', visibility: 'visible' });
+    const after = emu.requests.filter((q) => q.method !== 'GET');
+    expect(after.slice(1).map((q) => [q.path, q.items])).toEqual([['/wp-json/wc/v3/products/batch', 1]]);
+    expect(t.db((d) => d.prepare('SELECT COUNT(*) FROM status_hidden').pluck().get())).toBe(0);
+  });
+});
