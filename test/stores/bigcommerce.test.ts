@@ -366,6 +366,25 @@ describe('BigCommerce rules.status writes (SPEC §14)', () => {
     expect([fake.shown('P'), fake.stockBySku().get('P')]).toEqual([true, 0]);
   });
 
+  it('a change with a price and a status writes both in one catalog record per item (status costs no request beyond the price writes) and reads both back', async () => {
+    fake = await startBigCommerceFake({ products: [{ sku: 'P', stock: 5, price: 12 }, { sku: 'O', tracking: 'variant', price: 20, variants: [{ sku: 'O-1', stock: 3, price: 21 }] }] });
+    const store = createBigCommerceStore(configFor(fake));
+    const [p, o1] = await collect(store.list());
+    expect([p!.price, o1!.price]).toEqual(['12.00', '21.00']);
+    const hideP = { ...changeFor(p!, 1, 0), price: { from: '12.00', to: '13.99' }, statusAction: { to: 'hide' as const, set: { is_visible: false }, from: { is_visible: true } } };
+    const hideO = { ...changeFor(o1!, 2, 0), price: { from: '21.00', to: '22.50' }, statusAction: { to: 'hide' as const, set: { purchasing_disabled: true }, from: { purchasing_disabled: false } } };
+    const before = fake.requests.length;
+    expect(await store.apply([hideP, hideO])).toEqual({ failed: [] });
+    expect(fake.requests.slice(before).map((r) => `${r.method} ${r.path.replace(/^\/stores\/abc123\/v3/, '')}`)).toEqual([
+      'PUT /inventory/adjustments/absolute', 'PUT /catalog/products', 'PUT /catalog/variants',
+    ]);
+    expect([fake.shown('P'), fake.shown('O-1'), fake.priceBySku().get('P'), fake.priceBySku().get('O-1')]).toEqual([false, false, 13.99, 22.5]);
+
+    const seen = await store.read([hideP, hideO]);
+    expect(seen.get(1)).toEqual({ qty: 0, managed: true, price: '13.99', visibility: { hidden: true, outOfStock: false, values: { is_visible: false } } });
+    expect(seen.get(2)).toEqual({ qty: 0, managed: true, price: '22.50', visibility: { hidden: true, outOfStock: false, values: { purchasing_disabled: true } } });
+  });
+
   it('the fake refuses a non-boolean is_visible with 422, and the item fails with the store\'s words', async () => {
     fake = await startBigCommerceFake({ products: [{ sku: 'P', stock: 5 }] });
     const store = createBigCommerceStore(configFor(fake));
