@@ -57,7 +57,9 @@ export function renderSummary(out: Output, summary: RunSummary, options: { showC
  * no feed never gets tracking switched on (SPEC §8). "unmanaged" is how plans recorded by earlier
  * versions spelled a tracking start.
  */
-export function reasonText(ch: Pick<SummaryChange, 'reason' | 'from'>): string {
+export function reasonText(ch: Pick<SummaryChange, 'reason' | 'from' | 'statusAction'>): string {
+  // A status write alone touches no stock: it starts no tracking either.
+  if (ch.statusAction?.alone) return ch.reason ?? '';
   // Rule notes follow the reason after "; " (`supplier; open orders −2`): kept as written.
   const cut = ch.reason?.indexOf('; ') ?? -1;
   if (cut > 0) return `${reasonText({ reason: ch.reason!.slice(0, cut), from: ch.from })}; ${ch.reason!.slice(cut + 2)}`;
@@ -89,7 +91,8 @@ export function renderDiffTable(changes: SummaryChange[], options: { color?: boo
     productCell(ch, nameWidth),
     ch.from === null ? '—' : String(ch.from),
     '→',
-    String(ch.to),
+    // A status write alone leaves the level as it is.
+    ch.statusAction?.alone ? (ch.from === null ? '—' : String(ch.from)) : String(ch.to),
     delta(ch),
     reasonText(ch),
     ...(withStatus ? [ch.status === 'failed' ? `failed: ${ch.error ?? 'unknown error'}` : ch.status] : []),
@@ -104,7 +107,7 @@ export function renderDiffTable(changes: SummaryChange[], options: { color?: boo
     const out = cells(row);
     out[o] = c.cyan(out[o]!);
     out[1 + o] = c.dim(out[1 + o]!);
-    out[4 + o] = ch.to === 0 && ch.from !== 0 ? c.boldRed(out[4 + o]!) : out[4 + o]!;
+    out[4 + o] = ch.to === 0 && ch.from !== 0 && !ch.statusAction?.alone ? c.boldRed(out[4 + o]!) : out[4 + o]!;
     out[5 + o] = ch.from === null ? c.yellow(out[5 + o]!) : ch.to > ch.from ? c.green(out[5 + o]!) : ch.to < ch.from ? c.red(out[5 + o]!) : out[5 + o]!;
     if (withStatus) {
       const last = out.length - 1;
@@ -174,7 +177,9 @@ export function renderCsv(changes: SummaryChange[]): string {
   const rows = changes.map((ch) => [
     ...(withStore ? [ch.store ?? ''] : []),
     ch.sku, ch.name ?? '', String(ch.productId), ch.variationId === null ? '' : String(ch.variationId),
-    ch.from === null ? '' : String(ch.from), String(ch.to), ch.from === null ? '' : String(ch.to - ch.from),
+    ...(ch.statusAction?.alone
+      ? [ch.from === null ? '' : String(ch.from), ch.from === null ? '' : String(ch.from), '']
+      : [ch.from === null ? '' : String(ch.from), String(ch.to), ch.from === null ? '' : String(ch.to - ch.from)]),
     ch.reason ?? '', ch.status, ch.error ?? '',
   ]);
   return `${[header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`;
@@ -194,6 +199,7 @@ function productCell(ch: SummaryChange, nameWidth: number): string {
 }
 
 function delta(ch: SummaryChange): string {
+  if (ch.statusAction?.alone) return '';
   if (ch.from === null) return 'new';
   const d = ch.to - ch.from;
   return d > 0 ? `+${d}` : String(d);

@@ -8,6 +8,7 @@ import { amazonFields } from '../stores/amazon/schema.js';
 import { openOrdersUnsupported } from '../stores/open-orders.js';
 import { pricesUnsupported } from '../stores/prices.js';
 import { parseDecimal, roundEnding } from '../domain/price.js';
+import { statusUnsupported } from '../stores/status.js';
 import { storeSourceFields } from '../sources/store/schema.js';
 
 /**
@@ -285,7 +286,20 @@ export const SourceConfig = z.discriminatedUnion('type', [
 ]);
 export type SourceConfig = z.infer<typeof SourceConfig>;
 
+/** SPEC §14: what happens to an item that reaches 0 (`whenZero`) or is in no feed (`whenMissing`). */
+const statusMode = z.enum(['none', 'outofstock', 'hide']);
+export const StatusRules = z.object({
+  whenZero: statusMode.default('none'),
+  whenMissing: statusMode.default('none'),
+  /** Put back what invsync replaced once the item has been back in stock for graceHours. */
+  restore: z.boolean().default(true),
+  // A year at most, like the open-orders window: longer is a typo for "never" (restore: false).
+  graceHours: z.number().min(0).max(8760).default(24),
+}).strict();
+export type StatusRules = z.infer<typeof StatusRules>;
+
 export const Rules = z.object({
+  status: StatusRules.prefault({}),
   openOrders: OpenOrders.default({ mode: 'ignore', lookbackHours: DEFAULT_LOOKBACK_HOURS }),
   aggregate: z.enum(['sum', 'min', 'max', 'priority']).default('sum'),
   buffer: z.number().int().min(0).default(0),
@@ -487,6 +501,12 @@ export const Config = z.object({
     for (const s of stores) {
       const why = pricesUnsupported(s);
       if (why) ctx.addIssue({ code: 'custom', message: `${why}${c.stores ? ` (store "${s.name}")` : ''}: set prices.enabled to false`, path: ['prices', 'enabled'] });
+    }
+  }
+  for (const [where, type] of c.stores ? c.stores.map((s) => [`store "${s.name}"`, s.type] as const) : c.store ? [['store "store"', c.store.type] as const] : []) {
+    for (const option of ['whenZero', 'whenMissing'] as const) {
+      const why = statusUnsupported(type, option, c.rules.status[option]);
+      if (why) ctx.addIssue({ code: 'custom', message: `${where}: ${why}`, path: ['rules', 'status', option] });
     }
   }
   if ((c.store === undefined) === (c.stores === undefined)) {

@@ -44,6 +44,10 @@ export interface WooRecord {
   /** Variation ids of a variable product, ascending; [] otherwise. */
   variations: number[];
   date_created: string;
+  /** Products only: visible / catalog / search / hidden. */
+  catalog_visibility: WooCatalogVisibility;
+  /** draft / pending / private / publish (a variation's "Enabled" box is publish vs private). */
+  status: WooPostStatus;
   /**
    * GMT, second precision (MySQL's post_modified_gmt). Moved by every write to this record (REST,
    * orders), never by a write to its parent or children: a variation's sale does not touch the
@@ -51,6 +55,11 @@ export interface WooRecord {
    */
   date_modified: string;
 }
+
+export type WooCatalogVisibility = 'visible' | 'catalog' | 'search' | 'hidden';
+export type WooPostStatus = 'draft' | 'pending' | 'private' | 'publish';
+const CATALOG_VISIBILITIES: WooCatalogVisibility[] = ['visible', 'catalog', 'search', 'hidden'];
+const POST_STATUSES: WooPostStatus[] = ['draft', 'pending', 'private', 'publish'];
 
 /** Seed data for one variation. `manage_stock` defaults to true when `stock_quantity` is a number. */
 export interface WooSeedVariation {
@@ -62,11 +71,13 @@ export interface WooSeedVariation {
   backorders?: WooBackorders;
   /** A decimal string ("12.99"); default "" (no price). */
   regular_price?: string;
+  status?: WooPostStatus;
 }
 
 /** Seed data for one product; `variations` only for `type: 'variable'`. */
 export interface WooSeedProduct extends WooSeedVariation {
   type?: WooProductType;
+  catalog_visibility?: WooCatalogVisibility;
   variations?: WooSeedVariation[];
 }
 
@@ -464,6 +475,35 @@ const has = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, 
  * store option allows it; otherwise it is cleared to null and backorders reset to "no".
  * Grouped, external and variable products never keep stock here.
  */
+/**
+ * The listing fields invsync's `rules.status` writes (SPEC §14), as the controllers' schemas check
+ * them: an enum value outside the list is `rest_invalid_param` (400) for the whole item, nothing
+ * saved. A variation has no catalog_visibility in its schema: WordPress ignores unknown fields.
+ * Returns the error, or null once applied.
+ */
+function listingError(record: WooRecord, input: Record<string, unknown>): WpError | null {
+  const problems: Record<string, string> = {};
+  if (has(input, 'catalog_visibility') && record.type !== 'variation' && !CATALOG_VISIBILITIES.includes(input.catalog_visibility as WooCatalogVisibility)) {
+    problems.catalog_visibility = `catalog_visibility is not one of ${CATALOG_VISIBILITIES.join(', ')}.`;
+  }
+  if (has(input, 'status') && !POST_STATUSES.includes(input.status as WooPostStatus)) {
+    problems.status = `status is not one of ${POST_STATUSES.join(', ')}.`;
+  }
+  if (has(input, 'stock_status') && !STOCK_STATUSES.includes(input.stock_status as WooStockStatus)) {
+    problems.stock_status = `stock_status is not one of ${STOCK_STATUSES.join(', ')}.`;
+  }
+  const keys = Object.keys(problems);
+  if (keys.length === 0) return null;
+  return wpError('rest_invalid_param', `Invalid parameter(s): ${keys.join(', ')}`, 400, { params: problems });
+}
+
+function applyListing(record: WooRecord, input: Record<string, unknown>): void {
+  if (has(input, 'catalog_visibility') && record.type !== 'variation' && CATALOG_VISIBILITIES.includes(input.catalog_visibility as WooCatalogVisibility)) {
+    record.catalog_visibility = input.catalog_visibility as WooCatalogVisibility;
+  }
+  if (has(input, 'status') && POST_STATUSES.includes(input.status as WooPostStatus)) record.status = input.status as WooPostStatus;
+}
+
 function applyStock(record: WooRecord, input: StockInput, storeManagesStock: boolean): void {
   if (has(input, 'manage_stock')) record.manage_stock = toBool(input.manage_stock);
   if (has(input, 'stock_status') && STOCK_STATUSES.includes(input.stock_status as WooStockStatus)) {
@@ -530,6 +570,7 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean; n
       id, type, parent_id: parentId, name, sku, manage_stock: false, stock_quantity: null,
       stock_status: 'instock', backorders: 'no', regular_price: '', variations: [],
       date_created: created, date_modified: created,
+      catalog_visibility: 'visible', status: 'publish',
     };
   }
 
@@ -589,6 +630,7 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean; n
     const v = newRecord('variation', parentId, String(input.name ?? `${parent?.name ?? 'Product'} - ${input.sku ?? ''}`.trim()), String(input.sku ?? ''));
     applyStock(v, input, options.storeManagesStock);
     if (typeof input.regular_price === 'string') v.regular_price = formatDecimal(input.regular_price);
+    applyListing(v, input);
     store(v);
     refreshParent(parentId);
     return v;
@@ -599,6 +641,7 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean; n
     const p = newRecord(type, 0, String(input.name ?? (input.sku ? `Product ${input.sku}` : 'Product')), String(input.sku ?? ''));
     applyStock(p, stock, options.storeManagesStock);
     if (typeof input.regular_price === 'string') p.regular_price = formatDecimal(input.regular_price);
+    applyListing(p, input);
     store(p);
     return p;
   }
@@ -718,9 +761,9 @@ function productJson(r: WooRecord, origin: string, sku: string = r.sku): Record<
     date_modified: r.date_modified,
     date_modified_gmt: r.date_modified,
     type: r.type,
-    status: 'publish',
+    status: r.status,
     featured: false,
-    catalog_visibility: 'visible',
+    catalog_visibility: r.catalog_visibility,
     description: '',
     short_description: '',
     sku,
@@ -764,7 +807,7 @@ function variationJson(r: WooRecord, origin: string, sku: string = r.sku): Recor
     regular_price: r.regular_price,
     sale_price: '',
     on_sale: false,
-    status: 'publish',
+    status: r.status,
     purchasable: true,
     virtual: false,
     downloadable: false,
@@ -1012,8 +1055,11 @@ function createHandlers(catalog: Catalog, options: { batchLimit: number; storeMa
     }
     r.sku = sku;
     if (has(item, 'name')) r.name = String(item.name);
+    const invalid = listingError(r, item);
+    if (invalid) return invalid;
     applyStock(r, item, options.storeManagesStock);
     if (has(item, 'regular_price')) r.regular_price = formatDecimal(item.regular_price as string);
+    applyListing(r, item);
     return null;
   }
 

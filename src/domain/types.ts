@@ -63,6 +63,33 @@ export interface StoreItem {
   held?: number;
   /** SPEC §14: the item's current (regular) price as a two-decimal string; null when it has none; absent when the store does not report prices. */
   price?: string | null;
+  /** What the store shows of the listing (SPEC §14 `rules.status`), when the adapter reads it. */
+  visibility?: ItemVisibility;
+}
+
+/**
+ * A listing's visibility as the store has it (SPEC §14 `rules.status`): whether it is out of the
+ * catalogue, whether a status field marks it out of stock, and the raw values of the fields
+ * invsync may write (by the store's own field names), which are what a restore puts back.
+ */
+export interface ItemVisibility {
+  hidden: boolean;
+  outOfStock: boolean;
+  values: Record<string, string | boolean | number>;
+}
+
+/**
+ * A status action carried by a change (SPEC §14): `set` are the store's fields to write (the
+ * platform's own names and values), `from` the values they replace (what rollback and restore
+ * put back). `alone`: the change writes no stock, only these fields. `of`: for a restore, the
+ * action it undoes.
+ */
+export interface StatusAction {
+  to: 'outofstock' | 'hide' | 'restore';
+  set: Record<string, string | boolean | number>;
+  from: Record<string, string | boolean | number>;
+  alone?: boolean;
+  of?: 'outofstock' | 'hide';
 }
 
 /** A store item with its position in store order (product id, then variation id), as kept in the store index. */
@@ -81,6 +108,11 @@ export interface Change {
   to: number;
   ref?: Record<string, unknown>;
   /**
+   * A status write (SPEC §14 `rules.status`) going with, or instead of (`alone`), the stock write.
+   * (Not `status`: a plan item's `status` is its journal state.)
+   */
+  statusAction?: StatusAction;
+  /**
    * SPEC §14: a price write (two-decimal strings), with the stock write or alone. A price-only
    * change has `from === to` (the level the fetch saw): the store writes no stock for it (see `writesStock`).
    */
@@ -93,9 +125,12 @@ export interface PriceChange {
   to: string;
 }
 
-/** Whether a change writes stock: every change does, except a price-only one (`from === to`). */
-export function writesStock(change: Pick<Change, 'from' | 'to'>): boolean {
-  return change.from !== change.to;
+/**
+ * Whether a change writes stock: every change does, except a price-only one (`from === to`) and a
+ * status write alone (`statusAction.alone`, whose `to` is not written).
+ */
+export function writesStock(change: Pick<Change, 'from' | 'to' | 'statusAction'>): boolean {
+  return change.from !== change.to && !change.statusAction?.alone;
 }
 
 export type ChangeStatus = 'planned' | 'applied' | 'failed' | 'pending';
@@ -169,6 +204,8 @@ export interface SummaryChange {
   reason?: string;
   /** SPEC §14: the price write, when the change has one. */
   price?: PriceChange;
+  /** SPEC §14: the status action the change writes; with `alone`, it writes no stock (`to` is not written). */
+  statusAction?: StatusAction;
 }
 
 export interface SummaryError {

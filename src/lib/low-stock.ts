@@ -1,4 +1,4 @@
-import type { LowStockItem, SummaryChange } from '../domain/types.js';
+import { writesStock, type LowStockItem, type SummaryChange } from '../domain/types.js';
 
 /**
  * `alerts.lowStock`: the items this run sets to at or below `threshold` (planned, applied or
@@ -7,7 +7,8 @@ import type { LowStockItem, SummaryChange } from '../domain/types.js';
  */
 export function lowStockItems(changes: SummaryChange[], threshold: number): LowStockItem[] {
   return changes
-    .filter((c) => c.status !== 'failed' && c.to <= threshold)
+    // A status write alone or a price-only change (SPEC §14) sets no level.
+    .filter((c) => c.status !== 'failed' && c.to <= threshold && writesStock(c))
     .map((c) => ({ sku: c.sku, qty: c.to, ...(c.name ? { name: c.name } : {}) }))
     .sort((a, b) => a.qty - b.qty || a.sku.localeCompare(b.sku));
 }

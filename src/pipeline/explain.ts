@@ -14,6 +14,8 @@ import type { Db } from '../state/db.js';
 import { getIndexMeta, iterateStoreItems } from '../state/store-index.js';
 import { configuredStores } from '../config/stores.js';
 import { snapshotPath } from './fetch.js';
+import { describeFields, type StatusDecision } from './rules/status.js';
+import { statusContext } from './status-context.js';
 import { openOrdersFor } from './plan.js';
 import { Matcher, normaliseQty, packFor, rewriteSku, SupplyAggregator, type ItemDecision } from './match.js';
 import { aggregateStep, contributionSteps, runRules, sourceQty, type Contribution, type RuleStep } from './rules/index.js';
@@ -44,6 +46,8 @@ export interface Explanation {
   storeItems: Array<{ store: string; productId: StoreId; variationId: StoreId | null; qty: number | null }>;
   /** Why the store item(s) will not be written, or null when match writes the target (or the store already holds it). */
   notWritten: string | null;
+  /** SPEC §14 `rules.status`: what happens to the listing's visibility, when the rule is on. */
+  status?: string;
   /** SPEC §14, with `prices.enabled`: the price of the (first) store item and how the formula reached it. */
   price?: ExplainedPrice;
 }
@@ -115,7 +119,9 @@ export async function explainSku(options: { db: Db; config: Config; sku: string;
   if (items.length > 1) {
     duplicates.set(key, { count: items.length, holders: items.slice(0, DUPLICATE_HOLDERS_SHOWN).map((i) => ({ productId: i.productId, variationId: i.variationId })) });
   }
-  const matcher = new Matcher(supply, rules, extras, duplicates);
+  const meta = getIndexMeta(db, setup.name)!;
+  const status = statusContext(db, config.rules, { name: setup.name, type: meta.store }, false);
+  const matcher = new Matcher(supply, rules, { ...extras, ...(status ? { status } : {}) }, duplicates);
   const entry = supply.get(key);
 
   const steps: RuleStep[] = [];
@@ -127,6 +133,7 @@ export async function explainSku(options: { db: Db; config: Config; sku: string;
   const storeName = setup.name;
   const decisions = items.map((item) => matcher.decide(item));
   const first = decisions[0];
+  const statusDecision = first === undefined ? undefined : matcher.decideStatus(items[0]!, first);
   let target: number | null;
   let notWritten: string | null;
   if (first === undefined) {
@@ -143,6 +150,7 @@ export async function explainSku(options: { db: Db; config: Config; sku: string;
     rules: steps,
     storeItems: items.map((i) => ({ store: storeName, productId: i.productId, variationId: i.variationId, qty: i.managed ? i.qty : null })),
     notWritten,
+    ...(statusDecision ? { status: describeStatus(statusDecision) } : {}),
     ...(config.prices.enabled ? { price: explainPrice(supply, key, first, items[0]) } : {}),
   };
 }
@@ -161,6 +169,15 @@ function explainPrice(supply: SupplyAggregator, key: string, decision: ItemDecis
   if (price?.why) out.why = price.why;
   else if (!price) out.why = item === undefined ? 'no store item has this SKU' : item.price === undefined ? 'the store index has no prices (run `invsync fetch`)' : 'the item gets no write (see notWritten)';
   return out;
+}
+
+/** One line: the status decision as `explain` shows it. */
+export function describeStatus(d: StatusDecision): string {
+  switch (d.kind) {
+    case 'apply': return d.action ? `${d.why}: write ${describeFields(d.action.set)}` : d.why;
+    case 'restore': return `${d.why}: write ${describeFields(d.action.set)}`;
+    default: return d.why;
+  }
 }
 
 /** The one-line reason a decision leaves the item unwritten; null when match writes (or already holds) the target. */

@@ -17,6 +17,9 @@ import {
   buildRuleList, describeRules, runRules, storeUnits, type ComponentSupply, type Contribution, type Kits, type OpenOrders, type QtyRule, type RuleStep,
 } from './rules/index.js';
 import { isIdentityPack, type Pack } from './rules/pack.js';
+import { decideStatus, statusReason, type HiddenRecord, type StatusDecision, type StatusSettings, type StockSituation } from './rules/status.js';
+import type { StatusFacts } from '../stores/status.js';
+import type { StatusAction, StoreId } from '../domain/types.js';
 
 export { skuKey } from '../domain/sku.js';
 
@@ -446,6 +449,20 @@ export interface MatchExtras {
   share?: number;
   /** SPEC §14 `prices` (when enabled): the formula's settings and the gate's per-item ratio. */
   prices?: { settings: PriceSettings; maxChangeRatio: number };
+  /** SPEC §14 `rules.status`, when whenZero or whenMissing is not "none" or invsync hid something. */
+  status?: StatusContext;
+}
+
+/** What the status rule needs besides the item: settings, the store's ways, invsync's memory, the time. */
+export interface StatusContext {
+  settings: StatusSettings;
+  facts: StatusFacts | undefined;
+  record(productId: StoreId, variationId: StoreId | null): HiddenRecord | undefined;
+  nowMs: number;
+  /** Remember since when the item is back in stock (null: it is not any more). */
+  onBackSince?(item: StoreItem, backSince: string | null): void;
+  /** Forget invsync's record of the item (its values were put back by hand). */
+  onForget?(item: StoreItem): void;
 }
 
 /**
@@ -578,6 +595,25 @@ export class Matcher {
     return { cents: outcome.cents, steps: outcome.steps, change: { from: item.price, to }, note: `price ${item.price ?? 'none'} → ${to}${tags ? ` (${tags})` : ''}` };
   }
 
+  /**
+   * SPEC §14: the status decision for an item `decide` judged (undefined without `rules.status`),
+   * and its bookkeeping (since when it is back in stock) handed to the context's callbacks.
+   */
+  decideStatus(item: StoreItem, decision: ItemDecision): StatusDecision | undefined {
+    const ctx = this.extras.status;
+    if (!ctx) return undefined;
+    const situation = situationOf(decision);
+    if (situation === null) return undefined;
+    const record = ctx.record(item.productId, item.variationId);
+    const out = decideStatus({ settings: ctx.settings, facts: ctx.facts, item, situation, record, nowMs: ctx.nowMs });
+    if (record) {
+      const backSince = out.kind === 'wait' ? out.backSince : out.kind === 'restore' || out.kind === 'forget' ? record.backSince : null;
+      if (backSince !== record.backSince) ctx.onBackSince?.(item, backSince);
+      if (out.kind === 'forget') ctx.onForget?.(item);
+    }
+    return out;
+  }
+
   private target(item: StoreItem, target: number, reason: ChangeReason | string, fromSupply: boolean, steps: RuleStep[], price?: PriceDecision): ItemDecision {
     const same = item.managed && item.qty === target;
     const priced = price ? { price } : {};
@@ -585,6 +621,25 @@ export class Matcher {
     if (same) return { kind: 'same', target, reason, fromSupply, steps, ...priced };
     return { kind: 'write', target, reason: price?.note ? `${reason}; ${price.note}` : reason, fromSupply, steps, ...priced };
   }
+}
+
+/** Where match left an item, for the status rule; null for items out of scope. */
+function situationOf(decision: ItemDecision): StockSituation | null {
+  switch (decision.kind) {
+    case 'noSku': case 'notWritten': case 'excluded': return null;
+    case 'missing': return 'missing';
+    case 'write': case 'same':
+      if (!decision.fromSupply) return 'missing';
+      return decision.target === 0 ? 'zero' : 'stocked';
+    default: return 'unknown';
+  }
+}
+
+/** The diff's reason for a change carrying a status action: the stock's reason, then the action (`feed 0 → hide`). */
+function withStatusReason(reason: string, target: number | null, action: StatusAction | null, stockZero: boolean): string {
+  const base = reason === 'supplier' ? `feed ${target}` : reason === 'missing' ? 'in no feed' : reason;
+  if (action) return `${base} → ${statusReason(action)}`;
+  return stockZero && reason === 'missing' ? `${base} → outofstock` : base;
 }
 
 /**
@@ -643,6 +698,8 @@ export function diffStore(
       continue;
     }
     const key = skuKey(item.sku, rules.skuCaseSensitive);
+    const status = matcher.decideStatus(item, decision);
+    const action = status && (status.kind === 'apply' || status.kind === 'restore') ? status.action : null;
     counts.inScope++;
     const current = item.managed && item.qty !== null ? Math.max(0, item.qty) : 0;
     stock.before += current;
@@ -670,6 +727,15 @@ export function diffStore(
         continue;
       case 'missing':
         counts.missing++;
+        if (status?.kind === 'apply' && (action || (status.stockZero && item.managed && item.qty !== 0))) {
+          // In no feed, and whenMissing says what to do: a status write, or (outofstock on managed stock) quantity 0.
+          const to = status.stockZero ? 0 : (item.qty ?? 0);
+          if (status.stockZero) stock.after -= current;
+          const change = statusChange(seq++, item, to, withStatusReason('missing', null, action, status.stockZero), action, !status.stockZero);
+          if (status.stockZero && isNewZero(change)) newZeros++;
+          if (emit) emit(change);
+          else changes.push(change);
+        }
         continue;
       case 'listedTwice':
         counts.matched++;
@@ -702,8 +768,15 @@ export function diffStore(
       prices.priced++;
       if (price.change && isLargePriceChange(price.change.from === null ? null : storePriceCents(price.change.from) ?? null, price.cents, maxChangeRatio)) prices.large++;
     }
-    if (decision.kind === 'same') {
+    if (decision.kind === 'same' && !action) {
       if (decision.fromSupply) counts.unchanged++;
+      continue;
+    }
+    if (decision.kind === 'same') {
+      // The level is right; only the listing's visibility changes.
+      const change = statusChange(seq++, item, item.qty ?? 0, withStatusReason(decision.reason, decision.target, action, false), action, true);
+      if (emit) emit(change);
+      else changes.push(change);
       continue;
     }
     const target = decision.target;
@@ -717,9 +790,10 @@ export function diffStore(
       to: target,
       ref: item.ref,
       name: item.name,
-      reason: decision.reason,
+      reason: action ? withStatusReason(decision.reason, target, action, false) : decision.reason,
       startsTracking: !item.managed,
       ...(price?.change ? { price: price.change } : {}),
+      ...(action ? { statusAction: action } : {}),
     };
     if (isNewZero(change)) newZeros++;
     if (emit) emit(change);
@@ -728,6 +802,16 @@ export function diffStore(
   counts.changed = seq;
   counts.pending = seq;
   return { changes, newZeros, counts, ...errors.report(), stock, ...(extras.prices ? { prices } : {}) };
+}
+
+/** A change whose point is the status action (`alone`: no stock write), or a managed item's quantity 0. */
+function statusChange(seq: number, item: StoreItem, to: number, reason: string, action: StatusAction | null, alone: boolean): PlannedChange {
+  return {
+    seq, sku: item.sku, productId: item.productId, variationId: item.variationId,
+    from: item.managed ? item.qty : null, to, ref: item.ref, name: item.name, reason,
+    startsTracking: !alone && !item.managed,
+    ...(action ? { statusAction: alone ? { ...action, alone: true } : action } : {}),
+  };
 }
 
 /** Count a feed SKU as matched, once per SKU, for every source listing it. */

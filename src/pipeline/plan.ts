@@ -14,6 +14,7 @@ import { diffStore, evaluatePriceGate, evaluateSafety, SupplyAggregator } from '
 import { priceSettings } from '../domain/price.js';
 import { loadMatchExtras } from './rules/load.js';
 import { loadRewrites } from './sku-map.js';
+import { statusContext } from './status-context.js';
 import { openSnapshot } from './snapshot.js';
 
 /**
@@ -102,8 +103,11 @@ export async function buildPlan(options: {
   // The store's share (SPEC §9) and open orders (SPEC §12) are steps of the rule list.
   const share = rules.share === undefined || rules.share === 1 ? {} : { share: rules.share };
   const prices = config.prices.enabled ? { settings: priceSettings(config.prices), maxChangeRatio: config.prices.maxChangeRatio } : undefined;
+  // SPEC §14: only a real run remembers when an item came back (a dry run changes no state).
+  const status = statusContext(db, config.rules, { name: setup.name, type: index.store }, (options.arming ?? 'arm') === 'arm');
   const matchExtras = {
     ...extras, ...share, ...(openOrders ? { openOrders: (key: string) => openOrders.bySku.get(key) } : {}), ...(prices ? { prices } : {}),
+    ...(status ? { status } : {}),
   };
   let match: MatchReport | undefined;
   const planId = recordPlan(db, {

@@ -61,7 +61,8 @@ export function createWriteGate(options: { dryRun: boolean; db: Db; store: Store
     const lowered: Array<{ seq: number; from: number; to: number; reason: string }> = [];
     for (const c of batch.items) {
       const status = (c as Partial<PlanItem>).status;
-      const r = recheckChange(c, seen.get(c.seq), status === 'sent' || status === 'failed');
+      // A status write alone leaves the level as it is: a sale since the fetch does not concern it.
+      const r = c.statusAction?.alone ? { action: 'send' as const } : recheckChange(c, seen.get(c.seq), status === 'sent' || status === 'failed');
       if (r.action === 'send') {
         items.push(c);
       } else if (r.action === 'lower') {

@@ -1,19 +1,38 @@
 import { UsageError } from '../domain/errors.js';
-import { emptyCounts, type Change, type PriceChange, type SummaryError } from '../domain/types.js';
+import { emptyCounts, type Change, type PriceChange, type StatusAction, type SummaryError } from '../domain/types.js';
 import type { Db } from '../state/db.js';
 import { changesAppliedBy, createPlan, refreshIndexedLevels, type AppliedItem, type MatchOutcome } from '../state/plans.js';
 import { lastAppliedRunId, resolveRunId } from '../state/runs.js';
 import { DEFAULT_STORE, getIndexMeta } from '../state/store-index.js';
 import type { StockReading, StoreAdapter } from '../stores/types.js';
 
-export type AppliedChange = Pick<AppliedItem, 'sku' | 'productId' | 'variationId' | 'from' | 'to'> & { price?: PriceChange };
+export type AppliedChange = Pick<AppliedItem, 'sku' | 'productId' | 'variationId' | 'from' | 'to' | 'statusAction'> & { price?: PriceChange };
 
 /** What the store reports for an item now; undefined when the store no longer has it. */
 export type CurrentLevel = StockReading | undefined;
 
 /** Pure: whether deciding about this change needs the item's current level from the store. */
 export function needsCurrentLevel(change: AppliedChange): boolean {
-  return (change.from !== null && change.from !== change.to) || change.price !== undefined;
+  return change.statusAction !== undefined || (change.from !== null && change.from !== change.to) || change.price !== undefined;
+}
+
+/**
+ * SPEC §14, pure: what putting back a change's status action means now. The fields the run wrote
+ * go back to the values they replaced, unless the store shows other values now (changed since:
+ * left as it is). A hide's undo is a restore, a restore's undo hides again.
+ */
+export function rollbackStatus(action: StatusAction, current: CurrentLevel): { action: StatusAction } | { skip: string } {
+  if (!current) return { skip: 'no longer in the store: left as it is' };
+  if (!current.visibility) return { skip: 'the store did not report the listing\'s status: left as it is' };
+  for (const [k, v] of Object.entries(action.set)) {
+    if (current.visibility.values[k] !== v) {
+      return { skip: `status changed since that run (the run set ${k} ${JSON.stringify(v)}, the store now has ${JSON.stringify(current.visibility.values[k])}): left as it is` };
+    }
+  }
+  const undo: StatusAction = action.to === 'restore'
+    ? { to: action.of ?? 'hide', set: { ...action.from }, from: { ...action.set } }
+    : { to: 'restore', of: action.to, set: { ...action.from }, from: { ...action.set } };
+  return { action: undo };
 }
 
 /**
@@ -112,15 +131,35 @@ export async function buildRollbackPlan(
   const changes: Array<Change & { reason: string }> = [];
   const skipped: SummaryError[] = [];
   applied.forEach((a, seq) => {
-    const decision = rollbackDecision(a, current.get(seq));
-    if ('skip' in decision) {
-      skipped.push({ sku: a.sku, source: null, message: decision.skip });
+    const now = current.get(seq);
+    const alone = a.statusAction?.alone === true;
+    // A status write alone wrote no stock: only its price (if any) and status are put back.
+    const decision = rollbackDecision(alone ? { ...a, from: a.to } : a, now);
+    const status = a.statusAction ? rollbackStatus(a.statusAction, now) : undefined;
+    const statusUndo = status && 'action' in status ? status.action : undefined;
+    const stockWhy = 'skip' in decision && (!alone || a.price) ? decision.skip : '';
+    if ('skip' in decision && !statusUndo) {
+      const why = [stockWhy, status && 'skip' in status ? status.skip : ''].filter(Boolean).join('; ');
+      skipped.push({ sku: a.sku, source: null, message: why });
       return;
     }
+    if (status && 'skip' in status) skipped.push({ sku: a.sku, source: null, message: status.skip });
+    const restore = 'restore' in decision ? decision.restore : null;
+    const price = 'restore' in decision ? decision.price : undefined;
+    // The level is put back unless the decision only restores the price (`from === restore`).
+    const writesLevel = restore !== null && 'restore' in decision && decision.from === undefined;
+    // Otherwise the level is left as it is (status and/or price alone).
+    const level = restore ?? (now?.qty ?? a.to);
+    const reason = [
+      'rollback',
+      statusUndo ? ` → ${statusUndo.to === 'restore' ? 'restore' : statusUndo.to} ${Object.entries(statusUndo.set).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')}` : '',
+      price ? `; price ${price.from} → ${price.to}` : '',
+    ].join('');
     changes.push({
-      seq: changes.length, sku: a.sku, productId: a.productId, variationId: a.variationId, from: decision.from ?? a.to, to: decision.restore,
-      reason: decision.price ? `rollback; price ${decision.price.from} → ${decision.price.to}` : 'rollback', ...(a.ref ? { ref: a.ref } : {}),
-      ...(decision.price ? { price: decision.price } : {}),
+      seq: changes.length, sku: a.sku, productId: a.productId, variationId: a.variationId, from: writesLevel ? a.to : level, to: level,
+      reason, ...(a.ref ? { ref: a.ref } : {}),
+      ...(price ? { price } : {}),
+      ...(statusUndo ? { statusAction: writesLevel ? statusUndo : { ...statusUndo, alone: true } } : {}),
     });
   });
   const counts = { ...emptyCounts(), storeItems: index.itemCount, inScope: applied.length, matched: applied.length, changed: changes.length, pending: changes.length, unchanged: skipped.length };

@@ -26,14 +26,17 @@ export const SavedPlan = z.object({
   changes: z.array(z.object({
     seq: z.number().int(), sku: z.string(), productId: Id, variationId: Id.nullable(),
     from: z.number().nullable(), to: z.number(), reason: z.string().nullable().optional(),
+    /** SPEC §14: the status action the change writes (shown; checksummed like the levels). */
+    statusAction: z.record(z.string(), z.unknown()).optional(),
   })),
 });
 export type SavedPlan = z.infer<typeof SavedPlan>;
 
 /** A checksum of what a plan would write, independent of journal state. */
-export function itemsChecksum(items: ReadonlyArray<Pick<PlanItem, 'seq' | 'sku' | 'productId' | 'variationId' | 'from' | 'to'>>): string {
+export function itemsChecksum(items: ReadonlyArray<Pick<PlanItem, 'seq' | 'sku' | 'productId' | 'variationId' | 'from' | 'to'> & { statusAction?: unknown }>): string {
   const hash = crypto.createHash('sha256');
-  for (const i of items) hash.update(JSON.stringify([i.seq, i.sku, i.productId, i.variationId, i.from, i.to])).update('\n');
+  // A status action joins the line only when there is one: checksums of plans without any are unchanged.
+  for (const i of items) hash.update(JSON.stringify([i.seq, i.sku, i.productId, i.variationId, i.from, i.to, ...(i.statusAction ? [i.statusAction] : [])])).update('\n');
   return hash.digest('hex');
 }
 
@@ -51,7 +54,10 @@ export function writePlanFile(db: Db, planId: number, file: string): SavedPlan {
     createdAt: plan.createdAt,
     builtFrom: { snapshotChecksum: plan.snapshotChecksum, indexGeneration: plan.indexGeneration, configChecksum: plan.configChecksum, window: plan.window },
     itemsChecksum: itemsChecksum(items),
-    changes: items.map((i) => ({ seq: i.seq, sku: i.sku, productId: i.productId, variationId: i.variationId, from: i.from, to: i.to, reason: i.reason })),
+    changes: items.map((i) => ({
+      seq: i.seq, sku: i.sku, productId: i.productId, variationId: i.variationId, from: i.from, to: i.to, reason: i.reason,
+      ...(i.statusAction ? { statusAction: { ...i.statusAction } } : {}),
+    })),
   };
   replaceFileSync(file, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
   return doc;

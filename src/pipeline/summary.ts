@@ -16,6 +16,7 @@ function summaryChange(i: PlanItem, status: SummaryChange['status']): SummaryCha
   return {
     sku: i.sku, productId: i.productId, variationId: i.variationId, from: i.from, to: i.to, status, error: i.error,
     ...(i.name ? { name: i.name } : {}), ...(i.reason ? { reason: i.reason } : {}), ...(i.price ? { price: i.price } : {}),
+    ...(i.statusAction ? { statusAction: i.statusAction } : {}),
   };
 }
 

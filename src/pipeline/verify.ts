@@ -12,10 +12,19 @@ export interface VerifyOutcome {
 /**
  * Pure: why an applied item did not land, or null when the store reports the target.
  */
-export function readBackMismatch(item: Pick<PlanItem, 'to'> & Partial<Pick<PlanItem, 'from' | 'price'>>, seen: StockReading | undefined): string | null {
+export function readBackMismatch(
+  item: Pick<PlanItem, 'to'> & Partial<Pick<PlanItem, 'from' | 'price' | 'statusAction'>>, seen: StockReading | undefined,
+): string | null {
   if (!seen) return 'read-back: the item was not found in the store';
-  // A price-only change (SPEC §14) wrote no stock: the level may have moved since (a sale) without anything being wrong.
-  const stock = item.from === undefined || writesStock({ from: item.from, to: item.to });
+  if (item.statusAction) {
+    if (!seen.visibility) return 'read-back: the store did not report the listing\'s status';
+    for (const [k, v] of Object.entries(item.statusAction.set)) {
+      if (seen.visibility.values[k] !== v) return `read-back: the store reports ${k} ${JSON.stringify(seen.visibility.values[k])}, expected ${JSON.stringify(v)}`;
+    }
+  }
+  // A price-only change or a status write alone (SPEC §14) wrote no stock: the level may have moved
+  // since (a sale) without anything being wrong.
+  const stock = item.from === undefined ? !item.statusAction?.alone : writesStock({ from: item.from, to: item.to, statusAction: item.statusAction });
   if (stock && !seen.managed) return 'read-back: the store does not manage stock for this item (the write did not take; is stock management enabled?)';
   if (stock && seen.qty !== item.to) return `read-back: the store reports ${seen.qty}, expected ${item.to}`;
   if (item.price && seen.price !== undefined && seen.price !== item.price.to) {

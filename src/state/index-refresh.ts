@@ -1,4 +1,4 @@
-import type { StoreItem } from '../domain/types.js';
+import type { ItemVisibility, StoreItem } from '../domain/types.js';
 import type { ListedProduct } from '../stores/types.js';
 import type { Db } from './db.js';
 import { DEFAULT_STORE, iterateStoreItems, storeItemsTable, storeSlot, type StagedIndex } from './store-index.js';
@@ -56,6 +56,8 @@ const DELTA_ITEM_COLUMNS = `(
     name        TEXT,
     ref         TEXT,
     not_written TEXT,
+    price       TEXT,
+    visibility  TEXT,
     PRIMARY KEY (pid, vid)
   ) WITHOUT ROWID`;
 
@@ -171,7 +173,7 @@ export class DeltaTables {
     db.exec(`CREATE TABLE ${this.items} ${DELTA_ITEM_COLUMNS}`);
     const insertProduct = db.prepare(`INSERT OR REPLACE INTO ${this.products} (product_id, variable, name) VALUES (?, ?, ?)`);
     const deleteItems = db.prepare(`DELETE FROM ${this.items} WHERE pid = ?`);
-    const insertItem = db.prepare(`INSERT OR REPLACE INTO ${this.items} (pid, vid, sku, qty, managed, name, ref, not_written) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    const insertItem = db.prepare(`INSERT OR REPLACE INTO ${this.items} (pid, vid, sku, qty, managed, name, ref, not_written, price, visibility) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.flushRows = db.transaction((products: Array<[number, number, string | null]>, items: unknown[][]) => {
       // A product listed twice (the filter returned it, then it was re-listed) keeps its last items only.
       for (const p of products) { insertProduct.run(p); deleteItems.run(p[0]); }
@@ -184,7 +186,9 @@ export class DeltaTables {
     this.pendingProducts.push([p.productId, p.variable ? 1 : 0, p.name]);
     for (const item of p.items) {
       this.pendingItems.push([p.productId, item.variationId === null ? 0 : Number(item.variationId), item.sku, item.qty, item.managed ? 1 : 0,
-        item.name ?? null, item.ref ? JSON.stringify(item.ref) : null, item.notWritten ?? null]);
+        item.name ?? null, item.ref ? JSON.stringify(item.ref) : null, item.notWritten ?? null,
+        // As in store_items: NULL price not reported, '' no price.
+        item.price === undefined ? null : item.price ?? '', item.visibility ? JSON.stringify(item.visibility) : null]);
     }
     if (this.pendingItems.length + this.pendingProducts.length >= CHUNK) this.flush();
   }
@@ -211,18 +215,20 @@ export class DeltaTables {
   /** Delta items in store order (product id, then variation id), read in chunks. */
   *storeItems(): Generator<StoreItem> {
     this.flush();
-    const stmt = this.db.prepare(`SELECT pid, vid, sku, qty, managed, name, ref, not_written FROM ${this.items}
+    const stmt = this.db.prepare(`SELECT pid, vid, sku, qty, managed, name, ref, not_written, price, visibility FROM ${this.items}
       WHERE (pid, vid) > (?, ?) ORDER BY pid, vid LIMIT ?`).raw(true);
     let pid = 0;
     let vid = -1;
     for (;;) {
-      const rows = stmt.all(pid, vid, CHUNK) as Array<[number, number, string, number | null, number, string | null, string | null, string | null]>;
+      const rows = stmt.all(pid, vid, CHUNK) as Array<[number, number, string, number | null, number, string | null, string | null, string | null, string | null, string | null]>;
       if (rows.length === 0) return;
       for (const r of rows) {
         yield {
           sku: r[2], productId: r[0], variationId: r[1] === 0 ? null : r[1], qty: r[3], managed: r[4] === 1,
           ...(r[5] !== null ? { name: r[5] } : {}), ...(r[6] !== null ? { ref: JSON.parse(r[6]) as Record<string, unknown> } : {}),
           ...(r[7] !== null ? { notWritten: r[7] } : {}),
+          ...(r[8] !== null ? { price: r[8] === '' ? null : r[8] } : {}),
+          ...(r[9] !== null ? { visibility: JSON.parse(r[9]) as ItemVisibility } : {}),
         };
       }
       const lastRow = rows[rows.length - 1]!;

@@ -1,8 +1,13 @@
+import type { Db } from './db.js';
+
 /**
  * Versioned schema. Each entry moves the database from version i to i+1 (PRAGMA user_version);
  * migrations only ever move forward and run in one transaction each.
  */
-export const MIGRATIONS: string[] = [
+/** A migration is SQL, or a function for one that depends on what the database holds (per-store tables). */
+export type Migration = string | ((db: Db) => void);
+
+export const MIGRATIONS: Migration[] = [
   // 1: store index, runs, plans, plan items (the push journal's per-item state), batch journal.
   `
   CREATE TABLE store_items (
@@ -282,6 +287,30 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE plan_items ADD COLUMN price_from TEXT;
   ALTER TABLE plan_items ADD COLUMN price_to TEXT;
   `,
+  // 12: SPEC §14 `rules.status`. Every store index (store_items and store_items_<slot>) keeps each
+  // item's visibility (JSON ItemVisibility, NULL when the store does not say); a plan item keeps its
+  // status action (JSON StatusAction); status_hidden remembers, per store, exactly which items
+  // invsync itself hid or marked out of stock and the values it replaced (what restore puts back),
+  // and since when a run first saw the item back in stock (the grace period counts from there).
+  (db: Db) => {
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND (name = 'store_items' OR name GLOB 'store_items_[0-9]*')").pluck().all() as string[];
+    for (const table of tables) db.exec(`ALTER TABLE ${table} ADD COLUMN visibility TEXT`);
+    db.exec(`
+    ALTER TABLE plan_items ADD COLUMN status_action TEXT;
+    CREATE TABLE status_hidden (
+      store        TEXT NOT NULL,
+      product_id   TEXT NOT NULL,   -- JSON-encoded id, as in store_items
+      variation_id TEXT NOT NULL,   -- JSON-encoded id, '' for a simple product (a key column is never NULL)
+      sku          TEXT NOT NULL,
+      action       TEXT NOT NULL,   -- 'hide' | 'outofstock'
+      replaced     TEXT NOT NULL,   -- JSON: the store's values before invsync's first write
+      run_id       TEXT NOT NULL,
+      at           TEXT NOT NULL,
+      back_since   TEXT,            -- ISO time of the first run that saw the item back in stock
+      PRIMARY KEY (store, product_id, variation_id)
+    ) WITHOUT ROWID;
+    `);
+  },
   // 13: open orders per store (SPEC §12 with several stores, §9): every store's open orders are
   // kept apart, each with the fetch that read them, so one store's match can subtract the others'
   // and refuse any read by another fetch. Existing rows belong to the store named "store".

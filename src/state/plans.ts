@@ -1,5 +1,6 @@
-import type { Change, ChangeStatus, PriceChange, RunCounts, SafetyReport, SummaryError } from '../domain/types.js';
+import type { Change, ChangeStatus, ItemVisibility, PriceChange, RunCounts, SafetyReport, StatusAction, SummaryError } from '../domain/types.js';
 import { decodeId, encodeId, type Db } from './db.js';
+import { recordStatusApplied } from './status.js';
 import { DEFAULT_STORE, storeTableOf } from './store-index.js';
 
 export type PlanStatus = 'building' | 'pending' | 'applied' | 'partial' | 'blocked' | 'superseded' | 'empty' | 'preview';
@@ -84,18 +85,18 @@ export function recordPlan(
     const planId = Number(info.lastInsertRowid);
     // Rows go in 100 at a time: one statement per row costs more than SQLite's own work.
     const ROWS = 100;
-    const COLS = 12;
-    const sql = (n: number) => `INSERT INTO plan_items (plan_id, seq, sku, product_id, variation_id, from_qty, to_qty, ref, reason, name, price_from, price_to, status) VALUES ${
-      Array.from({ length: n }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned')").join(', ')}`;
+    const COLUMNS = 13;
+    const sql = (n: number) => `INSERT INTO plan_items (plan_id, seq, sku, product_id, variation_id, from_qty, to_qty, ref, reason, name, price_from, price_to, status_action, status) VALUES ${
+      Array.from({ length: n }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned')").join(', ')}`;
     const insertMany = db.prepare(sql(ROWS));
     const insertOne = db.prepare(sql(1));
     let pending: unknown[] = [];
     const built = build((c) => {
       pending.push(planId, c.seq, c.sku, encodeId(c.productId), encodeId(c.variationId), c.from, c.to, c.ref ? JSON.stringify(c.ref) : null, c.reason ?? null, c.name ?? null,
-        c.price?.from ?? null, c.price?.to ?? null);
-      if (pending.length === ROWS * COLS) { insertMany.run(pending); pending = []; }
+        c.price?.from ?? null, c.price?.to ?? null, c.statusAction ? JSON.stringify(c.statusAction) : null);
+      if (pending.length === ROWS * COLUMNS) { insertMany.run(pending); pending = []; }
     });
-    for (let i = 0; i < pending.length; i += COLS) insertOne.run(pending.slice(i, i + COLS));
+    for (let i = 0; i < pending.length; i += COLUMNS) insertOne.run(pending.slice(i, i + COLUMNS));
     // Per store: a plan for one store never supersedes (or is kept back by) another store's.
     const otherPushable = db.prepare(`SELECT 1 FROM plans WHERE status IN ('pending', 'partial') AND id != ? AND store = ?
       AND index_generation = ? AND config_checksum = ? LIMIT 1`).get(planId, store, plan.indexGeneration, plan.configChecksum) !== undefined;
@@ -252,11 +253,16 @@ export function journalResult(
     const fail = db.prepare("UPDATE plan_items SET status = 'failed', error = ? WHERE plan_id = ? AND seq = ?");
     const table = planTable(db, planId);
     const index = table ? db.prepare(`UPDATE ${table} SET qty = ?, managed = 1 WHERE product_id = ? AND variation_id IS ?`) : undefined;
+    const store = planStore(db, planId);
     for (const c of batch) {
       const error = failed.get(c.seq);
       if (error === undefined) {
         applied.run(runId, planId, c.seq);
-        index?.run(c.to, encodeId(c.productId), encodeId(c.variationId));
+        if (!c.statusAction?.alone) index?.run(c.to, encodeId(c.productId), encodeId(c.variationId));
+        if (c.statusAction) {
+          recordStatusApplied(db, store, runId, c, c.statusAction);
+          if (table) indexVisibility(db, table, c, c.statusAction);
+        }
       } else {
         fail.run(error, planId, c.seq);
       }
@@ -264,6 +270,25 @@ export function journalResult(
     db.prepare("INSERT INTO journal (plan_id, run_id, batch, event, items, failed, at) VALUES (?, ?, ?, 'done', ?, ?, ?)")
       .run(planId, runId, label, batch.length, failed.size, new Date().toISOString());
   })();
+}
+
+/** The store a plan is for. */
+function planStore(db: Db, planId: number): string {
+  return (db.prepare('SELECT store FROM plans WHERE id = ?').pluck().get(planId) as string | undefined) ?? DEFAULT_STORE;
+}
+
+/** The store index learns the fields a status action wrote (so the next plan writes nothing more). */
+function indexVisibility(db: Db, table: string, c: Pick<Change, 'productId' | 'variationId'>, action: StatusAction): void {
+  const raw = db.prepare(`SELECT visibility FROM ${table} WHERE product_id = ? AND variation_id IS ?`).pluck().get(encodeId(c.productId), encodeId(c.variationId)) as string | null | undefined;
+  if (!raw) return;
+  const v = JSON.parse(raw) as ItemVisibility;
+  const values = { ...v.values, ...action.set };
+  const next: ItemVisibility = {
+    values,
+    hidden: action.to === 'hide' ? true : action.to === 'restore' && action.of === 'hide' ? false : v.hidden,
+    outOfStock: action.to === 'outofstock' ? true : action.to === 'restore' && action.of === 'outofstock' ? false : v.outOfStock,
+  };
+  db.prepare(`UPDATE ${table} SET visibility = ? WHERE product_id = ? AND variation_id IS ?`).run(JSON.stringify(next), encodeId(c.productId), encodeId(c.variationId));
 }
 
 /** A batch whose request failed as a whole: every item failed with the same error. */
@@ -290,7 +315,7 @@ export function rebasePlanItems(db: Db, planId: number, items: Array<{ seq: numb
  * takes the level the store reported (or keeps its value when the item was not found).
  */
 export function markReadBack(
-  db: Db, planId: number, items: Change[], seen: Map<number, { qty: number | null; managed: boolean }>, mismatched: Map<number, string>,
+  db: Db, planId: number, items: Change[], seen: Map<number, { qty: number | null; managed: boolean; visibility?: ItemVisibility }>, mismatched: Map<number, string>,
 ): void {
   db.transaction(() => {
     const fail = db.prepare("UPDATE plan_items SET status = 'failed', error = ? WHERE plan_id = ? AND seq = ?");
@@ -302,6 +327,9 @@ export function markReadBack(
       fail.run(reason, planId, item.seq);
       const s = seen.get(item.seq);
       if (s) index?.run(s.qty, s.managed ? 1 : 0, encodeId(item.productId), encodeId(item.variationId));
+      if (s?.visibility && table) {
+        db.prepare(`UPDATE ${table} SET visibility = ? WHERE product_id = ? AND variation_id IS ?`).run(JSON.stringify(s.visibility), encodeId(item.productId), encodeId(item.variationId));
+      }
     }
   })();
 }
@@ -318,6 +346,8 @@ export interface AppliedItem {
   ref: Record<string, unknown> | null;
   /** SPEC §14: the price the run replaced and wrote, when it wrote one. */
   price?: PriceChange;
+  /** The status action it applied (SPEC §14), if any. */
+  statusAction?: StatusAction;
 }
 
 /**
@@ -328,23 +358,24 @@ export interface AppliedItem {
 export function changesAppliedBy(db: Db, runId: string, store: string = DEFAULT_STORE): AppliedItem[] {
   const table = storeTableOf(db, store);
   const rows = (table
-    ? db.prepare(`SELECT pi.sku, pi.product_id, pi.variation_id, pi.from_qty, pi.to_qty, COALESCE(si.ref, pi.ref) AS ref, pi.price_from, pi.price_to
+    ? db.prepare(`SELECT pi.sku, pi.product_id, pi.variation_id, pi.from_qty, pi.to_qty, COALESCE(si.ref, pi.ref) AS ref, pi.price_from, pi.price_to, pi.status_action
       FROM plan_items pi JOIN plans p ON p.id = pi.plan_id AND p.store = ?
       LEFT JOIN ${table} si ON si.product_id = pi.product_id AND si.variation_id IS pi.variation_id
       WHERE pi.applied_run_id = ? AND pi.status = 'applied' ORDER BY si.ord, pi.plan_id, pi.seq`).all(store, runId)
     : []) as Array<{
       sku: string; product_id: string; variation_id: string | null; from_qty: number | null; to_qty: number; ref: string | null;
-      price_from: string | null; price_to: string | null;
+      price_from: string | null; price_to: string | null; status_action: string | null;
     }>;
   return rows.map((r) => ({
     sku: r.sku, productId: decodeId(r.product_id)!, variationId: decodeId(r.variation_id), from: r.from_qty, to: r.to_qty,
     ref: r.ref ? JSON.parse(r.ref) as Record<string, unknown> : null,
     ...(r.price_to !== null ? { price: { from: r.price_from, to: r.price_to } } : {}),
+    ...(r.status_action ? { statusAction: JSON.parse(r.status_action) as StatusAction } : {}),
   }));
 }
 
 /** The store index takes the levels the store just reported for these items (absent ones keep theirs). */
-export function refreshIndexedLevels(db: Db, items: Change[], seen: Map<number, { qty: number | null; managed: boolean }>, store: string = DEFAULT_STORE): void {
+export function refreshIndexedLevels(db: Db, items: Change[], seen: Map<number, { qty: number | null; managed: boolean; visibility?: ItemVisibility }>, store: string = DEFAULT_STORE): void {
   const table = storeTableOf(db, store);
   if (!table) return;
   db.transaction(() => {
@@ -352,6 +383,9 @@ export function refreshIndexedLevels(db: Db, items: Change[], seen: Map<number, 
     for (const item of items) {
       const s = seen.get(item.seq);
       if (s) index.run(s.qty, s.managed ? 1 : 0, encodeId(item.productId), encodeId(item.variationId));
+      if (s?.visibility) {
+        db.prepare(`UPDATE ${table} SET visibility = ? WHERE product_id = ? AND variation_id IS ?`).run(JSON.stringify(s.visibility), encodeId(item.productId), encodeId(item.variationId));
+      }
     }
   })();
 }
@@ -393,6 +427,7 @@ interface ItemRow {
   seq: number; sku: string; product_id: string; variation_id: string | null; from_qty: number | null; to_qty: number;
   ref: string | null; reason: string | null; status: ItemStatus; error: string | null; applied_run_id: string | null; name: string | null;
   price_from: string | null; price_to: string | null;
+  status_action: string | null;
 }
 
 function toPlan(r: PlanRow): PlanRecord {
@@ -410,5 +445,6 @@ function toItem(r: ItemRow): PlanItem {
     ref: r.ref ? (JSON.parse(r.ref) as Record<string, unknown>) : undefined, status: r.status, error: r.error, reason: r.reason,
     appliedRunId: r.applied_run_id, name: r.name,
     ...(r.price_to !== null ? { price: { from: r.price_from, to: r.price_to } } : {}),
+    ...(r.status_action ? { statusAction: JSON.parse(r.status_action) as StatusAction } : {}),
   };
 }

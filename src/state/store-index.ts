@@ -1,4 +1,4 @@
-import type { IndexedStoreItem, StoreItem } from '../domain/types.js';
+import type { IndexedStoreItem, ItemVisibility, StoreItem } from '../domain/types.js';
 import { decodeId, encodeId, type Db } from './db.js';
 
 /** The store named "store" (the singular `store` config, and all state written before SPEC §9). */
@@ -13,13 +13,15 @@ export interface IndexMeta {
   fetchId: string | null;
 }
 
-type RawRow = [number, string, string, string | null, number | null, number, string | null, string | null, string | null, string | null];
+type RawRow = [number, string, string, string | null, number | null, number, string | null, string | null, string | null, string | null, string | null];
 
 interface Row {
   ord: number; sku: string; product_id: string; variation_id: string | null;
   qty: number | null; managed: number; name: string | null; ref: string | null; not_written: string | null;
-  /** Migration 12: NULL not reported, '' no price, else "12.99". */
+  /** Migration 11: NULL not reported, '' no price, else "12.99". */
   price: string | null;
+  /** Migration 12: JSON ItemVisibility, NULL when the store does not say. */
+  visibility: string | null;
 }
 
 /**
@@ -49,7 +51,7 @@ export function storeTableOf(db: Db, name: string = DEFAULT_STORE): string | und
 }
 
 /**
- * The columns of `store_items` (migration 1, `not_written` from migration 7, `price` from migration 12). The staging table is created from this and renamed
+ * The columns of `store_items` (migration 1, `not_written` from migration 7, `price` from migration 11, `visibility` from 12). The staging table is created from this and renamed
  * over `store_items`, so the two must stay equal: a test compares them.
  */
 export const STORE_ITEMS_COLUMNS = `(
@@ -62,7 +64,8 @@ export const STORE_ITEMS_COLUMNS = `(
     name         TEXT,
     ref          TEXT,
     not_written  TEXT,
-    price        TEXT
+    price        TEXT,
+    visibility   TEXT
   )`;
 
 /** Rows written per staging transaction: bounds the rows held in memory while the listing streams in. */
@@ -109,7 +112,7 @@ export async function stageStoreIndex(
     if (live.includes(`${LIVE}_sku_a`) || live.includes(`${LIVE}_ids_a`)) suffix = 'b';
   })();
   const insert = db.prepare(
-    `INSERT INTO ${STAGING} (ord, sku, product_id, variation_id, qty, managed, name, ref, not_written, price) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO ${STAGING} (ord, sku, product_id, variation_id, qty, managed, name, ref, not_written, price, visibility) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   let pending: unknown[][] = [];
   const flush = db.transaction((rows: unknown[][]) => {
@@ -125,7 +128,8 @@ export async function stageStoreIndex(
   try {
     for await (const item of items) {
       pending.push([ord, item.sku, encodeId(item.productId), encodeId(item.variationId), item.qty, item.managed ? 1 : 0,
-        item.name ?? null, item.ref ? JSON.stringify(item.ref) : null, item.notWritten ?? null, item.price === undefined ? null : item.price ?? '']);
+        item.name ?? null, item.ref ? JSON.stringify(item.ref) : null, item.notWritten ?? null, item.price === undefined ? null : item.price ?? '',
+        item.visibility ? JSON.stringify(item.visibility) : null]);
       ord++;
       options.onItem?.(ord);
       if (pending.length >= STAGE_CHUNK) {
@@ -204,9 +208,10 @@ export function* iterateStoreItems(db: Db, window: { offset?: number; limit?: nu
   const table = storeTableOf(db, window.store);
   if (!table) return;
   // Raw rows (arrays) are several times cheaper to materialise than objects for a million items.
-  // A store's table from before migration 12 (recreated by its next fetch) has no prices.
+  // A store's table from before migration 11 (recreated by its next fetch) has no prices; migration 12
+  // gave every existing index table its visibility column.
   const price = hasColumn(db, table, 'price') ? 'price' : 'NULL';
-  const stmt = db.prepare(`SELECT ord, sku, product_id, variation_id, qty, managed, name, ref, not_written, ${price} FROM ${table} WHERE ord >= ? ORDER BY ord LIMIT ?`).raw(true);
+  const stmt = db.prepare(`SELECT ord, sku, product_id, variation_id, qty, managed, name, ref, not_written, ${price}, visibility FROM ${table} WHERE ord >= ? ORDER BY ord LIMIT ?`).raw(true);
   let remaining = window.limit ?? Number.POSITIVE_INFINITY;
   // Positions are 0..n-1 in store order, so the window's offset is a position.
   let next = window.offset ?? 0;
@@ -214,7 +219,7 @@ export function* iterateStoreItems(db: Db, window: { offset?: number; limit?: nu
     const rows = stmt.all(next, Math.min(chunk, remaining)) as RawRow[];
     if (rows.length === 0) return;
     for (const r of rows) {
-      yield toItem({ ord: r[0], sku: r[1], product_id: r[2], variation_id: r[3], qty: r[4], managed: r[5], name: r[6], ref: r[7], not_written: r[8], price: r[9] });
+      yield toItem({ ord: r[0], sku: r[1], product_id: r[2], variation_id: r[3], qty: r[4], managed: r[5], name: r[6], ref: r[7], not_written: r[8], price: r[9], visibility: r[10] });
     }
     remaining -= rows.length;
     next = rows[rows.length - 1]![0] + 1;
@@ -246,6 +251,7 @@ function toItem(row: Row): IndexedStoreItem {
     ref: row.ref ? (JSON.parse(row.ref) as Record<string, unknown>) : undefined,
     ...(row.not_written !== null ? { notWritten: row.not_written } : {}),
     ...(row.price !== null ? { price: row.price === '' ? null : row.price } : {}),
+    ...(row.visibility !== null ? { visibility: JSON.parse(row.visibility) as ItemVisibility } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { BatchResult, Change, StoreId, StoreItem } from '../domain/types.js';
+import type { BatchResult, Change, ItemVisibility, StoreId, StoreItem } from '../domain/types.js';
 
 /**
  * One line of an open order (SPEC §12): units the store has already taken off the item's level
@@ -22,6 +22,8 @@ export interface StockReading {
   managed: boolean;
   /** SPEC §14: the item's price now (two decimals; null: none), from stores that sync prices. */
   price?: string | null;
+  /** The listing's visibility, from stores that can change it (SPEC §14 `rules.status`). */
+  visibility?: ItemVisibility;
 }
 
 /**

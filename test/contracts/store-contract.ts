@@ -187,7 +187,7 @@ export function runStoreContract(name: string, setup: () => Promise<StoreContrac
 
       expect(ctx.fake.requests() - before).toBe(expected);
       expect(ctx.fake.writeRequests()).toBe(writesBefore);
-      // Stores that sync prices (SPEC §14) report the price too; the stock is what this checks.
+      // Stores that sync prices or change a listing's status (SPEC §14) report those too; the stock is what this checks.
       expect(changes.map((c) => [c.sku, stockOnly(seen.get(c.seq))])).toEqual(changes.map((c) => [c.sku, { qty: c.to, managed: true }]));
       expect(seen.size).toBe(changes.length);
     });
@@ -242,7 +242,7 @@ export function runStoreContract(name: string, setup: () => Promise<StoreContrac
   });
 }
 
-/** A reading without the price stores that sync prices add (SPEC §14). */
+/** A reading without the price and visibility stores add for SPEC §14. */
 function stockOnly(r: { qty: number | null; managed: boolean } | undefined): { qty: number | null; managed: boolean } | undefined {
   return r && { qty: r.qty, managed: r.managed };
 }

@@ -121,7 +121,7 @@ describe('fetch is one unit (built CLI)', () => {
     const t = await setup(3);
     fs.mkdirSync(t.stateFile(''), { recursive: true });
     const old = new Database(t.stateFile('invsync.db'));
-    for (const sql of MIGRATIONS.slice(0, 4)) old.exec(sql);
+    for (const sql of MIGRATIONS.slice(0, 4)) old.exec(sql as string);
     old.pragma('user_version = 4');
     old.prepare("INSERT INTO store_items (ord, sku, product_id, variation_id, qty, managed, name, ref) VALUES (0, 'SKU-0001', '1', NULL, 0, 1, NULL, NULL)").run();
     old.prepare("INSERT INTO index_meta (id, generation, refreshed_at, item_count, store) VALUES (1, 4, '2026-11-30T10:00:00.000Z', 1, 'woocommerce')").run();

@@ -17,7 +17,8 @@ afterEach(async () => { await Promise.all(running.splice(0).map((e) => e.close()
 
 const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
 
-type Row = [number, string, string, string | null, number | null, number, string | null];
+/** ord, sku, product id, variation id, qty, managed, name, price, visibility (SPEC §14: both kept by an incremental refresh too). */
+type Row = [number, string, string, string | null, number | null, number, string | null, string | null, string | null];
 
 async function setup(index: Record<string, unknown> = { incremental: true }) {
   const { products, skus } = mixedCatalog(40);
@@ -40,7 +41,7 @@ async function setup(index: Record<string, unknown> = { incremental: true }) {
   const rows = (stateDir: string): Row[] => {
     const d = db(stateDir);
     try {
-      return d.prepare('SELECT ord, sku, product_id, variation_id, qty, managed, name FROM store_items ORDER BY ord').raw(true).all() as Row[];
+      return d.prepare('SELECT ord, sku, product_id, variation_id, qty, managed, name, price, visibility FROM store_items ORDER BY ord').raw(true).all() as Row[];
     } finally {
       d.close();
     }
@@ -60,15 +61,18 @@ async function setup(index: Record<string, unknown> = { incremental: true }) {
 }
 
 describe('incremental store index refresh (built CLI, WooCommerce emulator)', () => {
-  it('lists only what changed (a stock edit, a variation edit, a new product) and ends with the index a full refresh gives', async () => {
+  it('lists only what changed (a stock edit, a variation edit, a new product) and ends with the index a full refresh gives (prices and visibility too)', async () => {
     const t = await setup();
     const first = await t.fetch(t.incremental);
     expect(first).toMatchObject({ index: 'full', indexReason: expect.stringMatching(/^first refresh with index\.incremental/) });
 
     const simple = t.emu.items().find((r) => r.type === 'simple' && r.manage_stock)!;
     const variable = t.emu.items().find((r) => r.type === 'variable')!;
-    await t.write('products/batch', { update: [{ id: simple.id, manage_stock: true, stock_quantity: 77 }], create: [{ sku: 'NEW-1', name: 'New one', manage_stock: true, stock_quantity: 3 }] });
-    await t.write(`products/${variable.id}/variations/batch`, { update: [{ id: variable.variations[0], manage_stock: true, stock_quantity: 55 }] });
+    await t.write('products/batch', {
+      update: [{ id: simple.id, manage_stock: true, stock_quantity: 77, regular_price: '8.50', catalog_visibility: 'hidden' }],
+      create: [{ sku: 'NEW-1', name: 'New one', manage_stock: true, stock_quantity: 3, regular_price: '4.00' }],
+    });
+    await t.write(`products/${variable.id}/variations/batch`, { update: [{ id: variable.variations[0], manage_stock: true, stock_quantity: 55, regular_price: '6.25', status: 'private' }] });
     t.emu.requests.length = 0;
 
     const second = await t.fetch(t.incremental);
@@ -80,6 +84,10 @@ describe('incremental store index refresh (built CLI, WooCommerce emulator)', ()
     expect(rows.find((r) => r[2] === String(simple.id))?.[4]).toBe(77);
     expect(rows.find((r) => r[3] === String(variable.variations[0]))?.[4]).toBe(55);
     expect(rows.some((r) => r[1] === 'NEW-1')).toBe(true);
+    const edited = rows.find((r) => r[2] === String(simple.id))!;
+    expect([edited[7], JSON.parse(edited[8]!).hidden]).toEqual(['8.50', true]);
+    const variation = rows.find((r) => r[3] === String(variable.variations[0]))!;
+    expect([variation[7], JSON.parse(variation[8]!).hidden]).toEqual(['6.25', true]);
     await t.expectExact();
   });
 

@@ -273,12 +273,12 @@ describe('many stores from one fetch (SPEC §9)', () => {
     // Back to schema 9, as an invsync before SPEC §9 left it (index_meta id 1, plans without a store).
     const dbFile = path.join(t.dir, 'state', 'invsync.db');
     const db = new Database(dbFile);
-    db.exec(`DROP TABLE run_stores; DROP TABLE store_slots; DROP INDEX plans_store_status; ALTER TABLE plans DROP COLUMN store;`);
-    // Open orders as migration 9 made them (before they were kept per store, migration 13).
+    // Migrations undone newest first: 13 (open orders per store: back to migration 9's tables), 12 (rules.status), 11 (prices), then 10.
     db.exec('DROP TABLE open_orders_staged; DROP TABLE open_orders; DROP TABLE open_orders_meta;');
-    db.exec(MIGRATIONS.find((sql) => sql.includes('CREATE TABLE open_orders_staged'))!);
-    // …and without what later migrations added (11: prices).
+    db.exec(MIGRATIONS.find((m): m is string => typeof m === 'string' && m.includes('CREATE TABLE open_orders_staged'))!);
+    db.exec(`DROP TABLE status_hidden; ALTER TABLE plan_items DROP COLUMN status_action; ALTER TABLE store_items DROP COLUMN visibility;`);
     db.exec('ALTER TABLE store_items DROP COLUMN price; ALTER TABLE plan_items DROP COLUMN price_from; ALTER TABLE plan_items DROP COLUMN price_to;');
+    db.exec(`DROP TABLE run_stores; DROP TABLE store_slots; DROP INDEX plans_store_status; ALTER TABLE plans DROP COLUMN store;`);
     db.pragma('user_version = 9');
     db.close();
     const push = await t.run(['push', '--json']);

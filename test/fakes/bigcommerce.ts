@@ -17,7 +17,7 @@ const PROBLEM_TYPE = 'https://developer.bigcommerce.com/api-docs/getting-started
 
 export type BcTracking = 'none' | 'product' | 'variant';
 
-export interface BcSeedVariant { sku: string; stock?: number; /** Own price; default null (the product's applies). */ price?: number | null }
+export interface BcSeedVariant { sku: string; stock?: number; /** Own price; default null (the product's applies). */ price?: number | null; purchasingDisabled?: boolean }
 
 export interface BcSeedProduct {
   sku: string;
@@ -29,6 +29,8 @@ export interface BcSeedProduct {
   variants?: BcSeedVariant[];
   /** The product's price (default 10). */
   price?: number;
+  /** `is_visible` (default true). */
+  visible?: boolean;
 }
 
 export interface BcLocation { id: number; code: string; name: string }
@@ -56,8 +58,8 @@ export interface BcFakeOptions {
   faults?: Partial<BcFaults>;
 }
 
-interface Product { id: number; sku: string; name: string; tracking: BcTracking; baseVariantId: number | null; variantIds: number[]; price: number }
-interface Variant { id: number; productId: number; sku: string; base: boolean; price: number | null }
+interface Product { id: number; sku: string; name: string; tracking: BcTracking; baseVariantId: number | null; variantIds: number[]; price: number; visible: boolean }
+interface Variant { id: number; productId: number; sku: string; base: boolean; price: number | null; purchasingDisabled: boolean }
 
 export interface BcFake extends FakeServer {
   readonly token: string;
@@ -68,6 +70,8 @@ export interface BcFake extends FakeServer {
   /** Stock of every item's SKU at a location (default 1): null when not tracked or not stocked there. */
   stockBySku(locationId?: number): Map<string, number | null>;
   tracking(productSku: string): BcTracking | undefined;
+  /** SPEC §14: a product's `is_visible` by its SKU, or a variant's `purchasing_disabled` (as `!disabled`) by its SKU. */
+  shown(sku: string): boolean | undefined;
   /** Rows `GET /inventory/items?product_id:in=…&location_id:in=…` holds for these products (for request-count assertions). */
   inventoryRowCount(productIds: number[], locationId?: number): number;
   /** Delete a product (its variants and stock go with it), or one option variant by its SKU. */
@@ -130,10 +134,10 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
 
   function seed(list: BcSeedProduct[]): void {
     for (const s of list) {
-      const p: Product = { id: nextProduct++, sku: s.sku, name: s.name ?? `Product ${s.sku}`, tracking: s.tracking ?? 'product', baseVariantId: null, variantIds: [], price: s.price ?? 10 };
+      const p: Product = { id: nextProduct++, sku: s.sku, name: s.name ?? `Product ${s.sku}`, tracking: s.tracking ?? 'product', baseVariantId: null, variantIds: [], price: s.price ?? 10, visible: s.visible ?? true };
       products.set(p.id, p);
       if (!s.variants || s.variants.length === 0) {
-        const v: Variant = { id: nextVariant++, productId: p.id, sku: s.sku, base: true, price: null };
+        const v: Variant = { id: nextVariant++, productId: p.id, sku: s.sku, base: true, price: null, purchasingDisabled: false };
         variants.set(v.id, v);
         p.baseVariantId = v.id;
         p.variantIds.push(v.id);
@@ -141,7 +145,7 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
         continue;
       }
       for (const sv of s.variants) {
-        const v: Variant = { id: nextVariant++, productId: p.id, sku: sv.sku, base: false, price: sv.price ?? null };
+        const v: Variant = { id: nextVariant++, productId: p.id, sku: sv.sku, base: false, price: sv.price ?? null, purchasingDisabled: sv.purchasingDisabled ?? false };
         variants.set(v.id, v);
         p.variantIds.push(v.id);
         if (sv.stock !== undefined) setStock(`v:${v.id}`, 1, sv.stock);
@@ -207,13 +211,13 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
   function productJson(p: Product): Record<string, unknown> {
     const base = p.baseVariantId !== null ? variants.get(p.baseVariantId) : undefined;
     const level = stock.get(productKey(p))?.get(locations[0]?.id ?? 1) ?? 0;
-    return { id: p.id, name: p.name, type: 'physical', sku: p.sku, inventory_level: level, inventory_tracking: p.tracking, base_variant_id: base?.id ?? null, price: p.price, is_visible: true };
+    return { id: p.id, name: p.name, type: 'physical', sku: p.sku, inventory_level: level, inventory_tracking: p.tracking, base_variant_id: base?.id ?? null, price: p.price, is_visible: p.visible };
   }
 
   function variantJson(v: Variant): Record<string, unknown> {
     return {
       id: v.id, product_id: v.productId, sku: v.sku, sku_id: v.id + 10_000, price: v.price, inventory_level: stock.get(`v:${v.id}`)?.get(1) ?? 0,
-      inventory_warning_level: 0, option_values: v.base ? [] : [{ id: v.id, label: v.sku, option_id: 1, option_display_name: 'Option' }],
+      inventory_warning_level: 0, purchasing_disabled: v.purchasingDisabled, option_values: v.base ? [] : [{ id: v.id, label: v.sku, option_id: 1, option_display_name: 'Option' }],
     };
   }
 
@@ -309,6 +313,8 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
       }
       // `price` is a number (float) in the catalog schema: a string or a negative value fails the whole batch.
       if (it.price !== undefined && !(typeof it.price === 'number' && it.price >= 0)) return problem(422, 'Input is invalid', { price: 'must be a number >= 0' });
+      // JSON-schema validation: a boolean field takes a boolean (no "false" strings, no 0/1).
+      if (it.is_visible !== undefined && typeof it.is_visible !== 'boolean') return problem(422, 'JSON data is missing or invalid', { is_visible: 'The field is_visible must be a boolean' }); // wording UNVERIFIED
       updated.push(p);
     }
     body.forEach((raw, i) => {
@@ -316,6 +322,8 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
       if (t !== undefined) (updated[i] as Product).tracking = t as BcTracking;
       const price = (raw as Record<string, unknown>).price;
       if (typeof price === 'number') (updated[i] as Product).price = price;
+      const visible = (raw as Record<string, unknown>).is_visible;
+      if (visible !== undefined) (updated[i] as Product).visible = visible as boolean;
     });
     productWrites++;
     return { status: 200, json: { data: updated.map(productJson), meta: {} } };
@@ -371,7 +379,7 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
     };
   }
 
-  /** PUT /catalog/variants: ≤ 50 variants, `[{ id, price }]`; one bad item refuses the whole batch. */
+  /** PUT /catalog/variants: ≤ 50 variants, `[{ id, price?, purchasing_disabled? }]`; one bad item refuses the whole batch. */
   function updateVariants(body: unknown): FakeReply {
     if (!Array.isArray(body)) return problem(422, 'Input is invalid', { body: 'an array of variants is expected' });
     if (body.length > MAX_VARIANT_BATCH) return problem(413, `The request payload is too large. The maximum items allowed in the array is ${MAX_VARIANT_BATCH}`); // wording UNVERIFIED
@@ -381,11 +389,16 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
       const v = variants.get(Number(it.id));
       if (!v) return problem(404, `Variant with id ${String(it.id)} not found`); // wording UNVERIFIED
       if (it.price !== undefined && it.price !== null && !(typeof it.price === 'number' && it.price >= 0)) return problem(422, 'Input is invalid', { price: 'must be a number >= 0' });
+      // JSON-schema validation: a boolean field takes a boolean (no "false" strings, no 0/1).
+      if (it.purchasing_disabled !== undefined && typeof it.purchasing_disabled !== 'boolean') {
+        return problem(422, 'JSON data is missing or invalid', { purchasing_disabled: 'The field purchasing_disabled must be a boolean' }); // wording UNVERIFIED
+      }
       found.push(v);
     }
     body.forEach((raw, i) => {
-      const price = (raw as Record<string, unknown>).price;
+      const { price, purchasing_disabled: disabled } = raw as Record<string, unknown>;
       if (price !== undefined) (found[i] as Variant).price = price as number | null;
+      if (disabled !== undefined) (found[i] as Variant).purchasingDisabled = disabled as boolean;
     });
     variantWrites++;
     return { status: 200, json: { data: found.map(variantJson), meta: {} } };
@@ -467,6 +480,11 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
     },
     catalogWrites: () => ({ products: productWrites, variants: variantWrites }),
     tracking: (sku) => [...products.values()].find((p) => p.sku === sku)?.tracking,
+    shown: (sku) => {
+      const v = [...variants.values()].find((x) => x.sku === sku && !x.base);
+      if (v) return !v.purchasingDisabled;
+      return [...products.values()].find((p) => p.sku === sku)?.visible;
+    },
     inventoryRowCount: (productIds, locationId = 1) => inventoryRows({
       method: 'GET', path: '', headers: {}, body: undefined,
       query: new URLSearchParams({ 'product_id:in': productIds.join(','), 'location_id:in': String(locationId) }),

@@ -38,10 +38,12 @@ export interface S4sSeedProduct {
   name?: string;
   stock?: number;
   options?: S4sSeedOption[];
+  /** The product's `Hide` (default false). */
+  hide?: boolean;
 }
 
 export interface S4sOption { code: string; sku: string; name: string; stock: number }
-export interface S4sRecord { catalogId: number; sku: string; name: string; stock: number; options: S4sOption[] }
+export interface S4sRecord { catalogId: number; sku: string; name: string; stock: number; options: S4sOption[]; hide: boolean }
 
 export interface S4sFaults extends CommonFaults {
   /** Writes to these SKUs (product SKUs or option suffixes) fail per record with Status 400. */
@@ -110,7 +112,7 @@ export async function startShift4ShopFake(options: S4sFakeOptions = {}): Promise
   function seed(list: S4sSeedProduct[]): S4sRecord[] {
     return list.map((p) => {
       const r: S4sRecord = {
-        catalogId: nextId++, sku: p.sku, name: p.name ?? `Product ${p.sku}`, stock: p.stock ?? 0,
+        catalogId: nextId++, sku: p.sku, name: p.name ?? `Product ${p.sku}`, stock: p.stock ?? 0, hide: p.hide ?? false,
         options: (p.options ?? []).map((o) => ({ code: o.code ?? String(nextCode++), sku: o.sku, name: o.name ?? o.sku, stock: o.stock })),
       };
       products.set(r.catalogId, r);
@@ -122,7 +124,7 @@ export async function startShift4ShopFake(options: S4sFakeOptions = {}): Promise
   function productJson(r: S4sRecord): unknown {
     return {
       SKUInfo: { CatalogID: r.catalogId, SKU: r.sku, Name: r.name, Cost: 1.5, Price: 9.99, Currency: 'USD', RetailPrice: 12, SalePrice: 0, OnSale: false, Stock: r.stock },
-      MFGID: '', GTIN: '', Hide: false, InventoryControl: -1, WarehouseLocation: '',
+      MFGID: '', GTIN: '', Hide: r.hide, InventoryControl: -1, WarehouseLocation: '',
       AdvancedOptionList: r.options.map((o) => ({
         AdvancedOptionCode: o.code, AdvancedOptionSufix: o.sku, AdvancedOptionName: o.name, AdvancedOptionCost: 0,
         AdvancedOptionStock: o.stock, AdvancedOptionWeight: 0, AdvancedOptionPrice: 0, AdvancedOptionGTIN: '',
@@ -238,12 +240,16 @@ export async function startShift4ShopFake(options: S4sFakeOptions = {}): Promise
     if (invalid) return invalid;
     const results = (body as unknown[]).map((item) => {
       const info = (item as { SKUInfo?: { CatalogID?: unknown; Stock?: unknown } } | null)?.SKUInfo;
+      const hide = (item as { Hide?: unknown } | null)?.Hide;
       const id = Number(info?.CatalogID);
       const p = products.get(id);
       if (!info || !Number.isInteger(id) || !p) return record('CatalogID', String(info?.CatalogID ?? ''), 404, 'Record not found');
       if (info.Stock !== undefined && typeof info.Stock !== 'number') return record('CatalogID', String(id), 400, 'Invalid value for Stock');
+      // A boolean field: anything else is refused per record (wording UNVERIFIED, like Stock's).
+      if (hide !== undefined && typeof hide !== 'boolean') return record('CatalogID', String(id), 400, 'Invalid value for Hide');
       if (rejected(p.sku)) return record('CatalogID', String(id), 400, 'Record could not be updated');
       if (typeof info.Stock === 'number') p.stock = info.Stock;
+      if (typeof hide === 'boolean') p.hide = hide;
       return record('CatalogID', String(id), 200, 'Updated successfully');
     });
     return { status: 200, json: results };

@@ -45,6 +45,8 @@ export interface VendureFakeVariant {
   deleted: boolean;
   /** The list price in minor units, as entered (gross when the channel's prices include tax); default 1000. */
   price?: number;
+  /** ProductVariant.enabled (SPEC §14 `rules.status`); absent: true. */
+  enabled?: boolean;
 }
 
 export interface VendureSeedVariant {
@@ -56,6 +58,7 @@ export interface VendureSeedVariant {
   trackInventory?: TrackInventory;
   /** List price in minor units (default 1000). */
   price?: number;
+  enabled?: boolean;
 }
 
 export interface VendureSeedProduct {
@@ -197,7 +200,7 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
         for (const [loc, qty] of Object.entries(v.levels ?? {})) levels.set(Number(loc), qty);
         const variant: VendureFakeVariant = {
           id: nextVariant++, productId, sku: v.sku, name: `${p.name ?? `Product ${productId}`} ${v.sku}`,
-          trackInventory: v.trackInventory ?? 'INHERIT', levels, allocated: new Map(), deleted: false, price: v.price ?? 1000,
+          trackInventory: v.trackInventory ?? 'INHERIT', levels, allocated: new Map(), deleted: false, price: v.price ?? 1000, enabled: v.enabled ?? true,
         };
         store.push(variant);
         created.push(variant);
@@ -217,7 +220,7 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
       stockOnHand: sumOf(v), stockAllocated: allocatedOf(v), trackInventory: v.trackInventory,
       price: pricesIncludeTax ? Math.round((v.price ?? 1000) / (1 + TAX_RATE)) : (v.price ?? 1000),
       priceWithTax: pricesIncludeTax ? (v.price ?? 1000) : Math.round((v.price ?? 1000) * (1 + TAX_RATE)), currencyCode: 'USD',
-      outOfStockThreshold: 0, useGlobalOutOfStockThreshold: true, enabled: true,
+      outOfStockThreshold: 0, useGlobalOutOfStockThreshold: true, enabled: v.enabled ?? true,
       stockLevels: [...v.levels.entries()].sort((a, b) => a[0] - b[0])
         .map(([loc, qty]) => ({ id: `${v.id}-${loc}`, stockLocationId: String(loc), stockOnHand: qty, stockAllocated: v.allocated?.get(loc) ?? 0 })),
       product: { id: String(v.productId), name: v.name },
@@ -262,21 +265,31 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
   }
 
   function updateProductVariants(args: Record<string, unknown>): unknown[] {
-    const inputs = (args.input ?? []) as Array<{ id: string; stockOnHand?: number | null; stockLevels?: Array<{ stockLocationId: string; stockOnHand: number }>; trackInventory?: TrackInventory; price?: unknown }>;
+    const inputs = (args.input ?? []) as Array<{ id: string; stockOnHand?: number | null; stockLevels?: Array<{ stockLocationId: string; stockOnHand: number }>; trackInventory?: TrackInventory; price?: unknown; enabled?: unknown }>;
     inputs.forEach((input, i) => {
       if (input.price !== undefined && input.price !== null && (typeof input.price !== 'number' || !Number.isFinite(input.price))) {
         throw new InputError(`Variable "$input" got invalid value ${JSON.stringify(input.price)} at "input[${i}].price"; Expected type "Money". Money cannot represent a non-number value: ${JSON.stringify(input.price)}`);
       }
     });
+    // GraphQL coerces variables before anything runs: a non-Boolean `enabled` fails the whole operation.
+    inputs.forEach((input, i) => {
+      if (input.enabled !== undefined && input.enabled !== null && typeof input.enabled !== 'boolean') {
+        throw new OperationError({
+          message: `Variable "$input" got invalid value ${JSON.stringify(input.enabled)} at "input[${i}].enabled"; Boolean cannot represent a non boolean value: ${JSON.stringify(input.enabled)}`,
+          extensions: { code: 'BAD_USER_INPUT' },
+        });
+      }
+    });
     // One transaction: validate and apply on copies, commit only when every input succeeded.
-    const staged = new Map<VendureFakeVariant, { levels: Map<number, number>; track: TrackInventory; price: number }>();
+    const staged = new Map<VendureFakeVariant, { levels: Map<number, number>; track: TrackInventory; price: number; enabled: boolean }>();
     for (const input of inputs) {
       const v = store.find((x) => String(x.id) === String(input.id) && !x.deleted);
       if (!v || faults.rejectSkus.includes(v.sku)) {
         throw new OperationError({ message: `No ProductVariant with the id "${input.id}" could be found`, extensions: { code: 'ENTITY_NOT_FOUND' } });
       }
-      const state = staged.get(v) ?? { levels: new Map(v.levels), track: v.trackInventory, price: v.price ?? 1000 };
+      const state = staged.get(v) ?? { levels: new Map(v.levels), track: v.trackInventory, price: v.price ?? 1000, enabled: v.enabled ?? true };
       if (typeof input.price === 'number') state.price = Math.round(input.price);
+      if (typeof input.enabled === 'boolean') state.enabled = input.enabled;
       if (input.stockOnHand && input.stockOnHand < settings.outOfStockThreshold) {
         throw new OperationError({ message: 'stockOnHand cannot be a negative value', extensions: { code: 'USER_INPUT_ERROR' } });
       }
@@ -291,7 +304,7 @@ export async function startVendureFake(options: VendureFakeOptions = {}): Promis
       }
       staged.set(v, state);
     }
-    for (const [v, state] of staged) { v.levels = state.levels; v.trackInventory = state.track; v.price = state.price; }
+    for (const [v, state] of staged) { v.levels = state.levels; v.trackInventory = state.track; v.price = state.price; v.enabled = state.enabled; }
     return inputs.map((input) => variantView(store.find((x) => String(x.id) === String(input.id)) as VendureFakeVariant));
   }
 

@@ -229,7 +229,7 @@ describe('BigCommerce store adapter', () => {
     expect(await store.apply(changes)).toEqual({ failed: [] });
     const before = fake.requests.length;
     const seen = await store.read(changes);
-    expect([...seen]).toEqual([[1, { qty: 7, managed: true }], [2, { qty: 8, managed: true }], [3, { qty: 9, managed: true }]]);
+    expect([...seen].map(([k, r]) => [k, { qty: r.qty, managed: r.managed }])).toEqual([[1, { qty: 7, managed: true }], [2, { qty: 8, managed: true }], [3, { qty: 9, managed: true }]]);
     expect(fake.requests.slice(before).map((r) => [r.path.replace(/^\/stores\/abc123\/v3/, ''), r.query['id:in'] ?? r.query['product_id:in'], r.query['location_id:in']])).toEqual([
       ['/catalog/products', '100,101', undefined],
       ['/inventory/items', '100,101', '2'],
@@ -252,7 +252,7 @@ describe('BigCommerce store adapter', () => {
     fake.remove('V-2');
     expect((await bcRequest(fake, 'catalog/products', { method: 'PUT', body: [{ id: 100, inventory_tracking: 'none' }] })).status).toBe(200);
     const seen = await store.read(changes);
-    expect([...seen]).toEqual([[1, { qty: null, managed: false }], [3, { qty: 1, managed: true }], [5, { qty: 5, managed: true }]]);
+    expect([...seen].map(([k, r]) => [k, { qty: r.qty, managed: r.managed }])).toEqual([[1, { qty: null, managed: false }], [3, { qty: 1, managed: true }], [5, { qty: 5, managed: true }]]);
   });
 
   it('writes by product id or variant id as each product tracks stock, in one request', async () => {
@@ -327,5 +327,72 @@ describe('BigCommerce store adapter', () => {
     for (const batch of toBatches(store, items.map((item, i) => changeFor(item, i + 1, 4)))) await store.apply(batch);
     expect(fake.writeRequests()).toBe(1);
     expect(new Set(fake.stockBySku().values())).toEqual(new Set([4]));
+  });
+});
+
+describe('BigCommerce rules.status writes (SPEC §14)', () => {
+  let fake: BcFake;
+  afterEach(async () => { await fake?.close(); });
+
+  it('hides a product (is_visible) and a variant (purchasing_disabled) with its stock, reads both back, and restores them alone', async () => {
+    fake = await startBigCommerceFake({ products: [{ sku: 'P', stock: 5 }, { sku: 'O', tracking: 'variant', variants: [{ sku: 'O-1', stock: 3 }, { sku: 'O-2', stock: 3 }] }] });
+    const store = createBigCommerceStore(configFor(fake));
+    const items = await collect(store.list());
+    expect(items.map((i) => [i.sku, i.visibility])).toEqual([
+      ['P', { hidden: false, outOfStock: false, values: { is_visible: true } }],
+      ['O-1', { hidden: false, outOfStock: false, values: { purchasing_disabled: false } }],
+      ['O-2', { hidden: false, outOfStock: false, values: { purchasing_disabled: false } }],
+    ]);
+    const [p, o1] = items;
+    const hideP = { ...changeFor(p!, 1, 0), statusAction: { to: 'hide' as const, set: { is_visible: false }, from: { is_visible: true } } };
+    const hideO = { ...changeFor(o1!, 2, 0), statusAction: { to: 'hide' as const, set: { purchasing_disabled: true }, from: { purchasing_disabled: false } } };
+    const before = fake.requests.length;
+    expect(await store.apply([hideP, hideO])).toEqual({ failed: [] });
+    // One adjustment for both levels, one catalog request per kind: status adds 2 requests here.
+    expect(fake.requests.slice(before).map((r) => `${r.method} ${r.path.replace(/^\/stores\/abc123\/v3/, '')}`)).toEqual([
+      'PUT /inventory/adjustments/absolute', 'PUT /catalog/products', 'PUT /catalog/variants',
+    ]);
+    expect([fake.shown('P'), fake.shown('O-1'), fake.shown('O-2')]).toEqual([false, false, true]);
+    expect([fake.stockBySku().get('P'), fake.stockBySku().get('O-1')]).toEqual([0, 0]);
+
+    const seen = await store.read([hideP, hideO]);
+    expect(seen.get(1)).toEqual({ qty: 0, managed: true, visibility: { hidden: true, outOfStock: false, values: { is_visible: false } } });
+    expect(seen.get(2)).toEqual({ qty: 0, managed: true, visibility: { hidden: true, outOfStock: false, values: { purchasing_disabled: true } } });
+
+    const restoreP = { ...changeFor(p!, 3, 99), statusAction: { to: 'restore' as const, of: 'hide' as const, set: { is_visible: true }, from: { is_visible: false }, alone: true } };
+    const mark = fake.requests.length;
+    expect(await store.apply([restoreP])).toEqual({ failed: [] });
+    expect(fake.requests.slice(mark).map((r) => r.path.replace(/^\/stores\/abc123\/v3/, ''))).toEqual(['/catalog/products']);
+    expect([fake.shown('P'), fake.stockBySku().get('P')]).toEqual([true, 0]);
+  });
+
+  it('a change with a price and a status writes both in one catalog record per item (status costs no request beyond the price writes) and reads both back', async () => {
+    fake = await startBigCommerceFake({ products: [{ sku: 'P', stock: 5, price: 12 }, { sku: 'O', tracking: 'variant', price: 20, variants: [{ sku: 'O-1', stock: 3, price: 21 }] }] });
+    const store = createBigCommerceStore(configFor(fake));
+    const [p, o1] = await collect(store.list());
+    expect([p!.price, o1!.price]).toEqual(['12.00', '21.00']);
+    const hideP = { ...changeFor(p!, 1, 0), price: { from: '12.00', to: '13.99' }, statusAction: { to: 'hide' as const, set: { is_visible: false }, from: { is_visible: true } } };
+    const hideO = { ...changeFor(o1!, 2, 0), price: { from: '21.00', to: '22.50' }, statusAction: { to: 'hide' as const, set: { purchasing_disabled: true }, from: { purchasing_disabled: false } } };
+    const before = fake.requests.length;
+    expect(await store.apply([hideP, hideO])).toEqual({ failed: [] });
+    expect(fake.requests.slice(before).map((r) => `${r.method} ${r.path.replace(/^\/stores\/abc123\/v3/, '')}`)).toEqual([
+      'PUT /inventory/adjustments/absolute', 'PUT /catalog/products', 'PUT /catalog/variants',
+    ]);
+    expect([fake.shown('P'), fake.shown('O-1'), fake.priceBySku().get('P'), fake.priceBySku().get('O-1')]).toEqual([false, false, 13.99, 22.5]);
+
+    const seen = await store.read([hideP, hideO]);
+    expect(seen.get(1)).toEqual({ qty: 0, managed: true, price: '13.99', visibility: { hidden: true, outOfStock: false, values: { is_visible: false } } });
+    expect(seen.get(2)).toEqual({ qty: 0, managed: true, price: '22.50', visibility: { hidden: true, outOfStock: false, values: { purchasing_disabled: true } } });
+  });
+
+  it('the fake refuses a non-boolean is_visible with 422, and the item fails with the store\'s words', async () => {
+    fake = await startBigCommerceFake({ products: [{ sku: 'P', stock: 5 }] });
+    const store = createBigCommerceStore(configFor(fake));
+    const [p] = await collect(store.list());
+    const bad = { ...changeFor(p!, 1, 0), statusAction: { to: 'hide' as const, set: { is_visible: 'no' }, from: { is_visible: true } } };
+    const result = await store.apply([bad]);
+    expect(result.failed).toHaveLength(1);
+    expect(result.failed[0]!.message).toMatch(/^status not applied: 422: JSON data is missing or invalid — is_visible: The field is_visible must be a boolean$/);
+    expect(fake.shown('P')).toBe(true);
   });
 });

@@ -158,7 +158,7 @@ describe('Shift4Shop store adapter', () => {
     const change = (seq: number, productId: number, variationId: string | null = null): Change => ({ seq, sku: `s${seq}`, productId, variationId, from: 0, to: 1 });
     const changes = [change(1, 2), change(2, 100), change(3, 150), change(4, 251, '8'), change(5, 251, '9')];
     const seen = await createShift4ShopStore(configFor(fake, { pageSize: 10 })).read(changes);
-    expect([...seen]).toEqual([[1, { qty: 1, managed: true }], [2, { qty: 4, managed: true }], [4, { qty: 6, managed: true }]]);
+    expect([...seen].map(([k, r]) => [k, { qty: r.qty, managed: r.managed }])).toEqual([[1, { qty: 1, managed: true }], [2, { qty: 4, managed: true }], [4, { qty: 6, managed: true }]]);
     expect(readPaths()).toEqual(['list@0', 'one:100', 'one:150', 'one:251']);
     expect(fake.requests.map((r) => r.status)).toEqual([200, 200, 404, 200]);
   });
@@ -197,10 +197,10 @@ describe('Shift4Shop store adapter', () => {
     });
     const items = await collect(createShift4ShopStore(configFor(fake)).list());
     expect(items).toEqual([
-      { sku: 'A', productId: 1, variationId: null, qty: 3.5, managed: true, name: 'Alpha' },
+      { sku: 'A', productId: 1, variationId: null, qty: 3.5, managed: true, name: 'Alpha', visibility: { hidden: false, outOfStock: false, values: { Hide: false } } },
       { sku: 'T-S', productId: 2, variationId: '9', qty: 0, managed: true, name: 'Tee - Small' },
       { sku: 'T-L', productId: 2, variationId: '10', qty: 4, managed: true, name: 'Tee - Large' },
-      { sku: 'B', productId: 3, variationId: null, qty: 0, managed: true, name: 'Product B' },
+      { sku: 'B', productId: 3, variationId: null, qty: 0, managed: true, name: 'Product B', visibility: { hidden: false, outOfStock: false, values: { Hide: false } } },
     ]);
   });
 
@@ -289,5 +289,43 @@ describe('Shift4Shop store adapter', () => {
     for (const batch of toBatches(store, items.map((item, i) => changeFor(item, i + 1, 5)))) await store.apply(batch);
     expect(fake.writeRequests() - before).toBe(10);
     expect(new Set(fake.stockBySku().values())).toEqual(new Set([5]));
+  });
+});
+
+describe('Shift4Shop rules.status writes (SPEC §14)', () => {
+  let fake: S4sFake;
+  afterEach(async () => { await fake?.close(); });
+
+  it('hides a product with Hide in the same PUT /Products record as its stock, reads it back, restores it alone', async () => {
+    fake = await startShift4ShopFake({ products: [{ sku: 'P', stock: 5 }, { sku: 'Q', stock: 5 }] });
+    const store = createShift4ShopStore(configFor(fake));
+    const items = await collect(store.list());
+    expect(items.map((i) => [i.sku, i.visibility])).toEqual([
+      ['P', { hidden: false, outOfStock: false, values: { Hide: false } }],
+      ['Q', { hidden: false, outOfStock: false, values: { Hide: false } }],
+    ]);
+    const hide: Change = { ...changeFor(items[0]!, 1, 0), statusAction: { to: 'hide', set: { Hide: true }, from: { Hide: false } } };
+    const before = fake.writeRequests();
+    expect(await store.apply([hide, changeFor(items[1]!, 2, 4)])).toEqual({ failed: [] });
+    expect(fake.writeRequests() - before).toBe(1);
+    const p = fake.get(Number(items[0]!.productId))!;
+    expect([p.hide, p.stock]).toEqual([true, 0]);
+    expect((await store.read([hide])).get(1)).toEqual({ qty: 0, managed: true, visibility: { hidden: true, outOfStock: false, values: { Hide: true } } });
+
+    const restore: Change = { ...changeFor(items[0]!, 3, 99), statusAction: { to: 'restore', of: 'hide', set: { Hide: false }, from: { Hide: true }, alone: true } };
+    expect(await store.apply([restore])).toEqual({ failed: [] });
+    expect([fake.get(Number(items[0]!.productId))!.hide, fake.get(Number(items[0]!.productId))!.stock]).toEqual([false, 0]);
+  });
+
+  it('the fake refuses a non-boolean Hide per record (400), the others still saved', async () => {
+    fake = await startShift4ShopFake({ products: [{ sku: 'P', stock: 5 }, { sku: 'Q', stock: 5 }] });
+    const store = createShift4ShopStore(configFor(fake));
+    const items = await collect(store.list());
+    const bad: Change = { ...changeFor(items[0]!, 1, 0), statusAction: { to: 'hide', set: { Hide: 'yes' }, from: { Hide: false } } };
+    const good: Change = { ...changeFor(items[1]!, 2, 0), statusAction: { to: 'hide', set: { Hide: true }, from: { Hide: false } } };
+    const result = await store.apply([bad, good]);
+    expect(result.failed.map((f) => f.seq)).toEqual([1]);
+    expect(result.failed[0]!.message).toContain('Invalid value for Hide');
+    expect([fake.get(Number(items[0]!.productId))!.hide, fake.get(Number(items[1]!.productId))!.hide]).toEqual([false, true]);
   });
 });

@@ -135,7 +135,9 @@ describe('Vendure store adapter', () => {
     fake.variants().push({ id: 9, productId: 1, sku: 'MUG-XL', name: 'Mug XL', trackInventory: 'INHERIT', levels: new Map([[1, 4]]), deleted: false });
     fake.seed([{ name: 'Cap', variants: [{ sku: ' CAP ', stock: 0 }] }]);
     const items = await collect(createVendureStore(configFor(fake, { pageSize: 2 })).list());
-    expect(items).toEqual([
+    const shown = { hidden: false, outOfStock: false, values: { enabled: true } };
+    expect(items.map((i) => i.visibility)).toEqual([shown, shown, shown, shown, shown]);
+    expect(items.map(({ visibility: _v, ...rest }) => rest)).toEqual([
       { sku: 'MUG', productId: '1', variationId: '1', qty: 3, managed: true, name: 'Mug MUG', price: '10.00', ref: { variantId: '1' } },
       { sku: 'MUG-XL', productId: '1', variationId: '9', qty: 4, managed: true, name: 'Mug XL', price: '10.00', ref: { variantId: '9' } },
       { sku: 'TEE-S', productId: '2', variationId: '2', qty: 1, managed: true, name: 'Tee TEE-S', price: '10.00', ref: { variantId: '2' } },
@@ -256,7 +258,7 @@ describe('Vendure store adapter', () => {
     const before = fake.requests.length;
     const seen = await store.read!(changes);
     expect(fake.requests.length - before).toBe(1);
-    expect([...seen.entries()]).toEqual([[1, { qty: 40, managed: true }], [3, { qty: 42, managed: true }], [4, { qty: 43, managed: true }], [5, { qty: 44, managed: true }]]);
+    expect([...seen.entries()].map(([k, r]) => [k, { qty: r.qty, managed: r.managed }])).toEqual([[1, { qty: 40, managed: true }], [3, { qty: 42, managed: true }], [4, { qty: 43, managed: true }], [5, { qty: 44, managed: true }]]);
   });
 
   it('writes 1,000 changed SKUs in 10 requests with the default batch size', async () => {
@@ -271,5 +273,43 @@ describe('Vendure store adapter', () => {
     await start({ products: vendureCatalog(4).products });
     const text = await createVendureStore(configFor(fake)).check!();
     expect(text).toBe(`Vendure at ${fake.url}: logged in, 4 variants; invsync writes its only stock location "Default Stock Location"`);
+  });
+});
+
+describe('Vendure rules.status writes (SPEC §14)', () => {
+  let fake: VendureFake;
+  afterEach(async () => { await fake?.close(); });
+
+  it('disables a variant in the same updateProductVariants as its stock, reads it back, re-enables it alone', async () => {
+    fake = await startVendureFake({ products: [{ name: 'P', variants: [{ sku: 'P-1', stock: 5 }] }, { name: 'Q', variants: [{ sku: 'Q-1', stock: 5 }] }] });
+    const store = createVendureStore(configFor(fake));
+    const items = await collect(store.list());
+    expect(items.map((i) => [i.sku, i.visibility])).toEqual([
+      ['P-1', { hidden: false, outOfStock: false, values: { enabled: true } }],
+      ['Q-1', { hidden: false, outOfStock: false, values: { enabled: true } }],
+    ]);
+    const hide: Change = { ...changeFor(items[0]!, 1, 0), statusAction: { to: 'hide', set: { enabled: false }, from: { enabled: true } } };
+    const writes = fake.writeRequests();
+    expect(await store.apply([hide, changeFor(items[1]!, 2, 3)])).toEqual({ failed: [] });
+    expect(fake.writeRequests() - writes).toBe(1);
+    const p1 = () => fake.variants().find((v) => v.sku === 'P-1')!;
+    expect([p1().enabled, p1().levels.get(1)]).toEqual([false, 0]);
+    expect((await store.read([hide])).get(1)).toEqual({ qty: 0, managed: true, visibility: { hidden: true, outOfStock: false, values: { enabled: false } } });
+
+    const restore: Change = { ...changeFor(items[0]!, 3, 99), statusAction: { to: 'restore', of: 'hide', set: { enabled: true }, from: { enabled: false }, alone: true } };
+    expect(await store.apply([restore])).toEqual({ failed: [] });
+    expect([p1().enabled, p1().levels.get(1)]).toEqual([true, 0]);
+  });
+
+  it('the fake refuses a non-Boolean enabled as GraphQL does (the whole operation, nothing saved)', async () => {
+    fake = await startVendureFake({ products: [{ name: 'P', variants: [{ sku: 'P-1', stock: 5 }] }] });
+    const store = createVendureStore(configFor(fake));
+    const [item] = await collect(store.list());
+    const bad: Change = { ...changeFor(item!, 1, 0), statusAction: { to: 'hide', set: { enabled: 'no' }, from: { enabled: true } } };
+    const result = await store.apply([bad]);
+    expect(result.failed).toHaveLength(1);
+    expect(result.failed[0]!.message).toContain('Boolean cannot represent a non boolean value: "no"');
+    const v = fake.variants().find((x) => x.sku === 'P-1')!;
+    expect([v.enabled ?? true, v.levels.get(1)]).toEqual([true, 5]);
   });
 });

@@ -395,12 +395,14 @@ describe('WooCommerce store adapter', () => {
     });
     emu.seedVariation(2, { sku: 'V-late', stock_quantity: 8 });
     const items = await collect(createWooCommerceStore(configFor(emu, { pageSize: 2 })).list());
+    const product = { hidden: false, outOfStock: false, values: { catalog_visibility: 'visible', stock_status: 'instock' } };
+    const variation = { hidden: false, outOfStock: false, values: { status: 'publish', stock_status: 'instock' } };
     expect(items).toEqual([
-      { sku: 'A', productId: 1, variationId: null, qty: 1, managed: true, name: 'Product A', price: null },
-      { sku: 'V-1', productId: 2, variationId: 3, qty: 2, managed: true, name: 'V - 1', price: null },
-      { sku: 'V-2', productId: 2, variationId: 4, qty: 3, managed: true, name: 'V - 2', price: null },
-      { sku: 'V-late', productId: 2, variationId: 8, qty: 8, managed: true, name: 'Variable V - V-late', price: null },
-      { sku: 'B', productId: 7, variationId: null, qty: null, managed: false, name: 'Product  B ', price: null },
+      { sku: 'A', productId: 1, variationId: null, qty: 1, managed: true, name: 'Product A', price: null, visibility: product },
+      { sku: 'V-1', productId: 2, variationId: 3, qty: 2, managed: true, name: 'V - 1', price: null, visibility: variation },
+      { sku: 'V-2', productId: 2, variationId: 4, qty: 3, managed: true, name: 'V - 2', price: null, visibility: variation },
+      { sku: 'V-late', productId: 2, variationId: 8, qty: 8, managed: true, name: 'Variable V - V-late', price: null, visibility: variation },
+      { sku: 'B', productId: 7, variationId: null, qty: null, managed: false, name: 'Product  B ', price: null, visibility: product },
     ]);
   });
 
@@ -426,7 +428,7 @@ describe('WooCommerce store adapter', () => {
 
     emu = await startWooEmulator({ tls: TEST_TLS, products: simpleProducts(2) });
     await collect(createWooCommerceStore(configFor(emu)).list());
-    expect(emu.requests[0]?.query._fields).toBe('id,sku,type,name,manage_stock,stock_quantity,parent_id,variations,regular_price');
+    expect(emu.requests[0]?.query._fields).toBe('id,sku,type,name,manage_stock,stock_quantity,parent_id,variations,regular_price,catalog_visibility,status,stock_status');
     expect(emu.requests[0]?.query.oauth_signature).toBeUndefined();
   });
 
@@ -498,5 +500,62 @@ describe('WooCommerce store adapter', () => {
     expect(text).toContain('4 products');
     expect(text).toContain('OAuth 1.0a');
     expect(emu.requests.map((r) => r.query.per_page)).toEqual(['1']);
+  });
+});
+
+describe('WooCommerce rules.status writes (SPEC §14)', () => {
+  let emu: WooEmulator;
+  afterEach(async () => { await emu?.close(); });
+
+  it('hides a product (catalog_visibility) and a variation (status) in the same batch request as their stock, reads both back, and restores them', async () => {
+    emu = await startWooEmulator({ products: [{ sku: 'A', manage_stock: true, stock_quantity: 5 }, variableProduct('V', 1)] });
+    const store = createWooCommerceStore(configFor(emu));
+    const [a, v] = await collect(store.list());
+    const hideA: Change = { seq: 1, sku: 'A', productId: a!.productId, variationId: null, from: 5, to: 0,
+      statusAction: { to: 'hide', set: { catalog_visibility: 'hidden' }, from: { catalog_visibility: 'visible' } } };
+    const hideV: Change = { seq: 2, sku: 'V-1', productId: v!.productId, variationId: v!.variationId, from: 1, to: 0,
+      statusAction: { to: 'hide', set: { status: 'private' }, from: { status: 'publish' } } };
+    const writes = emu.writeRequests();
+    expect(await store.apply([hideA])).toEqual({ failed: [] });
+    expect(await store.apply([hideV])).toEqual({ failed: [] });
+    expect(emu.writeRequests() - writes).toBe(2);
+    expect([emu.get(Number(a!.productId))!.catalog_visibility, emu.get(Number(v!.variationId))!.status]).toEqual(['hidden', 'private']);
+    expect([emu.get(Number(a!.productId))!.stock_quantity, emu.get(Number(v!.variationId))!.stock_quantity]).toEqual([0, 0]);
+
+    const seen = await store.read([hideA, hideV]);
+    expect(seen.get(1)).toEqual({ qty: 0, managed: true, price: null, visibility: { hidden: true, outOfStock: true, values: { catalog_visibility: 'hidden', stock_status: 'outofstock' } } });
+    expect(seen.get(2)).toEqual({ qty: 0, managed: true, price: null, visibility: { hidden: true, outOfStock: true, values: { status: 'private', stock_status: 'outofstock' } } });
+
+    // Restore alone: the fields only, no stock in the request (`to` is not written).
+    const restoreA: Change = { seq: 3, sku: 'A', productId: a!.productId, variationId: null, from: 0, to: 99,
+      statusAction: { to: 'restore', of: 'hide', set: { catalog_visibility: 'visible' }, from: { catalog_visibility: 'hidden' }, alone: true } };
+    expect(await store.apply([restoreA])).toEqual({ failed: [] });
+    expect([emu.get(Number(a!.productId))!.catalog_visibility, emu.get(Number(a!.productId))!.stock_quantity]).toEqual(['visible', 0]);
+  });
+
+  it('marks an unmanaged item out of stock with stock_status alone, never switching stock management on', async () => {
+    emu = await startWooEmulator({ products: [{ sku: 'U', manage_stock: false, stock_status: 'instock' }] });
+    const store = createWooCommerceStore(configFor(emu));
+    const [u] = await collect(store.list());
+    const c: Change = { seq: 1, sku: 'U', productId: u!.productId, variationId: null, from: null, to: 0,
+      statusAction: { to: 'outofstock', set: { stock_status: 'outofstock' }, from: { stock_status: 'instock' }, alone: true } };
+    expect(await store.apply([c])).toEqual({ failed: [] });
+    const r = emu.get(Number(u!.productId))!;
+    expect([r.manage_stock, r.stock_quantity, r.stock_status]).toEqual([false, null, 'outofstock']);
+  });
+
+  it('the fake rejects an unknown status value per item with rest_invalid_param (400), like WordPress, and saves nothing of that item', async () => {
+    emu = await startWooEmulator({ products: [{ sku: 'A', manage_stock: true, stock_quantity: 5 }, { sku: 'B', manage_stock: true, stock_quantity: 5 }] });
+    const store = createWooCommerceStore(configFor(emu));
+    const [a, b] = await collect(store.list());
+    const bad: Change = { seq: 1, sku: 'A', productId: a!.productId, variationId: null, from: 5, to: 0,
+      statusAction: { to: 'hide', set: { catalog_visibility: 'invisible' }, from: { catalog_visibility: 'visible' } } };
+    const good: Change = { seq: 2, sku: 'B', productId: b!.productId, variationId: null, from: 5, to: 0,
+      statusAction: { to: 'hide', set: { catalog_visibility: 'hidden' }, from: { catalog_visibility: 'visible' } } };
+    expect(await store.apply([bad, good])).toEqual({
+      failed: [{ seq: 1, message: 'rest_invalid_param: Invalid parameter(s): catalog_visibility' }],
+    });
+    expect([emu.get(Number(a!.productId))!.catalog_visibility, emu.get(Number(a!.productId))!.stock_quantity]).toEqual(['visible', 5]);
+    expect(emu.get(Number(b!.productId))!.catalog_visibility).toBe('hidden');
   });
 });

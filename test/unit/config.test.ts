@@ -24,7 +24,10 @@ describe('configuration', () => {
     expect(filePath).toBe(path.join(dir, 'invsync.config.json'));
     expect(config.stateDir).toBe(path.join(dir, '.invsync'));
     expect(config.sources[0]).toMatchObject({ path: path.join(dir, 'feed', 'supplier.csv'), columns: { sku: 'sku', qty: 'qty' }, delimiter: ',' });
-    expect(config.rules).toEqual({ openOrders: { mode: 'ignore', lookbackHours: 48 }, aggregate: 'sum', buffer: 0, maxQty: null, minQty: 0, missing: 'keep', skuCaseSensitive: false });
+    expect(config.rules).toEqual({
+      openOrders: { mode: 'ignore', lookbackHours: 48 }, aggregate: 'sum', buffer: 0, maxQty: null, minQty: 0, missing: 'keep', skuCaseSensitive: false,
+      status: { whenZero: 'none', whenMissing: 'none', restore: true, graceHours: 24 },
+    });
     expect(config.safety).toEqual({ maxMissingRatio: 0.3, maxZeroRatio: 0.5, maxStockDropRatio: 0.5, maxStockRiseRatio: 1000, maxPlanAgeMs: 21_600_000, maxPriceChangeRatio: 0.2, breaker: { consecutiveFailures: 3, maxErrorRatio: 0.2 } });
     expect(config.lock.staleMs).toBe(30000);
   });

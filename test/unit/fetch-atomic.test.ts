@@ -189,7 +189,10 @@ describe('fetch commits the snapshot and the store index together', () => {
   it('the staging table has exactly the columns of the migrated store_items table', () => {
     const fresh = new Database(':memory:');
     try {
-      for (const sql of MIGRATIONS) fresh.exec(sql);
+      for (const m of MIGRATIONS) {
+        if (typeof m === 'string') fresh.exec(m);
+        else m(fresh);
+      }
       fresh.exec(`CREATE TABLE staged_copy ${STORE_ITEMS_COLUMNS}`);
       const columns = (table: string) => fresh.prepare(`SELECT name, type, "notnull", pk FROM pragma_table_info('${table}') ORDER BY cid`).all();
       expect(columns('staged_copy')).toEqual(columns('store_items'));
@@ -222,7 +225,7 @@ describe('match refuses a snapshot and a store index that are not from one fetch
     const stateDir = path.join(dir, 'state');
     fs.mkdirSync(stateDir, { recursive: true });
     const old = new Database(path.join(stateDir, 'invsync.db'));
-    for (const sql of MIGRATIONS.slice(0, 4)) old.exec(sql);
+    for (const sql of MIGRATIONS.slice(0, 4)) old.exec(sql as string);
     old.pragma('user_version = 4');
     old.prepare("INSERT INTO store_items (ord, sku, product_id, variation_id, qty, managed, name, ref) VALUES (0, 'SKU-0001', '1', NULL, 0, 1, NULL, NULL)").run();
     old.prepare("INSERT INTO index_meta (id, generation, refreshed_at, item_count, store) VALUES (1, 7, '2026-11-30T10:00:00.000Z', 1, 'woocommerce')").run();

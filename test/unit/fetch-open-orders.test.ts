@@ -105,12 +105,15 @@ describe('open orders commit with the store index (SPEC §12, §8)', () => {
   });
 
   it('open orders kept before they were per store (migration 13) become those of the store named "store"', () => {
-    const before = MIGRATIONS.findIndex((sql) => sql.includes('open_orders_meta_v13'));
+    const before = MIGRATIONS.findIndex((m) => typeof m === 'string' && m.includes('open_orders_meta_v13'));
     expect(before).toBeGreaterThan(8);
     const stateDir = path.join(dir, 'state');
     fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     const old = new Database(path.join(stateDir, 'invsync.db'));
-    for (const sql of MIGRATIONS.slice(0, before)) old.exec(sql);
+    for (const m of MIGRATIONS.slice(0, before)) {
+      if (typeof m === 'string') old.exec(m);
+      else m(old);
+    }
     old.pragma(`user_version = ${before}`);
     old.prepare("INSERT INTO open_orders (product_id, variation_id, sku, qty, lines, orders) VALUES ('1', NULL, 'MUG', 2, 1, 1)").run();
     old.prepare("INSERT INTO open_orders_meta (id, fetch_id, since, lines, units) VALUES (1, 'f1', '2026-12-01T00:00:00.000Z', 1, 2)").run();

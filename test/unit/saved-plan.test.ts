@@ -72,3 +72,22 @@ describe('plan files (match --out)', () => {
     expect(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp') && !n.includes(String(process.pid)))).toEqual([]);
   });
 });
+
+describe('plan files with rules.status actions (SPEC §14)', () => {
+  it('carry the status action, and an edited status action makes the file stale (exit 4)', () => {
+    const id = createPlan(db, {
+      runId: 'run-2', status: 'pending', snapshotChecksum: 'snap', indexGeneration: 1, configChecksum: 'conf', window: {},
+      match: { counts: emptyCounts(), safety: { missingRatio: 0, zeroRatio: 0, tripped: null }, errors: [], sources: {} },
+    }, [{ seq: 1, sku: 'A-1', productId: 7, variationId: null, from: 1, to: 0,
+      statusAction: { to: 'hide', set: { catalog_visibility: 'hidden' }, from: { catalog_visibility: 'visible' } } }]);
+    const file = path.join(root, 'status-plan.json');
+    writePlanFile(db, id, file);
+    const doc = readPlanFile(file);
+    expect(doc.changes[0]!.statusAction).toEqual({ to: 'hide', set: { catalog_visibility: 'hidden' }, from: { catalog_visibility: 'visible' } });
+    expect(resolveSavedPlan(db, doc, file).id).toBe(id);
+    const edited = JSON.parse(fs.readFileSync(file, 'utf8')) as { changes: Array<{ statusAction: { set: Record<string, unknown> } }> };
+    edited.changes[0]!.statusAction.set = { catalog_visibility: 'search' };
+    fs.writeFileSync(file, JSON.stringify(edited));
+    expect(() => resolveSavedPlan(db, readPlanFile(file), file)).toThrow(/does not match plan/);
+  });
+});

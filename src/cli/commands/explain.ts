@@ -51,6 +51,7 @@ export function renderExplanation(e: Explanation): string {
     for (const step of p.steps) lines.push(`  ${step}`);
     if (p.why) lines.push(`  ${p.why}`);
   }
+  if (e.status !== undefined) lines.push(`status: ${e.status}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,7 +1,7 @@
 import type { ZodType } from 'zod';
 import type { BigCommerceStoreConfig } from '../../config/schema.js';
 import { ConfigError, HttpError } from '../../domain/errors.js';
-import { writesStock, type BatchResult, type Change, type StoreItem } from '../../domain/types.js';
+import { writesStock, type BatchResult, type Change, type ItemVisibility, type StoreItem } from '../../domain/types.js';
 import { normaliseStorePrice } from '../../domain/price.js';
 import { connectionOptions, createHttpClient, type HttpRequest, type HttpResponse } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
@@ -35,6 +35,11 @@ import { createQuotaGate } from './throttle.js';
  *   `locationId` (≤ 1000 rows a page: one row per variant, plus a product-level row for a
  *   product with options tracked by product). NOTE: not the catalog's own `inventory_level`:
  *   it is the default location's only, while invsync writes `locationId`.
+ * - Status (SPEC §14 `rules.status`): a product-level item is hidden with the product's
+ *   `is_visible: false` (`PUT /catalog/products`, ≤ 10 a request), a variant with
+ *   `purchasing_disabled: true` (`PUT /catalog/variants`, ≤ 50 a request): the catalog fields are
+ *   not part of the inventory adjustment, so status adds ⌈products ÷ 10⌉ + ⌈variants ÷ 50⌉ write
+ *   requests per batch that carries status actions (none otherwise).
  * - The shared quota: once `X-Rate-Limit-Requests-Left` reaches 0, the next request waits
  *   `X-Rate-Limit-Time-Reset-Ms`.
  */
@@ -118,8 +123,8 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
   }
 
   async function* list(signal?: AbortSignal): AsyncIterable<StoreItem> {
-    const products = await pages<BcProduct>('catalog/products', { include_fields: 'id,sku,name,inventory_tracking,base_variant_id,price' }, BcProductPage, catalogLimit, signal);
-    const variants = await pages<BcVariant>('catalog/variants', { include_fields: 'id,product_id,sku,price' }, BcVariantPage, catalogLimit, signal);
+    const products = await pages<BcProduct>('catalog/products', { include_fields: 'id,sku,name,inventory_tracking,base_variant_id,price,is_visible' }, BcProductPage, catalogLimit, signal);
+    const variants = await pages<BcVariant>('catalog/variants', { include_fields: 'id,product_id,sku,price,purchasing_disabled' }, BcVariantPage, catalogLimit, signal);
     const inventory = await pages<BcInventoryItem>('inventory/items', { 'location_id:in': locationId }, BcInventoryPage, inventoryLimit, signal);
     // Buffered: three listings are joined, and store order is by product id, then variant id.
     yield* buildItems(products, variants, inventory, locationId);
@@ -166,7 +171,7 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
       const ids = chunk.join(',');
       // One page: the chunk is no longer than the page.
       const found = await call(() => request({
-        url: 'catalog/products', searchParams: { 'id:in': ids, include_fields: 'id,inventory_tracking,base_variant_id,price', limit: chunk.length, page: 1 }, signal,
+        url: 'catalog/products', searchParams: { 'id:in': ids, include_fields: 'id,inventory_tracking,base_variant_id,price,is_visible', limit: chunk.length, page: 1 }, signal,
       }, BcProductPage));
       const products = new Map(found.body.data.map((p) => [p.id, p]));
       if (products.size === 0) continue;
@@ -174,19 +179,23 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
         'location_id:in': locationId, 'product_id:in': [...products.keys()].join(','),
       }, BcInventoryPage, inventoryLimit, signal));
       const wanted = new Set(chunk);
-      // SPEC §14: a variant's own price is read only when a change of this chunk wrote one.
-      const variantPrices = changes.some((c) => c.price && c.variationId !== null && wanted.has(Number(c.productId)))
-        ? new Map((await call(() => pages<BcVariant>('catalog/variants', {
-          'product_id:in': [...products.keys()].join(','), include_fields: 'id,product_id,sku,price',
-        }, BcVariantPage, catalogLimit, signal))).map((v) => [v.id, v.price ?? null]))
-        : undefined;
+      // SPEC §14: a variant's own price and purchasing_disabled cost a catalog read: only for the
+      // products whose variant changes of this chunk wrote a price or a status (one read for both).
+      const variantProducts = [...new Set(changes.filter((c) => wanted.has(Number(c.productId)) && c.variationId !== null && (c.price || c.statusAction))
+        .map((c) => Number(c.productId)))];
+      const variantRows = variantProducts.length === 0 ? undefined : await call(() => pages<BcVariant>('catalog/variants', {
+        'product_id:in': variantProducts.join(','), include_fields: 'id,product_id,sku,price,purchasing_disabled',
+      }, BcVariantPage, catalogLimit, signal));
+      const variantById = new Map((variantRows ?? []).map((v) => [v.id, v]));
+      const variantPrices = variantRows && new Map(variantRows.map((v) => [v.id, v.price ?? null]));
       for (const change of changes) {
         if (!wanted.has(Number(change.productId))) continue;
         const product = products.get(Number(change.productId));
         const reading = product ? readingOf(change, product, inventory, locationId) : undefined;
         if (!reading) continue;
         const price = priceReading(change, product!, variantPrices);
-        out.set(change.seq, price === undefined ? reading : { ...reading, price });
+        const visibility = change.variationId === null ? productVisibility(product!) : variantVisibility(variantById.get(Number(change.variationId)));
+        out.set(change.seq, { ...reading, ...(price === undefined ? {} : { price }), ...(visibility ? { visibility } : {}) });
       }
     }
     return out;
@@ -214,7 +223,7 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
     if (batch.length === 0) return { failed: [] };
     const key = assertBatch('bigcommerce', batch, batchKey, maxBatch);
     if (key === 'enable-tracking') await enableTracking(batch);
-    // A price-only change (SPEC §14) writes no stock.
+    // A price-only change or a status write alone (SPEC §14) writes no stock.
     const stock = batch.filter(writesStock);
     const refused = stock.length === 0 ? [] : await sendIsolating(stock, async (part) => {
       const items = part.map((c) => adjustmentItem(c, locationId));
@@ -225,36 +234,35 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
     });
     const failed = refused.map((r) => ({ seq: r.item.seq, message: r.message }));
     const refusedSeqs = new Set(failed.map((f) => f.seq));
-    const priced = batch.filter((c) => c.price && !refusedSeqs.has(c.seq));
-    if (priced.length) for (const f of await writePrices(priced)) failed.push(f);
+    const catalog = batch.filter((c) => (c.price || c.statusAction) && !refusedSeqs.has(c.seq));
+    if (catalog.length) for (const f of await writeCatalog(catalog)) failed.push(f);
     return { failed };
   }
 
   /**
-   * SPEC §14: the catalog holds prices, the Inventory API the stock, so prices need requests of
-   * their own: `PUT /catalog/variants` (≤ 50) for variants, `PUT /catalog/products` (≤ 10) for
-   * products without options or tracked by product. A refused request fails its items (the
-   * stock already written stays: the retry rewrites both, absolute writes being idempotent).
+   * SPEC §14: the catalog holds prices and visibility (is_visible, purchasing_disabled), the
+   * Inventory API the stock, so they need requests of their own: `PUT /catalog/variants` (≤ 50)
+   * for variants, `PUT /catalog/products` (≤ 10) for products without options or tracked by
+   * product, a change's price and status fields in the same record. A request the store refuses
+   * for its content fails its items (the stock already written stays: the retry rewrites it,
+   * absolute writes being idempotent); an auth or transport failure throws like any write.
    */
-  async function writePrices(changes: Change[]): Promise<BatchResult['failed']> {
+  async function writeCatalog(changes: Change[]): Promise<BatchResult['failed']> {
     const failed: BatchResult['failed'] = [];
-    const variantsOnly = changes.filter((c) => c.variationId !== null);
-    const productsOnly = changes.filter((c) => c.variationId === null);
-    const send = async (group: Change[], size: number, url: string, body: (c: Change) => Record<string, number>, schema: ZodType<unknown>) => {
+    const send = async (group: Change[], size: number, url: string, id: (c: Change) => number, schema: ZodType<unknown>) => {
       for (let i = 0; i < group.length; i += size) {
         const part = group.slice(i, i + size);
         try {
-          await call(() => request({ method: 'PUT', url, json: part.map(body) }, schema));
+          await call(() => request({ method: 'PUT', url, json: part.map((c) => catalogRecord(c, id(c))) }, schema));
         } catch (err) {
           const message = refusal(err);
           if (message === null) throw err;
-          for (const c of part) failed.push({ seq: c.seq, message: `price not applied: ${message}` });
+          for (const c of part) failed.push({ seq: c.seq, message: `${[c.price ? 'price' : '', c.statusAction ? 'status' : ''].filter(Boolean).join(' and ')} not applied: ${message}` });
         }
       }
     };
-    // The API's `price` is a number: two-decimal strings become numbers here, exact to the cent.
-    await send(variantsOnly, VARIANT_BATCH, 'catalog/variants', (c) => ({ id: Number(c.variationId), price: Number(c.price!.to) }), BcVariantsUpdated);
-    await send(productsOnly, PRODUCT_BATCH, 'catalog/products', (c) => ({ id: Number(c.productId), price: Number(c.price!.to) }), BcProductsUpdated);
+    await send(changes.filter((c) => c.variationId === null), PRODUCT_BATCH, 'catalog/products', (c) => Number(c.productId), BcProductsUpdated);
+    await send(changes.filter((c) => c.variationId !== null), VARIANT_BATCH, 'catalog/variants', (c) => Number(c.variationId), BcVariantsUpdated);
     return failed;
   }
 
@@ -317,13 +325,13 @@ export function buildItems(products: BcProduct[], variants: BcVariant[], invento
       const ref: BcRef = productLevel
         ? { by: 'product', ...(tracking === 'none' ? { enable: 'product' as const } : {}) }
         : { by: 'variant', variantId: p.base_variant_id as number };
-      items.push(withPrice(item(sku, p.id, null, tracking, onhand, name, ref), p.price));
+      items.push(withVisibility(withPrice(item(sku, p.id, null, tracking, onhand, name, ref), p.price), productVisibility(p)));
       continue;
     }
     for (const v of own) {
       if (v.sku === '') continue;
       const ref: BcRef = { by: 'variant', variantId: v.id, ...(tracking === 'none' ? { enable: 'variant' as const } : {}) };
-      items.push(withPrice(item(v.sku, p.id, v.id, tracking, byVariant.get(v.id), name ? `${name} (${v.sku})` : undefined, ref), v.price ?? p.price));
+      items.push(withVisibility(withPrice(item(v.sku, p.id, v.id, tracking, byVariant.get(v.id), name ? `${name} (${v.sku})` : undefined, ref), v.price ?? p.price), variantVisibility(v)));
     }
   }
   return items;
@@ -378,6 +386,25 @@ function priceReading(change: Change, product: BcProduct, variantPrices: Map<num
   if (change.variationId === null) return normaliseStorePrice(product.price);
   if (!variantPrices) return undefined;
   return normaliseStorePrice(variantPrices.get(Number(change.variationId)) ?? product.price);
+}
+
+function withVisibility(i: StoreItem, visibility: ItemVisibility | undefined): StoreItem {
+  return visibility ? { ...i, visibility } : i;
+}
+
+/** SPEC §14: a product is out of the storefront at is_visible false (undefined when not read). */
+export function productVisibility(p: Pick<BcProduct, 'is_visible'>): ItemVisibility | undefined {
+  return p.is_visible === undefined ? undefined : { hidden: !p.is_visible, outOfStock: false, values: { is_visible: p.is_visible } };
+}
+
+/** A variant is "hidden" when it cannot be bought (purchasing_disabled). */
+export function variantVisibility(v: Pick<BcVariant, 'purchasing_disabled'> | undefined): ItemVisibility | undefined {
+  return v?.purchasing_disabled === undefined ? undefined : { hidden: v.purchasing_disabled, outOfStock: false, values: { purchasing_disabled: v.purchasing_disabled } };
+}
+
+/** One catalog record of a change: the price (the API's `price` is a number: two-decimal strings become numbers here, exact to the cent) and the status fields. */
+function catalogRecord(c: Change, id: number): Record<string, unknown> {
+  return { id, ...(c.price ? { price: Number(c.price.to) } : {}), ...(c.statusAction ? c.statusAction.set : {}) };
 }
 
 function refOf(change: Change): BcRef {

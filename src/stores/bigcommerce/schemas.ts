@@ -34,6 +34,8 @@ export const BcProduct = z.object({
   base_variant_id: z.number().int().positive().nullish().transform((v) => v ?? null),
   /** SPEC §14: the product's price (a number); absent unless asked for in include_fields. */
   price: z.number().nullish(),
+  /** SPEC §14 `rules.status`: a product out of the storefront. */
+  is_visible: z.boolean().optional(),
 });
 export type BcProduct = z.infer<typeof BcProduct>;
 export const BcProductPage = collection(BcProduct);
@@ -46,6 +48,8 @@ export const BcVariant = z.object({
   sku,
   /** The variant's own price; null: the product's applies. */
   price: z.number().nullish(),
+  /** SPEC §14 `rules.status`: a variant that cannot be bought. */
+  purchasing_disabled: z.boolean().optional(),
 });
 export type BcVariant = z.infer<typeof BcVariant>;
 export const BcVariantPage = collection(BcVariant);
@@ -75,7 +79,8 @@ export const BcAdjustmentResult = z.object({ transaction_id: z.union([z.string()
 
 /** PUT /catalog/products (batch of ≤ 10) → 200 `{data: [...]}`. */
 export const BcProductsUpdated = z.object({ data: z.array(z.object({ id: z.number().int() })) });
-/** PUT /catalog/variants → the updated variants. */
+
+/** PUT /catalog/variants (batch of ≤ 50) → 200 `{data: [...]}`. */
 export const BcVariantsUpdated = z.object({ data: z.array(z.object({ id: z.number().int() })) });
 
 /**

@@ -17,7 +17,7 @@ import { S4sOrderPage, S4sProductPage, S4sRecordResults, S4sSingleProduct, type 
  *   store order. A product without advanced options is one item (variationId null); a product
  *   with advanced options is replaced by its options (variationId = AdvancedOptionCode, SKU =
  *   AdvancedOptionSufix), like a variable product by its variations.
- * - apply(): one `PUT /Products` (≤ 100 products) or one `PUT /Products/{CatalogID}/AdvancedOptions`
+ * - apply(): one `PUT /Products` (≤ 100 products; SPEC §14's `Hide` in the same record as the stock) or one `PUT /Products/{CatalogID}/AdvancedOptions`
  *   (the options of one product) per call; per-record results are read from the response.
  * - read(): the API has no filter by CatalogID list, so the changes' products are found in the
  *   listing (`limit` products a request), which stops as soon as all of them were seen; when
@@ -192,7 +192,7 @@ export function createShift4ShopStore(config: Shift4ShopStoreConfig): StoreAdapt
     for (const change of changes) {
       const product = found.get(Number(change.productId));
       const item = product ? productItems(product).find((i) => i.variationId === (change.variationId === null ? null : String(change.variationId))) : undefined;
-      if (item) out.set(change.seq, { qty: item.qty, managed: item.managed });
+      if (item) out.set(change.seq, { qty: item.qty, managed: item.managed, ...(item.visibility ? { visibility: item.visibility } : {}) });
     }
     return out;
   }
@@ -211,7 +211,11 @@ export function createShift4ShopStore(config: Shift4ShopStoreConfig): StoreAdapt
     if (batch.length === 0) return { failed: [] };
     const key = assertBatch('shift4shop', batch, batchKey, maxBatch);
     if (key === 'products') {
-      const body = batch.map((c) => ({ SKUInfo: { CatalogID: Number(c.productId), Stock: c.to } }));
+      // SPEC §14: `Hide` goes in the same record as the stock (no extra request).
+      const body = batch.map((c) => ({
+        SKUInfo: { CatalogID: Number(c.productId), ...(c.statusAction?.alone ? {} : { Stock: c.to }) },
+        ...(c.statusAction ? c.statusAction.set : {}),
+      }));
       return { failed: await putRecords(http, 'Products', body, batch, (c) => String(c.productId)) };
     }
     // NOTE: like PUT /Products, a PUT of an option array updates the options it names and leaves the rest.
@@ -252,7 +256,9 @@ export function productItems(p: S4sProduct): StoreItem[] {
     });
   }
   const qty = Stock ?? null;
-  return [{ sku: SKU, productId: CatalogID, variationId: null, qty, managed: qty !== null, ...(Name ? { name: Name } : {}) }];
+  // Only a product has `Hide`: an option cannot be hidden on its own.
+  const visibility = p.Hide === undefined ? undefined : { hidden: p.Hide, outOfStock: false, values: { Hide: p.Hide } };
+  return [{ sku: SKU, productId: CatalogID, variationId: null, qty, managed: qty !== null, ...(Name ? { name: Name } : {}), ...(visibility ? { visibility } : {}) }];
 }
 
 const collator = new Intl.Collator('en', { numeric: true });

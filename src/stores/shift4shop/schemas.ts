@@ -27,6 +27,8 @@ export const S4sProduct = z.object({
     Stock: z.number().nullish(),
   }),
   AdvancedOptionList: z.array(S4sAdvancedOption).nullish().transform((v) => v ?? []),
+  /** SPEC §14 `rules.status`: the product is out of the storefront. */
+  Hide: z.boolean().optional(),
 });
 export type S4sProduct = z.infer<typeof S4sProduct>;
 

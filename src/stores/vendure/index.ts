@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { VendureStoreConfig } from '../../config/schema.js';
 import { ConfigError, StoreError } from '../../domain/errors.js';
-import { writesStock, type BatchResult, type Change, type StoreItem } from '../../domain/types.js';
+import { writesStock, type BatchResult, type Change, type ItemVisibility, type StoreItem } from '../../domain/types.js';
 import { formatCents, storePriceCents } from '../../domain/price.js';
 import { logger } from '../../lib/log.js';
 import { redact, safeUrl } from '../../lib/redact.js';
@@ -47,8 +47,9 @@ export const VENDURE_DEFAULT_BATCH = 100;
 /** Upper bound for `batchSize`: one transaction of 500 variants takes a few seconds. */
 export const VENDURE_MAX_BATCH = 500;
 
-// stockAllocated: the units open orders hold (SPEC §12), read with the listing at no extra request.
-const VARIANT_FIELDS = 'id productId sku name stockOnHand stockAllocated trackInventory stockLevels { stockLocationId stockOnHand } price priceWithTax';
+// stockAllocated: the units open orders hold (SPEC §12), read with the listing at no extra request;
+// enabled: the variant's visibility (SPEC §14 rules.status); price/priceWithTax: SPEC §14 prices.
+const VARIANT_FIELDS = 'id productId sku name stockOnHand stockAllocated trackInventory enabled stockLevels { stockLocationId stockOnHand } price priceWithTax';
 
 const VARIANTS = `productVariants(options: { skip: $skip, take: $take, sort: { id: ASC } }) {
     totalItems
@@ -189,7 +190,8 @@ export function createVendureStore(config: VendureStoreConfig): StoreAdapter {
         if (!v) continue;
         const managed = isTracked(v, page.globalSettings.trackInventory);
         const price = change.price ? priceOf(v, page.activeChannel.pricesIncludeTax) : undefined;
-        out.set(change.seq, { qty: managed ? stockOf(v, configuredLocation) : null, managed, ...(price !== undefined ? { price } : {}) });
+        const visibility = visibilityOf(v);
+        out.set(change.seq, { qty: managed ? stockOf(v, configuredLocation) : null, managed, ...(price !== undefined ? { price } : {}), ...(visibility ? { visibility } : {}) });
       }
     }
     return out;
@@ -245,6 +247,7 @@ function* itemsOf(group: VendureVariant[], settings: StockSettings): Generator<S
       ...(managed && (v.stockAllocated ?? 0) > 0 ? { held: v.stockAllocated } : {}),
       ...(priceOf(v, settings.pricesIncludeTax) !== undefined ? { price: priceOf(v, settings.pricesIncludeTax) } : {}),
       ref: { variantId: v.id },
+      ...(visibilityOf(v) ? { visibility: visibilityOf(v)! } : {}),
     };
   }
 }
@@ -280,9 +283,18 @@ function variantIdOf(change: Change): string | null {
   return change.variationId === null ? null : String(change.variationId);
 }
 
-/** `from === null` marks a variant whose stock Vendure does not track: tracking goes on with the first quantity. */
+/** SPEC §14: a variant is out of the shop when it is not enabled (undefined when not read). */
+export function visibilityOf(v: Pick<VendureVariant, 'enabled'>): ItemVisibility | undefined {
+  return v.enabled === undefined ? undefined : { hidden: !v.enabled, outOfStock: false, values: { enabled: v.enabled } };
+}
+
+/**
+ * `from === null` marks a variant whose stock Vendure does not track: tracking goes on with the
+ * first quantity. A status action's `enabled` goes in the same input (no extra request); a status
+ * action alone writes no stock.
+ */
 function writeInput(change: Change, locationId: string | null): Record<string, unknown> {
-  // A price-only change (SPEC §14) sends no stock: a sale made since the fetch stays.
+  // A price-only change or a status action alone (SPEC §14) sends no stock: a sale made since the fetch stays.
   const stock = !writesStock(change) ? {} : locationId === null
     ? { stockOnHand: change.to }
     : { stockLevels: [{ stockLocationId: locationId, stockOnHand: change.to }] };
@@ -291,6 +303,7 @@ function writeInput(change: Change, locationId: string | null): Record<string, u
     ...stock,
     ...(writesStock(change) && change.from === null ? { trackInventory: 'TRUE' } : {}),
     ...(change.price ? { price: priceMinor(change.price.to) } : {}),
+    ...(change.statusAction ? change.statusAction.set : {}),
   };
 }
 
@@ -324,6 +337,12 @@ function readResults(batch: Change[], results: Array<VendureVariant | null>, loc
       failed.push({ seq: change.seq, message: `no result for variant ${id} in the response` });
       continue;
     }
+    const status = change.statusAction ? Object.entries(change.statusAction.set).find(([k, v]) => (result as Record<string, unknown>)[k] !== undefined && (result as Record<string, unknown>)[k] !== v) : undefined;
+    if (status) {
+      failed.push({ seq: change.seq, message: `status not applied (Vendure reports ${status[0]} ${JSON.stringify((result as Record<string, unknown>)[status[0]])})` });
+      continue;
+    }
+    if (change.statusAction?.alone) continue;
     const stock = stockOf(result, locationId);
     const price = change.price ? priceOf(result, pricesIncludeTax) : undefined;
     if (change.price && price !== change.price.to) {

@@ -48,6 +48,8 @@ export const VendureVariant = z.object({
   /** SPEC §14: Money, an integer in minor units; `price` net, `priceWithTax` gross. */
   price: z.number().int().optional(),
   priceWithTax: z.number().int().optional(),
+  /** SPEC §14 `rules.status`: a disabled variant is not sold. */
+  enabled: z.boolean().optional(),
 });
 export type VendureVariant = z.infer<typeof VendureVariant>;
 

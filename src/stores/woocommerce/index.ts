@@ -1,6 +1,6 @@
 import type { WooCommerceStoreConfig } from '../../config/schema.js';
 import { ConfigError } from '../../domain/errors.js';
-import { writesStock, type BatchResult, type Change, type StoreItem } from '../../domain/types.js';
+import { writesStock, type BatchResult, type Change, type ItemVisibility, type StoreItem } from '../../domain/types.js';
 import { normaliseStorePrice } from '../../domain/price.js';
 import { connectionOptions, createHttpClient, type HttpResponse, type SignableRequest } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
@@ -20,7 +20,8 @@ import {
  *   refuses Basic there).
  * - list(): products by id ascending; a variable product is replaced by its variations (yielded
  *   right after it, by variation id); grouped and external products carry no stock and are skipped.
- * - apply(): one POST to products/batch or products/{parent}/variations/batch per call.
+ * - apply(): one POST to products/batch or products/{parent}/variations/batch per call; status
+ *   fields (SPEC §14: catalog_visibility, a variation's status, stock_status) go in the same item.
  */
 
 /** wc/v3 batch limit (create + update + delete per request) and WordPress's per_page cap. */
@@ -28,8 +29,8 @@ export const WOO_MAX_BATCH = 100;
 const WOO_MAX_PAGE = 100;
 
 /** Only fetched over https, see NOTE in `listFields`. */
-const PRODUCT_FIELDS = 'id,sku,type,name,manage_stock,stock_quantity,parent_id,variations,regular_price';
-const VARIATION_FIELDS = 'id,sku,name,manage_stock,stock_quantity,parent_id,regular_price';
+const PRODUCT_FIELDS = 'id,sku,type,name,manage_stock,stock_quantity,parent_id,variations,regular_price,catalog_visibility,status,stock_status';
+const VARIATION_FIELDS = 'id,sku,name,manage_stock,stock_quantity,parent_id,regular_price,status,stock_status';
 const ORDER_FIELDS = 'id,status,date_created_gmt,line_items';
 
 type Query = Record<string, string | number>;
@@ -198,11 +199,14 @@ export function createWooCommerceStore(config: WooCommerceStoreConfig): StoreAda
     const key = assertBatch('woocommerce', batch, batchKey, maxBatch);
     const url = key === 'products' ? 'products/batch' : `products/${(batch[0] as Change).productId}/variations/batch`;
     // manage_stock goes with every stock write: WooCommerce ignores stock_quantity unless stock is managed.
-    // A price (SPEC §14) rides in the same item as `regular_price`, a string as the schema requires.
+    // A price (SPEC §14) rides in the same item as `regular_price`, a string as the schema requires; a
+    // status action's fields too. A price-only change or a status action alone writes no stock (an
+    // unmanaged item's stock stays unmanaged).
     const update = batch.map((c) => ({
       id: writeId(c),
       ...(writesStock(c) ? { manage_stock: true, stock_quantity: c.to } : {}),
       ...(c.price ? { regular_price: c.price.to } : {}),
+      ...(c.statusAction ? c.statusAction.set : {}),
     }));
     const res = await http.json({ method: 'POST', url, json: { update } }, WooBatchResponse);
     return { failed: readBatchResults(batch, res.body.update ?? []) };
@@ -232,7 +236,8 @@ export function createWooCommerceStore(config: WooCommerceStoreConfig): StoreAda
           const seq = byId.get(record.id);
           if (seq === undefined) continue;
           const managed = record.manage_stock === true;
-          out.set(seq, { qty: managed ? record.stock_quantity : null, managed, ...priceOf(record) });
+          const visibility = key === 'products' ? productVisibility(record as WooProduct) : variationVisibility(record as WooVariation);
+          out.set(seq, { qty: managed ? record.stock_quantity : null, managed, ...priceOf(record), ...(visibility ? { visibility } : {}) });
         }
       }
     }
@@ -333,6 +338,7 @@ function carriesStock(product: WooProduct): boolean {
 
 function productItem(p: WooProduct): StoreItem {
   const managed = p.manage_stock === true;
+  const visibility = productVisibility(p);
   return {
     sku: p.sku,
     productId: p.id,
@@ -341,6 +347,7 @@ function productItem(p: WooProduct): StoreItem {
     managed,
     ...(p.name ? { name: p.name } : {}),
     ...priceOf(p),
+    ...(visibility ? { visibility } : {}),
   };
 }
 
@@ -349,10 +356,28 @@ function priceOf(record: { regular_price?: string | number | null }): { price?: 
   return record.regular_price === undefined ? {} : { price: normaliseStorePrice(record.regular_price) };
 }
 
+/** SPEC §14: a product is out of the catalogue at catalog_visibility "hidden" (undefined when not listed). */
+export function productVisibility(p: Pick<WooProduct, 'catalog_visibility' | 'status' | 'stock_status'>): ItemVisibility | undefined {
+  if (p.catalog_visibility === undefined || p.stock_status === undefined) return undefined;
+  return {
+    // A draft or private product is out of the catalogue too: hiding it again would write nothing useful.
+    hidden: p.catalog_visibility === 'hidden' || (p.status !== undefined && p.status !== 'publish'),
+    outOfStock: p.stock_status === 'outofstock',
+    values: { catalog_visibility: p.catalog_visibility, stock_status: p.stock_status },
+  };
+}
+
+/** A variation is out of the catalogue unless its status is "publish" (its "Enabled" box). */
+export function variationVisibility(v: Pick<WooVariation, 'status' | 'stock_status'>): ItemVisibility | undefined {
+  if (v.status === undefined || v.stock_status === undefined) return undefined;
+  return { hidden: v.status !== 'publish', outOfStock: v.stock_status === 'outofstock', values: { status: v.status, stock_status: v.stock_status } };
+}
+
 function variationItem(parent: { id: number; name?: string | null }, v: WooVariation): StoreItem {
   // "parent" means the parent's stock applies: the variation itself is not managed.
   const managed = v.manage_stock === true;
   const name = v.name || parent.name;
+  const visibility = variationVisibility(v);
   return {
     sku: v.sku,
     productId: parent.id,
@@ -361,6 +386,7 @@ function variationItem(parent: { id: number; name?: string | null }, v: WooVaria
     managed,
     ...(name ? { name } : {}),
     ...priceOf(v),
+    ...(visibility ? { visibility } : {}),
   };
 }
 
@@ -412,6 +438,8 @@ function readBatchResults(batch: Change[], results: WooBatchItem[]): BatchResult
       failed.push({ seq: change.seq, message: `no result for id ${id} in the batch response` });
     } else if (result.error) {
       failed.push({ seq: change.seq, message: `${result.error.code}: ${result.error.message}` });
+    } else if (change.statusAction && statusNotApplied(change.statusAction.set, result)) {
+      failed.push({ seq: change.seq, message: `status not applied: the store reports ${statusNotApplied(change.statusAction.set, result)}` });
     } else if (writesStock(change) && (result.manage_stock === false || (typeof result.stock_quantity === 'number' && result.stock_quantity !== change.to))) {
       failed.push({
         seq: change.seq,
@@ -424,3 +452,12 @@ function readBatchResults(batch: Change[], results: WooBatchItem[]): BatchResult
   return failed;
 }
 
+
+/** The first status field the saved object reports otherwise than written (`catalog_visibility "visible"`), or null. */
+function statusNotApplied(set: Record<string, unknown>, result: WooBatchItem): string | null {
+  for (const [k, v] of Object.entries(set)) {
+    const got = (result as Record<string, unknown>)[k];
+    if (got !== undefined && got !== v) return `${k} ${JSON.stringify(got)}`;
+  }
+  return null;
+}

@@ -19,6 +19,10 @@ export const WooProduct = z.object({
   variations: z.array(z.number().int()).nullish().transform((v) => v ?? []),
   /** SPEC §14: a decimal string ("" for none); absent when `_fields` left it out. */
   regular_price: z.union([z.string(), z.number()]).nullish(),
+  /** SPEC §14 `rules.status`: what hiding and out-of-stock marking change. */
+  catalog_visibility: z.string().optional(),
+  status: z.string().optional(),
+  stock_status: z.string().optional(),
 });
 export type WooProduct = z.infer<typeof WooProduct>;
 
@@ -33,6 +37,8 @@ export const WooVariation = z.object({
   manage_stock: ManageStock,
   stock_quantity: z.number().nullable(),
   regular_price: z.union([z.string(), z.number()]).nullish(),
+  status: z.string().optional(),
+  stock_status: z.string().optional(),
 });
 export type WooVariation = z.infer<typeof WooVariation>;
 
@@ -53,6 +59,9 @@ export const WooBatchItem = z.object({
   manage_stock: ManageStock.optional(),
   stock_quantity: z.number().nullable().optional(),
   regular_price: z.union([z.string(), z.number()]).nullish(),
+  catalog_visibility: z.string().optional(),
+  status: z.string().optional(),
+  stock_status: z.string().optional(),
 });
 export type WooBatchItem = z.infer<typeof WooBatchItem>;
 
