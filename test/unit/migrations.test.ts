@@ -1,7 +1,8 @@
 /**
  * Schema migrations 11 (prices) and 12 (rules.status): a database left at 11 by a build with
  * price sync moves to 12 keeping its prices, every existing store index table (store_items and a
- * per-store store_items_<slot>) gets `visibility`, and a fresh database runs every migration.
+ * per-store store_items_<slot>) gets `visibility`, then 13 keeps open orders per store; a fresh
+ * database runs every migration.
  */
 import Database from 'better-sqlite3';
 import { describe, expect, it } from '@jest/globals';
@@ -29,7 +30,8 @@ describe('migrations 11 (prices) and 12 (rules.status)', () => {
 
     migrate(db);
 
-    expect(db.pragma('user_version', { simple: true })).toBe(12);
+    // Through 12 (rules.status) and on to 13 (open orders per store).
+    expect(db.pragma('user_version', { simple: true })).toBe(13);
     expect(columns(db, 'store_items')).toEqual(expect.arrayContaining(['price', 'visibility']));
     expect(columns(db, 'store_items_2')).toEqual(expect.arrayContaining(['price', 'visibility']));
     expect(columns(db, 'plan_items')).toEqual(expect.arrayContaining(['price_from', 'price_to', 'status_action']));
@@ -42,7 +44,8 @@ describe('migrations 11 (prices) and 12 (rules.status)', () => {
     const db = new Database(':memory:');
     migrate(db);
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(MIGRATIONS.length).toBe(12);
+    expect(MIGRATIONS.length).toBe(13);
+    expect(columns(db, 'open_orders')).toContain('store');
     expect(columns(db, 'store_items')).toEqual(expect.arrayContaining(['not_written', 'price', 'visibility']));
     expect(columns(db, 'plan_items')).toEqual(expect.arrayContaining(['price_from', 'price_to', 'status_action']));
   });
