@@ -101,7 +101,10 @@ describe('statusUnsupported (config validation)', () => {
     expect(statusUnsupported('nosuch', 'whenZero', 'outofstock')).toBe('type "nosuch" cannot do "outofstock" (whenZero): not supported');
     expect(statusUnsupported('amazon', 'whenZero', 'none')).toBeNull();
     // Not built for these yet: refused, never silently ignored.
-    for (const type of ['shopify', 'magento2', 'medusa']) {
+    expect(statusUnsupported('medusa', 'whenZero', 'hide')).toBe('type "medusa" cannot do "hide" (whenZero): Medusa variants cannot be hidden one by one (only a whole product, by its status "draft", which hides every variant of it): use "outofstock" (quantity 0)');
+    expect(statusUnsupported('medusa', 'whenZero', 'outofstock')).toBeNull();
+    expect(statusUnsupported('magento2', 'whenMissing', 'hide')).toBeNull();
+    for (const type of ['shopify']) {
       expect(statusUnsupported(type, 'whenMissing', 'hide')).toBe(`type "${type}" cannot do "hide" (whenMissing): hiding listings is not built for this store type yet; use "outofstock" or "none"`);
       expect(statusUnsupported(type, 'whenMissing', 'outofstock')).toBeNull();
     }
