@@ -44,6 +44,8 @@ export function rollbackProbe(a: AppliedChange & { ref?: Change['ref'] | null },
   return {
     seq, sku: a.sku, productId: a.productId, variationId: a.variationId, from: a.to, to: a.from ?? a.to,
     ...(a.ref ? { ref: a.ref } : {}), ...(a.price ? { price: a.price } : {}),
+    // Likewise the status action: Magento 2 reads a product's status only for changes with one.
+    ...(a.statusAction ? { statusAction: a.statusAction } : {}),
   };
 }
 

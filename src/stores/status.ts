@@ -55,8 +55,20 @@ export const STATUS_BY_STORE: Readonly<Record<string, StatusFacts | undefined>> 
     requests: 'the catalog fields are not part of the inventory adjustment: ⌈products ÷ 10⌉ `PUT /catalog/products` + ⌈variants ÷ 50⌉ `PUT /catalog/variants` per batch with status changes',
     hideFields: (item): Fields => (item.variationId === null ? { is_visible: false } : { purchasing_disabled: true }),
   },
-  magento2: { outofstock: QTY_ZERO, requests: 'none' },
-  medusa: { outofstock: QTY_ZERO, requests: 'none' },
+  magento2: {
+    hide: 'product `status: 2` (Disabled); a configurable\'s child is its own product, disabled alone',
+    outofstock: QTY_ZERO,
+    requests: 'one `PUT /V1/products/{sku}` per status change (Magento has no synchronous bulk product save): 1,000 more per 1,000 hides',
+    hideFields: (): Fields => ({ status: 2 }),
+  },
+  medusa: {
+    outofstock: QTY_ZERO,
+    requests: 'none',
+    // NOTE: Medusa v2 variants have no enabled flag; only the product's `status` (draft) takes a
+    // listing out, and with it every variant of the product. Hiding needs a per-product decision
+    // (every variant qualifies) that the per-item status rules do not make yet.
+    noHide: 'Medusa variants cannot be hidden one by one (only a whole product, by its status "draft", which hides every variant of it): use "outofstock" (quantity 0)',
+  },
   vendure: {
     hide: 'the variant `enabled: false` (every item is a variant)',
     outofstock: QTY_ZERO,

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { WooSeedProduct } from '../../src/demo/woocommerce-emulator.js';
 import type { RunSummary } from '../../src/domain/types.js';
 import type { Explanation } from '../../src/pipeline/explain.js';
+import { startMagentoFake, type MagentoFake } from '../fakes/magento2.js';
 import { DEFAULT_WOO_KEY, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
 import { runCli, tempDir, writeJson } from '../helpers/cli.js';
 
@@ -243,5 +244,50 @@ describe('rules.status with prices (SPEC §14) on WooCommerce', () => {
     const after = emu.requests.filter((q) => q.method !== 'GET');
     expect(after.slice(1).map((q) => [q.path, q.items])).toEqual([['/wp-json/wc/v3/products/batch', 1]]);
     expect(t.db((d) => d.prepare('SELECT COUNT(*) FROM status_hidden').pluck().get())).toBe(0);
+  });
+});
+
+describe('rules.status (SPEC §14) on Magento 2', () => {
+  const fakes: MagentoFake[] = [];
+  afterEach(async () => { await Promise.all(fakes.splice(0).map((f) => f.close())); });
+
+  it('disables a product at 0 (read back), enables it again when it returns, never one disabled by hand; rollback puts back status and stock', async () => {
+    const fake = await startMagentoFake({ products: [
+      { sku: 'A', qty: 5 }, { sku: 'BYHAND', qty: 5, status: 2 }, { sku: 'KEEP', qty: 5 },
+      { sku: 'C', type: 'configurable', children: [{ sku: 'C-1', qty: 3 }, { sku: 'C-2', qty: 3 }] },
+    ] });
+    fakes.push(fake);
+    const t = shop(fake.url, { whenZero: 'hide', graceHours: 0 }, { store: { type: 'magento2', url: fake.url, token: fake.token } });
+    t.feed('A,0\nBYHAND,0\nKEEP,5\nC-1,0\nC-2,3\n');
+    const status = () => Object.fromEntries(['A', 'BYHAND', 'KEEP', 'C', 'C-1', 'C-2'].map((sku) => [sku, fake.bySku(sku)!.status]));
+
+    const first = await t.run(['full', '--json']);
+    expect(first.code).toBe(0);
+    expect(summary(first.stdout).counts).toMatchObject({ changed: 3, applied: 3, failed: 0 });
+    expect(status()).toEqual({ A: 2, BYHAND: 2, KEEP: 1, C: 1, 'C-1': 2, 'C-2': 1 });
+    expect(fake.productSaves()).toBe(2);
+    expect(t.db((d) => d.prepare('SELECT sku, action, replaced FROM status_hidden ORDER BY sku').all())).toEqual([
+      { sku: 'A', action: 'hide', replaced: '{"status":1}' },
+      { sku: 'C-1', action: 'hide', replaced: '{"status":1}' },
+    ]);
+
+    const rb = await t.run(['rollback', 'last', '--json']);
+    expect(rb.code).toBe(0);
+    expect(status()).toEqual({ A: 1, BYHAND: 2, KEEP: 1, C: 1, 'C-1': 1, 'C-2': 1 });
+    expect(Object.fromEntries(fake.stockBySku())).toMatchObject({ A: 5, BYHAND: 5, 'C-1': 3 });
+
+    // Hidden again, then back in stock: graceHours 0 enables it in the run that sees it back.
+    expect((await t.run(['full'])).code).toBe(0);
+    expect(status()).toMatchObject({ A: 2, 'C-1': 2 });
+    t.feed('A,4\nBYHAND,4\nKEEP,5\nC-1,2\nC-2,3\n');
+    const back = await t.run(['full', '--json']);
+    expect(back.code).toBe(0);
+    expect(summary(back.stdout).changes.map((c) => [c.sku, c.from, c.to, c.reason])).toEqual([
+      ['A', 0, 4, 'feed 4 → restore status: 1'],
+      ['BYHAND', 0, 4, 'supplier'],
+      ['C-1', 0, 2, 'feed 2 → restore status: 1'],
+    ]);
+    expect(status()).toEqual({ A: 1, BYHAND: 2, KEEP: 1, C: 1, 'C-1': 1, 'C-2': 1 });
+    expect(summary((await t.run(['full', '--json'])).stdout).counts.changed).toBe(0);
   });
 });

@@ -36,6 +36,8 @@ export interface MagentoSeedProduct {
   childSkus?: string[];
   /** The product's price (default 10). */
   price?: number;
+  /** Product status: 1 enabled (default), 2 disabled. */
+  status?: number;
 }
 
 export interface MagentoRecord {
@@ -48,6 +50,8 @@ export interface MagentoRecord {
   /** MSI source items by source code. */
   sources: Map<string, { quantity: number; status: number }>;
   price: number;
+  /** SPEC §14: 1 enabled, 2 disabled (out of the catalogue). */
+  status: number;
 }
 
 export interface MagentoFaults extends CommonFaults {
@@ -91,6 +95,8 @@ export interface MagentoFake extends FakeServer {
   orphanSourceItems(): string[];
   /** base-prices requests that got past the input limit. */
   priceWrites(): number;
+  /** `PUT /V1/products/{sku}` requests (product saves). */
+  productSaves(): number;
 }
 
 const STOCK_TYPES = new Set<MagentoType>(['simple', 'virtual', 'downloadable']);
@@ -125,7 +131,7 @@ export async function startMagentoFake(options: MagentoFakeOptions = {}): Promis
     const r: MagentoRecord = {
       id: nextId++, sku: seed.sku, type, name: seed.name ?? `Product ${seed.sku}`, children: [],
       legacy: { qty: seed.qty ?? 0, isInStock: (seed.qty ?? 0) > 0, manageStock, useConfigManageStock: manageStock },
-      sources: new Map(), price: seed.price ?? 10,
+      sources: new Map(), price: seed.price ?? 10, status: seed.status ?? 1,
     };
     if (stocked && seed.qty !== undefined) r.sources.set('default', { quantity: seed.qty, status: seed.qty > 0 ? 1 : 0 });
     for (const [code, quantity] of Object.entries(seed.sources ?? {})) r.sources.set(code, { quantity, status: quantity > 0 ? 1 : 0 });
@@ -145,7 +151,7 @@ export async function startMagentoFake(options: MagentoFakeOptions = {}): Promis
   function productJson(r: MagentoRecord): Record<string, unknown> {
     // NOTE: no extension_attributes.stock_item in lists (issues #24418, #36533).
     return {
-      id: r.id, sku: r.sku, name: r.name, attribute_set_id: 4, price: r.price, status: 1, visibility: 4,
+      id: r.id, sku: r.sku, name: r.name, attribute_set_id: 4, price: r.price, status: r.status, visibility: 4,
       type_id: r.type, created_at: '2024-01-01 00:00:00', updated_at: '2024-01-01 00:00:00', weight: 1,
       extension_attributes: { website_ids: [1] }, product_links: [], options: [], tier_prices: [], custom_attributes: [],
     };
@@ -273,6 +279,31 @@ export async function startMagentoFake(options: MagentoFakeOptions = {}): Promis
     return { status: 200, json: failed };
   }
 
+  let productSaves = 0;
+  /**
+   * PUT /V1/products/{sku} `{product: {...}}`: a partial save of an existing product; only `status`
+   * is kept here (what invsync writes). The body is decoded against ProductInterface (status: int)
+   * first, so a non-integer is refused before anything is saved; an unknown SKU would be a new
+   * product, which Magento refuses without the required fields (wordings UNVERIFIED).
+   */
+  function saveProduct(sku: string, body: unknown): FakeReply {
+    const input = (body as { product?: unknown } | null)?.product;
+    if (!input || typeof input !== 'object') return err(400, '"%fieldName" is required. Enter and try again.', { fieldName: 'product' });
+    const raw = (input as Record<string, unknown>).status;
+    // The web API casts a numeric string to the declared int.
+    const status = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+    if (status !== undefined && (typeof status !== 'number' || !Number.isInteger(status))) {
+      return err(400, 'The "%1" value\'s type is invalid. The "%2" type was expected. Verify and try again.', [String(status), 'int']);
+    }
+    if (status !== undefined && status !== 1 && status !== 2) return err(400, 'Invalid attribute %fieldName = %fieldValue.', { fieldName: 'status', fieldValue: String(status) }); // wording UNVERIFIED
+    const p = findSku(sku);
+    if (!p) return err(400, 'The product was unable to be saved. Please try again.'); // wording UNVERIFIED
+    if (rejected(p.sku)) return err(400, 'The product was unable to be saved. Please try again.'); // fault injection
+    productSaves++;
+    if (status !== undefined) p.status = status;
+    return { status: 200, json: productJson(p) };
+  }
+
   function authorized(req: FakeRequest): boolean {
     return String(req.headers.authorization ?? '') === `Bearer ${token}`;
   }
@@ -290,7 +321,9 @@ export async function startMagentoFake(options: MagentoFakeOptions = {}): Promis
 
     if (req.method === 'GET' && route === '/products') return searchReply(req, [...products.values()].map(productJson));
     if (req.method === 'POST' && route === '/products/base-prices') return saveBasePrices(req.body);
-    let hit = /^\/configurable-products\/([^/]+)\/children$/.exec(route);
+    let hit = /^\/products\/([^/]+)$/.exec(route);
+    if (req.method === 'PUT' && hit) return saveProduct(decodeURIComponent(hit[1] as string), req.body);
+    hit = /^\/configurable-products\/([^/]+)\/children$/.exec(route);
     if (req.method === 'GET' && hit) {
       const parent = findSku(decodeURIComponent(hit[1] as string));
       if (!parent) return NO_PRODUCT;
@@ -353,6 +386,7 @@ export async function startMagentoFake(options: MagentoFakeOptions = {}): Promis
     },
     orphanSourceItems: () => [...orphans.keys()],
     priceWrites: () => priceWrites,
+    productSaves: () => productSaves,
   };
 }
 

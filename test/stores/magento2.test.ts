@@ -258,7 +258,7 @@ describe('Magento 2 store adapter', () => {
     expect(productPages.map((r) => r.query['searchCriteria[currentPage]'])).toEqual(['1', '2', '3']);
     expect(productPages[0]?.query).toMatchObject({
       'searchCriteria[sortOrders][0][field]': 'entity_id', 'searchCriteria[sortOrders][0][direction]': 'ASC',
-      'searchCriteria[pageSize]': '10', fields: 'items[id,sku,type_id,name,price],total_count',
+      'searchCriteria[pageSize]': '10', fields: 'items[id,sku,type_id,name,price,status],total_count',
     });
     const sourcePages = fake.requests.filter((r) => r.path === '/rest/V1/inventory/source-items');
     expect(sourcePages).toHaveLength(3);
@@ -456,9 +456,9 @@ describe('Magento 2 store adapter', () => {
       fake = await startMagentoFake({ msi: false, products: [{ sku: 'A', qty: 4 }, { sku: 'B', qty: 2, manageStock: false }, { sku: 'C', type: 'configurable', children: [{ sku: 'C-1', qty: 1 }] }] });
       const items = await collect(legacy(fake).list());
       expect(items).toEqual([
-        { sku: 'A', productId: 1, variationId: null, qty: 4, managed: true, name: 'Product A', price: '10.00', ref: { itemId: 1, managed: true } },
-        { sku: 'B', productId: 2, variationId: null, qty: null, managed: false, name: 'Product B', price: '10.00', ref: { itemId: 2, managed: false } },
-        { sku: 'C-1', productId: 3, variationId: 4, qty: 1, managed: true, name: 'Product C-1', price: '10.00', ref: { itemId: 4, managed: true } },
+        { sku: 'A', productId: 1, variationId: null, qty: 4, managed: true, name: 'Product A', price: '10.00', ref: { itemId: 1, managed: true }, visibility: { hidden: false, outOfStock: false, values: { status: 1 } } },
+        { sku: 'B', productId: 2, variationId: null, qty: null, managed: false, name: 'Product B', price: '10.00', ref: { itemId: 2, managed: false }, visibility: { hidden: false, outOfStock: false, values: { status: 1 } } },
+        { sku: 'C-1', productId: 3, variationId: 4, qty: 1, managed: true, name: 'Product C-1', price: '10.00', ref: { itemId: 4, managed: true }, visibility: { hidden: false, outOfStock: false, values: { status: 1 } } },
       ]);
       expect(fake.requests.filter((r) => r.path.startsWith('/rest/V1/stockItems/')).map((r) => r.path).sort())
         .toEqual(['/rest/V1/stockItems/A', '/rest/V1/stockItems/B', '/rest/V1/stockItems/C-1']);
@@ -505,5 +505,77 @@ describe('Magento 2 store adapter', () => {
       expect((err as HttpError).details.auth).toBe(true);
       expect(fake.requests.length - before).toBe(1);
     });
+  });
+});
+
+describe('Magento 2 rules.status writes (SPEC §14)', () => {
+  let fake: MagentoFake;
+  afterEach(async () => { await fake?.close(); });
+
+  it('disables a product after its stock with one product save, reads it back, enables it again alone', async () => {
+    fake = await startMagentoFake({ products: [{ sku: 'P-1', qty: 5 }, { sku: 'Q-1', qty: 5 }, { sku: 'C', type: 'configurable', children: [{ sku: 'C-1', qty: 2 }] }] });
+    const store = createMagento2Store(configFor(fake));
+    const items = await collect(store.list());
+    expect(items.map((i) => [i.sku, i.visibility])).toEqual([
+      ['P-1', { hidden: false, outOfStock: false, values: { status: 1 } }],
+      ['Q-1', { hidden: false, outOfStock: false, values: { status: 1 } }],
+      ['C-1', { hidden: false, outOfStock: false, values: { status: 1 } }],
+    ]);
+    const p1 = items.find((i) => i.sku === 'P-1')!;
+    const c1 = items.find((i) => i.sku === 'C-1')!;
+    const hide: Change = { ...changeFor(p1, 1, 0), statusAction: { to: 'hide', set: { status: 2 }, from: { status: 1 } } };
+    const hideChild: Change = { ...changeFor(c1, 3, 0), statusAction: { to: 'hide', set: { status: 2 }, from: { status: 1 } } };
+    const writes = fake.writeRequests();
+    expect(await store.apply([hide, changeFor(items.find((i) => i.sku === 'Q-1')!, 2, 3), hideChild])).toEqual({ failed: [] });
+    // One source-items save for the three stock writes, one product save per hide.
+    expect([fake.writeRequests() - writes, fake.productSaves()]).toEqual([3, 2]);
+    expect([fake.bySku('P-1')!.status, fake.bySku('P-1')!.sources.get('default')!.quantity]).toEqual([2, 0]);
+    expect([fake.bySku('C-1')!.status, fake.bySku('C')!.status, fake.bySku('Q-1')!.status]).toEqual([2, 1, 1]);
+    expect((await store.read([hide])).get(1)).toEqual({ qty: 0, managed: true, visibility: { hidden: true, outOfStock: false, values: { status: 2 } } });
+
+    const restore: Change = { ...changeFor(p1, 4, 99), statusAction: { to: 'restore', of: 'hide', set: { status: 1 }, from: { status: 2 }, alone: true } };
+    const before = fake.writeRequests();
+    expect(await store.apply([restore])).toEqual({ failed: [] });
+    // A status action alone writes no stock.
+    expect(fake.writeRequests() - before).toBe(1);
+    expect([fake.bySku('P-1')!.status, fake.bySku('P-1')!.sources.get('default')!.quantity]).toEqual([1, 0]);
+    expect((await store.read([restore])).get(4)?.visibility).toEqual({ hidden: false, outOfStock: false, values: { status: 1 } });
+  });
+
+  it('hides without MSI too: one stock item PUT and one product save', async () => {
+    fake = await startMagentoFake({ msi: false, products: [{ sku: 'L-1', qty: 5 }] });
+    const store = createMagento2Store(configFor(fake, { msi: false }));
+    const [item] = await collect(store.list());
+    expect(item!.visibility).toEqual({ hidden: false, outOfStock: false, values: { status: 1 } });
+    const hide: Change = { ...changeFor(item!, 1, 0), statusAction: { to: 'hide', set: { status: 2 }, from: { status: 1 } } };
+    expect(await store.apply([hide])).toEqual({ failed: [] });
+    expect([fake.bySku('L-1')!.status, fake.bySku('L-1')!.legacy.qty, fake.productSaves()]).toEqual([2, 0, 1]);
+  });
+
+  it('the fake refuses an invalid status like Magento (400, nothing saved): the item fails, its stock stays written, the others are hidden', async () => {
+    fake = await startMagentoFake({ products: [{ sku: 'P-1', qty: 5 }, { sku: 'Q-1', qty: 5 }] });
+    const store = createMagento2Store(configFor(fake));
+    const [p, q] = await collect(store.list());
+    const bad: Change = { ...changeFor(p!, 1, 0), statusAction: { to: 'hide', set: { status: 'off' }, from: { status: 1 } } };
+    const worse: Change = { ...changeFor(q!, 2, 0), statusAction: { to: 'hide', set: { status: 7 }, from: { status: 1 } } };
+    const result = await store.apply([bad, worse]);
+    expect(result.failed).toEqual([
+      { seq: 1, message: 'status not applied: 400: The "off" value\'s type is invalid. The "int" type was expected. Verify and try again.' },
+      { seq: 2, message: 'status not applied: 400: Invalid attribute status = 7.' },
+    ]);
+    expect([fake.bySku('P-1')!.status, fake.bySku('Q-1')!.status, fake.productSaves()]).toEqual([1, 1, 0]);
+    expect(fake.bySku('P-1')!.sources.get('default')!.quantity).toBe(0);
+    const raw = await magentoRequest(fake, 'products/P-1', { method: 'PUT', body: { product: { sku: 'P-1', status: 3 } } });
+    expect(raw.status).toBe(400);
+  });
+
+  it('does not save the status of an item whose stock write was refused', async () => {
+    fake = await startMagentoFake({ products: [{ sku: 'P-1', qty: 5 }], faults: { rejectSkus: ['P-1'] } });
+    const store = createMagento2Store(configFor(fake));
+    const [p] = await collect(store.list());
+    const hide: Change = { ...changeFor(p!, 1, 0), statusAction: { to: 'hide', set: { status: 2 }, from: { status: 1 } } };
+    const result = await store.apply([hide]);
+    expect(result.failed.map((f) => f.seq)).toEqual([1]);
+    expect([fake.bySku('P-1')!.status, fake.productSaves()]).toEqual([1, 0]);
   });
 });

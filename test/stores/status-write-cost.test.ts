@@ -6,6 +6,7 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Change, StoreItem } from '../../src/domain/types.js';
 import { createBigCommerceStore } from '../../src/stores/bigcommerce/index.js';
+import { createMagento2Store } from '../../src/stores/magento2/index.js';
 import { createShift4ShopStore } from '../../src/stores/shift4shop/index.js';
 import { STATUS_BY_STORE } from '../../src/stores/status.js';
 import type { StoreAdapter } from '../../src/stores/types.js';
@@ -13,6 +14,7 @@ import { createVendureStore } from '../../src/stores/vendure/index.js';
 import { createWooCommerceStore } from '../../src/stores/woocommerce/index.js';
 import { changeFor, collect, toBatches } from '../contracts/store-contract.js';
 import { startBigCommerceFake } from '../fakes/bigcommerce.js';
+import { magentoCatalog, startMagentoFake } from '../fakes/magento2.js';
 import { startShift4ShopFake } from '../fakes/shift4shop.js';
 import { startVendureFake, vendureCatalog } from '../fakes/vendure.js';
 import { DEFAULT_WOO_KEY, simpleProducts, startWooEmulator } from '../fakes/woocommerce.js';
@@ -61,6 +63,13 @@ describe('write requests that hiding adds per 1,000 changes', () => {
     closers.push(() => server.close());
     const adapter = createShift4ShopStore({ type: 'shift4shop', url: server.apiUrl, secureUrl: server.credentials.secureUrl, privateKey: server.credentials.privateKey, token: server.credentials.token, rateLimit: { perSecond: 1000 } });
     expect(await cost('shift4shop', adapter, () => server.writeRequests())).toEqual({ stock: 10, withStatus: 10 });
+  });
+
+  it('magento2: one PUT /V1/products/{sku} per hide, 1,000 more (the source-items saves stay 2)', async () => {
+    const fake = await startMagentoFake({ products: magentoCatalog(ITEMS).products.map((p) => ({ ...p, qty: p.type === 'configurable' || p.type === 'bundle' ? p.qty : p.qty ?? 1 })) });
+    closers.push(() => fake.close());
+    const adapter = createMagento2Store({ type: 'magento2', url: fake.url, token: fake.token, msi: true, sourceCode: 'default' });
+    expect(await cost('magento2', adapter, () => fake.writeRequests())).toEqual({ stock: 2, withStatus: 1002 });
   });
 
   it('vendure: none (enabled goes in the same updateProductVariants input)', async () => {

@@ -101,7 +101,10 @@ describe('statusUnsupported (config validation)', () => {
     expect(statusUnsupported('nosuch', 'whenZero', 'outofstock')).toBe('type "nosuch" cannot do "outofstock" (whenZero): not supported');
     expect(statusUnsupported('amazon', 'whenZero', 'none')).toBeNull();
     // Not built for these yet: refused, never silently ignored.
-    for (const type of ['shopify', 'magento2', 'medusa']) {
+    expect(statusUnsupported('medusa', 'whenZero', 'hide')).toBe('type "medusa" cannot do "hide" (whenZero): Medusa variants cannot be hidden one by one (only a whole product, by its status "draft", which hides every variant of it): use "outofstock" (quantity 0)');
+    expect(statusUnsupported('medusa', 'whenZero', 'outofstock')).toBeNull();
+    expect(statusUnsupported('magento2', 'whenMissing', 'hide')).toBeNull();
+    for (const type of ['shopify']) {
       expect(statusUnsupported(type, 'whenMissing', 'hide')).toBe(`type "${type}" cannot do "hide" (whenMissing): hiding listings is not built for this store type yet; use "outofstock" or "none"`);
       expect(statusUnsupported(type, 'whenMissing', 'outofstock')).toBeNull();
     }
@@ -113,6 +116,12 @@ describe('statusUnsupported (config validation)', () => {
 
 describe('read-back and rollback of status actions', () => {
   const hide = { to: 'hide' as const, set: { catalog_visibility: 'hidden' }, from: { catalog_visibility: 'visible' } };
+  it('the rollback probe carries the status action (a store such as Magento 2 reads the status only for changes with one)', async () => {
+    const { rollbackProbe } = await import('../../src/pipeline/rollback.js');
+    const applied = { sku: 'A', productId: 1, variationId: null, from: 5, to: 0, statusAction: { to: 'hide' as const, set: { status: 2 }, from: { status: 1 } } };
+    expect(rollbackProbe(applied, 0)).toEqual({ seq: 0, sku: 'A', productId: 1, variationId: null, from: 0, to: 5, statusAction: applied.statusAction });
+  });
+
   it('readBackMismatch checks the written fields, and for a status write alone only them', async () => {
     const { readBackMismatch } = await import('../../src/pipeline/verify.js');
     const reading = (catalog_visibility: string, qty = 0) => ({ qty, managed: true, visibility: { hidden: catalog_visibility === 'hidden', outOfStock: false, values: { catalog_visibility } } });

@@ -1,7 +1,7 @@
 import type { ZodType } from 'zod';
 import type { Magento2StoreConfig } from '../../config/schema.js';
 import { ConfigError, HttpError } from '../../domain/errors.js';
-import { writesStock, type BatchResult, type Change, type StoreItem } from '../../domain/types.js';
+import { writesStock, type BatchResult, type Change, type ItemVisibility, type StoreItem } from '../../domain/types.js';
 import { normaliseStorePrice } from '../../domain/price.js';
 import { connectionOptions, createHttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
@@ -12,7 +12,7 @@ import type { StockReading, StoreAdapter, StoreContext } from '../types.js';
 import { sendIsolating } from '../isolate.js';
 import { renderMagentoError } from './messages.js';
 import {
-  MagentoChildren, MagentoPriceUpdateResult, MagentoProductPage, MagentoSource, MagentoSourceItemPage, MagentoSourceItemsSaved, MagentoStockItem, MagentoStockItemSaved,
+  MagentoChildren, MagentoPriceUpdateResult, MagentoProductPage, MagentoProductSaved, MagentoSource, MagentoSourceItemPage, MagentoSourceItemsSaved, MagentoStockItem, MagentoStockItemSaved,
   type MagentoProduct, type MagentoSourceItem,
 } from './schemas.js';
 import { chunkForQuery, isLastPage, searchCriteriaParams, skuFilters, type SearchCriteria } from './search-criteria.js';
@@ -45,6 +45,12 @@ import { chunkForQuery, isLastPage, searchCriteriaParams, skuFilters, type Searc
  *   source-items cap) writes them. Magento saves the valid rows and answers with the failed
  *   ones, which fail their items. read() takes the price from one products search per
  *   `pageSize` SKUs. A price-only change writes no stock.
+ * - rules.status (SPEC §14): `hide` is the product's `status` 2 (disabled), a restore puts back
+ *   what it was. `status` is listed with the products; neither stock route nor base-prices takes
+ *   it and Magento has no synchronous bulk product save, so each status change costs one
+ *   `PUT /V1/products/{sku}` `{product: {sku, status}}` after its stock (the async bulk route
+ *   needs a queue consumer and answers "accepted", never whether it was saved). read() takes the
+ *   status from the same products search as the price.
  */
 
 /**
@@ -57,7 +63,7 @@ export const MAGENTO_DEFAULT_PAGE = 300;
 
 /** Product types that hold their own stock. Configurable, bundle and grouped products do not. */
 const STOCK_TYPES = new Set(['simple', 'virtual', 'downloadable']);
-const PRODUCT_FIELDS = 'items[id,sku,type_id,name,price],total_count';
+const PRODUCT_FIELDS = 'items[id,sku,type_id,name,price,status],total_count';
 /** The default (global) scope: where a price applies unless a website overrides it. */
 const PRICE_STORE_ID = 0;
 /**
@@ -186,12 +192,12 @@ export function createMagento2Store(config: Magento2StoreConfig, context: StoreC
       const name = p.name ?? undefined;
       if (msi) {
         const source = (stock as Map<string, MagentoSourceItem>).get(p.sku.toLowerCase());
-        return { sku: p.sku, ...ids, qty: source ? source.quantity : null, managed: source !== undefined, ...(name ? { name } : {}), ...priceOf(p) };
+        return { sku: p.sku, ...ids, qty: source ? source.quantity : null, managed: source !== undefined, ...(name ? { name } : {}), ...priceOf(p), ...visibilityOf(p) };
       }
       const item = (stock as Map<number, MagentoStockItem | null>).get(p.id) ?? null;
       const managed = item?.manage_stock === true;
       return {
-        sku: p.sku, ...ids, qty: managed ? item?.qty ?? null : null, managed, ...(name ? { name } : {}), ...priceOf(p),
+        sku: p.sku, ...ids, qty: managed ? item?.qty ?? null : null, managed, ...(name ? { name } : {}), ...priceOf(p), ...visibilityOf(p),
         ref: { itemId: item?.item_id ?? 1, managed },
       };
     });
@@ -252,13 +258,13 @@ export function createMagento2Store(config: Magento2StoreConfig, context: StoreC
   async function read(changes: Change[], signal?: AbortSignal): Promise<Map<number, StockReading>> {
     if (changes.length === 0) return new Map();
     const out = msi ? await readSourceItems(changes, signal) : await readStockItems(changes, signal);
-    // SPEC §14: prices only for changes that wrote one.
-    const priced = changes.filter((c) => c.price && out.has(c.seq));
-    if (priced.length > 0) {
-      const products = await searchBySku('products', uniqueSkus(priced), MagentoProductPage, signal, { params: { fields: PRODUCT_FIELDS } });
-      for (const c of priced) {
+    // SPEC §14: prices and status only for changes that wrote them, from one products search.
+    const wrote = changes.filter((c) => (c.price || c.statusAction) && out.has(c.seq));
+    if (wrote.length > 0) {
+      const products = await searchBySku('products', uniqueSkus(wrote), MagentoProductPage, signal, { params: { fields: PRODUCT_FIELDS } });
+      for (const c of wrote) {
         const p = products.get(c.sku.toLowerCase());
-        if (p) out.set(c.seq, { ...(out.get(c.seq) as StockReading), ...priceOf(p) });
+        if (p) out.set(c.seq, { ...(out.get(c.seq) as StockReading), ...(c.price ? priceOf(p) : {}), ...(c.statusAction ? visibilityOf(p) : {}) });
       }
     }
     return out;
@@ -346,8 +352,36 @@ export function createMagento2Store(config: Magento2StoreConfig, context: StoreC
     const result: BatchResult = stock.length === 0 ? { failed: [] } : msi ? await applySourceItems(stock) : await applyStockItem(stock[0] as Change);
     const refused = new Set(result.failed.map((f) => f.seq));
     const priced = batch.filter((c) => c.price && !refused.has(c.seq));
-    if (priced.length === 0) return result;
-    return { failed: [...result.failed, ...await writePrices(priced)] };
+    const failed = priced.length === 0 ? result.failed : [...result.failed, ...await writePrices(priced)];
+    for (const f of failed) refused.add(f.seq);
+    const statused = batch.filter((c) => c.statusAction && !refused.has(c.seq));
+    if (statused.length === 0) return { failed };
+    // The client's concurrency (4) bounds these requests in flight.
+    const outcomes = await Promise.all(statused.map(writeStatus));
+    for (const o of outcomes) if (o) failed.push(o);
+    return { failed };
+  }
+
+  /**
+   * SPEC §14: one product save per status change. A refusal fails the item (its stock stays
+   * written; a retry rewrites both, absolute writes being idempotent); a save answering with
+   * another status fails it too.
+   */
+  async function writeStatus(change: Change): Promise<BatchResult['failed'][number] | null> {
+    const set = (change.statusAction as NonNullable<Change['statusAction']>).set;
+    try {
+      const res = await call(() => http.json({
+        method: 'PUT', url: `products/${encodeURIComponent(change.sku)}`, json: { product: { sku: change.sku, ...set } },
+      }, MagentoProductSaved));
+      if (set.status !== undefined && res.body.status !== undefined && res.body.status !== set.status) {
+        return { seq: change.seq, message: `status not applied (Magento reports status ${String(res.body.status)}, sent ${String(set.status)})` };
+      }
+      return null;
+    } catch (err) {
+      const message = refusal(err);
+      if (message === null) throw err;
+      return { seq: change.seq, message: `status not applied: ${message}` };
+    }
   }
 
   async function check(): Promise<string> {
@@ -386,6 +420,12 @@ export function apiBase(shopUrl: string): string {
 /** SPEC §14: the product's price as a two-decimal string (null: none), when the response had the field. */
 function priceOf(p: MagentoProduct): { price?: string | null } {
   return p.price === undefined ? {} : { price: normaliseStorePrice(p.price) };
+}
+
+/** SPEC §14: status 2 (disabled) is out of the catalogue; absent when the response had no status. */
+export function visibilityOf(p: Pick<MagentoProduct, 'status'>): { visibility?: ItemVisibility } {
+  if (p.status === undefined || p.status === null) return {};
+  return { visibility: { hidden: p.status === 2, outOfStock: false, values: { status: p.status } } };
 }
 
 /** The changes' SKUs, once each as Magento compares them (case-insensitively). */

@@ -15,6 +15,8 @@ export const MagentoProduct = z.object({
   name: z.string().nullish(),
   /** SPEC §14: the price in the default scope; absent unless `fields` asks for it. */
   price: z.number().nullish(),
+  /** SPEC §14 rules.status: 1 enabled, 2 disabled; absent unless `fields` asks for it. */
+  status: z.number().int().nullish(),
 });
 export type MagentoProduct = z.infer<typeof MagentoProduct>;
 
@@ -70,3 +72,6 @@ export const MagentoPriceUpdateResult = z.array(z.object({
   parameters: z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]).nullish(),
 }));
 export type MagentoPriceUpdateResult = z.infer<typeof MagentoPriceUpdateResult>;
+
+/** PUT /V1/products/{sku} → the saved product (only the status is checked). */
+export const MagentoProductSaved = z.object({ sku, status: z.number().int().nullish() });
