@@ -505,6 +505,8 @@ export type ItemDecision =
 export class Matcher {
   /** The rules after aggregate, in SPEC §14's order. */
   readonly ruleList: readonly QtyRule[];
+  /** SPEC §14, whole-product hides: why an item's hide is dropped (a sibling does not qualify). */
+  private readonly hideVeto = new Map<StoreItem, string>();
 
   constructor(
     readonly supply: SupplyAggregator,
@@ -605,13 +607,62 @@ export class Matcher {
     const situation = situationOf(decision);
     if (situation === null) return undefined;
     const record = ctx.record(item.productId, item.variationId);
-    const out = decideStatus({ settings: ctx.settings, facts: ctx.facts, item, situation, record, nowMs: ctx.nowMs });
+    const decided = decideStatus({ settings: ctx.settings, facts: ctx.facts, item, situation, record, nowMs: ctx.nowMs });
+    const veto = decided.kind === 'apply' && decided.action?.to === 'hide' ? this.hideVeto.get(item) : undefined;
+    const out: StatusDecision = veto !== undefined ? { kind: 'none', why: veto } : decided;
     if (record) {
       const backSince = out.kind === 'wait' ? out.backSince : out.kind === 'restore' || out.kind === 'forget' ? record.backSince : null;
       if (backSince !== record.backSince) ctx.onBackSince?.(item, backSince);
       if (out.kind === 'forget') ctx.onForget?.(item);
     }
     return out;
+  }
+
+  /** True when the store hides whole products and `rules.status` may hide (see `byProduct`). */
+  hidesWholeProducts(): boolean {
+    const ctx = this.extras.status;
+    return Boolean(ctx?.facts?.wholeProduct) && (ctx!.settings.whenZero === 'hide' || ctx!.settings.whenMissing === 'hide');
+  }
+
+  /**
+   * SPEC §14 (Shopify): the items in store order, a product's variants (consecutive) held back
+   * until the product is complete, so a hide is kept only when every variant of the product gets
+   * one; otherwise the hides are dropped with the SKU that still sells. Memory: one product's
+   * variants. A product cut by a plan window looks complete here: the store checks the whole
+   * product again before it writes.
+   */
+  *byProduct<T extends StoreItem>(items: Iterable<T>): Iterable<T> {
+    let group: T[] = [];
+    const flush = (): T[] => {
+      const done = group;
+      group = [];
+      this.vetoPartialHides(done);
+      return done;
+    };
+    for (const item of items) {
+      if (group.length > 0 && String(group[0]!.productId) !== String(item.productId)) yield* flush();
+      group.push(item);
+    }
+    yield* flush();
+  }
+
+  private vetoPartialHides(group: readonly StoreItem[]): void {
+    this.hideVeto.clear();
+    const ctx = this.extras.status;
+    if (!ctx || group.length < 2) return;
+    const hides: StoreItem[] = [];
+    let keeps: StoreItem | undefined;
+    for (const item of group) {
+      const situation = situationOf(this.decide(item));
+      // Pure probe (no bookkeeping callbacks): the real decision is made again by the caller.
+      const probe = situation === null ? undefined
+        : decideStatus({ settings: ctx.settings, facts: ctx.facts, item, situation, record: ctx.record(item.productId, item.variationId), nowMs: ctx.nowMs });
+      if (probe?.kind === 'apply' && probe.action?.to === 'hide') hides.push(item);
+      else keeps ??= item;
+    }
+    if (hides.length === 0 || !keeps) return;
+    const why = `not hidden: ${keeps.sku ? `SKU ${keeps.sku}` : `variant ${String(keeps.variationId)}`} of the same product still sells or does not qualify, and the store hides whole products`;
+    for (const item of hides) this.hideVeto.set(item, why);
   }
 
   private target(item: StoreItem, target: number, reason: ChangeReason | string, fromSupply: boolean, steps: RuleStep[], price?: PriceDecision): ItemDecision {
@@ -685,7 +736,8 @@ export function diffStore(
   let newZeros = 0;
   const prices = { priced: 0, large: 0 };
   const maxChangeRatio = extras.prices?.maxChangeRatio ?? 0;
-  for (const item of storeItems) {
+  const items = matcher.hidesWholeProducts() ? matcher.byProduct(storeItems) : storeItems;
+  for (const item of items) {
     const decision = matcher.decide(item);
     if (decision.kind === 'noSku') continue;
     if (decision.kind === 'notWritten') {

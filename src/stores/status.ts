@@ -23,6 +23,11 @@ export interface StatusFacts {
   requests: string;
   /** Why `hide` is refused, when it is (the validation message). */
   noHide?: string;
+  /**
+   * The hide fields belong to the product, not the variant: a variant is hidden only with every
+   * sibling (match drops a product's hides unless every variant of it gets one).
+   */
+  wholeProduct?: boolean;
   /** The fields that hide this item, or null when it cannot be hidden. */
   hideFields?(item: Pick<StoreItem, 'variationId'>): Fields | null;
   /** The fields that mark this unmanaged item out of stock, or null when none exist. */
@@ -48,7 +53,15 @@ export const STATUS_BY_STORE: Readonly<Record<string, StatusFacts | undefined>> 
     requests: 'none',
     noHide: 'Amazon listings are not hidden through the quantity feed invsync writes: use "outofstock" (quantity 0)',
   },
-  shopify: { outofstock: `${QTY_ZERO}; inventoryPolicy (DENY/CONTINUE) is left untouched, so a CONTINUE variant keeps selling at 0`, requests: 'none' },
+  shopify: {
+    // NOTE: Shopify has no per-variant visibility: DRAFT takes the whole product off every sales
+    // channel, so it is written only when every variant of the product is hidden with it.
+    hide: 'product `status: DRAFT`, only when every variant of the product qualifies (one that still sells keeps it ACTIVE); restore puts back the status it replaced',
+    outofstock: `${QTY_ZERO}; inventoryPolicy (DENY/CONTINUE) is left untouched, so a CONTINUE variant keeps selling at 0`,
+    requests: 'a product with hides gets its own stock batch, plus one product read and one `productUpdate` per product; a restore one `productUpdate` per product',
+    hideFields: (): Fields => ({ status: 'DRAFT' }),
+    wholeProduct: true,
+  },
   bigcommerce: {
     hide: 'product `is_visible: false`; a variant `purchasing_disabled: true` (BigCommerce has no per-variant visibility)',
     outofstock: QTY_ZERO,

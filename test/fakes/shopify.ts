@@ -129,6 +129,8 @@ export interface SeedVariant {
 
 export interface SeedProduct {
   title?: string;
+  /** ProductStatus (default "ACTIVE"). */
+  status?: 'ACTIVE' | 'DRAFT' | 'ARCHIVED';
   /** Default: one "Default Title" variant (a simple product). */
   variants?: SeedVariant[];
 }
@@ -160,6 +162,8 @@ export interface ShopifyFakeCounters {
   bulkOperations: number;
   /** productVariantsBulkUpdate calls executed (refused ones included). */
   priceUpdates: number;
+  /** productUpdate calls executed (refused ones included). */
+  productUpdates: number;
   /** Result downloads served, and those that (wrongly) carried the access token. */
   bulkDownloads: number;
   bulkDownloadsWithToken: number;
@@ -188,6 +192,10 @@ export interface ShopifyFake {
   tracked(sku: string): boolean | undefined;
   /** The variant's price as Shopify shows it (a Money string); undefined: no such SKU. */
   priceOf(sku: string): string | undefined;
+  /** The status (ACTIVE/DRAFT/ARCHIVED) of the product the SKU belongs to; undefined: no such SKU. */
+  productStatusOf(sku: string): string | undefined;
+  /** Set a product's status (as an admin would), by one of its SKUs. */
+  setProductStatus(sku: string, status: 'ACTIVE' | 'DRAFT' | 'ARCHIVED'): void;
   /** A customer buys `qty`: available goes down, committed up (a concurrent sale). */
   sell(sku: string, qty: number): void;
   /** Set the bucket level (e.g. 0: another app used the budget). */
@@ -206,7 +214,7 @@ export function noShopifyFaults(): ShopifyFaults {
 /* The shop                                                                                    */
 /* ------------------------------------------------------------------------------------------ */
 
-interface ProductRec { id: number; title: string; variants: number[] }
+interface ProductRec { id: number; title: string; status: string; variants: number[] }
 interface VariantRec { id: number; productId: number; sku: string; title: string; inventoryItemId: number; price: string }
 interface ItemRec { id: number; variantId: number; tracked: boolean; levels: Map<number, Record<string, number>> }
 interface LocationRec { id: number; name: string; isActive: boolean }
@@ -275,6 +283,7 @@ function buildSchema(version: string): Schema {
       BulkOperationStatus: ['CANCELED', 'CANCELING', 'COMPLETED', 'CREATED', 'EXPIRED', 'FAILED', 'RUNNING'],
       BulkOperationErrorCode: ['ACCESS_DENIED', 'INTERNAL_SERVER_ERROR', 'TIMEOUT'],
       CountPrecision: ['EXACT', 'AT_LEAST'],
+      ProductStatus: ['ACTIVE', 'ARCHIVED', 'DRAFT'],
       ProductVariantSortKeys: ['FULL_TITLE', 'ID', 'INVENTORY_LEVELS_AVAILABLE', 'INVENTORY_MANAGEMENT', 'INVENTORY_POLICY', 'INVENTORY_QUANTITY', 'NAME', 'POPULAR', 'POSITION', 'RELEVANCE', 'SKU', 'TITLE'],
     },
     inputs: {
@@ -282,6 +291,8 @@ function buildSchema(version: string): Schema {
       InventoryQuantityInput: quantityInput,
       InventoryItemInput: { tracked: { type: 'Boolean' }, cost: { type: 'Decimal' }, requiresShipping: { type: 'Boolean' } },
       ProductVariantsBulkInput: { id: { type: 'ID' }, price: { type: 'Money' }, compareAtPrice: { type: 'Money' } },
+      // ProductUpdateInput (the `product:` argument since 2024-10; `input: ProductInput` is deprecated).
+      ProductUpdateInput: { id: { type: 'ID' }, status: { type: 'ProductStatus' }, title: { type: 'String' } },
     },
     directives: version >= '2026-01' ? { idempotent: { key: 'String!' } } : {},
     types: {
@@ -325,6 +336,7 @@ function buildSchema(version: string): Schema {
             type: 'ProductVariantsBulkUpdatePayload', cost: 'mutation', scope: 'write_products',
             args: { productId: 'ID!', variants: '[ProductVariantsBulkInput!]!', allowPartialUpdates: 'Boolean' },
           },
+          productUpdate: { type: 'ProductUpdatePayload', cost: 'mutation', scope: 'write_products', args: { product: 'ProductUpdateInput' } },
         },
       },
       Node: { fields: { id: { type: 'ID' } }, possibleTypes: ['Product', 'ProductVariant', 'InventoryItem', 'Location', 'BulkOperation'] },
@@ -345,7 +357,7 @@ function buildSchema(version: string): Schema {
       ProductVariantConnection: { fields: { nodes: { type: '[ProductVariant]' }, edges: { type: '[ProductVariantEdge]' }, pageInfo: { type: 'PageInfo', cost: 'free' } } },
       Product: {
         fields: {
-          id: { type: 'ID' }, title: { type: 'String' }, hasOnlyDefaultVariant: { type: 'Boolean' },
+          id: { type: 'ID' }, title: { type: 'String' }, hasOnlyDefaultVariant: { type: 'Boolean' }, status: { type: 'ProductStatus' },
           variants: { type: 'ProductVariantConnection', cost: 'connection', args: { first: 'Int', after: 'String' } },
         },
       },
@@ -383,6 +395,7 @@ function buildSchema(version: string): Schema {
       ProductVariantsBulkUpdatePayload: {
         fields: { product: { type: 'Product' }, productVariants: { type: '[ProductVariant]' }, userErrors: { type: '[ProductVariantsBulkUpdateUserError]' } },
       },
+      ProductUpdatePayload: { fields: { product: { type: 'Product' }, userErrors: { type: '[UserError]' } } },
       ProductVariantsBulkUpdateUserError: { fields: { field: { type: '[String]' }, message: { type: 'String' }, code: { type: 'String' } } },
       InventorySetQuantitiesUserError: { fields: { field: { type: '[String]' }, message: { type: 'String' }, code: { type: 'String' } } },
       InventoryItemUpdatePayload: { fields: { inventoryItem: { type: 'InventoryItem' }, userErrors: { type: '[UserError]' } } },
@@ -497,6 +510,7 @@ function objects(rt: Runtime) {
     __typename: 'Product',
     id: gid('Product', p.id),
     title: p.title,
+    status: p.status,
     hasOnlyDefaultVariant: p.variants.length === 1 && shop.variants.get(p.variants[0] as number)?.title === 'Default Title',
     variants: (args: Record<string, unknown>) => {
       const c = connection(p.variants.map((id) => shop.variants.get(id) as VariantRec), (v) => v.id, args);
@@ -558,6 +572,18 @@ function objects(rt: Runtime) {
     productVariantsBulkUpdate: (args: Record<string, unknown>) => {
       rt.counters.priceUpdates++;
       return bulkUpdateVariants(args);
+    },
+    // Shopify's productUpdate: an unknown product is a user error (field ["id"]); an invalid
+    // status never gets here (the ProductStatus enum refuses it when the variables are coerced).
+    productUpdate: (args: Record<string, unknown>) => {
+      rt.counters.productUpdates++;
+      const input = (args.product ?? {}) as { id?: unknown; status?: string | null; title?: string | null };
+      const g = parseGid(input.id);
+      const p = g && g.type === 'Product' ? shop.products.get(g.id) : undefined;
+      if (!p) return { product: null, userErrors: [{ field: ['id'], message: 'Product does not exist' }] };
+      if (typeof input.status === 'string') p.status = input.status;
+      if (typeof input.title === 'string') p.title = input.title;
+      return { product: product(p), userErrors: [] };
     },
     inventoryItemUpdate: (args: Record<string, unknown>) => {
       const g = parseGid(args.id);
@@ -714,7 +740,7 @@ export async function startShopifyFake(options: ShopifyFakeOptions = {}): Promis
   const maxQueryCost = options.maxQueryCost ?? 1000;
   const counters: ShopifyFakeCounters = {
     requests: 0, writeRequests: 0, setCalls: 0, replays: 0, throttled: 0, minAvailable: bucketSpec.maximumAvailable, maxQuantities: 0,
-    bulkOperations: 0, priceUpdates: 0, bulkDownloads: 0, bulkDownloadsWithToken: 0,
+    bulkOperations: 0, priceUpdates: 0, productUpdates: 0, bulkDownloads: 0, bulkDownloadsWithToken: 0,
   };
   const requests: ShopifyRequestLogEntry[] = [];
   const idempotency = new Map<string, { input: string; payload: SetPayload }>();
@@ -1123,7 +1149,7 @@ export async function startShopifyFake(options: ShopifyFakeOptions = {}): Promis
   origin = `http://127.0.0.1:${port}`;
 
   const seedOne = (p: SeedProduct): FakeVariant[] => {
-    const product: ProductRec = { id: ++shop.next.Product, title: p.title ?? `Product ${shop.next.Product - ID_BASE.Product}`, variants: [] };
+    const product: ProductRec = { id: ++shop.next.Product, title: p.title ?? `Product ${shop.next.Product - ID_BASE.Product}`, status: p.status ?? 'ACTIVE', variants: [] };
     shop.products.set(product.id, product);
     return (p.variants ?? [{}]).map((v) => ({ ...shop.addVariant(product, v) }));
   };
@@ -1148,6 +1174,12 @@ export async function startShopifyFake(options: ShopifyFakeOptions = {}): Promis
     },
     variantBySku: (sku) => { const v = shop.bySku(sku); return v && { id: v.id, productId: v.productId, inventoryItemId: v.inventoryItemId, sku: v.sku, title: v.title }; },
     priceOf: (sku) => shop.bySku(sku)?.price,
+    productStatusOf: (sku) => { const v = shop.bySku(sku); return v ? shop.products.get(v.productId)?.status : undefined; },
+    setProductStatus: (sku, status) => {
+      const v = shop.bySku(sku);
+      if (!v) throw new Error(`no variant ${sku}`);
+      (shop.products.get(v.productId) as ProductRec).status = status;
+    },
     removeVariant(sku) {
       const v = shop.bySku(sku);
       if (!v) return;

@@ -100,17 +100,16 @@ describe('statusUnsupported (config validation)', () => {
     expect(statusUnsupported('woocommerce', 'whenMissing', 'hide')).toBeNull();
     expect(statusUnsupported('nosuch', 'whenZero', 'outofstock')).toBe('type "nosuch" cannot do "outofstock" (whenZero): not supported');
     expect(statusUnsupported('amazon', 'whenZero', 'none')).toBeNull();
-    // Not built for these yet: refused, never silently ignored.
+    // Medusa cannot hide one variant: refused, never silently ignored.
     expect(statusUnsupported('medusa', 'whenZero', 'hide')).toBe('type "medusa" cannot do "hide" (whenZero): Medusa variants cannot be hidden one by one (only a whole product, by its status "draft", which hides every variant of it): use "outofstock" (quantity 0)');
     expect(statusUnsupported('medusa', 'whenZero', 'outofstock')).toBeNull();
     expect(statusUnsupported('magento2', 'whenMissing', 'hide')).toBeNull();
-    for (const type of ['shopify']) {
-      expect(statusUnsupported(type, 'whenMissing', 'hide')).toBe(`type "${type}" cannot do "hide" (whenMissing): hiding listings is not built for this store type yet; use "outofstock" or "none"`);
-      expect(statusUnsupported(type, 'whenMissing', 'outofstock')).toBeNull();
-    }
+    expect(statusUnsupported('shopify', 'whenMissing', 'hide')).toBeNull();
     expect(statusUnsupported('bigcommerce', 'whenZero', 'hide')).toBeNull();
     expect(statusUnsupported('shift4shop', 'whenZero', 'hide')).toBeNull();
     expect(statusUnsupported('vendure', 'whenZero', 'hide')).toBeNull();
+    expect(statusUnsupported('shopify', 'whenZero', 'hide')).toBeNull();
+    expect(statusUnsupported('shopify', 'whenMissing', 'hide')).toBeNull();
   });
 });
 
@@ -196,5 +195,32 @@ describe('the diff of a status write alone', () => {
     expect(table[1]).toMatch(/^LOOSE\s+\[6\]\s+—\s+→\s+—\s+in no feed → outofstock$/);
     expect(renderCsv([loose]).split('\r\n')[1]).toBe('LOOSE,,6,,,,,in no feed → outofstock,planned,');
     expect(lowStockItems([loose], 5)).toEqual([]);
+  });
+});
+
+describe('whole-product hides (Shopify: DRAFT hides every variant of the product)', () => {
+  it('hides a product only when every variant of it qualifies; a variant that still sells keeps its siblings shown, with the reason', async () => {
+    const { diffStore, SupplyAggregator } = await import('../../src/pipeline/match.js');
+    const { feed, rules, storeItem } = await import('../helpers/builders.js');
+    const r = rules({ status: { whenZero: 'hide', whenMissing: 'none', restore: true, graceHours: 24 } });
+    const supply = new SupplyAggregator(['feed'], r);
+    for (const rec of feed('feed', [['A-1', 0], ['A-2', 0], ['B-1', 0], ['B-2', 4], ['C', 0]])) supply.add(rec);
+    const active: ItemVisibility = { hidden: false, outOfStock: false, values: { status: 'ACTIVE' } };
+    const store = [
+      storeItem('A-1', 3, { ord: 0, productId: 1, variationId: 11, visibility: active }),
+      storeItem('A-2', 0, { ord: 1, productId: 1, variationId: 12, visibility: active }),
+      storeItem('B-1', 2, { ord: 2, productId: 2, variationId: 21, visibility: active }),
+      storeItem('B-2', 4, { ord: 3, productId: 2, variationId: 22, visibility: active }),
+      storeItem('C', 1, { ord: 4, productId: 3, variationId: null, visibility: active }),
+    ];
+    const diff = diffStore(supply, store, r, store.length, undefined, undefined, { status: { settings: r.status, facts: STATUS_BY_STORE.shopify, nowMs: T0, record: () => undefined } });
+    expect(diff.changes.map((c) => [c.sku, c.from, c.to, c.statusAction?.to ?? null, c.statusAction?.alone ?? false])).toEqual([
+      ['A-1', 3, 0, 'hide', false],
+      ['A-2', 0, 0, 'hide', true],
+      // B-2 still sells: B-1 goes to 0 and stays on sale (no hide).
+      ['B-1', 2, 0, null, false],
+      ['C', 1, 0, 'hide', false],
+    ]);
+    expect(diff.changes.find((c) => c.sku === 'A-1')?.statusAction).toEqual({ to: 'hide', set: { status: 'DRAFT' }, from: { status: 'ACTIVE' } });
   });
 });

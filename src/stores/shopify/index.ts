@@ -3,7 +3,7 @@ import readline from 'node:readline';
 import { z } from 'zod';
 import type { ShopifyStoreConfig } from '../../config/schema.js';
 import { ConfigError, StoreError } from '../../domain/errors.js';
-import { writesStock, type BatchResult, type Change, type StoreItem } from '../../domain/types.js';
+import { writesStock, type BatchResult, type Change, type ItemVisibility, type StoreItem } from '../../domain/types.js';
 import { normaliseStorePrice } from '../../domain/price.js';
 import { connectionOptions, createHttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
@@ -14,11 +14,11 @@ import { createShopifyGraphQL, QueryCostError, type GraphQLAnswer } from './grap
 import { compareIds, gidNumber, idempotencyKey, toGid } from './ids.js';
 import {
   BULK_POLL_COST, BULK_POLL_QUERY, BULK_RUN_COST, BULK_RUN_MUTATION, bulkVariantsQuery, COUNT_COST, COUNT_QUERY,
-  CHECK_COST, CHECK_QUERY, LEVELS_NODE_COST, LEVELS_QUERY, MUTATION_COST, PRICE_UPDATE_MUTATION, PRICES_NODE_COST, PRICES_QUERY, RESOLVE_NODE_COST, RESOLVE_QUERY, STALE_CODES,
+  CHECK_COST, CHECK_QUERY, LEVELS_NODE_COST, PRODUCT_UPDATE_MUTATION, PRODUCT_VARIANTS_COST, PRODUCT_VARIANTS_QUERY, PRODUCTS_STATUS_NODE_COST, PRODUCTS_STATUS_QUERY, LEVELS_QUERY, MUTATION_COST, PRICE_UPDATE_MUTATION, PRICES_NODE_COST, PRICES_QUERY, RESOLVE_NODE_COST, RESOLVE_QUERY, STALE_CODES,
   VARIANTS_FIXED_COST, VARIANTS_NODE_COST, VARIANTS_QUERY, versionFeatures, writeCost, writeMutation,
 } from './queries.js';
 import {
-  BulkRunPayload, BulkStatus, CheckResult, LevelsResult, PricesResult, PriceUpdatePayload, ResolveResult, SetQuantitiesPayload, TrackPayload, VariantCount, VariantNode, VariantsPage,
+  BulkRunPayload, BulkStatus, CheckResult, LevelsResult, PricesResult, PriceUpdatePayload, ProductsStatusResult, ProductUpdatePayload, ProductVariantsResult, ResolveResult, SetQuantitiesPayload, TrackPayload, VariantCount, VariantNode, VariantsPage,
   type InventoryItemNode, type UserError, type VariantsPage as VariantsPageData,
 } from './schemas.js';
 import { MAX_PAGE_SIZE, pageSizeFor, perNodeCost, SINGLE_QUERY_MAX_COST } from './throttle.js';
@@ -47,8 +47,16 @@ import { MAX_PAGE_SIZE, pageSizeFor, perNodeCost, SINGLE_QUERY_MAX_COST } from '
  *   `productVariantsBulkUpdate`, which takes the variants of ONE product, so one request per
  *   product with price changes (besides the stock mutation, which has no price field). A
  *   price-only change writes no stock.
+ * - Status (SPEC §14 rules.status): the product's `status` (ACTIVE/DRAFT/ARCHIVED) is listed
+ *   with each variant as its visibility. A product is hidden with `productUpdate(status: DRAFT)`,
+ *   which hides every variant of it, so only when EVERY variant of the product is hidden in the
+ *   same batch: hides get a batch per product (batchKey), and apply() reads the product's variant
+ *   ids and refuses (fails those changes, the stock written stays) when one is not among them — a
+ *   plan window or a variant that still sells. A restore writes back the status it replaced, one
+ *   productUpdate per product.
  * - read(): the items' current levels in one `nodes(ids:)` query per 250 items (read-back), and
- *   for changes with a price, the variants' prices in one more `nodes(ids:)` query per 250.
+ *   for changes with a price, the variants' prices in one more `nodes(ids:)` query per 250; for
+ *   changes with a status action, their products' status in one more per 250.
  * - Throttling: see graphql.ts.
  */
 
@@ -258,8 +266,10 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
     return nodes;
   }
 
-  function batchKey(): string {
-    // Any items of the shop may share one inventorySetQuantities call.
+  function batchKey(change: Change): string {
+    // SPEC §14: a hide drafts the whole product, so every variant of it goes in one batch.
+    if (change.statusAction?.to === 'hide') return `hide:${productGidOf(change)}`;
+    // Any other items of the shop may share one inventorySetQuantities call.
     return 'inventory';
   }
 
@@ -305,6 +315,8 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
     await restoreTracking(trackedByUs.filter((t) => failed.has(t.change.seq)));
     const priced = batch.filter((c) => c.price && !failed.has(c.seq));
     if (priced.length > 0) await writePrices(priced, failed);
+    const statused = batch.filter((c) => c.statusAction && !failed.has(c.seq));
+    if (statused.length > 0) await writeStatus(statused, failed);
     return { failed: batch.filter((c) => failed.has(c.seq)).map((c) => ({ seq: c.seq, message: failed.get(c.seq) as string })) };
   }
 
@@ -346,6 +358,82 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
         }
       }
     }
+  }
+
+  /**
+   * SPEC §14: one productUpdate per product. Hides draft the product only when every variant of it
+   * is among them (it is read first); otherwise they fail with the variant that keeps it on sale.
+   * A restore puts back the status the hide replaced.
+   */
+  async function writeStatus(changes: Change[], failed: Map<number, string>): Promise<void> {
+    const byProduct = new Map<string, Change[]>();
+    for (const change of changes) {
+      const action = change.statusAction as NonNullable<Change['statusAction']>;
+      const status = action.set.status;
+      if (typeof status !== 'string' || Object.keys(action.set).length !== 1) {
+        failed.set(change.seq, `status not applied: Shopify sets only a product's status, not ${Object.keys(action.set).join(', ')}`);
+        continue;
+      }
+      const id = productGidOf(change);
+      const group = byProduct.get(id) ?? [];
+      group.push(change);
+      byProduct.set(id, group);
+    }
+    for (const [productId, group] of byProduct) {
+      const hides = group.filter((c) => c.statusAction?.to === 'hide');
+      const restores = group.filter((c) => c.statusAction?.to !== 'hide');
+      if (hides.length > 0) {
+        const why = await whyNotDraft(productId, hides);
+        if (why) {
+          for (const c of hides) failed.set(c.seq, why);
+        } else {
+          await updateStatus(productId, hides[0]!.statusAction!.set.status as string, hides, failed);
+        }
+      }
+      // A product some of whose variants are hidden and others restored in one batch is on sale.
+      if (restores.length > 0) await updateStatus(productId, restores[0]!.statusAction!.set.status as string, restores, failed);
+    }
+  }
+
+  /** Why these hides may not draft the product (a variant of it is not among them), or null. */
+  async function whyNotDraft(productId: string, hides: Change[]): Promise<string | null> {
+    const answer = await gql.request({
+      operation: 'InvsyncProductVariants', query: PRODUCT_VARIANTS_QUERY, variables: { id: productId }, cost: PRODUCT_VARIANTS_COST, schema: ProductVariantsResult,
+    });
+    const product = answer.data.node;
+    if (!product) return `not hidden: product ${productId} not found in the shop (deleted?)`;
+    if (product.variants.pageInfo.hasNextPage) return `not hidden: product ${productId} has more than 250 variants; invsync drafts a product only after checking every variant`;
+    const hiding = new Set(hides.map((c) => variantGidOf(c)));
+    // A simple item without a ref is its product's only variant.
+    if (hiding.has(null) && product.variants.nodes.length === 1) return null;
+    const others = product.variants.nodes.filter((v) => !hiding.has(v.id));
+    if (others.length === 0) return null;
+    const more = others.length > 1 ? ` (and ${others.length - 1} more)` : '';
+    return `not hidden: variant ${others[0]!.id}${more} of product ${productId} still sells or is not in this run's plan; `
+      + 'Shopify hides a whole product (status DRAFT), so only when every variant of it qualifies (the stock was written)';
+  }
+
+  async function updateStatus(productId: string, status: string, changes: Change[], failed: Map<number, string>): Promise<void> {
+    const answer = await gql.request({
+      operation: 'InvsyncProductStatus', query: PRODUCT_UPDATE_MUTATION, variables: { product: { id: productId, status } }, cost: MUTATION_COST, schema: ProductUpdatePayload,
+    });
+    const { product, userErrors } = answer.data.productUpdate;
+    const why = userErrors.length > 0 ? `status not applied: ${userErrors.map(describe).join('; ')}`
+      : product?.status !== status ? `status not applied (store reports ${product?.status ?? 'nothing'} for ${productId}, sent ${status})` : null;
+    if (why) for (const c of changes) failed.set(c.seq, why);
+  }
+
+  /** Current status of products (gid → ACTIVE/DRAFT/ARCHIVED): one `nodes` query per 250. */
+  async function readStatus(ids: string[], signal?: AbortSignal): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (let i = 0; i < ids.length; i += NODES_MAX) {
+      const chunk = ids.slice(i, i + NODES_MAX);
+      const answer = await gql.request({
+        operation: 'InvsyncProductStatus', query: PRODUCTS_STATUS_QUERY, variables: { ids: chunk }, cost: chunk.length * PRODUCTS_STATUS_NODE_COST, schema: ProductsStatusResult, signal,
+      });
+      for (const node of answer.data.nodes) if (node) out.set(node.id, node.status);
+    }
+    return out;
   }
 
   /** The variant and product gids of each change: from its ref, its ids, or (a simple item without a ref) looked up. */
@@ -513,6 +601,16 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
         if (id !== undefined && reading && prices.has(id)) out.set(c.seq, { ...reading, price: prices.get(id) as string | null });
       }
     }
+    // SPEC §14: the product status only for changes that wrote one.
+    const statused = changes.filter((c) => c.statusAction && out.has(c.seq));
+    if (statused.length > 0) {
+      const status = await readStatus([...new Set(statused.map(productGidOf))], signal);
+      for (const c of statused) {
+        const now = status.get(productGidOf(c));
+        const reading = out.get(c.seq);
+        if (now !== undefined && reading) out.set(c.seq, { ...reading, visibility: productVisibility(now) });
+      }
+    }
     return out;
   }
 
@@ -649,8 +747,26 @@ function toItem(node: VariantNode, location: string, listing: string): StoreItem
     // SPEC §12: Shopify took these off `available` (which invsync writes) and the supplier has not seen them leave.
     ...(managed && level.committed > 0 ? { held: level.committed } : {}),
     ...(node.price !== undefined ? { price: normaliseStorePrice(node.price) } : {}),
+    ...(node.product.status ? { visibility: productVisibility(node.product.status) } : {}),
     ref,
   };
+}
+
+/** SPEC §14: a variant is out of the shop when its product is not ACTIVE (DRAFT or ARCHIVED). */
+export function productVisibility(status: string): ItemVisibility {
+  return { hidden: status !== 'ACTIVE', outOfStock: false, values: { status } };
+}
+
+function productGidOf(change: Pick<Change, 'ref' | 'productId'>): string {
+  const parsed = ShopifyRef.safeParse(change.ref);
+  return parsed.success ? parsed.data.productId : toGid('Product', change.productId);
+}
+
+/** The variant gid (a simple item without a ref: null, never a sibling of anything). */
+function variantGidOf(change: Pick<Change, 'ref' | 'variationId'>): string | null {
+  const parsed = ShopifyRef.safeParse(change.ref);
+  if (parsed.success) return parsed.data.variantId;
+  return change.variationId === null ? null : toGid('ProductVariant', change.variationId);
 }
 
 /** What the engine sees: managed only when tracked and stocked at the location. */

@@ -20,7 +20,7 @@ export const VARIANTS_QUERY = `query InvsyncVariants($first: Int!, $after: Strin
   productVariants(first: $first, after: $after, sortKey: ID) {
     nodes {
       id sku displayName price
-      product { id hasOnlyDefaultVariant }
+      product { id hasOnlyDefaultVariant status }
       inventoryItem { id tracked ${LEVEL_SELECTION} }
     }
     pageInfo { hasNextPage endCursor }
@@ -49,7 +49,7 @@ export function bulkVariantsQuery(location: string): string {
   const level = LEVEL_SELECTION.replace('$location', JSON.stringify(location));
   return `{
   productVariants {
-    edges { node { id sku displayName price product { id hasOnlyDefaultVariant } inventoryItem { id tracked ${level} } } }
+    edges { node { id sku displayName price product { id hasOnlyDefaultVariant status } inventoryItem { id tracked ${level} } } }
   }
 }`;
 }
@@ -99,6 +99,27 @@ export const PRICE_UPDATE_MUTATION = `mutation InvsyncPrices($productId: ID!, $v
     productVariants { id price }
     userErrors { field message code }
   }
+}`;
+
+/**
+ * SPEC §14 rules.status: one product's status and variant ids (a hide drafts a product only when
+ * every variant of it is hidden in the same batch).
+ */
+export const PRODUCT_VARIANTS_QUERY = `query InvsyncProductVariants($id: ID!) {
+  node(id: $id) { ... on Product { id status variants(first: 250) { nodes { id } pageInfo { hasNextPage } } } }
+}`;
+/** product 1 + connection 2 + 250 variants. */
+export const PRODUCT_VARIANTS_COST = 253;
+
+/** SPEC §14: products' status (read-back of hides and restores). */
+export const PRODUCTS_STATUS_QUERY = `query InvsyncProductStatus($ids: [ID!]!) {
+  nodes(ids: $ids) { ... on Product { id status } }
+}`;
+export const PRODUCTS_STATUS_NODE_COST = 1;
+
+/** SPEC §14: a product's status (DRAFT hides it, restore puts back what it was). */
+export const PRODUCT_UPDATE_MUTATION = `mutation InvsyncProductStatus($product: ProductUpdateInput!) {
+  productUpdate(product: $product) { product { id status } userErrors { field message } }
 }`;
 
 export const CHECK_QUERY = `query InvsyncCheck($location: ID!) {

@@ -59,7 +59,8 @@ export const VariantNode = z.object({
   displayName: z.string().nullish(),
   /** SPEC §14: the variant's price (Money: a decimal string). */
   price: z.union([z.string(), z.number()]).nullish(),
-  product: z.object({ id: z.string(), hasOnlyDefaultVariant: z.boolean() }),
+  /** `status`: ProductStatus (ACTIVE, DRAFT, ARCHIVED), SPEC §14 rules.status. */
+  product: z.object({ id: z.string(), hasOnlyDefaultVariant: z.boolean(), status: z.string().nullish() }),
   inventoryItem: InventoryItemNode,
 });
 export type VariantNode = z.infer<typeof VariantNode>;
@@ -147,3 +148,27 @@ export const PriceUpdatePayload = z.object({
   }),
 });
 export type PriceUpdatePayload = z.infer<typeof PriceUpdatePayload>;
+
+/** SPEC §14: one product's status and variant ids (null: no such product). */
+export const ProductVariantsResult = z.object({
+  node: z.object({
+    id: z.string(),
+    status: z.string(),
+    variants: z.object({ nodes: z.array(z.object({ id: z.string() })), pageInfo: z.object({ hasNextPage: z.boolean() }) }),
+  }).nullable(),
+});
+export type ProductVariantsResult = z.infer<typeof ProductVariantsResult>;
+
+/** SPEC §14: products' status (read-back); an unknown id gives null. */
+export const ProductsStatusResult = z.object({
+  nodes: z.array(z.object({ id: z.string(), status: z.string() }).nullable()),
+});
+export type ProductsStatusResult = z.infer<typeof ProductsStatusResult>;
+
+export const ProductUpdatePayload = z.object({
+  productUpdate: z.object({
+    product: z.object({ id: z.string(), status: z.string() }).nullable(),
+    userErrors: z.array(UserError),
+  }),
+});
+export type ProductUpdatePayload = z.infer<typeof ProductUpdatePayload>;
