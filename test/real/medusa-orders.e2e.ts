@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { RunSummary } from '../../src/domain/types.js';
+import { DEFAULT_WOO_KEY, startWooEmulator } from '../fakes/woocommerce.js';
 import { runCli, tempDir, writeCsv, writeJson } from '../helpers/cli.js';
 import { startRealServer, type RealServer } from './servers.js';
 // @ts-expect-error -- plain ESM script without types (the same seeding `node e2e/medusa/seed.mjs` does)
@@ -89,6 +90,21 @@ describe('open orders on a real Medusa 2.21 server (rules.openOrders: "subtract"
     return Object.fromEntries(products.flatMap((p) => p.variants.map((v) => [v.sku, v.inventory_quantity] as const)).sort(([a], [b]) => a.localeCompare(b)));
   }
 
+  const medusaStore = () => ({ type: 'medusa', url: server!.info.url, email: server!.info.email, password: '${MEDUSA_PASSWORD}', locationId: seeded.locationId });
+  /** `invsync full --json` with the feed, `rules.openOrders: "subtract"` and the given store(s). */
+  function setup(stores: Record<string, unknown>) {
+    const dir = tempDir('invsync-medusa-orders-');
+    dirs.push(dir);
+    writeCsv(path.join(dir, 'supplier.csv'), FEED);
+    const config = writeJson(path.join(dir, 'invsync.config.json'), {
+      stateDir: 'state',
+      sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+      ...stores,
+      rules: { openOrders: 'subtract' },
+    });
+    return () => runCli(['-c', config, 'full', '--json'], { env: { MEDUSA_PASSWORD: server!.info.password, WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret } });
+  }
+
   beforeAll(async () => {
     server = await startRealServer<MedusaInfo>('medusa', {}, 300_000);
     const credentials = { email: server.info.email, password: server.info.password };
@@ -122,22 +138,14 @@ describe('open orders on a real Medusa 2.21 server (rules.openOrders: "subtract"
     });
     expect(await sellable()).toEqual({ MUG: 7, 'TEE-M': 4, 'TEE-S': 4 });
 
-    const dir = tempDir('invsync-medusa-orders-');
-    dirs.push(dir);
-    writeCsv(path.join(dir, 'supplier.csv'), FEED);
-    const config = writeJson(path.join(dir, 'invsync.config.json'), {
-      stateDir: 'state',
-      sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
-      store: { type: 'medusa', url: server!.info.url, email: server!.info.email, password: '${MEDUSA_PASSWORD}', locationId: seeded.locationId },
-      rules: { openOrders: 'subtract' },
-    });
-    const res = await runCli(['-c', config, 'full', '--json'], { env: { MEDUSA_PASSWORD: server!.info.password } });
+    const res = await setup({ store: medusaStore() })();
     expect({ code: res.code, stderr: res.code === 0 ? '' : res.stderr.slice(-2000) }).toEqual({ code: 0, stderr: '' });
     const summary = JSON.parse(res.stdout) as RunSummary;
-    expect(summary.changes.map((c) => [c.sku, c.from, c.to, c.reason, c.status])).toEqual([
+    // By SKU: Medusa lists by id, and ids made in the same millisecond do not sort in catalog order.
+    expect(summary.changes.map((c) => [c.sku, c.from, c.to, c.reason, c.status]).sort()).toEqual([
       ['MUG', 10, 8, 'supplier', 'applied'],
-      ['TEE-S', 6, 5, 'supplier', 'applied'],
       ['TEE-M', 4, 7, 'supplier', 'applied'],
+      ['TEE-S', 6, 5, 'supplier', 'applied'],
     ]);
 
     const after = await levels();
@@ -151,5 +159,21 @@ describe('open orders on a real Medusa 2.21 server (rules.openOrders: "subtract"
     });
     // What Medusa will sell: feed − reserved, the order's units held back once (not twice).
     expect(sells).toEqual({ MUG: 5, 'TEE-M': 7, 'TEE-S': 3 });
+  }, 120_000);
+
+  it('with a second store sharing the supply, subtract is refused (exit 2, naming medusa): Medusa\'s reservations are not read for the other stores yet; nothing is written', async () => {
+    const before = await levels();
+    const web = await startWooEmulator({ products: [{ type: 'simple', name: 'Mug', sku: 'MUG', manage_stock: true, stock_quantity: 2 }] });
+    try {
+      const res = await setup({ stores: [{ name: 'web', type: 'woocommerce', url: web.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' }, { name: 'medusa', ...medusaStore() }] })();
+      expect(res.code).toBe(2);
+      const error = JSON.parse(res.stderr.trim().split('\n').at(-1)!) as { code: string; msg: string };
+      expect(error.code).toBe('INVSYNC_CONFIG');
+      expect(error.msg).toContain('store "medusa": store type "medusa" holds its open orders back itself, but invsync cannot read them for the other stores');
+      expect(Object.fromEntries(web.stockBySku())).toEqual({ MUG: 2 });
+    } finally {
+      await web.close();
+    }
+    expect(await levels()).toEqual(before);
   }, 120_000);
 });
