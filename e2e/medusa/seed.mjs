@@ -84,6 +84,40 @@ export async function seedMedusa(url, credentials, catalog) {
   return { locationId: location.id, salesChannelId: channel.id, variants };
 }
 
+/**
+ * What a storefront checkout needs on top of seedMedusa's catalogue, set up through the Admin API:
+ * a region (USD, the given country, the system payment provider `pp_system_default`), a
+ * publishable API key for the sales channel, and a flat-rate shipping option (the manual
+ * fulfillment provider) in a service zone of a shipping fulfillment set at the location.
+ *
+ *   const { regionId, publishableKey, shippingOptionId } = await seedCheckout(url, credentials, seeded);
+ */
+export async function seedCheckout(url, credentials, { locationId, salesChannelId }, country = 'us') {
+  const { call, login } = adminClient(url);
+  await login(credentials.email, credentials.password);
+
+  const { region } = await call('POST', '/admin/regions', { name: 'Checkout region', currency_code: 'usd', countries: [country], payment_providers: ['pp_system_default'] });
+  const { api_key: key } = await call('POST', '/admin/api-keys', { title: 'Storefront', type: 'publishable' });
+  await call('POST', `/admin/api-keys/${key.id}/sales-channels`, { add: [salesChannelId] });
+
+  await call('POST', `/admin/stock-locations/${locationId}/fulfillment-providers`, { add: ['manual_manual'] });
+  const { stock_location: location } = await call('POST', `/admin/stock-locations/${locationId}/fulfillment-sets?fields=id,fulfillment_sets.id`, { name: 'Shipping', type: 'shipping' });
+  const fulfillmentSetId = location.fulfillment_sets[0].id;
+  const { fulfillment_set: set } = await call('POST', `/admin/fulfillment-sets/${fulfillmentSetId}/service-zones`, { name: 'Domestic', geo_zones: [{ type: 'country', country_code: country }] });
+  const { shipping_profiles: [profile] } = await call('GET', '/admin/shipping-profiles?limit=1');
+  const { shipping_option: option } = await call('POST', '/admin/shipping-options', {
+    name: 'Standard',
+    service_zone_id: set.service_zones[0].id,
+    shipping_profile_id: profile.id,
+    provider_id: 'manual_manual',
+    price_type: 'flat',
+    type: { label: 'Standard', description: 'Standard shipping', code: 'standard' },
+    prices: [{ currency_code: 'usd', amount: 5 }],
+    rules: [{ attribute: 'enabled_in_store', operator: 'eq', value: 'true' }, { attribute: 'is_return', operator: 'eq', value: 'false' }],
+  });
+  return { regionId: region.id, publishableKey: key.token, shippingOptionId: option.id };
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [url, email, password, file] = process.argv.slice(2);
   const fs = await import('node:fs');
