@@ -4,10 +4,7 @@
  * naming it) rather than syncing stock alone while the user expects prices too.
  */
 
-/**
- * NOTE: Shift4Shop (`Price` in the same PUT) is not built yet: it refuses `prices.enabled`
- * (exit 2) rather than syncing stock only. Amazon writes no prices.
- */
+/** NOTE: Amazon writes no prices (see `pricesUnsupported`). */
 export interface PriceFacts {
   /** One line for the README table: which field, in which request. */
   how: string;
@@ -39,6 +36,10 @@ export const PRICES_BY_STORE: Readonly<Record<string, PriceFacts | undefined>> =
   medusa: {
     how: 'inventory levels have no price: the variant\'s price in `store.currency` (default: the store\'s default currency; main units, a number) via POST /admin/products/{id}/variants/batch, one request per product, sending the variant\'s other prices back (Medusa replaces the price set), after a GET of the current prices (100 products a request)',
     extraPer1000: 'one per product: 1,000 for single-variant products; 20 for 1,000 variants of 50-variant products (plus 1 price read per 100 products)',
+  },
+  shift4shop: {
+    how: 'a product\'s `Price` (a number) in the same PUT /Products record as its `Stock`; advanced-option items list no price and keep their AdvancedOptionPrice (an adjustment to the product\'s price, not a price)',
+    extraPer1000: '0',
   },
 };
 

@@ -40,10 +40,12 @@ export interface S4sSeedProduct {
   options?: S4sSeedOption[];
   /** The product's `Hide` (default false). */
   hide?: boolean;
+  /** The product's `Price` (default 9.99). */
+  price?: number;
 }
 
 export interface S4sOption { code: string; sku: string; name: string; stock: number }
-export interface S4sRecord { catalogId: number; sku: string; name: string; stock: number; options: S4sOption[]; hide: boolean }
+export interface S4sRecord { catalogId: number; sku: string; name: string; stock: number; options: S4sOption[]; hide: boolean; price: number }
 
 export interface S4sFaults extends CommonFaults {
   /** Writes to these SKUs (product SKUs or option suffixes) fail per record with Status 400. */
@@ -75,6 +77,8 @@ export interface S4sFake extends FakeServer {
   readonly credentials: S4sCredentials;
   readonly faults: S4sFaults;
   seed(products: S4sSeedProduct[]): S4sRecord[];
+  /** `Price` by product SKU (every product, with options or not). */
+  priceBySku(): Map<string, number>;
   /** Stock by SKU: products without options and every option. */
   stockBySku(): Map<string, number>;
   get(catalogId: number): S4sRecord | undefined;
@@ -112,7 +116,7 @@ export async function startShift4ShopFake(options: S4sFakeOptions = {}): Promise
   function seed(list: S4sSeedProduct[]): S4sRecord[] {
     return list.map((p) => {
       const r: S4sRecord = {
-        catalogId: nextId++, sku: p.sku, name: p.name ?? `Product ${p.sku}`, stock: p.stock ?? 0, hide: p.hide ?? false,
+        catalogId: nextId++, sku: p.sku, name: p.name ?? `Product ${p.sku}`, stock: p.stock ?? 0, hide: p.hide ?? false, price: p.price ?? 9.99,
         options: (p.options ?? []).map((o) => ({ code: o.code ?? String(nextCode++), sku: o.sku, name: o.name ?? o.sku, stock: o.stock })),
       };
       products.set(r.catalogId, r);
@@ -123,7 +127,7 @@ export async function startShift4ShopFake(options: S4sFakeOptions = {}): Promise
 
   function productJson(r: S4sRecord): unknown {
     return {
-      SKUInfo: { CatalogID: r.catalogId, SKU: r.sku, Name: r.name, Cost: 1.5, Price: 9.99, Currency: 'USD', RetailPrice: 12, SalePrice: 0, OnSale: false, Stock: r.stock },
+      SKUInfo: { CatalogID: r.catalogId, SKU: r.sku, Name: r.name, Cost: 1.5, Price: r.price, Currency: 'USD', RetailPrice: 12, SalePrice: 0, OnSale: false, Stock: r.stock },
       MFGID: '', GTIN: '', Hide: r.hide, InventoryControl: -1, WarehouseLocation: '',
       AdvancedOptionList: r.options.map((o) => ({
         AdvancedOptionCode: o.code, AdvancedOptionSufix: o.sku, AdvancedOptionName: o.name, AdvancedOptionCost: 0,
@@ -239,7 +243,7 @@ export async function startShift4ShopFake(options: S4sFakeOptions = {}): Promise
     const invalid = validArray(body);
     if (invalid) return invalid;
     const results = (body as unknown[]).map((item) => {
-      const info = (item as { SKUInfo?: { CatalogID?: unknown; Stock?: unknown } } | null)?.SKUInfo;
+      const info = (item as { SKUInfo?: { CatalogID?: unknown; Stock?: unknown; Price?: unknown } } | null)?.SKUInfo;
       const hide = (item as { Hide?: unknown } | null)?.Hide;
       const id = Number(info?.CatalogID);
       const p = products.get(id);
@@ -247,9 +251,12 @@ export async function startShift4ShopFake(options: S4sFakeOptions = {}): Promise
       if (info.Stock !== undefined && typeof info.Stock !== 'number') return record('CatalogID', String(id), 400, 'Invalid value for Stock');
       // A boolean field: anything else is refused per record (wording UNVERIFIED, like Stock's).
       if (hide !== undefined && typeof hide !== 'boolean') return record('CatalogID', String(id), 400, 'Invalid value for Hide');
+      // Price is a decimal: a string or a negative amount is refused per record (wording UNVERIFIED).
+      if (info.Price !== undefined && (typeof info.Price !== 'number' || !Number.isFinite(info.Price) || info.Price < 0)) return record('CatalogID', String(id), 400, 'Invalid value for Price');
       if (rejected(p.sku)) return record('CatalogID', String(id), 400, 'Record could not be updated');
       if (typeof info.Stock === 'number') p.stock = info.Stock;
       if (typeof hide === 'boolean') p.hide = hide;
+      if (typeof info.Price === 'number') p.price = info.Price;
       return record('CatalogID', String(id), 200, 'Updated successfully');
     });
     return { status: 200, json: results };
@@ -310,6 +317,7 @@ export async function startShift4ShopFake(options: S4sFakeOptions = {}): Promise
     credentials,
     seed,
     placeOrder,
+    priceBySku: () => new Map([...products.values()].sort((a, b) => a.catalogId - b.catalogId).map((p) => [p.sku, p.price])),
     stockBySku: () => {
       const out = new Map<string, number>();
       for (const p of [...products.values()].sort((a, b) => a.catalogId - b.catalogId)) {

@@ -5,7 +5,7 @@
  * adds per 1,000 changes (printed; the report's table).
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { BigCommerceStoreConfig, Magento2StoreConfig, MedusaStoreConfig, ShopifyStoreConfig, VendureStoreConfig, WooCommerceStoreConfig } from '../../src/config/schema.js';
+import type { BigCommerceStoreConfig, Magento2StoreConfig, MedusaStoreConfig, Shift4ShopStoreConfig, ShopifyStoreConfig, VendureStoreConfig, WooCommerceStoreConfig } from '../../src/config/schema.js';
 import type { Change, StoreItem } from '../../src/domain/types.js';
 import { createBigCommerceStore } from '../../src/stores/bigcommerce/index.js';
 import { createShopifyStore } from '../../src/stores/shopify/index.js';
@@ -13,6 +13,7 @@ import { createVendureStore } from '../../src/stores/vendure/index.js';
 import { createMedusaStore } from '../../src/stores/medusa/index.js';
 import { createMagento2Store } from '../../src/stores/magento2/index.js';
 import { createWooCommerceStore } from '../../src/stores/woocommerce/index.js';
+import { createShift4ShopStore } from '../../src/stores/shift4shop/index.js';
 import type { StoreAdapter } from '../../src/stores/types.js';
 import { rollbackDecision, rollbackProbe } from '../../src/pipeline/rollback.js';
 import { startBigCommerceFake, type BcFake } from '../fakes/bigcommerce.js';
@@ -20,6 +21,7 @@ import { magentoRequest, startMagentoFake, type MagentoFake, type MagentoFakeOpt
 import { startMedusaFake, type MedusaFake, type MedusaFakeOptions } from '../fakes/medusa.js';
 import { startVendureFake, type VendureFake, type VendureFakeOptions } from '../fakes/vendure.js';
 import { DEFAULT_SHOPIFY_TOKEN, startShopifyFake, type SeedProduct, type ShopifyFake } from '../fakes/shopify.js';
+import { s4sRequest, startShift4ShopFake, type S4sFake, type S4sSeedProduct } from '../fakes/shift4shop.js';
 import { DEFAULT_WOO_KEY, startWooEmulator, wooRequest, type WooEmulator, type WooSeedProduct } from '../fakes/woocommerce.js';
 
 let closers: Array<() => Promise<void>> = [];
@@ -69,6 +71,13 @@ async function magento(options: MagentoFakeOptions, overrides: Partial<Magento2S
   closers.push(() => fake.close());
   const config: Magento2StoreConfig = { type: 'magento2', url: fake.url, token: fake.token, msi: true, sourceCode: 'default', ...overrides };
   return { fake, store: createMagento2Store(config) };
+}
+
+async function s4s(products: S4sSeedProduct[]): Promise<{ fake: S4sFake; store: StoreAdapter }> {
+  const fake = await startShift4ShopFake({ products });
+  closers.push(() => fake.close());
+  const config: Shift4ShopStoreConfig = { type: 'shift4shop', url: fake.apiUrl, ...fake.credentials, rateLimit: { perSecond: 1000 } };
+  return { fake, store: createShift4ShopStore(config) };
 }
 
 /** POST requests a Medusa fake answered 200 on paths matching `re`. */
@@ -385,6 +394,60 @@ describe('Magento 2: base-prices after the stock write, one request per batch', 
   });
 });
 
+describe('Shift4Shop: a product\'s Price in the same PUT /Products record as its Stock', () => {
+  it('lists product prices (none for advanced options), writes price and stock in one PUT per batch, and reads the price back', async () => {
+    const { fake, store } = await s4s([
+      { sku: 'A', stock: 1, price: 9.5 },
+      { sku: 'B', stock: 2, price: 12 },
+      { sku: 'V', price: 30, options: [{ sku: 'V-1', stock: 3 }] },
+    ]);
+    const items = await list(store);
+    // An option's AdvancedOptionPrice is an adjustment on the product's price: no price listed, none planned.
+    expect(items.map((i) => [i.sku, i.price])).toEqual([['A', '9.50'], ['B', '12.00'], ['V-1', undefined]]);
+    const changes = changesFor(items.slice(0, 2));
+    const before = fake.writeRequests();
+    for (const b of batches(store, changes)) expect(await store.apply(b)).toEqual({ failed: [] });
+    expect(fake.writeRequests() - before).toBe(1);
+    expect([...fake.priceBySku()]).toEqual([['A', 20.99], ['B', 21.99], ['V', 30]]);
+    expect([...fake.stockBySku()]).toEqual([['A', 2], ['B', 2], ['V-1', 3]]);
+    const seen = await store.read(changes);
+    expect(changes.map((c) => seen.get(c.seq)?.price)).toEqual(['20.99', '21.99']);
+  });
+
+  it('a price-only change sends no Stock: a sale made since the fetch is not overwritten', async () => {
+    const { fake, store } = await s4s([{ sku: 'A', stock: 5, price: 1 }]);
+    const [item] = await list(store);
+    fake.placeOrder({ items: [{ sku: 'A', quantity: 2 }] });
+    const change: Change = { seq: 0, sku: 'A', productId: item!.productId, variationId: null, from: 5, to: 5, price: { from: '1.00', to: '2.99' } };
+    expect(await store.apply([change])).toEqual({ failed: [] });
+    expect([fake.priceBySku().get('A'), fake.stockBySku().get('A')]).toEqual([2.99, 3]);
+  });
+
+  it('an option change carrying a price anyway: its stock is written, the price is not, and the item fails saying why', async () => {
+    const { fake, store } = await s4s([{ sku: 'V', price: 30, options: [{ sku: 'V-1', stock: 3 }, { sku: 'V-2', stock: 4 }] }]);
+    const [one, two] = await list(store);
+    const withPrice: Change = { seq: 0, sku: 'V-1', productId: one!.productId, variationId: one!.variationId, from: 3, to: 7, price: { from: null, to: '5.00' } };
+    const priceOnly: Change = { seq: 1, sku: 'V-2', productId: two!.productId, variationId: two!.variationId, from: 4, to: 4, price: { from: null, to: '5.00' } };
+    const message = 'price not written: Shift4Shop option prices are adjustments to the product\'s price';
+    expect(await store.apply([withPrice, priceOnly])).toEqual({ failed: [{ seq: 0, message }, { seq: 1, message }] });
+    expect([...fake.stockBySku()]).toEqual([['V-1', 7], ['V-2', 4]]);
+    expect(fake.priceBySku().get('V')).toBe(30);
+  });
+
+  it('the fake refuses a string or negative Price like the API (400 for that record), changing nothing', async () => {
+    const { fake } = await s4s([{ sku: 'A', stock: 5, price: 1 }, { sku: 'B', stock: 5, price: 1 }]);
+    const [a, b] = [fake.get(1)!, fake.get(2)!];
+    const res = await s4sRequest(fake, 'Products', { method: 'PUT', body: [{ SKUInfo: { CatalogID: a.catalogId, Stock: 9, Price: '12.99' } }, { SKUInfo: { CatalogID: b.catalogId, Price: -1 } }] });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual([
+      { Key: 'CatalogID', Value: String(a.catalogId), Status: '400', Message: 'Invalid value for Price' },
+      { Key: 'CatalogID', Value: String(b.catalogId), Status: '400', Message: 'Invalid value for Price' },
+    ]);
+    expect([...fake.priceBySku()]).toEqual([['A', 1], ['B', 1]]);
+    expect(fake.stockBySku().get('A')).toBe(5);
+  });
+});
+
 describe('rollback puts a written price back through each adapter\'s read and apply', () => {
   /** Apply a price-only change, then roll it back the way `invsync rollback` decides it. */
   async function roundTrip(store: StoreAdapter): Promise<string | null | undefined> {
@@ -399,16 +462,17 @@ describe('rollback puts a written price back through each adapter\'s read and ap
     return (await store.read([probe])).get(0)?.price;
   }
 
-  it('Shopify, Vendure, Medusa and Magento 2', async () => {
+  it('Shopify, Vendure, Medusa, Magento 2 and Shift4Shop', async () => {
     expect(await roundTrip((await shopify([{ variants: [{ sku: 'A', available: 3, price: '12.00' }] }])).store)).toBe('12.00');
     expect(await roundTrip((await vendure({ products: [{ variants: [{ sku: 'A', stock: 3, price: 1200 }] }] })).store)).toBe('12.00');
     expect(await roundTrip((await medusa({ products: [{ variants: [{ sku: 'A', stock: 3, prices: [{ currency_code: 'usd', amount: 12 }] }] }] })).store)).toBe('12.00');
     expect(await roundTrip((await magento({ products: [{ sku: 'A', qty: 3, price: 12 }] })).store)).toBe('12.00');
+    expect(await roundTrip((await s4s([{ sku: 'A', stock: 3, price: 12 }])).store)).toBe('12.00');
   });
 });
 
 describe('extra write requests per 1,000 changes that price sync adds (measured on the fakes)', () => {
-  it('WooCommerce: 0 (regular_price rides in the stock batch); BigCommerce: 20 per 1,000 variants, 100 per 1,000 products without options; Shopify and Medusa: one per product; Vendure: 0; Magento 2: one per batch', async () => {
+  it('WooCommerce: 0 (regular_price rides in the stock batch); BigCommerce: 20 per 1,000 variants, 100 per 1,000 products without options; Shopify and Medusa: one per product; Vendure: 0; Magento 2: one per batch; Shift4Shop: 0', async () => {
     const n = 1000;
     const { emu, store } = await woo(Array.from({ length: n }, (_, i) => ({ sku: `W-${i}`, stock_quantity: 1, regular_price: '1.00' })));
     const items = await list(store);
@@ -488,6 +552,21 @@ describe('extra write requests per 1,000 changes that price sync adds (measured 
     for (const b of batches(mgStore, mgChanges)) expect(await mgStore.apply(b)).toEqual({ failed: [] });
     const mgStock = mg.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/inventory/source-items')).length;
     expect([mgStock, mg.priceWrites()]).toEqual([2, 2]);
+    // Shift4Shop: Price rides in the stock record of PUT /Products (100 a request).
+    const { fake: sf, store: sfStore } = await s4s(Array.from({ length: n }, (_, i) => ({ sku: `SF-${i}`, stock: 1, price: 10 })));
+    const sfItems = await list(sfStore);
+    const sfRun = async (to: number, price?: string): Promise<number> => {
+      const before = sf.writeRequests();
+      const cs = sfItems.map((item, seq): Change => ({ seq, sku: item.sku, productId: item.productId, variationId: null, from: to - 1, to, ...(price ? { price: { from: '10.00', to: price } } : {}) }));
+      for (const b of batches(sfStore, cs)) expect(await sfStore.apply(b)).toEqual({ failed: [] });
+      return sf.writeRequests() - before;
+    };
+    const sfStock = await sfRun(2);
+    const sfBoth = await sfRun(3, '2.99');
+    expect([sfStock, sfBoth]).toEqual([10, 10]);
+    expect(sf.priceBySku().get('SF-999')).toBe(2.99);
+    // eslint-disable-next-line no-console
+    console.log(`shift4shop ${sfBoth - sfStock} (stock alone ${sfStock}, with prices ${sfBoth})`);
     // eslint-disable-next-line no-console
     console.log(`magento2 ${mg.priceWrites()} (source-items saves ${mgStock}; batches of 500)`);
     // eslint-disable-next-line no-console

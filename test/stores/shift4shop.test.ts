@@ -197,10 +197,10 @@ describe('Shift4Shop store adapter', () => {
     });
     const items = await collect(createShift4ShopStore(configFor(fake)).list());
     expect(items).toEqual([
-      { sku: 'A', productId: 1, variationId: null, qty: 3.5, managed: true, name: 'Alpha', visibility: { hidden: false, outOfStock: false, values: { Hide: false } } },
+      { sku: 'A', productId: 1, variationId: null, qty: 3.5, managed: true, name: 'Alpha', price: '9.99', visibility: { hidden: false, outOfStock: false, values: { Hide: false } } },
       { sku: 'T-S', productId: 2, variationId: '9', qty: 0, managed: true, name: 'Tee - Small' },
       { sku: 'T-L', productId: 2, variationId: '10', qty: 4, managed: true, name: 'Tee - Large' },
-      { sku: 'B', productId: 3, variationId: null, qty: 0, managed: true, name: 'Product B', visibility: { hidden: false, outOfStock: false, values: { Hide: false } } },
+      { sku: 'B', productId: 3, variationId: null, qty: 0, managed: true, name: 'Product B', price: '9.99', visibility: { hidden: false, outOfStock: false, values: { Hide: false } } },
     ]);
   });
 

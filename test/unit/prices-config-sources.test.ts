@@ -56,11 +56,15 @@ describe('prices config', () => {
   });
 
   it('a store that does not sync prices refuses prices.enabled at validation (exit 2, naming it); off, it is fine', async () => {
-    const s4s = { type: 'shift4shop', secureUrl: 'https://s.example.com', privateKey: 'k', token: '${TOKEN}' };
-    expect(await failureOf({ store: s4s, prices: { enabled: true } })).toEqual({
-      exit: 2, message: expect.stringContaining('prices.enabled: store type "shift4shop" does not sync prices yet (supported: woocommerce, bigcommerce, shopify, vendure, magento2, medusa): set prices.enabled to false'),
+    const amazonOnly = {
+      type: 'amazon', sellerId: 'A1', marketplaceId: 'ATVPDKIKX0DER', clientId: 'id', clientSecret: '${TOKEN}', refreshToken: '${TOKEN}',
+    };
+    expect(await failureOf({ store: amazonOnly, prices: { enabled: true } })).toEqual({
+      exit: 2, message: expect.stringContaining('prices.enabled: store type "amazon" does not sync prices (invsync writes only fulfillment_availability to Amazon listings): set prices.enabled to false'),
     });
-    await expect(load({ store: s4s })).resolves.toBeDefined();
+    await expect(load({ store: amazonOnly })).resolves.toBeDefined();
+    const s4s = { type: 'shift4shop', secureUrl: 'https://s.example.com', privateKey: 'k', token: '${TOKEN}' };
+    await expect(load({ store: s4s, prices: { enabled: true } })).resolves.toBeDefined();
     const shop = { type: 'shopify', url: 'https://s.myshopify.com', accessToken: '${TOKEN}', locationId: '1' };
     await expect(load({ store: shop, prices: { enabled: true } })).resolves.toBeDefined();
     await expect(load({ store: { type: 'magento2', url: 'https://m.example.com', token: '${TOKEN}' }, prices: { enabled: true } })).resolves.toBeDefined();

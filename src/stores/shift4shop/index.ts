@@ -1,6 +1,7 @@
 import type { Shift4ShopStoreConfig } from '../../config/schema.js';
-import { ConfigError, HttpError } from '../../domain/errors.js';
-import type { BatchResult, Change, StoreId, StoreItem } from '../../domain/types.js';
+import { ConfigError, HttpError, StoreError } from '../../domain/errors.js';
+import { formatCents, storePriceCents } from '../../domain/price.js';
+import { writesStock, type BatchResult, type Change, type StoreId, type StoreItem } from '../../domain/types.js';
 import { connectionOptions, createHttpClient, type HttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import type { RateLimitSpec } from '../../lib/rate-limit.js';
@@ -19,6 +20,10 @@ import { S4sOrderPage, S4sProductPage, S4sRecordResults, S4sSingleProduct, type 
  *   AdvancedOptionSufix), like a variable product by its variations.
  * - apply(): one `PUT /Products` (≤ 100 products; SPEC §14's `Hide` in the same record as the stock) or one `PUT /Products/{CatalogID}/AdvancedOptions`
  *   (the options of one product) per call; per-record results are read from the response.
+ * - Prices (SPEC §14): a product's `Price` goes in the same `PUT /Products` record as its `Stock`
+ *   (no extra request); a price-only change sends no `Stock`. An advanced option has no price of
+ *   its own (`AdvancedOptionPrice` is an adjustment on top of the product's price), so option
+ *   items list no price (no price change is planned for them) and keep their adjustments.
  * - read(): the API has no filter by CatalogID list, so the changes' products are found in the
  *   listing (`limit` products a request), which stops as soon as all of them were seen; when
  *   the first page leaves at most SHIFT4SHOP_SINGLE_READS of them unseen, those are read one by
@@ -192,7 +197,7 @@ export function createShift4ShopStore(config: Shift4ShopStoreConfig): StoreAdapt
     for (const change of changes) {
       const product = found.get(Number(change.productId));
       const item = product ? productItems(product).find((i) => i.variationId === (change.variationId === null ? null : String(change.variationId))) : undefined;
-      if (item) out.set(change.seq, { qty: item.qty, managed: item.managed, ...(item.visibility ? { visibility: item.visibility } : {}) });
+      if (item) out.set(change.seq, { qty: item.qty, managed: item.managed, ...(change.price && item.price !== undefined ? { price: item.price } : {}), ...(item.visibility ? { visibility: item.visibility } : {}) });
     }
     return out;
   }
@@ -211,17 +216,28 @@ export function createShift4ShopStore(config: Shift4ShopStoreConfig): StoreAdapt
     if (batch.length === 0) return { failed: [] };
     const key = assertBatch('shift4shop', batch, batchKey, maxBatch);
     if (key === 'products') {
-      // SPEC §14: `Hide` goes in the same record as the stock (no extra request).
+      // SPEC §14: `Hide` and `Price` go in the same record as the stock (no extra request). A
+      // price-only change or a status action alone sends no Stock: a sale made since the fetch stays.
       const body = batch.map((c) => ({
-        SKUInfo: { CatalogID: Number(c.productId), ...(c.statusAction?.alone ? {} : { Stock: c.to }) },
+        SKUInfo: { CatalogID: Number(c.productId), ...(writesStock(c) ? { Stock: c.to } : {}), ...(c.price ? { Price: priceNumber(c.price.to) } : {}) },
         ...(c.statusAction ? c.statusAction.set : {}),
       }));
       return { failed: await putRecords(http, 'Products', body, batch, (c) => String(c.productId)) };
     }
+    // An option's price is an adjustment, not a price: never written. The planner plans none (option
+    // items list no price); should one arrive anyway, its stock is still written and the item fails.
+    const priceRefused = 'price not written: Shift4Shop option prices are adjustments to the product\'s price';
+    const failed: BatchResult['failed'] = batch.filter((c) => c.price).map((c) => ({ seq: c.seq, message: priceRefused }));
+    const stock = batch.filter(writesStock);
+    if (stock.length === 0) return { failed };
     // NOTE: like PUT /Products, a PUT of an option array updates the options it names and leaves the rest.
     const url = `Products/${encodeURIComponent(String((batch[0] as Change).productId))}/AdvancedOptions`;
-    const body = batch.map((c) => ({ AdvancedOptionCode: String(c.variationId), AdvancedOptionStock: c.to }));
-    return { failed: await putRecords(http, url, body, batch, (c) => String(c.variationId)) };
+    const body = stock.map((c) => ({ AdvancedOptionCode: String(c.variationId), AdvancedOptionStock: c.to }));
+    const stockFailed = await putRecords(http, url, body, stock, (c) => String(c.variationId));
+    // One entry per item: a stock failure's reason replaces the price one.
+    const bySeq = new Map(failed.map((f) => [f.seq, f]));
+    for (const f of stockFailed) bySeq.set(f.seq, f);
+    return { failed: [...bySeq.values()] };
   }
 
   async function check(): Promise<string> {
@@ -256,9 +272,25 @@ export function productItems(p: S4sProduct): StoreItem[] {
     });
   }
   const qty = Stock ?? null;
+  const price = priceOf(p.SKUInfo.Price);
   // Only a product has `Hide`: an option cannot be hidden on its own.
   const visibility = p.Hide === undefined ? undefined : { hidden: p.Hide, outOfStock: false, values: { Hide: p.Hide } };
-  return [{ sku: SKU, productId: CatalogID, variationId: null, qty, managed: qty !== null, ...(Name ? { name: Name } : {}), ...(visibility ? { visibility } : {}) }];
+  return [{ sku: SKU, productId: CatalogID, variationId: null, qty, managed: qty !== null, ...(Name ? { name: Name } : {}), ...(price !== undefined ? { price } : {}), ...(visibility ? { visibility } : {}) }];
+}
+
+/** SPEC §14: the product's price as two decimals; undefined when the response has no `Price` (not reported). */
+function priceOf(value: number | null | undefined): string | null | undefined {
+  if (value === undefined) return undefined;
+  const cents = storePriceCents(value);
+  // A negative Price is not a price invsync can compare against: reported as none.
+  return typeof cents === 'number' ? formatCents(cents) : null;
+}
+
+/** A two-decimal price string as the API's decimal `Price`. The plan only holds such strings. */
+function priceNumber(price: string): number {
+  const cents = storePriceCents(price);
+  if (typeof cents !== 'number') throw new StoreError(`shift4shop: "${price}" is not a price`);
+  return cents / 100;
 }
 
 const collator = new Intl.Collator('en', { numeric: true });

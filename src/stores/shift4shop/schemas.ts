@@ -25,6 +25,8 @@ export const S4sProduct = z.object({
     Name: z.string().nullish(),
     // A decimal in the API's model.
     Stock: z.number().nullish(),
+    /** SPEC §14 `prices`: the product's price (a decimal); an option's AdvancedOptionPrice is an adjustment on top of it. */
+    Price: z.number().nullish(),
   }),
   AdvancedOptionList: z.array(S4sAdvancedOption).nullish().transform((v) => v ?? []),
   /** SPEC §14 `rules.status`: the product is out of the storefront. */
