@@ -57,7 +57,7 @@ export interface StoreItem {
   notWritten?: string;
   /**
    * SPEC §12, stores that report it with the listing: units of this item held by placed,
-   * unfulfilled orders (Vendure `stockAllocated`). Not kept in the store index: the fetch stages
+   * unfulfilled orders (Vendure `stockAllocated`, Medusa `reserved_quantity`). Not kept in the store index: the fetch stages
    * it with the open orders.
    */
   held?: number;

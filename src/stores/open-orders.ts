@@ -59,7 +59,8 @@ export const OPEN_ORDERS_BY_STORE: Readonly<Record<string, OpenOrdersFacts | und
   },
   medusa: {
     support: 'platform',
-    how: 'invsync writes stocked_quantity; Medusa sells stocked_quantity − reserved_quantity, so placed, unfulfilled orders are already held back (one store only: reserved_quantity is not read for other stores yet)',
+    sharesHeld: true,
+    how: 'invsync writes stocked_quantity at the location; Medusa sells stocked_quantity − reserved_quantity, so placed, unfulfilled orders are already held back; with several stores, reserved_quantity at the location (read with the listing) is subtracted for the other stores',
   },
   magento2: {
     support: 'platform',

@@ -1,10 +1,12 @@
 /**
  * SPEC §12 with several stores (§9): a sale on one channel is a sale for all. The built CLI against
  * the WooCommerce emulator (open orders read through its orders API) and the Vendure fake (units
- * placed orders hold, `stockAllocated`, read with the listing).
+ * placed orders hold, `stockAllocated`, read with the listing), or the Medusa fake (units placed
+ * orders reserve at the location, `reserved_quantity`, read with the listing).
  */
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { startMedusaFake, type MedusaFake } from '../fakes/medusa.js';
 import { startVendureFake, type VendureFake } from '../fakes/vendure.js';
 import { DEFAULT_WOO_KEY, variableProduct, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
 import { runCli, tempDir, writeCsv, writeJson } from '../helpers/cli.js';
@@ -17,6 +19,15 @@ const ENV = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.co
 
 /** Web (WooCommerce): MUG (id 1), TEE (2) with TEE-S (3) and TEE-M (4), CAP (5); Vendure: MUG, TEE-S, CAP. Every level 2. */
 async function shops(): Promise<{ web: WooEmulator; vendure: VendureFake }> {
+  const web = await webShop();
+  const vendure = await startVendureFake({
+    products: [{ variants: [{ sku: 'MUG', stock: 2 }] }, { variants: [{ sku: 'TEE-S', stock: 2 }] }, { variants: [{ sku: 'CAP', stock: 2 }] }],
+  });
+  closers.push(() => vendure.close());
+  return { web, vendure };
+}
+
+async function webShop(): Promise<WooEmulator> {
   const web = await startWooEmulator({
     products: [
       { type: 'simple', name: 'Mug', sku: 'MUG', manage_stock: true, stock_quantity: 2 },
@@ -25,23 +36,23 @@ async function shops(): Promise<{ web: WooEmulator; vendure: VendureFake }> {
     ],
   });
   closers.push(() => web.close());
-  const vendure = await startVendureFake({
-    products: [{ variants: [{ sku: 'MUG', stock: 2 }] }, { variants: [{ sku: 'TEE-S', stock: 2 }] }, { variants: [{ sku: 'CAP', stock: 2 }] }],
-  });
-  closers.push(() => vendure.close());
-  return { web, vendure };
+  return web;
 }
 
 function setup(web: WooEmulator, vendure: VendureFake, openOrders: unknown, feed: Array<[string, number]>, stores?: unknown[]) {
+  return setupStores(openOrders, feed, stores ?? [
+    { name: 'web', type: 'woocommerce', url: web.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
+    { name: 'vendure', type: 'vendure', url: vendure.url, username: vendure.username, password: vendure.password },
+  ]);
+}
+
+function setupStores(openOrders: unknown, feed: Array<[string, number]>, stores: unknown[]) {
   const dir = tempDir();
   writeCsv(path.join(dir, 'supplier.csv'), feed);
   const config = writeJson(path.join(dir, 'invsync.config.json'), {
     stateDir: 'state',
     sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
-    stores: stores ?? [
-      { name: 'web', type: 'woocommerce', url: web.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
-      { name: 'vendure', type: 'vendure', url: vendure.url, username: vendure.username, password: vendure.password },
-    ],
+    stores,
     rules: { openOrders },
   });
   return { config, run: (args: string[]) => runCli(['-c', config, ...args], { env: ENV }) };
@@ -124,11 +135,63 @@ describe('open orders with several stores (SPEC §12, §9)', () => {
     const r1 = await big.run(['fetch']);
     expect(r1.code).toBe(2);
     expect(r1.stderr).toMatch(/stores\.1\.type: rules\.openOrders .*store \\"m2\\": store type \\"magento2\\" with msi: false cannot tell open orders/);
-    const medusa = setup(web, vendure, 'subtract', FEED, [woo, { name: 'med', type: 'medusa', url: 'http://127.0.0.1:9', email: 'a@b.c', password: 'x', locationId: 'sloc_1' }]);
-    const r2 = await medusa.run(['fetch']);
+    const magento = setup(web, vendure, 'subtract', FEED, [woo, { name: 'mag', type: 'magento2', url: 'http://127.0.0.1:9', token: 't' }]);
+    const r2 = await magento.run(['fetch']);
     expect(r2.code).toBe(2);
-    expect(r2.stderr).toMatch(/store \\"med\\": store type \\"medusa\\" holds its open orders back itself, but invsync cannot read them for the other stores/);
+    expect(r2.stderr).toMatch(/store \\"mag\\": store type \\"magento2\\" holds its open orders back itself, but invsync cannot read them for the other stores/);
     // The same stores with "ignore" are fine.
     expect((await setup(web, vendure, 'ignore', FEED, [woo, legacy]).run(['fetch', '--store', 'web'])).code).toBe(0);
+  });
+});
+
+/** Web (WooCommerce) as in shops(); Medusa: MUG, TEE-S, CAP, each stocked 2 at its location. */
+async function withMedusa(): Promise<{ web: WooEmulator; medusa: MedusaFake; stores: unknown[] }> {
+  const web = await webShop();
+  const medusa = await startMedusaFake({
+    products: [{ title: 'Mug', variants: [{ sku: 'MUG', stock: 2 }] }, { title: 'Tee S', variants: [{ sku: 'TEE-S', stock: 2 }] }, { title: 'Cap', variants: [{ sku: 'CAP', stock: 2 }] }],
+  });
+  closers.push(() => medusa.close());
+  const stores = [
+    { name: 'web', type: 'woocommerce', url: web.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
+    { name: 'med', type: 'medusa', url: medusa.url, email: medusa.email, password: medusa.password, locationId: medusa.locationId },
+  ];
+  return { web, medusa, stores };
+}
+
+describe('open orders with several stores: Medusa reservations (SPEC §12, §9)', () => {
+  it('with subtract, Medusa\'s reserved units come off the other store\'s target, not its own; the other store\'s open orders come off Medusa\'s', async () => {
+    const { web, medusa, stores } = await withMedusa();
+    web.placeOrder({ line_items: [{ product_id: 1, quantity: 2 }, { product_id: 2, variation_id: 3, quantity: 1 }] });
+    web.placeOrder({ status: 'on-hold', line_items: [{ product_id: 5, quantity: 1 }] });
+    web.placeOrder({ status: 'completed', line_items: [{ product_id: 2, variation_id: 4, quantity: 1 }] });
+    // Medusa reserves 1 CAP and 2 TEE-S for placed, unfulfilled orders.
+    medusa.reserve('CAP', 1);
+    medusa.reserve('TEE-S', 2);
+    const res = await setupStores('subtract', FEED, stores).run(['full', '--json']);
+    expect(res.code).toBe(0);
+    expect(changes(summary(res.stdout))).toEqual([
+      // web: MUG 5 − 2 (its own order); TEE-S 5 − 1 (own) − 2 (Medusa's reserved); CAP 5 − 1 (own) − 1 (Medusa's).
+      ['web', 'MUG', 0, 3, 'feed 5 → open orders −2 → 3'],
+      ['web', 'TEE-S', 1, 2, 'feed 5 → open orders −3 → 2'],
+      ['web', 'TEE-M', 1, 5, 'supplier'],
+      ['web', 'CAP', 1, 3, 'feed 5 → open orders −2 → 3'],
+      // med: the web's orders only; Medusa already sells stocked − reserved.
+      ['med', 'MUG', 2, 3, 'feed 5 → open orders −2 → 3'],
+      ['med', 'TEE-S', 2, 4, 'feed 5 → open orders −1 → 4'],
+      ['med', 'CAP', 2, 4, 'feed 5 → open orders −1 → 4'],
+    ]);
+    expect(Object.fromEntries(web.stockBySku())).toEqual({ MUG: 3, 'TEE-S': 2, 'TEE-M': 5, CAP: 3 });
+    expect([medusa.stockOf('MUG'), medusa.stockOf('TEE-S'), medusa.stockOf('CAP')]).toEqual([3, 4, 4]);
+    // Medusa sells 4 − 2 TEE-S and 4 − 1 CAP; the web 2 and 3: never more than the supplier's 5 minus what is sold.
+    expect([medusa.reservedOf('TEE-S'), medusa.reservedOf('CAP')]).toEqual([2, 1]);
+  });
+
+  it('without subtract, Medusa\'s reservations are not read: the web gets the whole supply', async () => {
+    const { web, medusa, stores } = await withMedusa();
+    medusa.reserve('CAP', 2);
+    const res = await setupStores('ignore', FEED, stores).run(['full', '--json']);
+    expect(res.code).toBe(0);
+    expect(web.stockBySku().get('CAP')).toBe(5);
+    expect(medusa.stockOf('CAP')).toBe(5);
   });
 });

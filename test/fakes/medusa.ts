@@ -21,6 +21,10 @@
  *   Medusa's updatePriceSets does: a price sent with its `id` is updated, one without is
  *   created, one not sent is deleted. An amount that is not a number → 400 invalid_data.
  *   `GET /admin/stores` names the supported currencies and the default one.
+ * - Open orders (SPEC §12): a placed, unfulfilled order reserves units of the item at a location
+ *   (`reserve`): the level's `reserved_quantity` rises and `available_quantity` = stocked −
+ *   reserved falls; `stocked_quantity` drops only at fulfilment (`fulfil`). A reservation needs a
+ *   level at the location, as Medusa's does.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +32,8 @@ import type { AddressInfo } from 'node:net';
 export interface MedusaFakeLevel {
   id: string;
   stocked_quantity: number;
+  /** Units reserved for placed, unfulfilled orders; Medusa sells stocked − reserved (`available_quantity`). */
+  reserved_quantity: number;
 }
 
 export interface MedusaFakeInventoryItem {
@@ -120,6 +126,12 @@ export interface MedusaFake {
   deleteLevel(sku: string, locationId?: string): void;
   /** Create a level (as an admin stocking an item would). */
   addLevel(sku: string, qty: number, locationId?: string): void;
+  /** A placed, unfulfilled order of `qty` units: the level's reserved_quantity rises; stocked_quantity does not change. */
+  reserve(sku: string, qty: number, locationId?: string): void;
+  /** Fulfilment: stocked_quantity and reserved_quantity both drop by `qty`. */
+  fulfil(sku: string, qty: number, locationId?: string): void;
+  /** The level's reserved_quantity; undefined: no such level. */
+  reservedOf(sku: string, locationId?: string): number | undefined;
   /** Tokens issued by the login endpoint, oldest first. */
   sessions(): string[];
   writeRequests(): number;
@@ -202,7 +214,7 @@ export async function startMedusaFake(options: MedusaFakeOptions = {}): Promise<
             const item = newItem(v.sku);
             variant.items.push({ inventoryItemId: item.id, required_quantity: part.required_quantity });
             const stock = v.stock === undefined ? 0 : v.stock;
-            if (stock !== null) item.levels.set(mainLocation, { id: fakeId('ilev', next()), stocked_quantity: stock });
+            if (stock !== null) item.levels.set(mainLocation, { id: fakeId('ilev', next()), stocked_quantity: stock, reserved_quantity: 0 });
           }
         }
         product.variants.push(variant);
@@ -222,7 +234,8 @@ export async function startMedusaFake(options: MedusaFakeOptions = {}): Promise<
   function levelView(item: MedusaFakeInventoryItem, locationId: string, level: MedusaFakeLevel): Record<string, unknown> {
     return {
       id: level.id, location_id: locationId, inventory_item_id: item.id, metadata: null,
-      stocked_quantity: level.stocked_quantity, reserved_quantity: 0, incoming_quantity: 0, available_quantity: level.stocked_quantity,
+      stocked_quantity: level.stocked_quantity, reserved_quantity: level.reserved_quantity, incoming_quantity: 0,
+      available_quantity: level.stocked_quantity - level.reserved_quantity,
     };
   }
 
@@ -309,7 +322,7 @@ export async function startMedusaFake(options: MedusaFakeOptions = {}): Promise<
     }
     const created = create.map((c) => {
       const item = items.get(c.inventory_item_id)!;
-      const level = { id: fakeId('ilev', next()), stocked_quantity: c.stocked_quantity };
+      const level = { id: fakeId('ilev', next()), stocked_quantity: c.stocked_quantity, reserved_quantity: 0 };
       item.levels.set(c.location_id, level);
       return levelView(item, c.location_id, level);
     });
@@ -461,8 +474,20 @@ export async function startMedusaFake(options: MedusaFakeOptions = {}): Promise<
     },
     addLevel(sku, qty, locationId = mainLocation) {
       const link = variantOf(sku)?.items[0];
-      if (link) items.get(link.inventoryItemId)?.levels.set(locationId, { id: fakeId('ilev', next()), stocked_quantity: qty });
+      if (link) items.get(link.inventoryItemId)?.levels.set(locationId, { id: fakeId('ilev', next()), stocked_quantity: qty, reserved_quantity: 0 });
     },
+    reserve(sku, qty, locationId = mainLocation) {
+      const level = levelOf(sku, locationId);
+      if (!level) throw new Error(`reserve: ${sku} is not stocked at location ${locationId}`);
+      level.reserved_quantity += qty;
+    },
+    fulfil(sku, qty, locationId = mainLocation) {
+      const level = levelOf(sku, locationId);
+      if (!level) throw new Error(`fulfil: ${sku} is not stocked at location ${locationId}`);
+      level.reserved_quantity -= qty;
+      level.stocked_quantity -= qty;
+    },
+    reservedOf: (sku, locationId = mainLocation) => levelOf(sku, locationId)?.reserved_quantity,
     sessions: () => [...tokens],
     writeRequests: () => requests.filter((r) => r.method === 'POST' && r.path.startsWith('/admin/')).length,
     close: () => new Promise<void>((resolve) => {

@@ -114,6 +114,22 @@ describe('Medusa fake behaves like Medusa 2.21', () => {
     expect(filtered.body.products).toEqual([{ id: 'prod_B' }]);
     expect((await call(fake, 'GET', '/admin/products?order=bogus', undefined, token)).status).toBe(500);
   });
+
+  it('reserves units of placed orders at a location: reserved rises, available = stocked − reserved, stocked drops only at fulfilment', async () => {
+    fake = await startMedusaFake({ products: [{ variants: [{ sku: 'A', stock: 5 }, { sku: 'B', stock: null }] }] });
+    fake.reserve('A', 2);
+    const token = await tokenFor(fake);
+    const fields = 'variants.sku,variants.inventory_items.inventory.location_levels.*';
+    const levelOfA = async () => {
+      const res = await call(fake, 'GET', `/admin/products?fields=${fields}`, undefined, token);
+      const variants = (res.body.products as Array<{ variants: Array<{ sku: string; inventory_items: Array<{ inventory: { location_levels: unknown[] } }> }> }>)[0]!.variants;
+      return variants.find((v) => v.sku === 'A')!.inventory_items[0]!.inventory.location_levels[0];
+    };
+    expect(await levelOfA()).toMatchObject({ stocked_quantity: 5, reserved_quantity: 2, available_quantity: 3 });
+    fake.fulfil('A', 1);
+    expect(await levelOfA()).toMatchObject({ stocked_quantity: 4, reserved_quantity: 1, available_quantity: 3 });
+    expect(() => fake.reserve('B', 1)).toThrow(/not stocked at location/);
+  });
 });
 
 /* ------------------------------------------------------------------------------------------ */
@@ -143,6 +159,26 @@ describe('Medusa store adapter', () => {
     ]);
     const pages = fake.requests.filter((r) => r.path === '/admin/products');
     expect(pages.map((r) => [r.query.get('order'), r.query.get('limit'), r.query.get('offset')])).toEqual([['id', '1', '0'], ['id', '1', '1']]);
+  });
+
+  it('reports the units placed orders reserve at the configured location as held, with the listing (SPEC §12)', async () => {
+    await start({
+      products: [
+        { id: 'prod_01A', title: 'Mug', variants: [{ sku: 'MUG', stock: 5 }] },
+        { id: 'prod_01B', title: 'Cap', variants: [{ sku: 'CAP', stock: 3 }] },
+        { id: 'prod_01C', title: 'Pen', variants: [{ sku: 'PEN', stock: 4 }] },
+        { id: 'prod_01D', title: 'Bag', variants: [{ sku: 'BAG', manageInventory: false }] },
+      ],
+    });
+    fake.reserve('MUG', 2);
+    // Reserved at another location: not the level invsync writes, so not held there.
+    fake.addLevel('PEN', 6, fake.otherLocationId);
+    fake.reserve('PEN', 3, fake.otherLocationId);
+    const items = await collect(createMedusaStore(configFor(fake)).list());
+    expect(items.map((i) => [i.sku, i.qty, i.held])).toEqual([['MUG', 5, 2], ['CAP', 3, undefined], ['PEN', 4, undefined], ['BAG', null, undefined]]);
+    expect(items.filter((i) => 'held' in i).map((i) => i.sku)).toEqual(['MUG']);
+    // No extra request: one products page.
+    expect(fake.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/admin/products'))).toHaveLength(1);
   });
 
   it('writes existing levels with update and missing ones with create, in one request', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Config } from '../../src/config/schema.js';
 import { diffStore, SupplyAggregator } from '../../src/pipeline/match.js';
 import { openOrdersReads, recheckChange } from '../../src/pipeline/open-orders.js';
-import { openOrdersUnsupported } from '../../src/stores/open-orders.js';
+import { openOrdersRole, openOrdersUnsupported } from '../../src/stores/open-orders.js';
 import { openOrdersSince } from '../../src/pipeline/steps.js';
 import { feed, rules, storeOf } from '../helpers/builders.js';
 
@@ -63,10 +63,18 @@ describe('rules.openOrders (config)', () => {
     expect(openOrdersReads(several([{ name: 'web', ...woo }, vendure], 'ignore').data!).size).toBe(0);
     // One store alone: Vendure holds its orders back itself, nothing to read.
     expect(openOrdersReads(Config.parse({ sources: [source], store: { type: vendure.type, url: vendure.url, username: 'u', password: 'p' }, rules: { openOrders: 'subtract' } })).size).toBe(0);
-    // Medusa and Magento hold their orders back, but invsync does not read them for the other stores yet.
-    const refused = several([{ name: 'web', ...woo }, medusa]);
+    // Medusa holds its orders back itself; its reserved units are read with its listing for the other stores.
+    const withMedusa = several([{ name: 'web', ...woo }, medusa]);
+    expect(withMedusa.success).toBe(true);
+    expect(openOrdersReads(withMedusa.data!)).toEqual(new Map([['web', 'orders'], ['m', 'listing']]));
+    expect(openOrdersRole('medusa', true)).toEqual({ read: 'listing', subtractOwn: false });
+    // One Medusa alone: nothing to read (it already holds its reservations back).
+    expect(openOrdersReads(Config.parse({ sources: [source], store: { type: 'medusa', url: medusa.url, email: 'a@b.c', password: 'p', locationId: 'sloc_1' }, rules: { openOrders: 'subtract' } })).size).toBe(0);
+    // Magento holds its orders back, but invsync does not read its reservations for the other stores yet.
+    const magento = { name: 'mag', type: 'magento2', url: 'https://m.example.com', token: 't' };
+    const refused = several([{ name: 'web', ...woo }, magento]);
     expect(refused.success).toBe(false);
-    expect(refused.error?.issues[0]).toMatchObject({ path: ['stores', 1, 'type'], message: expect.stringContaining('store "m"') });
+    expect(refused.error?.issues[0]).toMatchObject({ path: ['stores', 1, 'type'], message: expect.stringContaining('store "mag": store type "magento2" holds its open orders back itself') });
     // Amazon's open orders come from its orders API, for itself and for the other stores.
     const withAmazon = several([{ name: 'web', ...woo }, { name: 'amz', ...{ type: 'amazon', sellerId: 'A1', marketplaceId: 'ATVPDKIKX0DER', clientId: 'c', clientSecret: 's', refreshToken: 'r' } }]);
     expect(openOrdersReads(withAmazon.data!)).toEqual(new Map([['web', 'orders'], ['amz', 'orders']]));

@@ -24,7 +24,9 @@ import {
  *   (variationId null), with several each variant is a variation. Stock is the inventory item's
  *   `stocked_quantity` at `locationId` (0 when the item is not stocked there yet; `ref.level`
  *   records whether the level exists). Variants made of several inventory items, or of several
- *   units of one (kits/bundles), are not listed: their stock follows from their parts.
+ *   units of one (kits/bundles), are not listed: their stock follows from their parts. The
+ *   level's `reserved_quantity` (units placed, unfulfilled orders hold) is the item's `held`
+ *   (SPEC §12), for the other stores sharing the supply.
  * - apply(): ONE `POST /admin/inventory-items/location-levels/batch` per batch, with `update` for
  *   existing levels and `create` for items not stocked at the location yet. Medusa runs it as one
  *   transaction: a level that vanished (or appeared) since the listing fails the whole batch with
@@ -50,7 +52,12 @@ const MEDUSA_DEFAULT_PAGE = 100;
 export const MEDUSA_DEFAULT_BATCH = 100;
 export const MEDUSA_MAX_BATCH = 1000;
 
-const LEVEL_FIELDS = 'variants.inventory_items.inventory.location_levels.location_id,variants.inventory_items.inventory.location_levels.stocked_quantity';
+// reserved_quantity: the units placed, unfulfilled orders hold (SPEC §12), read with the listing at no extra request.
+const LEVEL_FIELDS = [
+  'variants.inventory_items.inventory.location_levels.location_id',
+  'variants.inventory_items.inventory.location_levels.stocked_quantity',
+  'variants.inventory_items.inventory.location_levels.reserved_quantity',
+].join(',');
 const PRICE_FIELDS = 'variants.prices.id,variants.prices.currency_code,variants.prices.amount';
 const PRODUCT_FIELDS = [
   'id', 'title', 'variants.id', 'variants.sku', 'variants.title', 'variants.manage_inventory',
@@ -365,12 +372,15 @@ function* itemsOf(product: MedusaProduct, locationId: string, skipped: string[],
     const level = item?.inventory?.location_levels.find((l) => l.location_id === locationId);
     const ref: MedusaRef = { variantId: v.id, inventoryItemId: managed ? item.inventory_item_id : null, level: level !== undefined };
     const name = simple ? product.title : `${product.title ?? ''} ${v.title ?? ''}`.trim();
+    // Medusa already sells stocked − reserved; the held units matter to the other stores sharing the supply.
+    const reserved = managed ? (level?.reserved_quantity ?? 0) : 0;
     yield {
       sku: v.sku,
       productId: product.id,
       variationId: simple ? null : v.id,
       qty: managed ? (level?.stocked_quantity ?? 0) : null,
       managed,
+      ...(reserved > 0 ? { held: reserved } : {}),
       ...(name ? { name } : {}),
       ...priceOf(v, currency),
       ref: { ...ref },

@@ -14,6 +14,8 @@ export type MedusaAuth = z.infer<typeof MedusaAuth>;
 export const MedusaLevel = z.object({
   location_id: z.string(),
   stocked_quantity: z.number(),
+  /** Units held by placed, unfulfilled orders (SPEC §12); Medusa sells stocked − reserved. */
+  reserved_quantity: z.number(),
 });
 export type MedusaLevel = z.infer<typeof MedusaLevel>;
 
