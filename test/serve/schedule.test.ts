@@ -65,7 +65,16 @@ describe('invsync serve: schedule', () => {
     const srv = await serve(s, [], { INVSYNC_LOG_LEVEL: 'info' });
     const token = tokenOf(s.stateDir);
     await srv.api('/api/schedule', { body: { enabled: false }, token });
-    await waitFor(() => !fs.existsSync(path.join(s.stateDir, 'invsync.lock')), 30_000);
+    // A tick that fired just before the pause may still be starting its run child (slow on a loaded
+    // machine), which takes the lock only once it is up: wait until no served run has held the lock
+    // for five seconds in a row, so the CLI run below is the one holding it.
+    const giveUp = Date.now() + 60_000;
+    for (let quietSince = Date.now(); Date.now() - quietSince < 5000;) {
+      if (Date.now() > giveUp) throw new Error('a served run kept the lock for a minute after the pause');
+      const busy = fs.existsSync(path.join(s.stateDir, 'invsync.lock')) || (await runsOf(srv, token)).some((r) => r.status === 'running');
+      if (busy) quietSince = Date.now();
+      await new Promise((r) => setTimeout(r, 250));
+    }
     s.emu.faults.latencyMs = 1200;
     const cli = startCli(['-c', s.config, 'full'], { env: ENV });
     await waitFor(() => s.emu.requests.length > 0);
