@@ -1,7 +1,7 @@
 import type { ItemVisibility, StoreItem } from '../domain/types.js';
 import type { ListedProduct } from '../stores/types.js';
 import type { Db } from './db.js';
-import { DEFAULT_STORE, iterateStoreItems, storeItemsTable, storeSlot, type StagedIndex } from './store-index.js';
+import { DEFAULT_STORE, ITEM_STATE_COLUMNS, iterateStoreItems, storeItemsTable, storeSlot, type StagedIndex } from './store-index.js';
 
 /**
  * Issue 19, the state of incremental index refreshes. Per store slot:
@@ -51,13 +51,7 @@ const DELTA_ITEM_COLUMNS = `(
     pid         INTEGER NOT NULL,
     vid         INTEGER NOT NULL,
     sku         TEXT NOT NULL,
-    qty         INTEGER,
-    managed     INTEGER NOT NULL,
-    name        TEXT,
-    ref         TEXT,
-    not_written TEXT,
-    price       TEXT,
-    visibility  TEXT,
+    ${ITEM_STATE_COLUMNS},
     PRIMARY KEY (pid, vid)
   ) WITHOUT ROWID`;
 

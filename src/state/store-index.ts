@@ -51,6 +51,12 @@ export function storeTableOf(db: Db, name: string = DEFAULT_STORE): string | und
 }
 
 /**
+ * What the index keeps of an item beyond its ids and SKU, in this order. Shared with the
+ * incremental refresh's delta table (index-refresh.ts), so a column added here reaches both.
+ */
+export const ITEM_STATE_COLUMNS = `qty INTEGER, managed INTEGER NOT NULL, name TEXT, ref TEXT, not_written TEXT, price TEXT, visibility TEXT`;
+
+/**
  * The columns of `store_items` (migration 1, `not_written` from migration 7, `price` from migration 11, `visibility` from 12). The staging table is created from this and renamed
  * over `store_items`, so the two must stay equal: a test compares them.
  */
@@ -59,13 +65,7 @@ export const STORE_ITEMS_COLUMNS = `(
     sku          TEXT NOT NULL,
     product_id   TEXT NOT NULL,
     variation_id TEXT,
-    qty          INTEGER,
-    managed      INTEGER NOT NULL,
-    name         TEXT,
-    ref          TEXT,
-    not_written  TEXT,
-    price        TEXT,
-    visibility   TEXT
+    ${ITEM_STATE_COLUMNS}
   )`;
 
 /** Rows written per staging transaction: bounds the rows held in memory while the listing streams in. */
