@@ -49,8 +49,8 @@ export interface StoreContractContext {
   close(): Promise<void>;
 }
 
-export async function collect(items: AsyncIterable<StoreItem>): Promise<StoreItem[]> {
-  const out: StoreItem[] = [];
+export async function collect<T = StoreItem>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
   for await (const item of items) out.push(item);
   return out;
 }

@@ -9,6 +9,7 @@ import { AMAZON_OPEN_STATUSES, createAmazonStore, isOpenMfnOrder, unshippedUnits
 import { USAGE_PLANS } from '../../src/stores/amazon/rates.js';
 import type { OpenOrderLine } from '../../src/stores/types.js';
 import { AMAZON_ORDER_STATUSES, amazonCatalog, startAmazonFake, type AmazonFake, type AmazonFakeOptions } from '../fakes/amazon.js';
+import { collect } from '../contracts/store-contract.js';
 
 beforeAll(() => { process.env.INVSYNC_RETRY_BASE_MS = '5'; });
 
@@ -27,11 +28,7 @@ async function shop(options: AmazonFakeOptions = {}): Promise<AmazonFake> {
   return startAmazonFake({ rateSpeed: 400, listings: amazonCatalog(3, { fba: 1, stock: () => 50 }).listings, ...options });
 }
 
-async function orders(lines: AsyncIterable<OpenOrderLine>): Promise<OpenOrderLine[]> {
-  const out: OpenOrderLine[] = [];
-  for await (const line of lines) out.push(line);
-  return out;
-}
+const orders = (lines: AsyncIterable<OpenOrderLine>) => collect(lines);
 
 const HOUR = 3_600_000;
 const since = () => new Date(Date.now() - 24 * HOUR).toISOString();

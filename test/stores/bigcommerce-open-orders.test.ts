@@ -30,11 +30,7 @@ async function shop(options: Parameters<typeof startBigCommerceFake>[0] = {}): P
   });
 }
 
-async function orders(lines: AsyncIterable<OpenOrderLine>): Promise<OpenOrderLine[]> {
-  const out: OpenOrderLine[] = [];
-  for await (const line of lines) out.push(line);
-  return out;
-}
+const orders = (lines: AsyncIterable<OpenOrderLine>) => collect(lines);
 
 const HOUR = 3_600_000;
 const since = () => new Date(Date.now() - 24 * HOUR).toISOString();

@@ -8,6 +8,7 @@ import { HttpError } from '../../src/domain/errors.js';
 import { createShift4ShopStore, SHIFT4SHOP_OPEN_STATUSES } from '../../src/stores/shift4shop/index.js';
 import type { OpenOrderLine } from '../../src/stores/types.js';
 import { startShift4ShopFake, type S4sFake, type S4sFakeOptions } from '../fakes/shift4shop.js';
+import { collect } from '../contracts/store-contract.js';
 
 beforeAll(() => { process.env.INVSYNC_RETRY_BASE_MS = '20'; });
 
@@ -28,11 +29,7 @@ async function shop(options: S4sFakeOptions = {}): Promise<S4sFake> {
   });
 }
 
-async function orders(lines: AsyncIterable<OpenOrderLine>): Promise<OpenOrderLine[]> {
-  const out: OpenOrderLine[] = [];
-  for await (const line of lines) out.push(line);
-  return out;
-}
+const orders = (lines: AsyncIterable<OpenOrderLine>) => collect(lines);
 
 const DAY = 86_400_000;
 const since = () => new Date(Date.now() - DAY).toISOString();
