@@ -1,20 +1,32 @@
 /**
- * The files agencies deploy with (deploy/): their structure, checked here. NOTE: the Kubernetes
- * manifest is NOT validated against the real Kubernetes schema (no such package is installed);
- * the container image is not built here (no Docker daemon). The systemd units are verified with
- * `systemd-analyze verify` when it is available.
+ * The files agencies deploy with (deploy/). The Kubernetes manifest is validated against the
+ * Kubernetes OpenAPI schema shipped by `kubernetes-models` (types, enums, required fields; it does
+ * not reject unknown fields). The container image is not built here (no Docker daemon). The
+ * systemd units are verified with `systemd-analyze verify` when it is available.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
+import yaml from 'js-yaml';
+import { CronJob } from 'kubernetes-models/batch/v1';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1';
 import { tempDir } from '../helpers/cli.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (p: string) => fs.readFileSync(path.join(ROOT, 'deploy', p), 'utf8');
-const yaml = createRequire(import.meta.url)('js-yaml') as { loadAll(text: string): unknown[] };
+
+// Kubernetes' schema for each kind the manifest holds; a kind missing here fails the test.
+const MODELS: Record<string, new (data: Obj) => { validate(): void }> = {
+  CronJob: CronJob as never,
+  PersistentVolumeClaim: PersistentVolumeClaim as never,
+};
+const validate = (doc: Obj) => {
+  const Model = MODELS[doc.kind];
+  if (!Model) throw new Error(`no schema for kind ${String(doc.kind)}`);
+  new Model(doc).validate();
+};
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -44,6 +56,18 @@ describe('deploy/', () => {
     expect(state.persistentVolumeClaim.claimName).toBe(pvc.metadata.name);
     expect(container.volumeMounts).toContainEqual({ name: state.name, mountPath: '/var/lib/invsync' });
     expect(container.volumeMounts).toContainEqual({ name: 'config', mountPath: '/etc/invsync', readOnly: true });
+  });
+
+  it('Kubernetes manifest: every document is valid against the Kubernetes schema (and the check does reject a wrong one)', () => {
+    const docs = yaml.loadAll(read('kubernetes/cronjob.yaml')) as Obj[];
+    expect(docs.map((d) => d.kind)).toEqual(['PersistentVolumeClaim', 'CronJob']);
+    for (const doc of docs) expect(() => validate(doc)).not.toThrow();
+    const cron = structuredClone(docs[1]);
+    cron.spec.concurrencyPolicy = 'Never';
+    expect(() => validate(cron)).toThrow(/concurrencyPolicy must be equal to one of the allowed values/);
+    const pvc = structuredClone(docs[0]);
+    pvc.spec.resources.requests.storage = { size: '1Gi' };
+    expect(() => validate(pvc)).toThrow(/storage/);
   });
 
   it('systemd template: invsync@.service (oneshot, per-instance config, env file, state dir) and invsync@.timer', () => {
