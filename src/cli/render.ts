@@ -1,4 +1,4 @@
-import type { RunSummary, SummaryChange } from '../domain/types.js';
+import type { RunSummary, SummaryChange, SummaryError } from '../domain/types.js';
 import { fmtDuration } from '../lib/progress.js';
 
 /** Output for humans (stdout) and machines (--json). Logs never come here. */
@@ -164,10 +164,20 @@ export function humanSummary(s: RunSummary, options: { color?: boolean } = {}): 
   const problems = Math.max(s.errorsTotal ?? 0, s.errors.length);
   if (problems) {
     const listed = s.errors.length < problems ? `, the first ${s.errors.length} listed by \`invsync show ${s.runId} --format json\`` : '';
-    parts.push(`${problems} problem(s)${listed}: ${s.errors.slice(0, 5).map((e) => `${e.source ? `[${e.source}] ` : ''}${e.sku ? `${e.sku}: ` : ''}${e.message}`).join('; ')}${problems > 5 ? '; …' : ''}.`);
+    parts.push(`${problems} problem(s)${listed}: ${s.errors.slice(0, 5).map(renderProblem).join('; ')}${problems > 5 ? '; …' : ''}.`);
   }
   parts.push(`Run ${s.runId}${s.status !== 'locked' ? ` (details: invsync show ${s.runId})` : ''}.`);
   return `${c.bold(headline)}\n${parts.join(' ')}`;
+}
+
+/**
+ * One problem in the summary line: `[store · source] SKU: message`. With several stores a source's
+ * rejected row is each store's problem (it leaves that store's SKU unchanged), so naming the store
+ * tells the two apart instead of printing what looks like one problem twice.
+ */
+export function renderProblem(e: SummaryError): string {
+  const where = [e.store, e.source].filter((x) => x !== undefined && x !== null && x !== '').join(' · ');
+  return `${where ? `[${where}] ` : ''}${e.sku ? `${e.sku}: ` : ''}${e.message}`;
 }
 
 /** The diff as CSV (RFC 4180 quoting), one row per change. */

@@ -67,6 +67,11 @@ describe('the run summary stays bounded', () => {
     const text = humanSummary(summaryOf({ errors: [{ sku: 'R-0', source: 'feed', message: 'row 2: non-numeric quantity "x"' }], errorsTotal: 150_000 }));
     expect(text).toContain('150000 problem(s), the first 1 listed by `invsync show 2026-11-22T02:00:00.123Z-7f3a --format json`: [feed] R-0: row 2: non-numeric quantity "x"; ….');
   });
+  it('with several stores, each problem names its store: one rejected row seen by two stores reads as two stores\' problems', () => {
+    const rejected = { sku: 'DEMO-006', source: 'main', row: 7, message: 'row 7: non-numeric quantity "call us"' };
+    const text = humanSummary(summaryOf({ errors: [{ store: 'web', ...rejected }, { store: 'outlet', ...rejected }], errorsTotal: 2 }));
+    expect(text).toContain('2 problem(s): [web · main] DEMO-006: row 7: non-numeric quantity "call us"; [outlet · main] DEMO-006: row 7: non-numeric quantity "call us".');
+  });
 });
 
 describe('the REASON column', () => {
