@@ -11,6 +11,10 @@ import { runCli, tempDir, writeJson } from '../helpers/cli.js';
 import type { RunSummary } from '../../src/domain/types.js';
 
 const running: WooEmulator[] = [];
+
+/** The error messages of a CLI run (stderr holds JSON log lines when it is not a terminal). */
+const errorsOf = (stderr: string): string => stderr.split('\n').filter((l) => l.startsWith('{'))
+  .map((l) => (JSON.parse(l) as { level: number; msg: string })).filter((l) => l.level >= 50).map((l) => l.msg).join('\n');
 afterEach(async () => { await Promise.all(running.splice(0).map((e) => e.close())); });
 
 const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret, TZ: 'UTC' };
@@ -49,6 +53,13 @@ async function setup() {
     expect(r.code).toBe(0);
     return (JSON.parse(r.stdout) as LedgerJson).ledgers[0]!;
   };
+  /** `invsync ledger <sku>` for a SKU nothing was applied for: exit 2, naming the SKU. */
+  const unknown = async (sku: string) => {
+    const r = await run(['ledger', sku, '--json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(errorsOf(r.stderr)).toContain(`SKU "${sku}": no count and no movement applied in ledger "warehouse"`);
+  };
   const stock = () => Object.fromEntries(emu.stockBySku());
   // Day 1: a count, a purchase, sales (L-3 sells more than it has: -2).
   file('counts/2026-03-01.csv', ['sku,qty,date', 'L-1,10,2026-03-01T00:00:00Z', 'L-2,4,2026-03-01T00:00:00Z', 'L-3,1,2026-03-01T00:00:00Z']);
@@ -56,7 +67,7 @@ async function setup() {
   file('sales/2026-03-02.csv', ['id,sku,qty,date', 'INV-1,L-1,2,2026-03-02T10:00:00Z', 'INV-2,L-2,1,2026-03-02T11:00:00Z', 'INV-3,L-3,3,2026-03-02T12:00:00Z']);
   // Ledger: L-1 14, L-2 3, L-3 -2 (→ 0), L-4 8. Feed adds L-1 5, F-1 7, F-2 3.
   const day1 = { 'L-1': 19, 'L-2': 3, 'L-3': 0, 'L-4': 8, 'F-1': 7, 'F-2': 3 };
-  return { emu, dir, file, run, ledger, stock, day1 };
+  return { emu, dir, file, run, ledger, unknown, stock, day1 };
 }
 
 describe('ledger + supplier feed (aggregate sum) through the CLI', () => {
@@ -108,6 +119,59 @@ describe('ledger + supplier feed (aggregate sum) through the CLI', () => {
     expect((await t.run(['ledger', 'L-9', '--source', 'feed'])).code).toBe(2);
   });
 
+  it('refuses bad requests with exit 2 and a message naming what is wrong', async () => {
+    const t = await setup();
+    expect((await t.run(['full'])).code).toBe(0);
+    const cases: Array<[string[], string]> = [
+      [['ledger', 'L-9'], 'SKU "L-9": no count and no movement applied in ledger "warehouse"'],
+      [['ledger', 'l-1'], 'SKU "l-1": no count and no movement applied in ledger "warehouse" (SKUs match exactly, case included'],
+      [['ledger', '--since', '2026-02-30'], '--since: impossible date "2026-02-30"'],
+      [['ledger', '--since', 'yesterday'], '--since: unreadable date "yesterday"'],
+      [['ledger', 'L-1', '--since', '2026-03-01'], 'give a SKU or --since, not both'],
+      [['ledger'], 'give a SKU (`invsync ledger ABC-1`) or --since <date>'],
+      [['ledger', 'L-1', '--source', 'feed'], '--source: "feed" is not a ledger source (ledger sources: warehouse)'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await t.run(args);
+      expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code: 2, stdout: '' });
+      expect(errorsOf(r.stderr)).toContain(message);
+    }
+    // A configuration without a ledger source.
+    const plain = writeJson(path.join(t.dir, 'plain.json'), { stateDir: 'state', sources: [{ name: 'feed', type: 'csv', path: 'feed.csv' }],
+      store: { type: 'woocommerce', url: t.emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' } });
+    const none = await runCli(['-c', plain, 'ledger', 'L-1'], { env });
+    expect(none.code).toBe(2);
+    expect(errorsOf(none.stderr)).toContain('no source of type "ledger" in the configuration');
+    // A ledger source does not take store keys: a config error naming the path.
+    const stray = writeJson(path.join(t.dir, 'stray.json'), { stateDir: 'state',
+      sources: [{ name: 'warehouse', type: 'ledger', counts: 'counts/*.csv', stores: ['web'] }],
+      stores: [{ name: 'web', type: 'woocommerce', url: t.emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' }] });
+    const strayRun = await runCli(['-c', stray, 'ledger', 'L-1'], { env });
+    expect(strayRun.code).toBe(2);
+    expect(errorsOf(strayRun.stderr)).toContain('sources.0: unknown key(s) "stores"');
+  });
+
+  it('works with `stores: [...]`: the ledger applies with the fetch and `invsync ledger` reads it', async () => {
+    const t = await setup();
+    const multi = writeJson(path.join(t.dir, 'multi.json'), { ...JSON.parse(fs.readFileSync(path.join(t.dir, 'invsync.config.json'), 'utf8')) as Record<string, unknown>,
+      store: undefined, stores: [{ name: 'web', type: 'woocommerce', url: t.emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' }] });
+    expect((await runCli(['-c', multi, 'full'], { env })).code).toBe(0);
+    expect(t.stock()).toEqual(t.day1);
+    const r = await runCli(['-c', multi, 'ledger', 'L-1', '--json'], { env });
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as LedgerJson).ledgers[0]).toMatchObject({ balance: 14, movementsSince: 2 });
+  });
+
+  it('deleting and renaming applied files changes nothing', async () => {
+    const t = await setup();
+    expect((await t.run(['full'])).code).toBe(0);
+    fs.rmSync(path.join(t.dir, 'sales/2026-03-02.csv'));
+    fs.renameSync(path.join(t.dir, 'purchases/2026-03-02.csv'), path.join(t.dir, 'purchases/old-2026-03-02.csv'));
+    expect((await t.run(['full'])).code).toBe(0);
+    expect(t.stock()).toEqual(t.day1);
+    expect(await t.ledger('L-1')).toMatchObject({ balance: 14, movementsSince: 2 });
+  });
+
   it('a failed fetch in the middle applies nothing; the next run applies each movement once', async () => {
     const t = await setup();
     // The supplier feed (read after the ledger staged its movements) is missing: exit 5.
@@ -115,7 +179,7 @@ describe('ledger + supplier feed (aggregate sum) through the CLI', () => {
     const failed = await t.run(['full', '--json']);
     expect(failed.code).toBe(5);
     expect(Object.values(t.stock())).toEqual(SKUS.map(() => 99));
-    expect(await t.ledger('L-1')).toMatchObject({ known: false, balance: null });
+    await t.unknown('L-1');
     fs.renameSync(path.join(t.dir, 'feed.away'), path.join(t.dir, 'feed.csv'));
     expect((await t.run(['full'])).code).toBe(0);
     expect(t.stock()).toEqual(t.day1);
@@ -125,11 +189,12 @@ describe('ledger + supplier feed (aggregate sum) through the CLI', () => {
   it.each([
     ['while the ledger offers its balances', 'fetch:item:1'],
     ['while the supplier feed is read, after the ledger staged everything', 'fetch:item:6'],
+    ['after the new snapshot replaced the old one, before the commit', 'fetch:before-index-commit'],
   ])('kill -9 %s: nothing applied, then exactly once after the next run', async (_name, point) => {
     const t = await setup();
     const crashed = await t.run(['full'], { INVSYNC_FAULT_KILL_AT: point });
     expect(crashed.signal).toBe('SIGKILL');
-    expect(await t.ledger('L-1')).toMatchObject({ known: false });
+    await t.unknown('L-1');
     expect(Object.values(t.stock())).toEqual(SKUS.map(() => 99));
     expect((await t.run(['full'])).code).toBe(0);
     expect(t.stock()).toEqual(t.day1);

@@ -195,6 +195,18 @@ describe('ledger source: balances', () => {
     expect(lastCount(db, 'warehouse', 'A')!.at).toBe(Date.parse('2026-03-05T00:00:00Z'));
   });
 
+  it('a renamed date column is optional too: files without it (counts and movements) are dated by their modification time', async () => {
+    write('counts/c.csv', ['sku,qty', 'A,10'], '2026-03-05T00:00:00Z');
+    write('counts/d.csv', ['sku,qty,date', 'B,4,2026-03-01T00:00:00Z']);
+    write('sales/s.csv', ['id,sku,qty,date', 'S1,A,1,2026-03-04T10:00:00Z', 'S2,A,2,2026-03-06T10:00:00Z']);
+    write('purchases/p.csv', ['id,sku,qty', 'P1,A,5', 'P2,B,1'], '2026-03-07T00:00:00Z');
+    const { items, rejected } = await fetchLedger(warehouse({ columns: { at: 'date' } }));
+    expect(rejected).toEqual([]);
+    expect(Object.fromEntries(items)).toEqual({ A: 10 - 2 + 5, B: 4 + 1 });
+    expect(lastCount(db, 'warehouse', 'A')!.at).toBe(Date.parse('2026-03-05T00:00:00Z'));
+    expect(lastCount(db, 'warehouse', 'B')!.at).toBe(Date.parse('2026-03-01T00:00:00Z'));
+  });
+
   it('reads custom column names, a JSON input with the json source\'s keys, and a CSV URL', async () => {
     write('counts/c.csv', ['Article;Stock;Date', 'A;10;2026-03-01']);
     write('web/orders.json', [JSON.stringify({ data: { orders: [

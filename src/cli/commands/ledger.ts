@@ -79,13 +79,24 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 const origin = (file: string | null, row: number | null) => (file ? `${file}${row ? `:${row}` : ''}` : '');
 
+/** Whether a ledger source has ever counted or moved `sku`. */
+function knows(db: Db, source: string, sku: string): boolean {
+  return lastCount(db, source, sku) !== undefined || movementTotals(db, source, sku, undefined).n > 0;
+}
+
 async function writeSkuReport(write: Writer, db: Db, sources: string[], sku: string, json: boolean): Promise<void> {
+  // A SKU no ledger knows is most often a typo (SKUs are kept exactly as written, case included):
+  // an error, not a report of zero stock.
+  if (!sources.some((source) => knows(db, source, sku))) {
+    const where = sources.length === 1 ? `ledger "${sources[0]}"` : `any ledger (${sources.join(', ')})`;
+    throw new UsageError(`SKU ${JSON.stringify(sku)}: no count and no movement applied in ${where} (SKUs match exactly, case included; \`invsync ledger --since <date>\` lists what was applied)`);
+  }
   if (json) await write(`{"sku":${JSON.stringify(sku)},"ledgers":[`);
   let first = true;
   for (const source of sources) {
     const count: AppliedCount | undefined = lastCount(db, source, sku);
     const totals = movementTotals(db, source, sku, count?.at);
-    const known = count !== undefined || movementTotals(db, source, sku, undefined).n > 0;
+    const known = count !== undefined || knows(db, source, sku);
     const balance = (count?.qty ?? 0) + totals.sum;
     const offer = offered(balance);
     if (json) {

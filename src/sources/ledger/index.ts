@@ -40,8 +40,6 @@ import type { LedgerMovementInput, MovementKind } from './schema.js';
 export function createLedgerSource(config: LedgerSourceConfig, ctx: SourceContext): SourceAdapter {
   const log = logger('ledger').child({ source: config.name });
   const countGlobs = config.counts === undefined ? [] : typeof config.counts === 'string' ? [config.counts] : config.counts;
-  // A custom date column that is missing is a mistake; the default one may simply not be there.
-  const atRequired = config.columns.at !== 'at';
   const clients = new Map<string, HttpClient>();
   const clientFor = (input: LedgerMovementInput): HttpClient => {
     let client = clients.get(input.name);
@@ -64,7 +62,7 @@ export function createLedgerSource(config: LedgerSourceConfig, ctx: SourceContex
       location,
       format,
       delimiter: config.delimiter,
-      columns: { id: input ? config.columns.id : undefined, sku: config.columns.sku, qty: config.columns.qty, at: config.columns.at, atRequired },
+      columns: { id: input ? config.columns.id : undefined, sku: config.columns.sku, qty: config.columns.qty, at: config.columns.at },
       ...(input && format === 'json' ? {
         json: { itemsPath: input.itemsPath, idPath: input.idPath, skuPath: input.skuPath, qtyPath: input.qtyPath, atPath: input.atPath },
       } : {}),

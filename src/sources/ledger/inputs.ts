@@ -35,7 +35,8 @@ export interface ReadSpec {
   location: { file: string } | { url: string; http: HttpClient };
   format: 'csv' | 'json';
   delimiter: string;
-  columns: { id?: string; sku: string; qty: string; at: string; atRequired: boolean };
+  /** `at` is optional whatever its name (SPEC §11 "the `at` column when present"): a file without it is dated by its mtime. */
+  columns: { id?: string; sku: string; qty: string; at: string };
   json?: { itemsPath?: string; idPath: string; skuPath: string; qtyPath: string; atPath?: string };
 }
 
@@ -175,7 +176,7 @@ function headerColumns(spec: ReadSpec, where: string, header: string[]): { id: n
     const lower = wanted.trim().toLowerCase();
     return names.findIndex((n) => n.toLowerCase() === lower);
   };
-  const need = (key: 'id' | 'sku' | 'qty' | 'at', wanted: string): number => {
+  const need = (key: 'id' | 'sku' | 'qty', wanted: string): number => {
     const i = find(wanted);
     if (i < 0) {
       const shown = names.length > 30 ? [...names.slice(0, 30), `… ${names.length - 30} more`] : names;
@@ -188,7 +189,7 @@ function headerColumns(spec: ReadSpec, where: string, header: string[]): { id: n
     id: c.id === undefined ? -1 : need('id', c.id),
     sku: need('sku', c.sku),
     qty: need('qty', c.qty),
-    at: c.atRequired ? need('at', c.at) : find(c.at),
+    at: find(c.at),
   };
 }
 
