@@ -20,6 +20,7 @@ export interface SupplierItem {
 /** A supplier row that could not be used (no SKU, non-numeric quantity…). Never fatal, never turned into 0. */
 export interface RejectedRow {
   kind: 'rejected';
+  /** The row (line or record) of the input; 0 for a problem that is no one row (a ledger balance below 0). */
   row: number;
   reason: string;
   sku?: string;

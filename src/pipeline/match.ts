@@ -164,7 +164,10 @@ export class SupplyAggregator {
     if (record.kind === 'rejected') {
       counts.rejected++;
       this.rejected++;
-      this.errors.push({ sku: record.sku ?? null, source: record.source, row: record.row, message: `row ${record.row}: ${record.reason}` },
+      // Row 0: a problem that is no line of the input (a ledger balance below 0): no "row 0:" label.
+      this.errors.push(record.row > 0
+        ? { sku: record.sku ?? null, source: record.source, row: record.row, message: `row ${record.row}: ${record.reason}` }
+        : { sku: record.sku ?? null, source: record.source, message: record.reason },
         record.code ?? reasonClass(record.reason));
       if (record.sku && record.sku.trim() !== '') {
         const storeSku = rewriteSku(record.sku, this.rewrites.get(record.source), this.rules.skuCaseSensitive);

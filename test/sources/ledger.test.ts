@@ -171,7 +171,7 @@ describe('ledger source: balances', () => {
     write('sales/s.csv', ['id,sku,qty,at', 'S1,A,5,2026-03-02T10:00:00Z']);
     const first = await fetchLedger();
     expect(first.items.get('A')).toBe(0);
-    expect(first.rejected).toEqual([{ row: 1, reason: expect.stringContaining('SKU "A": ledger balance -3 is below 0: offered as 0') }]);
+    expect(first.rejected).toEqual([{ row: 0, reason: expect.stringContaining('SKU "A": ledger balance -3 is below 0: offered as 0') }]);
     write('purchases/p.csv', ['id,sku,qty,at', 'P1,A,4,2026-03-03T10:00:00Z']);
     const second = await fetchLedger();
     expect(second.items.get('A')).toBe(1);
@@ -245,7 +245,7 @@ describe('ledger source: balances', () => {
       [4, 'B', 'quantity "1.5" is not a whole number'],
       [5, 'C', 'impossible date "2026-02-30"'],
       [6, 'D', 'non-numeric quantity "1e3"'],
-      [1, null, expect.stringContaining('SKU "E": ledger balance -2 is below 0')],
+      [0, null, expect.stringContaining('SKU "E": ledger balance -2 is below 0')],
     ]);
   });
 

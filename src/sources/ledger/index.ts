@@ -148,7 +148,7 @@ export function createLedgerSource(config: LedgerSourceConfig, ctx: SourceContex
         seq++;
         const offer = offered(b.balance);
         if (offer.negative) {
-          yield { kind: 'rejected', row: seq, reason: `SKU ${JSON.stringify(b.sku)}: ledger balance ${b.balance} is below 0: offered as 0 (the ledger keeps ${b.balance}; \`invsync ledger ${b.sku}\` shows its movements)` };
+          yield { kind: 'rejected', row: 0, reason: `SKU ${JSON.stringify(b.sku)}: ledger balance ${b.balance} is below 0: offered as 0 (the ledger keeps ${b.balance}; \`invsync ledger ${b.sku}\` shows its movements)` };
         }
         yield { kind: 'item', sku: b.sku, qty: offer.qty, row: seq };
       }
