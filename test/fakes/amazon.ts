@@ -471,6 +471,9 @@ export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<
             fulfillmentAvailability: [l.qty === null ? { fulfillmentChannelCode: l.channel } : { fulfillmentChannelCode: l.channel, quantity: l.qty }],
           }, rateHeader);
         }
+        // "we don't support updating multiple marketplaces in a single API request" (API_FACTS §11.2).
+        // NOTE: assumption: the refusal's body is the generic InvalidInput one (Amazon's is not quoted).
+        if (marketplaces.includes(',')) return json(400, INVALID_INPUT, rateHeader);
         const body = req.body as { productType?: unknown; patches?: unknown } | undefined;
         if (!body || body.productType === undefined || !Array.isArray(body.patches)) return json(400, INVALID_INPUT, rateHeader);
         const issues = applyPatches(sku, body.productType, body.patches);

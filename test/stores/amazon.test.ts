@@ -423,6 +423,17 @@ describe('the SP-API fake is never kinder than Amazon (API_FACTS §11)', () => {
     expect(fake.stockBySku().get('AMZ-00001')).toBe(1);
   });
 
+  it('patchListingsItem takes one marketplace per request: two are refused with 400 InvalidInput', async () => {
+    fake = await startAmazonFake({ rateSpeed: SPEED, listings: amazonCatalog(1).listings });
+    const token = await accessToken();
+    const body = { productType: 'PRODUCT', patches: [{ op: 'merge', path: '/attributes/fulfillment_availability', value: [{ fulfillment_channel_code: 'DEFAULT', quantity: 4 }] }] };
+    const item = `/listings/2021-08-01/items/${fake.options.sellerId}/AMZ-00001`;
+    expect(await sp(token, 'PATCH', `${item}?marketplaceIds=${fake.options.marketplaceId},A2EUQ1WTGCTBG2`, body)).toEqual({ status: 400, body: { errors: [expect.objectContaining({ code: 'InvalidInput' })] } });
+    expect(fake.stockBySku().get('AMZ-00001')).toBe(1);
+    expect((await sp(token, 'PATCH', `${item}?marketplaceIds=${fake.options.marketplaceId}`, body)).body).toMatchObject({ status: 'ACCEPTED' });
+    expect(fake.stockBySku().get('AMZ-00001')).toBe(4);
+  });
+
   it('a seller without listings: Amazon cancels the report (no data) and the index is empty, not an error', async () => {
     fake = await startAmazonFake({ rateSpeed: SPEED });
     expect(await collect(adapterFor(fake).list())).toEqual([]);
