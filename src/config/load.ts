@@ -163,7 +163,9 @@ function readErrorText(err: unknown): string {
 
 function registerSecrets(value: unknown, key?: string): void {
   if (typeof value === 'string') {
-    if (key && (SECRET_KEYS.has(key) || /secret|password|token/i.test(key))) registerSecret(value);
+    // A URL named after a token (amazon `tokenUrl`) is where to ask, not a secret: masking it whole
+    // would leave its errors saying `POST ***`. Its credentials, if any, are registered below.
+    if (key && (SECRET_KEYS.has(key) || (/secret|password|token/i.test(key) && !/url$/i.test(key)))) registerSecret(value);
     // Feed, store and notify URLs carry credentials in userinfo and query values (`?customer=…&pw=…`).
     if (key && /url$/i.test(key)) registerUrlSecrets(value);
     return;

@@ -15,7 +15,7 @@ afterEach(async () => { await Promise.all(running.splice(0).map((f) => f.close()
 
 const COUNT = 30;
 
-async function setup(storeOverrides: Record<string, unknown> = {}, fakeOptions: { feedPolls?: number } = {}) {
+async function setup(storeOverrides: Record<string, unknown> = {}, fakeOptions: { feedPolls?: number; roles?: string[] } = {}) {
   const fake = await startAmazonFake({ listings: amazonCatalog(COUNT, { fba: 2, stock: () => 1 }).listings, ...fakeOptions });
   running.push(fake);
   const dir = tempDir();
@@ -97,6 +97,20 @@ describe('amazon feeds survive a crash and slow processing', () => {
     expect(result.code).toBe(5);
     expect(result.stderr).toMatch(/invalid_grant/);
     expect(result.stderr).not.toContain('Atzr|revoked-refresh-token');
+    expect(t.fake.writeRequests()).toBe(0);
+  });
+
+  it('an app without the Product Listing role: check names the role and exits 5; full stops at its first call with exit 5', async () => {
+    const t = await setup({}, { roles: [] });
+    const check = await t.run(['check']);
+    expect(check.code).toBe(5);
+    expect(check.stdout + check.stderr).toMatch(/HTTP 403 Access to requested resource is denied\. \[Unauthorized\]; if the credentials are right, the app lacks the Product Listing role/);
+    const before = t.fake.requests.length;
+    const full = await t.run(['full', '--json']);
+    expect(full.code).toBe(5);
+    expect(full.stderr).toMatch(/lacks the Product Listing role/);
+    // One refused createReport, never retried: a 403 is not a passing fault.
+    expect(t.fake.requests.slice(before).filter((r) => r.status === 403)).toHaveLength(1);
     expect(t.fake.writeRequests()).toBe(0);
   });
 });

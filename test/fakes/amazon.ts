@@ -55,8 +55,10 @@ export interface AmazonFakeOptions {
   gzipReports?: boolean;
   /** Usage-plan rates multiplied by this (tests); default 1. */
   rateSpeed?: number;
-  /** Access token lifetime (s); default 3600. */
+  /** Access token lifetime (s); default 3600. An expired token is refused like a revoked one. */
   expiresIn?: number;
+  /** Lifetime of presigned document URLs (ms); default 5 minutes, as Amazon's. */
+  documentUrlTtlMs?: number;
   /** getOrderItems items per page (Amazon's is undocumented); default 100. */
   orderItemsPage?: number;
 }
@@ -129,6 +131,10 @@ export interface AmazonFake extends FakeServer {
     fatalFeed: boolean;
     /** Every getOrders is answered 500 InternalFailure. */
     failOrders: boolean;
+    /** The next report to finish ends FATAL (no document). */
+    fatalReport: boolean;
+    /** Feeds still IN_QUEUE end CANCELLED at their next poll (no processing report), as when the seller cancels them. */
+    cancelFeeds: boolean;
   };
   readonly orders: Map<string, AmazonOrder>;
   /**
@@ -167,7 +173,8 @@ export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<
   const roles = new Set(options.roles ?? ['Product Listing', ORDERS_ROLE]);
   const speed = options.rateSpeed ?? 1;
   const listings = new Map<string, AmazonListing>();
-  const tokens = new Set<string>();
+  /** Access token → when it expires (ms). */
+  const tokens = new Map<string, number>();
   const issuedTokens: string[] = [];
   const reports = new Map<string, ReportJob>();
   const reportDocs = new Map<string, Buffer>();
@@ -184,7 +191,10 @@ export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<
   const next = (prefix: string) => `${prefix}${++counter}`;
   for (const l of options.listings ?? []) listings.set(l.sku, { ...l });
 
-  const faults = { latencyMs: 0, status429: 0, status503: 0, dropConnections: 0, rejectSkus: [] as string[], holdFeeds: false, fatalFeed: false, failOrders: false };
+  const faults = {
+    latencyMs: 0, status429: 0, status503: 0, dropConnections: 0, rejectSkus: [] as string[], holdFeeds: false, fatalFeed: false, failOrders: false,
+    fatalReport: false, cancelFeeds: false,
+  };
   let server: FakeServer;
   const base = () => server.url;
 
@@ -221,6 +231,12 @@ export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<
     return undefined;
   }
 
+  /** A presigned document URL: S3 refuses it once its lifetime (5 minutes at Amazon) is over. */
+  const urlTtlMs = options.documentUrlTtlMs ?? 5 * 60_000;
+  const presign = (p: string) => `${base()}${p}?X-Amz-Date=${Date.now()}&X-Amz-Expires=${Math.ceil(urlTtlMs / 1000)}&X-Amz-Signature=fake`;
+  const S3_DENIED: FakeReply = { status: 403, text: '<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>', contentType: 'application/xml' };
+  const S3_EXPIRED: FakeReply = { status: 403, text: '<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>', contentType: 'application/xml' };
+
   const json = (status: number, body: unknown, headers: Record<string, string> = {}): FakeReply => ({
     status, json: body, headers: { 'x-amzn-RequestId': next('req-'), ...headers },
   });
@@ -252,7 +268,7 @@ export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<
       return json(400, { error_description: 'The request has an invalid grant parameter : refresh_token', error: 'invalid_grant' });
     }
     const access = `Atza|IQEBLjAsAh${next('tok')}${'x'.repeat(40)}`;
-    tokens.add(access);
+    tokens.set(access, Date.now() + (options.expiresIn ?? 3600) * 1000);
     issuedTokens.push(access);
     return json(200, { access_token: access, token_type: 'bearer', expires_in: options.expiresIn ?? 3600, refresh_token: opts.refreshToken });
   }
@@ -302,8 +318,10 @@ export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<
       for (const m of parsed.messages) {
         processed++;
         const id = m.messageId;
-        if (typeof id !== 'number' || seen.has(id) || typeof m.sku !== 'string' || m.operationType !== 'PATCH') {
-          issues.push({ ...(typeof id === 'number' ? { messageId: id } : {}), code: 'BAD_REQUEST', severity: 'ERROR', message: 'Invalid parameters provided.' });
+        // The schema's messageId: an integer 1..2147483647, unique in the feed.
+        const validId = typeof id === 'number' && Number.isInteger(id) && id >= 1 && id <= 2_147_483_647;
+        if (!validId || seen.has(id) || typeof m.sku !== 'string' || m.operationType !== 'PATCH') {
+          issues.push({ ...(validId ? { messageId: id } : {}), code: 'BAD_REQUEST', severity: 'ERROR', message: 'Invalid parameters provided.' });
           continue;
         }
         seen.add(id);
@@ -326,10 +344,14 @@ export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<
     byOperation[op ?? 'unknown'] = (byOperation[op ?? 'unknown'] ?? 0) + 1;
     if (op === undefined) return json(404, { errors: [{ code: 'MissingAuthenticationToken', message: 'Missing Authentication Token', details: '' }] });
     if (op === 'token') return token(req);
+    if (op === 's3-put' || op === 's3-get') {
+      if (req.query.get('X-Amz-Signature') !== 'fake') return S3_DENIED;
+      if (Date.now() > Number(req.query.get('X-Amz-Date')) + urlTtlMs) return S3_EXPIRED;
+    }
     if (op === 's3-put') {
       const id = decodeURIComponent(req.path.replace(/^\/s3\/feed\//, ''));
       const doc = feedDocs.get(id);
-      if (!doc || req.query.get('X-Amz-Signature') !== 'fake') return { status: 403, text: '<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>', contentType: 'application/xml' };
+      if (!doc) return S3_DENIED;
       if (req.headers['content-type'] !== doc.contentType) {
         return { status: 403, text: '<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message></Error>', contentType: 'application/xml' };
       }
@@ -348,7 +370,7 @@ export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<
     }
     const access = req.headers['x-amz-access-token'];
     if (access === undefined) return json(403, TOKEN_MISSING);
-    if (typeof access !== 'string' || !tokens.has(access)) return json(403, TOKEN_INVALID);
+    if (typeof access !== 'string' || !((tokens.get(access) ?? 0) > Date.now())) return json(403, TOKEN_INVALID);
     const ordersOp = op === 'getOrders' || op === 'getOrderItems';
     if (!roles.has(ordersOp ? ORDERS_ROLE : 'Product Listing')) return json(403, op.startsWith('createReport') || op.startsWith('getReport') ? REPORT_ROLE_MISSING : ROLE_MISSING);
     if (!take(op) || (op === 'createFeed' && !take('jsonFeed'))) {
@@ -370,9 +392,15 @@ export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<
         if (!job) return json(404, { errors: [{ code: 'NotFound', message: 'The requested report was not found.', details: '' }] }, rateHeader);
         job.polls++;
         const polls = options.reportPolls ?? 2;
-        if (job.status !== 'DONE') {
+        if (job.status === 'IN_QUEUE' || job.status === 'IN_PROGRESS') {
           job.status = job.polls > polls ? 'DONE' : job.polls > 1 ? 'IN_PROGRESS' : 'IN_QUEUE';
-          if (job.status === 'DONE') {
+          if (job.status === 'DONE' && faults.fatalReport) {
+            faults.fatalReport = false;
+            job.status = 'FATAL';
+          } else if (job.status === 'DONE' && listings.size === 0) {
+            // "automatic cancellation if there is no data" (API_FACTS §11.4): no document at all.
+            job.status = 'CANCELLED';
+          } else if (job.status === 'DONE') {
             job.documentId = next('amzn1.spdoc.1.4.na.');
             reportDocs.set(job.documentId, reportBytes());
           }
@@ -385,14 +413,14 @@ export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<
       case 'getReportDocument': {
         const id = segments[4]!;
         if (!reportDocs.has(id)) return json(404, { errors: [{ code: 'NotFound', message: 'The requested report document was not found.', details: '' }] }, rateHeader);
-        return json(200, { reportDocumentId: id, url: `${base()}/s3/report/${encodeURIComponent(id)}?X-Amz-Signature=fake`, ...(options.gzipReports === false ? {} : { compressionAlgorithm: 'GZIP' }) }, rateHeader);
+        return json(200, { reportDocumentId: id, url: presign(`/s3/report/${encodeURIComponent(id)}`), ...(options.gzipReports === false ? {} : { compressionAlgorithm: 'GZIP' }) }, rateHeader);
       }
       case 'createFeedDocument': {
         const contentType = (req.body as { contentType?: unknown } | undefined)?.contentType;
         if (typeof contentType !== 'string' || contentType === '') return json(400, INVALID_INPUT, rateHeader);
         const id = next('amzn1.tortuga.3.na.');
         feedDocs.set(id, { contentType });
-        return json(201, { feedDocumentId: id, url: `${base()}/s3/feed/${encodeURIComponent(id)}?X-Amz-Signature=fake` }, rateHeader);
+        return json(201, { feedDocumentId: id, url: presign(`/s3/feed/${encodeURIComponent(id)}`) }, rateHeader);
       }
       case 'createFeed': {
         const body = req.body as { feedType?: unknown; marketplaceIds?: unknown; inputFeedDocumentId?: unknown } | undefined;
@@ -406,7 +434,8 @@ export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<
         const feed = feeds.get(segments[4]!);
         if (!feed) return json(404, { errors: [{ code: 'NotFound', message: 'The requested feed was not found.', details: '' }] }, rateHeader);
         feed.polls++;
-        if (feed.status === 'IN_QUEUE' || feed.status === 'IN_PROGRESS') {
+        if (feed.status === 'IN_QUEUE' && faults.cancelFeeds) feed.status = 'CANCELLED';
+        else if (feed.status === 'IN_QUEUE' || feed.status === 'IN_PROGRESS') {
           if (faults.holdFeeds || feed.polls <= (options.feedPolls ?? 2)) feed.status = feed.polls > 1 ? 'IN_PROGRESS' : 'IN_QUEUE';
           else processFeed(feed);
         }
@@ -418,7 +447,7 @@ export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<
       case 'getFeedDocument': {
         const id = segments[4]!;
         if (!resultDocs.has(id)) return json(404, { errors: [{ code: 'NotFound', message: 'The requested feed document was not found.', details: '' }] }, rateHeader);
-        return json(200, { feedDocumentId: id, url: `${base()}/s3/result/${encodeURIComponent(id)}?X-Amz-Signature=fake`, compressionAlgorithm: 'GZIP' }, rateHeader);
+        return json(200, { feedDocumentId: id, url: presign(`/s3/result/${encodeURIComponent(id)}`), compressionAlgorithm: 'GZIP' }, rateHeader);
       }
       case 'patchListingsItem':
       case 'getListingsItem':
@@ -442,6 +471,9 @@ export async function startAmazonFake(options: AmazonFakeOptions = {}): Promise<
             fulfillmentAvailability: [l.qty === null ? { fulfillmentChannelCode: l.channel } : { fulfillmentChannelCode: l.channel, quantity: l.qty }],
           }, rateHeader);
         }
+        // "we don't support updating multiple marketplaces in a single API request" (API_FACTS §11.2).
+        // NOTE: assumption: the refusal's body is the generic InvalidInput one (Amazon's is not quoted).
+        if (marketplaces.includes(',')) return json(400, INVALID_INPUT, rateHeader);
         const body = req.body as { productType?: unknown; patches?: unknown } | undefined;
         if (!body || body.productType === undefined || !Array.isArray(body.patches)) return json(400, INVALID_INPUT, rateHeader);
         const issues = applyPatches(sku, body.productType, body.patches);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { AmazonStoreConfig } from '../../src/config/schema.js';
 import { HttpError, StoreError } from '../../src/domain/errors.js';
@@ -354,5 +354,110 @@ describe('Amazon store against the fake', () => {
     const store = adapterFor(fake, { batchSize: 2 });
     const items = await collect(store.list());
     expect(toBatches(store, items.map((item, i) => changeFor(item, i, 1))).map((b) => b.length)).toEqual([2, 1]);
+  });
+});
+
+/* ------------------------------------------------------------------------------------------ */
+
+describe('the SP-API fake is never kinder than Amazon (API_FACTS §11)', () => {
+  let fake: AmazonFake;
+  afterEach(async () => { await fake?.close(); clearSecrets(); });
+
+  async function accessToken(): Promise<string> {
+    const res = await fetch(`${fake.url}/auth/o2/token`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: fake.options.refreshToken, client_id: fake.options.clientId, client_secret: fake.options.clientSecret }),
+    });
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+  const sp = async (token: string, method: string, p: string, body?: unknown) => {
+    const res = await fetch(`${fake.url}${p}`, {
+      method, headers: { 'x-amz-access-token': token, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, body: await res.json() as Record<string, unknown> };
+  };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('an access token past expires_in is refused (403, "revoked, malformed or invalid"), as Amazon does', async () => {
+    fake = await startAmazonFake({ rateSpeed: SPEED, expiresIn: 1 });
+    const token = await accessToken();
+    const search = `/listings/2021-08-01/items/${fake.options.sellerId}?marketplaceIds=${fake.options.marketplaceId}&pageSize=1`;
+    expect((await sp(token, 'GET', search)).status).toBe(200);
+    await sleep(1100);
+    expect(await sp(token, 'GET', search)).toEqual({ status: 403, body: { errors: [expect.objectContaining({ code: 'Unauthorized', details: 'The access token you provided is revoked, malformed or invalid.' })] } });
+  });
+
+  it('the adapter never sends an expired token: a short-lived one is exchanged again before it runs out', async () => {
+    fake = await startAmazonFake({ rateSpeed: SPEED, expiresIn: 2, listings: amazonCatalog(2).listings });
+    const store = adapterFor(fake);
+    expect(await collect(store.list())).toHaveLength(2);
+    await sleep(1200);
+    expect(await collect(store.list())).toHaveLength(2);
+    expect(fake.requestsByOperation().token).toBe(2);
+    expect(fake.requests.filter((r) => r.status === 403)).toHaveLength(0);
+  });
+
+  it('a presigned document URL expires (S3 403 "Request has expired")', async () => {
+    fake = await startAmazonFake({ rateSpeed: SPEED, documentUrlTtlMs: 200 });
+    const token = await accessToken();
+    const doc = await sp(token, 'POST', '/feeds/2021-06-30/documents', { contentType: 'application/json; charset=UTF-8' });
+    expect(doc.status).toBe(201);
+    await sleep(400);
+    const put = await fetch(String(doc.body.url), { method: 'PUT', headers: { 'content-type': 'application/json; charset=UTF-8' }, body: '{}' });
+    expect(put.status).toBe(403);
+    expect(await put.text()).toContain('Request has expired');
+  });
+
+  it('a feed message whose messageId is not an integer 1..2147483647 is refused with BAD_REQUEST', async () => {
+    fake = await startAmazonFake({ rateSpeed: SPEED, feedPolls: 0, listings: amazonCatalog(2).listings });
+    const token = await accessToken();
+    const doc = await sp(token, 'POST', '/feeds/2021-06-30/documents', { contentType: 'application/json; charset=UTF-8' });
+    const message = (messageId: number, sku: string) => ({ messageId, sku, operationType: 'PATCH', productType: 'PRODUCT', patches: [{ op: 'merge', path: '/attributes/fulfillment_availability', value: [{ fulfillment_channel_code: 'DEFAULT', quantity: 4 }] }] });
+    const feed = { header: { sellerId: fake.options.sellerId, version: '2.0' }, messages: [message(0, 'AMZ-00001'), message(1.5, 'AMZ-00002')] };
+    expect((await fetch(String(doc.body.url), { method: 'PUT', headers: { 'content-type': 'application/json; charset=UTF-8' }, body: JSON.stringify(feed) })).status).toBe(200);
+    const created = await sp(token, 'POST', '/feeds/2021-06-30/feeds', { feedType: 'JSON_LISTINGS_FEED', marketplaceIds: [fake.options.marketplaceId], inputFeedDocumentId: doc.body.feedDocumentId });
+    const status = await sp(token, 'GET', `/feeds/2021-06-30/feeds/${String(created.body.feedId)}`);
+    const result = await sp(token, 'GET', `/feeds/2021-06-30/documents/${String(status.body.resultFeedDocumentId)}`);
+    const report = JSON.parse(gunzipSync(Buffer.from(await (await fetch(String(result.body.url))).arrayBuffer())).toString('utf8')) as { summary: Record<string, number> };
+    expect(report.summary).toMatchObject({ messagesProcessed: 2, messagesAccepted: 0, messagesInvalid: 2 });
+    expect(fake.stockBySku().get('AMZ-00001')).toBe(1);
+  });
+
+  it('patchListingsItem takes one marketplace per request: two are refused with 400 InvalidInput', async () => {
+    fake = await startAmazonFake({ rateSpeed: SPEED, listings: amazonCatalog(1).listings });
+    const token = await accessToken();
+    const body = { productType: 'PRODUCT', patches: [{ op: 'merge', path: '/attributes/fulfillment_availability', value: [{ fulfillment_channel_code: 'DEFAULT', quantity: 4 }] }] };
+    const item = `/listings/2021-08-01/items/${fake.options.sellerId}/AMZ-00001`;
+    expect(await sp(token, 'PATCH', `${item}?marketplaceIds=${fake.options.marketplaceId},A2EUQ1WTGCTBG2`, body)).toEqual({ status: 400, body: { errors: [expect.objectContaining({ code: 'InvalidInput' })] } });
+    expect(fake.stockBySku().get('AMZ-00001')).toBe(1);
+    expect((await sp(token, 'PATCH', `${item}?marketplaceIds=${fake.options.marketplaceId}`, body)).body).toMatchObject({ status: 'ACCEPTED' });
+    expect(fake.stockBySku().get('AMZ-00001')).toBe(4);
+  });
+
+  it('a seller without listings: Amazon cancels the report (no data) and the index is empty, not an error', async () => {
+    fake = await startAmazonFake({ rateSpeed: SPEED });
+    expect(await collect(adapterFor(fake).list())).toEqual([]);
+    expect(fake.requestsByOperation()).toMatchObject({ createReport: 1, getReport: 3 });
+    expect(fake.requestsByOperation().getReportDocument).toBeUndefined();
+  });
+
+  it('a FATAL listings report fails the listing with a StoreError naming it', async () => {
+    fake = await startAmazonFake({ rateSpeed: SPEED, listings: amazonCatalog(2).listings });
+    fake.faults.fatalReport = true;
+    const err = await collect(adapterFor(fake).list()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as Error).message).toMatch(/^amazon: the listings report \S+ failed \(FATAL\); try again later$/);
+  });
+
+  it('a feed Amazon cancels before processing fails every item, to be sent again', async () => {
+    fake = await startAmazonFake({ rateSpeed: SPEED, listings: amazonCatalog(21).listings });
+    const store = adapterFor(fake);
+    const items = await collect(store.list());
+    fake.faults.cancelFeeds = true;
+    let feedId = '';
+    const result = await store.apply(items.map((item, i) => changeFor(item, i, 9)), { submitted: (id) => { feedId = id; } });
+    expect(result.failed).toHaveLength(21);
+    expect(result.failed[0]).toEqual({ seq: 0, message: `feed ${feedId} was cancelled before processing; it will be sent again` });
+    expect(fake.stockBySku().get('AMZ-00001')).toBe(1);
   });
 });

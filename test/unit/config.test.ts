@@ -133,6 +133,20 @@ describe('secrets in configured URLs', () => {
     // A plain number is masked with its name (customer=4711), never as a bare number (counts stay readable).
     expect(redact('GET /stock.csv?customer=4711 → 4711 rows')).toBe('GET /stock.csv?*** → 4711 rows');
   });
+
+  it('a URL whose key names a token (amazon tokenUrl) is not a secret itself: its errors still say where', async () => {
+    const dir = tempDir();
+    const file = writeJson(path.join(dir, 'c.json'), {
+      ...minimal,
+      store: {
+        type: 'amazon', sellerId: 'A2SELLER', marketplaceId: 'ATVPDKIKX0DER', clientId: 'amzn1.application-oa2-client.abc123',
+        clientSecret: 'amzn1.oa2-cs.v1.topsecret999', refreshToken: 'Atzr|IwEBIrefresh777', tokenUrl: 'https://lwa.example.com/auth/o2/token',
+      },
+    });
+    await loadConfig({ explicitPath: file, env });
+    expect(redact('POST https://lwa.example.com/auth/o2/token: ECONNREFUSED')).toBe('POST https://lwa.example.com/auth/o2/token: ECONNREFUSED');
+    expect(redact('Atzr|IwEBIrefresh777 amzn1.oa2-cs.v1.topsecret999')).toBe('*** ***');
+  });
 });
 
 describe('the config checksum stored in plans', () => {
