@@ -69,6 +69,13 @@ describe('invsync init: the starter config', () => {
     expect(text.split('\n').filter((l) => l.trim().startsWith('#')).length).toBeGreaterThan(20);
   });
 
+  it('amazon: the starter config does not suggest rateLimit or concurrency, which its usage plans replace', () => {
+    const amazon = starterConfig(['csv'], 'amazon', 'yaml');
+    expect(amazon).not.toMatch(/# rateLimit: \{|# concurrency: 1/);
+    expect(amazon).toContain("# The request rate follows Amazon's usage plans per operation; rateLimit and concurrency do not apply.");
+    expect(starterConfig(['csv'], 'woocommerce', 'yaml')).toContain('# rateLimit: { perSecond: 5 }');
+  });
+
   it('several sources of one type get distinct names; an unknown type is a usage error listing the known ones', async () => {
     const { file } = writeStarter(['csv', 'csv', 'json'], 'woocommerce', 'yaml');
     const loaded = await loadConfig({ explicitPath: file, env: { SUPPLIER_TOKEN: 't', WC_KEY: 'k', WC_SECRET: 's' } });

@@ -264,9 +264,10 @@ export function starterConfig(sourceTypes: string[], storeType: string, format: 
     'store:',
     `  type: ${storeType}`,
     ...indent(store.yaml, '  '),
-    '  # Requests per second/minute, parallel requests, per-request timeout, retries:',
-    '  # rateLimit: { perSecond: 5 }',
-    '  # concurrency: 1',
+    // Amazon's pace is its usage plans (per operation), which the adapter keeps by itself.
+    ...(storeType === 'amazon'
+      ? ['  # The request rate follows Amazon\'s usage plans per operation; rateLimit and concurrency do not apply.']
+      : ['  # Requests per second/minute, parallel requests, per-request timeout, retries:', '  # rateLimit: { perSecond: 5 }', '  # concurrency: 1']),
     '',
     'rules:',
     '  # A SKU offered by several sources: sum | min | max | priority.',
