@@ -2,6 +2,10 @@ import type { Command } from 'commander';
 import { runCommand, type GlobalOptions } from '../context.js';
 import { parseCount, parseWindow } from '../options.js';
 import { checkStoreNames, collectStore, runOnStores } from '../stores.js';
+import type { LoadedConfig } from '../../config/load.js';
+import { configuredStores, isMultiStore, selectStores } from '../../config/stores.js';
+import { rollbackTarget } from '../../pipeline/rollback.js';
+import type { Db } from '../../state/db.js';
 
 type Globals = () => GlobalOptions;
 
@@ -54,7 +58,14 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     .option('--store <name>', STORE_HELP, collectStore)
     .addHelpText('after', '\n"last" is the newest run that applied a change. Levels changed since that run are left as they are.\n\nExamples:\n  $ invsync rollback last --dry-run\n  $ invsync rollback 2026-11-22T02:00:00.123Z-7f3a')
     .action(async (run: string, opts: WindowOpts) => {
-      exit(await runCommand(globals(), { name: 'rollback', mutating: true, dryRun: Boolean(opts.dryRun), check: checkStores(opts) }, (ctx) =>
+      const spec = {
+        name: 'rollback', mutating: true, dryRun: Boolean(opts.dryRun), check: checkStores(opts),
+        // An unknown run, or one that changed nothing here, is refused before the run is recorded.
+        preflight: (loaded: LoadedConfig, db: Db) => {
+          rollbackTarget(db, selectStores(configuredStores(loaded.config), opts.store).map((s) => s.name), run, isMultiStore(loaded.config));
+        },
+      };
+      exit(await runCommand(globals(), spec, (ctx) =>
         runOnStores(ctx, opts.store, { command: 'rollback', run, dryRun: Boolean(opts.dryRun), verify: opts.verify })));
     });
 
