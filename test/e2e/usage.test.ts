@@ -82,3 +82,37 @@ describe('rollback of a run it cannot roll back', () => {
     expect(emu.requests.length).toBe(requestsBefore);
   });
 });
+
+describe('a bad plan file or --out with several stores', () => {
+  it.each([
+    ['push missing.json', ['push', 'missing.json'], 'cannot read plan file missing.json: ENOENT', false],
+    ['push broken.json', ['push', 'broken.json'], 'cannot read plan file broken.json: ', false],
+    ['match --out with two stores', ['match', '--out', 'plan.json'], '--out: saves the plan of one store; pick it with --store (configured: web, amazon)', true],
+  ])('%s: exit 2 before the lock, the run record and the healthcheck /start ping', async (_what, args, message, twoStores) => {
+    const emu = await startWooEmulator({ products: simpleProducts(3) });
+    running.push(emu);
+    const hc = await startReceiver();
+    running.push(hc);
+    const dir = tempDir();
+    writeCsv(path.join(dir, 'supplier.csv'), [['SKU-0001', 5]]);
+    fs.writeFileSync(path.join(dir, 'broken.json'), '{');
+    const woo = { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' };
+    const config = writeJson(path.join(dir, 'invsync.config.json'), {
+      stateDir: 'state',
+      sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+      ...(twoStores ? { stores: [{ name: 'web', ...woo }, { name: 'amazon', ...woo }] } : { store: woo }),
+      notify: { healthcheck: { url: `${hc.url}/ping-id` } },
+    });
+    const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
+    const run = (a: string[]) => runCli(['-c', config, ...a], { env, cwd: dir });
+
+    const bad = await run([...args, '--json']);
+    expect(bad.code).toBe(2);
+    expect((JSON.parse(bad.stdout) as { message: string }).message).toContain(message);
+    expect(fs.existsSync(path.join(dir, 'state', 'invsync.lock'))).toBe(false);
+    const runs = await run(['runs', '--json']);
+    expect(JSON.parse(runs.stdout)).toEqual([]);
+    expect(hc.requests).toEqual([]);
+    expect(emu.requests).toEqual([]);
+  });
+});

@@ -5,6 +5,8 @@ import { checkStoreNames, collectStore, runOnStores } from '../stores.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { configuredStores, isMultiStore, selectStores } from '../../config/stores.js';
 import { rollbackTarget } from '../../pipeline/rollback.js';
+import { readPlanFile } from '../../pipeline/saved-plan.js';
+import { UsageError } from '../../domain/errors.js';
 import type { Db } from '../../state/db.js';
 
 type Globals = () => GlobalOptions;
@@ -33,7 +35,14 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     .option('--store <name>', STORE_HELP, collectStore)
     .addHelpText('after', '\nExamples:\n  $ invsync match --limit=100 --offset=200\n  $ invsync match --out plan.json && invsync push plan.json')
     .action(async (opts: WindowOpts) => {
-      exit(await runCommand(globals(), { name: 'match', mutating: true, parse: () => parseWindow(opts), check: checkStores(opts) }, (ctx, window) =>
+      const check = (loaded: LoadedConfig) => {
+        checkStores(opts)(loaded);
+        const stores = selectStores(configuredStores(loaded.config), opts.store);
+        if (opts.out !== undefined && stores.length > 1) {
+          throw new UsageError(`--out: saves the plan of one store; pick it with --store (configured: ${stores.map((s) => s.name).join(', ')})`);
+        }
+      };
+      exit(await runCommand(globals(), { name: 'match', mutating: true, parse: () => parseWindow(opts), check }, (ctx, window) =>
         runOnStores(ctx, opts.store, { command: 'match', window, force: Boolean(opts.force), out: opts.out })));
     });
 
@@ -46,7 +55,11 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     .option('--store <name>', STORE_HELP, collectStore)
     .addHelpText('after', '\nExamples:\n  $ invsync push --dry-run\n  $ invsync push            # also resumes an interrupted push\n  $ invsync push plan.json --canary 5')
     .action(async (planFile: string | undefined, opts: WindowOpts) => {
-      const spec = { name: 'push', mutating: true, dryRun: Boolean(opts.dryRun), parse: () => parseCanary(opts.canary), check: checkStores(opts) };
+      const spec = {
+        name: 'push', mutating: true, dryRun: Boolean(opts.dryRun), parse: () => parseCanary(opts.canary),
+        // A missing or unreadable plan file is a usage error found before the lock and the run record.
+        check: (loaded: LoadedConfig) => { checkStores(opts)(loaded); if (planFile !== undefined) readPlanFile(planFile); },
+      };
       exit(await runCommand(globals(), spec, (ctx, canary) =>
         runOnStores(ctx, opts.store, { command: 'push', dryRun: Boolean(opts.dryRun), planFile, verify: opts.verify, canary, force: Boolean(opts.force) })));
     });
