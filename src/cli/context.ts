@@ -133,7 +133,8 @@ export async function runCommand<A = undefined>(
   const result: RunSummary = summary.finish(exitCode, statusForExit(exitCode));
   hooks?.annotate(result);
   try {
-    if (db && spec.mutating) {
+    // A run refused before it started (usage error, preflight) leaves no run record (SPEC §2: exit 2, nothing done).
+    if (db && spec.mutating && started) {
       finishRun(db, result);
       if (!lock?.signal.aborted) hooks?.recordMetrics(db, result);
     }

@@ -144,7 +144,9 @@ export function humanSummary(s: RunSummary, options: { color?: boolean } = {}): 
     parts.push(`Open orders since ${s.openOrders.since}: ${s.openOrders.units} unit(s) on ${s.openOrders.lines} order line(s), subtracted from the supply (the supplier has not seen those sales yet).`);
   }
   if (k.changed) {
-    if (s.dryRun) parts.push(`${k.changed} change(s) planned, nothing written to the store${s.status === 'ok' ? ' (`invsync push` applies exactly this plan)' : ''}.`);
+    // A rollback's dry run records a preview that push never applies (SPEC §8): promising otherwise would mislead.
+    if (s.dryRun && s.command === 'rollback') parts.push(`${k.changed} change(s) planned, nothing written to the store and nothing left for \`invsync push\`.`);
+    else if (s.dryRun) parts.push(`${k.changed} change(s) planned, nothing written to the store${s.status === 'ok' ? ' (`invsync push` applies exactly this plan)' : ''}.`);
     else if (s.command === 'match') parts.push(`${k.changed} change(s) planned${s.planId ? ` in plan ${s.planId}` : ''}${s.status === 'ok' ? '; `invsync push` applies them' : ''}.`);
     else parts.push(`${k.changed} change(s): ${k.applied} applied, ${k.failed} failed, ${k.pending} pending${k.failed || k.pending ? ' (`invsync push` retries the rest)' : ''}.`);
   } else if (s.status === 'ok' && s.command !== 'fetch' && (k.inScope || s.command !== 'push')) {
@@ -160,7 +162,7 @@ export function humanSummary(s: RunSummary, options: { color?: boolean } = {}): 
   if (s.lowStock?.length) {
     parts.push(`Low stock: ${s.lowStock.length} item(s) at or below the threshold: ${s.lowStock.slice(0, 8).map((i) => `${i.sku} (${i.qty})`).join(', ')}${s.lowStock.length > 8 ? ', …' : ''}.`);
   }
-  if (s.message && s.message !== s.safety.message) parts.push(s.message);
+  if (s.message && s.message !== s.safety.message) parts.push(/[.!?]$/.test(s.message) ? s.message : `${s.message}.`);
   const problems = Math.max(s.errorsTotal ?? 0, s.errors.length);
   if (problems) {
     const listed = s.errors.length < problems ? `, the first ${s.errors.length} listed by \`invsync show ${s.runId} --format json\`` : '';

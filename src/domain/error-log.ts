@@ -18,12 +18,19 @@ export interface ErrorReport extends ErrorTotals {
 }
 
 /**
- * The reason class of a rejected row: its reason text up to the first value it quotes or
- * counts (`non-numeric quantity "x"` → `non-numeric quantity`), so one bad column is one reason.
+ * The reason class of a rejected row: its reason text without the values it quotes or counts
+ * (`non-numeric quantity "x"` → `non-numeric quantity`, `quantity "1e39" is out of range (0 … 2147483647)`
+ * → `quantity is out of range`), so one bad column is one reason and the class still says what is wrong.
  */
 export function reasonClass(reason: string): string {
-  const cut = reason.search(/["'(:\d]/);
-  const head = (cut < 0 ? reason : reason.slice(0, cut)).trim().slice(0, 60);
+  const colon = reason.indexOf(':');
+  const head = (colon < 0 ? reason : reason.slice(0, colon))
+    // A long value is shown cut, its closing quote dropped: `"999…… (402 characters)`.
+    .replace(/"[^"]*?… \(\d+ characters\)/g, ' ')
+    .replace(/"(?:[^"\\]|\\.)*"|'[^']*'|\([^)]*\)|[-+]?\d[\d.,e+-]*/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 60);
   return head === '' ? 'rejected' : head;
 }
 

@@ -2,7 +2,7 @@ import { UsageError } from '../domain/errors.js';
 import { emptyCounts, type Change, type PriceChange, type StatusAction, type SummaryError } from '../domain/types.js';
 import type { Db } from '../state/db.js';
 import { changesAppliedBy, createPlan, refreshIndexedLevels, type AppliedItem, type MatchOutcome } from '../state/plans.js';
-import { lastAppliedRunId, resolveRunId } from '../state/runs.js';
+import { lastAppliedRunId, resolveRunId, storesAppliedBy } from '../state/runs.js';
 import { DEFAULT_STORE, getIndexMeta } from '../state/store-index.js';
 import type { StockReading, StoreAdapter } from '../stores/types.js';
 
@@ -91,6 +91,24 @@ export interface RollbackPlan {
   changes: Change[];
   skipped: SummaryError[];
   match: MatchOutcome;
+}
+
+/**
+ * The run `rollback <runSpec>` would undo on the named stores, checked before the run starts:
+ * an unknown run, or one that changed none of these stores, is a usage error (exit 2) that must
+ * leave no trace — no run record, no healthcheck ping (SPEC §2). `multi`: the config lists `stores`
+ * (the message then names them).
+ */
+export function rollbackTarget(db: Db, storeNames: readonly string[], runSpec: string, multi: boolean): string {
+  const target = runSpec === 'last' ? lastAppliedRunId(db, storeNames) : resolveRunId(db, runSpec);
+  if (!target) {
+    throw new UsageError(runSpec === 'last' ? 'no run has applied a change yet: nothing to roll back' : `no run "${runSpec}" (see \`invsync runs\`)`);
+  }
+  const touched = new Set(storesAppliedBy(db, target));
+  if (!storeNames.some((name) => touched.has(name))) {
+    throw new UsageError(`run ${target} applied no change${multi ? ` to ${storeNames.join(', ')}` : ''}: nothing to roll back`);
+  }
+  return target;
 }
 
 /**

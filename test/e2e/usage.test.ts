@@ -46,3 +46,73 @@ describe('a bad option value', () => {
     expect(emu.requests).toEqual([]);
   });
 });
+
+describe('rollback of a run it cannot roll back', () => {
+  it.each([
+    ['an unknown run', (_first: string) => 'no-such-run', 'no run "no-such-run" (see `invsync runs`)'],
+    ['a run that applied nothing (a match)', (first: string) => first, 'applied no change: nothing to roll back'],
+  ])('%s: exit 2 before the run record and the healthcheck /start ping; the store is not asked', async (_what, runSpec, message) => {
+    const emu = await startWooEmulator({ products: simpleProducts(3) });
+    running.push(emu);
+    const hc = await startReceiver();
+    running.push(hc);
+    const dir = tempDir();
+    writeCsv(path.join(dir, 'supplier.csv'), [['SKU-0001', 5], ['SKU-0002', 2], ['SKU-0003', 3]]);
+    const base = {
+      stateDir: 'state',
+      sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+      store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
+    };
+    const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
+    const plain = writeJson(path.join(dir, 'plain.json'), base);
+    expect((await runCli(['-c', plain, 'fetch'], { env, cwd: dir })).code).toBe(0);
+    const match = await runCli(['-c', plain, 'match', '--json'], { env, cwd: dir });
+    expect(match.code).toBe(0);
+    const matchRun = (JSON.parse(match.stdout) as { runId: string }).runId;
+    const requestsBefore = emu.requests.length;
+
+    const config = writeJson(path.join(dir, 'invsync.config.json'), { ...base, notify: { healthcheck: { url: `${hc.url}/ping-id` } } });
+    const run = (args: string[]) => runCli(['-c', config, ...args], { env, cwd: dir });
+    const bad = await run(['rollback', runSpec(matchRun), '--json']);
+    expect(bad.code).toBe(2);
+    expect((JSON.parse(bad.stdout) as { message: string }).message).toContain(message);
+    const runs = await run(['runs', '--json']);
+    expect((JSON.parse(runs.stdout) as Array<{ command: string }>).map((r) => r.command)).toEqual(['match', 'fetch']);
+    expect(hc.requests).toEqual([]);
+    expect(emu.requests.length).toBe(requestsBefore);
+  });
+});
+
+describe('a bad plan file or --out with several stores', () => {
+  it.each([
+    ['push missing.json', ['push', 'missing.json'], 'cannot read plan file missing.json: ENOENT', false],
+    ['push broken.json', ['push', 'broken.json'], 'cannot read plan file broken.json: ', false],
+    ['match --out with two stores', ['match', '--out', 'plan.json'], '--out: saves the plan of one store; pick it with --store (configured: web, amazon)', true],
+  ])('%s: exit 2 before the lock, the run record and the healthcheck /start ping', async (_what, args, message, twoStores) => {
+    const emu = await startWooEmulator({ products: simpleProducts(3) });
+    running.push(emu);
+    const hc = await startReceiver();
+    running.push(hc);
+    const dir = tempDir();
+    writeCsv(path.join(dir, 'supplier.csv'), [['SKU-0001', 5]]);
+    fs.writeFileSync(path.join(dir, 'broken.json'), '{');
+    const woo = { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' };
+    const config = writeJson(path.join(dir, 'invsync.config.json'), {
+      stateDir: 'state',
+      sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+      ...(twoStores ? { stores: [{ name: 'web', ...woo }, { name: 'amazon', ...woo }] } : { store: woo }),
+      notify: { healthcheck: { url: `${hc.url}/ping-id` } },
+    });
+    const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
+    const run = (a: string[]) => runCli(['-c', config, ...a], { env, cwd: dir });
+
+    const bad = await run([...args, '--json']);
+    expect(bad.code).toBe(2);
+    expect((JSON.parse(bad.stdout) as { message: string }).message).toContain(message);
+    expect(fs.existsSync(path.join(dir, 'state', 'invsync.lock'))).toBe(false);
+    const runs = await run(['runs', '--json']);
+    expect(JSON.parse(runs.stdout)).toEqual([]);
+    expect(hc.requests).toEqual([]);
+    expect(emu.requests).toEqual([]);
+  });
+});

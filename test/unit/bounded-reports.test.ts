@@ -31,6 +31,11 @@ describe('the error log: the first 1,000 kept, all counted per source and reason
     expect(reasonClass('no quantity at qtyPath "stock.qty" (item 4)')).toBe('no quantity at qtyPath');
     expect(reasonClass('no SKU')).toBe('no SKU');
     expect(reasonClass('"x"')).toBe('rejected');
+    // Out-of-range values keep what is wrong with them (not just "quantity"), long values included.
+    expect(reasonClass('quantity "99999999999" is out of range (0 … 2147483647)')).toBe('quantity is out of range');
+    expect(reasonClass(`quantity "${'9'.repeat(39)}… (402 characters) is out of range (0 … 2147483647)`)).toBe('quantity is out of range');
+    expect(reasonClass('quantity 4294967297 is out of range (0 … 2147483647)')).toBe('quantity is out of range');
+    expect(reasonClass(`unallocated_stock "${'9'.repeat(39)}… (402 characters) is out of range (0 … 2147483647) (part pk 4)`)).toBe('unallocated_stock is out of range');
   });
 
   it('absorbs a stored report, also one stored before errors were counted', () => {

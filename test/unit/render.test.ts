@@ -111,6 +111,23 @@ describe('the human summary', () => {
     expect(text).toMatch(/^✔ invsync full --dry-run: OK/);
     expect(text).toContain('2 change(s) planned, nothing written to the store (`invsync push` applies exactly this plan).');
   });
+
+  it('a rollback dry run says nothing is left for push (its plan is a preview push never applies)', () => {
+    const text = humanSummary(summaryOf({ command: 'rollback', dryRun: true, counts: { ...summaryOf().counts, applied: 0 } }));
+    expect(text).toContain('2 change(s) planned, nothing written to the store and nothing left for `invsync push`.');
+    expect(text).not.toContain('applies exactly this plan');
+  });
+
+  it('names the store of each problem when the config lists stores, and ends the message with a full stop', () => {
+    const text = humanSummary(summaryOf({
+      message: 'rollback of run R: 1 level(s) to put back, 1 left as they are',
+      errors: [
+        { store: 'web', sku: 'W-1', source: null, message: 'duplicate store SKU: held by [1], [2]' },
+        { store: 'amazon', sku: 'MUG', source: null, message: 'duplicate store SKU: held by [2], [3]' },
+      ],
+    }));
+    expect(text).toContain('1 left as they are. 2 problem(s): [web] W-1: duplicate store SKU: held by [1], [2]; [amazon] MUG: duplicate store SKU: held by [2], [3].');
+  });
 });
 
 describe('the diff as CSV', () => {

@@ -2,6 +2,12 @@ import type { Command } from 'commander';
 import { runCommand, type GlobalOptions } from '../context.js';
 import { parseCount, parseWindow } from '../options.js';
 import { checkStoreNames, collectStore, runOnStores } from '../stores.js';
+import type { LoadedConfig } from '../../config/load.js';
+import { configuredStores, isMultiStore, selectStores } from '../../config/stores.js';
+import { rollbackTarget } from '../../pipeline/rollback.js';
+import { readPlanFile } from '../../pipeline/saved-plan.js';
+import { UsageError } from '../../domain/errors.js';
+import type { Db } from '../../state/db.js';
 
 type Globals = () => GlobalOptions;
 
@@ -29,7 +35,14 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     .option('--store <name>', STORE_HELP, collectStore)
     .addHelpText('after', '\nExamples:\n  $ invsync match --limit=100 --offset=200\n  $ invsync match --out plan.json && invsync push plan.json')
     .action(async (opts: WindowOpts) => {
-      exit(await runCommand(globals(), { name: 'match', mutating: true, parse: () => parseWindow(opts), check: checkStores(opts) }, (ctx, window) =>
+      const check = (loaded: LoadedConfig) => {
+        checkStores(opts)(loaded);
+        const stores = selectStores(configuredStores(loaded.config), opts.store);
+        if (opts.out !== undefined && stores.length > 1) {
+          throw new UsageError(`--out: saves the plan of one store; pick it with --store (configured: ${stores.map((s) => s.name).join(', ')})`);
+        }
+      };
+      exit(await runCommand(globals(), { name: 'match', mutating: true, parse: () => parseWindow(opts), check }, (ctx, window) =>
         runOnStores(ctx, opts.store, { command: 'match', window, force: Boolean(opts.force), out: opts.out })));
     });
 
@@ -42,7 +55,11 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     .option('--store <name>', STORE_HELP, collectStore)
     .addHelpText('after', '\nExamples:\n  $ invsync push --dry-run\n  $ invsync push            # also resumes an interrupted push\n  $ invsync push plan.json --canary 5')
     .action(async (planFile: string | undefined, opts: WindowOpts) => {
-      const spec = { name: 'push', mutating: true, dryRun: Boolean(opts.dryRun), parse: () => parseCanary(opts.canary), check: checkStores(opts) };
+      const spec = {
+        name: 'push', mutating: true, dryRun: Boolean(opts.dryRun), parse: () => parseCanary(opts.canary),
+        // A missing or unreadable plan file is a usage error found before the lock and the run record.
+        check: (loaded: LoadedConfig) => { checkStores(opts)(loaded); if (planFile !== undefined) readPlanFile(planFile); },
+      };
       exit(await runCommand(globals(), spec, (ctx, canary) =>
         runOnStores(ctx, opts.store, { command: 'push', dryRun: Boolean(opts.dryRun), planFile, verify: opts.verify, canary, force: Boolean(opts.force) })));
     });
@@ -54,7 +71,14 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     .option('--store <name>', STORE_HELP, collectStore)
     .addHelpText('after', '\n"last" is the newest run that applied a change. Levels changed since that run are left as they are.\n\nExamples:\n  $ invsync rollback last --dry-run\n  $ invsync rollback 2026-11-22T02:00:00.123Z-7f3a')
     .action(async (run: string, opts: WindowOpts) => {
-      exit(await runCommand(globals(), { name: 'rollback', mutating: true, dryRun: Boolean(opts.dryRun), check: checkStores(opts) }, (ctx) =>
+      const spec = {
+        name: 'rollback', mutating: true, dryRun: Boolean(opts.dryRun), check: checkStores(opts),
+        // An unknown run, or one that changed nothing here, is refused before the run is recorded.
+        preflight: (loaded: LoadedConfig, db: Db) => {
+          rollbackTarget(db, selectStores(configuredStores(loaded.config), opts.store).map((s) => s.name), run, isMultiStore(loaded.config));
+        },
+      };
+      exit(await runCommand(globals(), spec, (ctx) =>
         runOnStores(ctx, opts.store, { command: 'rollback', run, dryRun: Boolean(opts.dryRun), verify: opts.verify })));
     });
 
