@@ -3,7 +3,7 @@
  * No I/O: callers feed records and items; the result is data. Same inputs, same plan.
  */
 import type { Rules, Safety } from '../config/schema.js';
-import { ErrorLog, reasonClass } from '../domain/error-log.js';
+import { ErrorLog, reasonClass, type SharedErrors } from '../domain/error-log.js';
 import { duplicateStoreSkuMessage, looseKey, nearMatchMessage, skuKey } from '../domain/sku.js';
 import type {
   Change, ErrorTotals, IndexedStoreItem, PerSourceCounts, RunCounts, SafetyReport, SnapshotRecord, StoreItem, StoreSkuDuplicate, SummaryError,
@@ -433,6 +433,8 @@ export interface DiffResult extends ErrorTotals {
   counts: RunCounts;
   /** The first errors (rejected rows, then what the diff found); errorsTotal/errorCounts count them all. */
   errors: SummaryError[];
+  /** Of those, the sources' rejected rows (the same for every store reading them). */
+  shared?: SharedErrors;
   /** Total stock of the in-scope items now, and after the plan (unmanaged items count as 0 now). */
   stock: { before: number; after: number };
   /** SPEC §14 (prices enabled): items with a computed price, and those whose price changes by more than `maxChangeRatio` (or from none). */
@@ -726,7 +728,7 @@ export function diffStore(
   counts.rejected = supply.rejected;
   const changes: PlannedChange[] = [];
   const errors = new ErrorLog();
-  errors.absorb(supply.errors.report());
+  errors.absorb(supply.errors.report(), true);
   const reported = new Set<string>(); // SKU keys already reported (duplicates, rejected rows, near matches)
   const reportOnce = (key: string, error: SummaryError, reason: string) => {
     if (reported.has(key)) return;

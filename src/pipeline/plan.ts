@@ -126,7 +126,7 @@ export async function buildPlan(options: {
     const blocked = safety.tripped !== null && !safety.forced;
     match = {
       // A copy: a shared supply's counts are reset for the next store.
-      counts: diff.counts, safety, errors: diff.errors, errorsTotal: diff.errorsTotal, errorCounts: diff.errorCounts, sources: structuredClone(supply.perSource),
+      counts: diff.counts, safety, errors: diff.errors, errorsTotal: diff.errorsTotal, errorCounts: diff.errorCounts, ...(diff.shared ? { shared: diff.shared } : {}), sources: structuredClone(supply.perSource),
       ...(openOrders ? { openOrders: openOrders.meta } : {}),
     };
     return { status: blocked ? 'blocked' : diff.counts.changed === 0 ? 'empty' : 'pending', match };

@@ -124,8 +124,7 @@ export class SummaryBuilder {
         if (this.changes.length < SUMMARY_MAX_CHANGES) this.changes.push({ store: name, ...change });
       }
       this.changesTotal += Math.max(summary.changesTotal, summary.changes.length);
-      const report = summary.errors.report();
-      this.errors.absorb({ ...report, errors: report.errors.map((e) => ({ store: name, ...e })) });
+      this.errors.absorbStore(summary.errors.report(), name);
       missingRatio = Math.max(missingRatio, summary.safety.missingRatio);
       zeroRatio = Math.max(zeroRatio, summary.safety.zeroRatio);
       if (!tripped && summary.safety.tripped) tripped = { name, safety: summary.safety };

@@ -1,4 +1,5 @@
 import type { Change, ChangeStatus, ItemVisibility, PriceChange, RunCounts, SafetyReport, StatusAction, SummaryError } from '../domain/types.js';
+import type { SharedErrors } from '../domain/error-log.js';
 import { decodeId, encodeId, type Db } from './db.js';
 import { recordStatusApplied } from './status.js';
 import { DEFAULT_STORE, storeTableOf } from './store-index.js';
@@ -12,6 +13,8 @@ export interface MatchOutcome {
   counts: RunCounts;
   safety: SafetyReport;
   errors: SummaryError[];
+  /** Of `errors`, the sources' rejected rows, counted once in a run over several stores (see ErrorLog). */
+  shared?: SharedErrors;
   sources: Record<string, { items: number; rejected: number; matched: number }>;
   /** SPEC §12: the open orders subtracted (window start, order lines, units), when `rules.openOrders` is "subtract". */
   openOrders?: { since: string; lines: number; units: number };

@@ -66,6 +66,35 @@ describe('SPEC §8 integrity rules with several stores', () => {
     expect(text.stdout).toContain('2 problem(s): [web] W-1: duplicate store SKU: held by [1], [2]; [web] TEE: duplicate store SKU: held by [3/4], [3/5].');
   });
 
+  it('bounded reports with two stores: the feed\'s rejected rows are counted and listed once, each store\'s own consequences per store', async () => {
+    const web = await shop([simple('A-1', 1), simple('B-1', 1)]);
+    const amazon = await shop([simple('A-1', 1), simple('B-1', 1)]);
+    const bad = Array.from({ length: 3000 }, (_, i) => `X-${i},call us`).join('\n');
+    const run = twoStores(web, amazon, `A-1,5\nB-1,n/a\n${bad}`);
+    const full = await run(['full', '--json']);
+    expect(full.code).toBe(0);
+    const s = json(full.stdout);
+    expect(s.counts.rejected).toBe(3001);
+    // 3,001 rejected rows once, plus "a row for this SKU was rejected" for B-1 in each store.
+    expect(s.errorCounts).toEqual({ feed: { 'non-numeric quantity': 3001, 'SKU with a rejected row': 2 } });
+    expect(s.errorsTotal).toBe(3003);
+    expect(s.errors).toHaveLength(1000);
+    const rows = s.errors.filter((e) => e.row !== undefined);
+    expect(new Set(rows.map((e) => e.row)).size).toBe(rows.length);
+    expect(rows.every((e) => e.store === undefined)).toBe(true);
+    expect(stock(web)).toEqual({ 1: 5, 2: 1 });
+    expect(stock(amazon)).toEqual({ 1: 5, 2: 1 });
+    // The same once the plans are stored and pushed by a later run.
+    web.placeOrder({ line_items: [{ product_id: 1, quantity: 3 }] });
+    amazon.placeOrder({ line_items: [{ product_id: 1, quantity: 3 }] });
+    expect((await run(['fetch'])).code).toBe(0);
+    expect((await run(['match'])).code).toBe(0);
+    const push = await run(['push', '--json']);
+    expect(push.code).toBe(0);
+    expect(json(push.stdout)).toMatchObject({ errorsTotal: 3003, errorCounts: { feed: { 'non-numeric quantity': 3001, 'SKU with a rejected row': 2 } } });
+    expect(stock(web)).toEqual({ 1: 5, 2: 1 });
+  });
+
   it('rollback reads every store before deciding: sales made after the run stay; rollback --dry-run leaves nothing for push in either store', async () => {
     const web = await shop([simple('A-1', 10), simple('B-1', 10)]);
     const amazon = await shop([simple('A-1', 10), simple('B-1', 10)]);

@@ -68,6 +68,24 @@ describe('the run summary stays bounded', () => {
     expect(out.errorCounts).toEqual({ feed: { 'non-numeric quantity': 150_000 }, '(store)': { 'write failed': 1500 } });
   });
 
+  it('several stores: the sources\' rejected rows count once (the most any store saw), each store\'s own errors per store', () => {
+    const storeLog = (sources: string[]) => {
+      const supply = new ErrorLog();
+      for (const s of sources) for (let i = 0; i < 3; i++) supply.push({ sku: `${s}-${i}`, source: s, row: i + 2, message: `row ${i + 2}: non-numeric quantity "x"` }, 'non-numeric quantity');
+      const log = new ErrorLog();
+      log.absorb(supply.report(), true);
+      log.push({ sku: 'D', source: null, message: 'duplicate store SKU: held by [1], [2]' }, 'duplicate store SKU');
+      return log.report();
+    };
+    const run = new ErrorLog();
+    run.absorbStore(storeLog(['a', 'b']), 'web');
+    run.absorbStore(storeLog(['a']), 'amazon'); // reads only source a
+    const out = run.report();
+    expect(out.errorCounts).toEqual({ a: { 'non-numeric quantity': 3 }, b: { 'non-numeric quantity': 3 }, '(store)': { 'duplicate store SKU': 2 } });
+    expect(out.errorsTotal).toBe(8);
+    expect(out.errors.map((e) => `${e.store ?? '-'} ${e.sku}`)).toEqual(['- a-0', '- a-1', '- a-2', '- b-0', '- b-1', '- b-2', 'web D', 'amazon D']);
+  });
+
   it('the human summary names the total, not the listed count', () => {
     const text = humanSummary(summaryOf({ errors: [{ sku: 'R-0', source: 'feed', message: 'row 2: non-numeric quantity "x"' }], errorsTotal: 150_000 }));
     expect(text).toContain('150000 problem(s), the first 1 listed by `invsync show 2026-11-22T02:00:00.123Z-7f3a --format json`: [feed] R-0: row 2: non-numeric quantity "x"; ….');
