@@ -91,6 +91,26 @@ describe('secrets', () => {
     expect((JSON.parse(full.stdout) as { message: string }).message).toBe(`cannot read the configuration: ${where}`);
   });
 
+  it('a JS config (.invsyncrc.js) that fails to load names file, line and column, never the code it failed on', async () => {
+    const dir = tempDir();
+    const syntax = path.join(dir, '.invsyncrc.js');
+    fs.writeFileSync(syntax, 'module.exports = {\n  store: { type: "woocommerce", consumerSecret: "x" cs_JS_SECRET_1 },\n};\n');
+    const undefinedName = path.join(dir, 'invsync.config.js');
+    fs.writeFileSync(undefinedName, 'module.exports = { store: { consumerSecret: cs_JS_SECRET_2 } };\n');
+    const found = await runCli(['check', '--json'], { cwd: dir });
+    const named = await runCli(['-c', undefinedName, 'full', '--json']);
+    expect([found.code, named.code]).toEqual([2, 2]);
+    for (const r of [found, named]) {
+      for (const secret of ['cs_JS_SECRET_1', 'cs_JS_SECRET_2']) {
+        expect([secret, r.stdout.includes(secret), r.stderr.includes(secret)]).toEqual([secret, false, false]);
+      }
+    }
+    expect((JSON.parse(found.stdout) as { checks: Array<{ detail: string }> }).checks[0]!.detail)
+      .toBe(`cannot read the configuration: ${syntax}:2:53: Unexpected identifier`);
+    expect((JSON.parse(named.stdout) as { message: string }).message)
+      .toBe(`cannot read the configuration: ${undefinedName}:1:45: a name is not defined`);
+  });
+
   it('credentials in a feed URL\'s query (?customer=…&pw=…) reach neither stderr, --json nor the runs table', async () => {
     const emu = await startWooEmulator({ products: simpleProducts(3) });
     running.push(emu);
