@@ -83,6 +83,7 @@ export async function fetchStep(ctx: PipelineContext, stores: StoreRun[], option
       }),
       stores: stores.map((s) => ({ name: s.setup.name, adapter: adapterOf(s, config.stateDir), ...incrementalStage(ctx, s) })),
       fetchId: ctx.runId,
+      signal: ctx.lockSignal,
       ...openOrdersOption(config, stores.map((s) => s.setup.name)),
       onSourceItem: ctx.progress.sourceItem,
       shrinkGate: {

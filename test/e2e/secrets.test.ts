@@ -167,6 +167,39 @@ describe('secrets', () => {
     expect(emu.stockBySku().get('SKU-0001')).toBe(5);
   });
 
+  it('a fetch whose lock is taken over while the store lists stops there: exit 3, no snapshot and no index committed', async () => {
+    const emu = await startWooEmulator({ products: simpleProducts(10, { stock: () => 1 }) });
+    running.push(emu);
+    const dir = tempDir();
+    writeCsv(path.join(dir, 'supplier.csv'), Array.from({ length: 10 }, (_, k) => [`SKU-${String(k + 1).padStart(4, '0')}`, 50]));
+    const config = writeJson(path.join(dir, 'invsync.config.json'), {
+      stateDir: 'state',
+      lock: { staleMs: 2000 },
+      sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+      store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
+    });
+    const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
+    // The listing's answer takes 4 s: the lock (refreshed every second) notices the takeover while it is in flight.
+    emu.faults.latencyMs = 4000;
+    const child = startCli(['-c', config, 'fetch', '--json'], { env });
+    await waitFor(() => emu.requests.length >= 1, 30_000);
+    const state = path.join(dir, 'state');
+    fs.renameSync(path.join(state, 'invsync.lock'), path.join(state, 'taken'));
+    fs.mkdirSync(path.join(state, 'invsync.lock'));
+    fs.writeFileSync(path.join(state, 'lock-holder.json'), JSON.stringify({ pid: 1, hostname: 'elsewhere', command: 'fetch', startedAt: new Date().toISOString() }));
+    const result = await waitCli(child);
+    expect(result.code).toBe(3);
+    expect((JSON.parse(result.stdout) as { exitCode: number }).exitCode).toBe(3);
+    expect(result.stderr).toMatch(/the lock on .* was lost while this run held it/);
+    expect(fs.existsSync(path.join(state, 'snapshot.json'))).toBe(false);
+    const db = new Database(path.join(state, 'invsync.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT COUNT(*) AS n FROM store_items').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+
   it('a run whose lock is taken over stops before its next batch and exits 3', async () => {
     const emu = await startWooEmulator({ products: simpleProducts(10, { stock: () => 1 }) });
     running.push(emu);
