@@ -20,8 +20,9 @@ export function describeConfigSyntaxError(err: unknown, file: string, text: stri
   let reason: string;
   let at: SyntaxLocation | undefined;
   if (e.name === 'YAMLException' && typeof e.reason === 'string') {
-    // js-yaml: 0-based mark, reason without the snippet.
-    reason = e.reason;
+    // js-yaml: 0-based mark, reason without the snippet, but quoting an alias or tag it could not
+    // resolve: an unquoted `password: *Xy12` or `!Xy12` is read as one.
+    reason = e.reason.replace(/\s*"[^"]*"/g, '').replace(/\s*!<[^>]*>/g, '').trim() || 'invalid YAML';
     if (typeof e.mark?.line === 'number' && typeof e.mark.column === 'number') at = { line: e.mark.line + 1, column: e.mark.column + 1 };
   } else if (e.name === 'JSONError' && text !== undefined) {
     // parse-json quotes the text it failed on; parse again for V8's own reason and position.

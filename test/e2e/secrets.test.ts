@@ -111,6 +111,31 @@ describe('secrets', () => {
       .toBe(`cannot read the configuration: ${undefinedName}:1:45: a name is not defined`);
   });
 
+  it('a broken package.json on the search path is a config error naming file:line:col (exit 2), not a crash quoting its text', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'package.json'), '{"name": "shop", "invsync": {"store": {"consumerSecret": "cs_PKG_SECRET" "type": "woocommerce"}}}');
+    const r = await runCli(['check', '--json'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect([r.stdout.includes('cs_PKG_SECRET'), r.stderr.includes('cs_PKG_SECRET')]).toEqual([false, false]);
+    expect((JSON.parse(r.stdout) as { checks: Array<{ detail: string }> }).checks[0]!.detail)
+      .toBe(`cannot read the configuration: ${path.join(dir, 'package.json')}:1:74: Expected ',' or '}' after property value`);
+  });
+
+  it('an unquoted YAML secret read as an alias (*…) or a tag (!…) is not quoted back in the syntax error', async () => {
+    const dir = tempDir();
+    const alias = path.join(dir, 'alias.yaml');
+    fs.writeFileSync(alias, 'stateDir: state\nstore:\n  type: vendure\n  password: *Xy12_ALIAS_SECRET\n');
+    const tag = path.join(dir, 'tag.yaml');
+    fs.writeFileSync(tag, 'stateDir: state\nstore:\n  type: vendure\n  password: !Xy12_TAG_SECRET\n');
+    const results = [await runCli(['-c', alias, 'check', '--json']), await runCli(['-c', tag, 'check', '--json'])];
+    expect(results.map((r) => r.code)).toEqual([2, 2]);
+    for (const r of results) expect([r.stdout.includes('Xy12_'), r.stderr.includes('Xy12_')]).toEqual([false, false]);
+    expect(results.map((r) => (JSON.parse(r.stdout) as { checks: Array<{ detail: string }> }).checks[0]!.detail)).toEqual([
+      `cannot read the configuration: ${alias}:4:31: unidentified alias`,
+      `cannot read the configuration: ${tag}:5:1: unknown tag`,
+    ]);
+  });
+
   it('credentials in a feed URL\'s query (?customer=…&pw=…) reach neither stderr, --json nor the runs table', async () => {
     const emu = await startWooEmulator({ products: simpleProducts(3) });
     running.push(emu);
