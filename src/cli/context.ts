@@ -120,7 +120,9 @@ export async function runCommand<A = undefined>(
     exitCode = await body({ loaded, db, runId, summary, log, out, globals, progress, lockSignal: lock?.signal }, args);
     // A run that lost its lock cannot vouch for what it did: another run may have written too.
     lock?.signal.throwIfAborted();
-  } catch (err) {
+  } catch (caught) {
+    // Lost the lock: whatever failed after that (an aborted request) is reported as the lost lock (exit 3).
+    const err: unknown = lock?.signal.aborted ? lock.signal.reason : caught;
     if (!started) events.refused?.(err);
     exitCode = exitCodeFor(err);
     const message = err instanceof Error ? err.message : String(err);

@@ -42,15 +42,17 @@ const MODULE_NAME = 'invsync';
  */
 export async function loadConfig(options: { explicitPath?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<LoadedConfig> {
   const env = options.env ?? process.env;
-  const explorer = cosmiconfig(MODULE_NAME, {
-    searchStrategy: 'global',
-    searchPlaces: [
-      'package.json', `.${MODULE_NAME}rc`, `.${MODULE_NAME}rc.json`, `.${MODULE_NAME}rc.yaml`, `.${MODULE_NAME}rc.yml`,
-      `.${MODULE_NAME}rc.js`, `.${MODULE_NAME}rc.mjs`, `${MODULE_NAME}.config.json`, `${MODULE_NAME}.config.js`, `${MODULE_NAME}.config.mjs`,
-    ],
-  });
   let found: { config: unknown; filepath: string; isEmpty?: boolean } | null;
   try {
+    // Inside the try: creating the explorer already reads every package.json from the cwd upwards
+    // (cosmiconfig's own "cosmiconfig" key), and a broken one throws with its text quoted.
+    const explorer = cosmiconfig(MODULE_NAME, {
+      searchStrategy: 'global',
+      searchPlaces: [
+        'package.json', `.${MODULE_NAME}rc`, `.${MODULE_NAME}rc.json`, `.${MODULE_NAME}rc.yaml`, `.${MODULE_NAME}rc.yml`,
+        `.${MODULE_NAME}rc.js`, `.${MODULE_NAME}rc.mjs`, `${MODULE_NAME}.config.json`, `${MODULE_NAME}.config.js`, `${MODULE_NAME}.config.mjs`,
+      ],
+    });
     if (options.explicitPath) {
       const abs = path.resolve(options.cwd ?? process.cwd(), options.explicitPath);
       if (!fs.existsSync(abs)) throw new ConfigError(`config file not found: ${abs}`);

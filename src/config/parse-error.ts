@@ -20,18 +20,57 @@ export function describeConfigSyntaxError(err: unknown, file: string, text: stri
   let reason: string;
   let at: SyntaxLocation | undefined;
   if (e.name === 'YAMLException' && typeof e.reason === 'string') {
-    // js-yaml: 0-based mark, reason without the snippet.
-    reason = e.reason;
+    // js-yaml: 0-based mark, reason without the snippet, but quoting an alias or tag it could not
+    // resolve: an unquoted `password: *Xy12` or `!Xy12` is read as one.
+    reason = e.reason.replace(/\s*"[^"]*"/g, '').replace(/\s*!<[^>]*>/g, '').trim() || 'invalid YAML';
     if (typeof e.mark?.line === 'number' && typeof e.mark.column === 'number') at = { line: e.mark.line + 1, column: e.mark.column + 1 };
   } else if (e.name === 'JSONError' && text !== undefined) {
     // parse-json quotes the text it failed on; parse again for V8's own reason and position.
     const located = locateJsonError(text);
     reason = located?.reason ?? 'invalid JSON';
     at = located?.at;
+  } else if (/\.[cm]?js$/i.test(file) && typeof e.message === 'string') {
+    // A JS config (.invsyncrc.js, invsync.config.js): V8 names the code it failed on
+    // (`Unexpected identifier 'cs_…'`, `cs_… is not defined`), which is the config's own text.
+    reason = withoutCode(firstLine(e.message));
+    at = jsLocation((err as { stack?: unknown }).stack, file);
   } else {
     reason = firstLine(String(e.message ?? err));
   }
   return `${file}${at ? `:${at.line}:${at.column}` : ''}: ${maskSecretLike(withoutExcerpt(reason))}`;
+}
+
+/** `Unexpected identifier 'x'` → `Unexpected identifier`; `x.y is not defined` → `a name is not defined`. */
+export function withoutCode(reason: string): string {
+  return reason
+    .replace(/\s*(['"`]).*?\1/g, '')
+    .replace(/^\S+ is not (defined|a function|a constructor|iterable)/, 'a name is not $1')
+    .replace(/\s*\(reading\s*\)/, '')
+    .trim() || 'invalid JavaScript';
+}
+
+/**
+ * Where a JS config failed, from its error's stack: a CommonJS syntax error starts with
+ * `<file>:<line>`, the offending line and a caret under the token; a runtime error has a frame
+ * `<file>:<line>:<column>`. Only the numbers are kept.
+ */
+function jsLocation(stack: unknown, file: string): SyntaxLocation | undefined {
+  if (typeof stack !== 'string') return undefined;
+  const lines = stack.split('\n');
+  const head = lines[0] ?? '';
+  if (head.startsWith(`${file}:`)) {
+    const line = Number(head.slice(file.length + 1));
+    const caret = lines[2] ?? '';
+    const column = caret.indexOf('^');
+    if (Number.isInteger(line) && line > 0) return { line, column: column >= 0 ? column + 1 : 1 };
+  }
+  for (const frame of lines) {
+    const i = frame.indexOf(`${file}:`);
+    if (i < 0) continue;
+    const m = /^(\d+):(\d+)/.exec(frame.slice(i + file.length + 1));
+    if (m) return { line: Number(m[1]), column: Number(m[2]) };
+  }
+  return undefined;
 }
 
 /** V8's reason and the 1-based line/column of the first JSON syntax error in `text`; undefined when it parses. */

@@ -118,7 +118,8 @@ export async function fetchAll(options: {
     { sources: options.sources.map((s) => s.name), fetchId },
     allRecords(options.sources, signal, options.onSourceItem, options.shrinkGate),
     // Built only when called: a rejection of either side is handled below, never left unhandled here.
-    { beforeRename: () => Promise.all([indexTask, ordersTask]).then(() => undefined) },
+    // A run that lost its lock (options.signal) replaces nothing: another run may be fetching now.
+    { beforeRename: () => Promise.all([indexTask, ordersTask]).then(() => options.signal?.throwIfAborted()) },
   );
 
   // If one side fails, stop the other instead of letting it run on for minutes, and report
@@ -146,6 +147,7 @@ export async function fetchAll(options: {
   const snapshot = (settled[0] as PromiseFulfilledResult<SnapshotInfo>).value;
   log.info({ items: snapshot.items, rejected: snapshot.rejected, perSource: snapshot.perSource }, `snapshot written: ${snapshot.items} item(s), ${snapshot.rejected} rejected row(s)`);
   crashPoint('fetch:before-index-commit');
+  options.signal?.throwIfAborted();
   const committed = stores.filter((s) => staged.has(s.name));
   let metas: IndexMeta[];
   try {

@@ -67,6 +67,8 @@ export async function buildPlan(options: {
   store?: StoreSetup;
   /** A supply already aggregated from this snapshot for the same sources (several stores share one). */
   supply?: SharedSupply;
+  /** The run's lock (HeldLock.signal): a run that lost it records no plan, another run may be matching now. */
+  signal?: AbortSignal;
 }): Promise<BuiltPlan> {
   const { db, config } = options;
   const extras = loadMatchExtras(config.rules);
@@ -110,6 +112,8 @@ export async function buildPlan(options: {
     ...(status ? { status } : {}),
   };
   let match: MatchReport | undefined;
+  // Checked after the snapshot was read (the lock's refresh timer ran meanwhile); recording is synchronous.
+  options.signal?.throwIfAborted();
   const planId = recordPlan(db, {
     store: setup.name,
     runId: options.runId,

@@ -83,6 +83,7 @@ export async function fetchStep(ctx: PipelineContext, stores: StoreRun[], option
       }),
       stores: stores.map((s) => ({ name: s.setup.name, adapter: adapterOf(s, config.stateDir), ...incrementalStage(ctx, s) })),
       fetchId: ctx.runId,
+      signal: ctx.lockSignal,
       ...openOrdersOption(config, stores.map((s) => s.setup.name)),
       onSourceItem: ctx.progress.sourceItem,
       shrinkGate: {
@@ -165,7 +166,7 @@ export async function matchStep(ctx: PipelineContext, store: StoreRun, options: 
   const name = store.setup.name;
   const plan = await buildPlan({
     db: ctx.db, config: ctx.config, configChecksum: store.checksum, runId: ctx.runId, window: options.window, force: options.force,
-    arming: options.dryRun ? 'dryRunRecord' : 'arm', store: store.setup, supply: options.supply,
+    arming: options.dryRun ? 'dryRunRecord' : 'arm', store: store.setup, supply: options.supply, signal: ctx.lockSignal,
   });
   const summary = store.summary;
   summary.fromPlan(plan, planItems(ctx.db, plan.planId, undefined, SUMMARY_MAX_CHANGES));

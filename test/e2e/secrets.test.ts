@@ -91,6 +91,51 @@ describe('secrets', () => {
     expect((JSON.parse(full.stdout) as { message: string }).message).toBe(`cannot read the configuration: ${where}`);
   });
 
+  it('a JS config (.invsyncrc.js) that fails to load names file, line and column, never the code it failed on', async () => {
+    const dir = tempDir();
+    const syntax = path.join(dir, '.invsyncrc.js');
+    fs.writeFileSync(syntax, 'module.exports = {\n  store: { type: "woocommerce", consumerSecret: "x" cs_JS_SECRET_1 },\n};\n');
+    const undefinedName = path.join(dir, 'invsync.config.js');
+    fs.writeFileSync(undefinedName, 'module.exports = { store: { consumerSecret: cs_JS_SECRET_2 } };\n');
+    const found = await runCli(['check', '--json'], { cwd: dir });
+    const named = await runCli(['-c', undefinedName, 'full', '--json']);
+    expect([found.code, named.code]).toEqual([2, 2]);
+    for (const r of [found, named]) {
+      for (const secret of ['cs_JS_SECRET_1', 'cs_JS_SECRET_2']) {
+        expect([secret, r.stdout.includes(secret), r.stderr.includes(secret)]).toEqual([secret, false, false]);
+      }
+    }
+    expect((JSON.parse(found.stdout) as { checks: Array<{ detail: string }> }).checks[0]!.detail)
+      .toBe(`cannot read the configuration: ${syntax}:2:53: Unexpected identifier`);
+    expect((JSON.parse(named.stdout) as { message: string }).message)
+      .toBe(`cannot read the configuration: ${undefinedName}:1:45: a name is not defined`);
+  });
+
+  it('a broken package.json on the search path is a config error naming file:line:col (exit 2), not a crash quoting its text', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'package.json'), '{"name": "shop", "invsync": {"store": {"consumerSecret": "cs_PKG_SECRET" "type": "woocommerce"}}}');
+    const r = await runCli(['check', '--json'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect([r.stdout.includes('cs_PKG_SECRET'), r.stderr.includes('cs_PKG_SECRET')]).toEqual([false, false]);
+    expect((JSON.parse(r.stdout) as { checks: Array<{ detail: string }> }).checks[0]!.detail)
+      .toBe(`cannot read the configuration: ${path.join(dir, 'package.json')}:1:74: Expected ',' or '}' after property value`);
+  });
+
+  it('an unquoted YAML secret read as an alias (*…) or a tag (!…) is not quoted back in the syntax error', async () => {
+    const dir = tempDir();
+    const alias = path.join(dir, 'alias.yaml');
+    fs.writeFileSync(alias, 'stateDir: state\nstore:\n  type: vendure\n  password: *Xy12_ALIAS_SECRET\n');
+    const tag = path.join(dir, 'tag.yaml');
+    fs.writeFileSync(tag, 'stateDir: state\nstore:\n  type: vendure\n  password: !Xy12_TAG_SECRET\n');
+    const results = [await runCli(['-c', alias, 'check', '--json']), await runCli(['-c', tag, 'check', '--json'])];
+    expect(results.map((r) => r.code)).toEqual([2, 2]);
+    for (const r of results) expect([r.stdout.includes('Xy12_'), r.stderr.includes('Xy12_')]).toEqual([false, false]);
+    expect(results.map((r) => (JSON.parse(r.stdout) as { checks: Array<{ detail: string }> }).checks[0]!.detail)).toEqual([
+      `cannot read the configuration: ${alias}:4:31: unidentified alias`,
+      `cannot read the configuration: ${tag}:5:1: unknown tag`,
+    ]);
+  });
+
   it('credentials in a feed URL\'s query (?customer=…&pw=…) reach neither stderr, --json nor the runs table', async () => {
     const emu = await startWooEmulator({ products: simpleProducts(3) });
     running.push(emu);
@@ -146,6 +191,39 @@ describe('secrets', () => {
     expect((await runCli(['-c', config, 'push', path.join(dir, 'plan.json')], { env })).code).toBe(0);
     expect(emu.stockBySku().get('SKU-0001')).toBe(5);
   });
+
+  it('a fetch whose lock is taken over while the store lists stops there: exit 3, no snapshot and no index committed', async () => {
+    const emu = await startWooEmulator({ products: simpleProducts(10, { stock: () => 1 }) });
+    running.push(emu);
+    const dir = tempDir();
+    writeCsv(path.join(dir, 'supplier.csv'), Array.from({ length: 10 }, (_, k) => [`SKU-${String(k + 1).padStart(4, '0')}`, 50]));
+    const config = writeJson(path.join(dir, 'invsync.config.json'), {
+      stateDir: 'state',
+      lock: { staleMs: 2000 },
+      sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+      store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
+    });
+    const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
+    // The listing's answer takes 4 s: the lock (refreshed every second) notices the takeover while it is in flight.
+    emu.faults.latencyMs = 4000;
+    const child = startCli(['-c', config, 'fetch', '--json'], { env });
+    await waitFor(() => emu.requests.length >= 1, 30_000);
+    const state = path.join(dir, 'state');
+    fs.renameSync(path.join(state, 'invsync.lock'), path.join(state, 'taken'));
+    fs.mkdirSync(path.join(state, 'invsync.lock'));
+    fs.writeFileSync(path.join(state, 'lock-holder.json'), JSON.stringify({ pid: 1, hostname: 'elsewhere', command: 'fetch', startedAt: new Date().toISOString() }));
+    const result = await waitCli(child);
+    expect(result.code).toBe(3);
+    expect((JSON.parse(result.stdout) as { exitCode: number }).exitCode).toBe(3);
+    expect(result.stderr).toMatch(/the lock on .* was lost while this run held it/);
+    expect(fs.existsSync(path.join(state, 'snapshot.json'))).toBe(false);
+    const db = new Database(path.join(state, 'invsync.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT COUNT(*) AS n FROM store_items').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  }, 60_000);
 
   it('a run whose lock is taken over stops before its next batch and exits 3', async () => {
     const emu = await startWooEmulator({ products: simpleProducts(10, { stock: () => 1 }) });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { Config } from '../../src/config/schema.js';
-import { HttpError, SourceError, UnpairedFetchError } from '../../src/domain/errors.js';
+import { HttpError, LockedError, SourceError, UnpairedFetchError } from '../../src/domain/errors.js';
 import { exitCodeFor } from '../../src/cli/exit-codes.js';
 import { configureLogging } from '../../src/lib/log.js';
 import { fetchAll, fetchPairProblem, snapshotPath } from '../../src/pipeline/fetch.js';
@@ -243,6 +243,36 @@ describe('match refuses a snapshot and a store index that are not from one fetch
     await t.fetch();
     expect(getIndexMeta(t.db)).toMatchObject({ generation: 8, itemCount: 10 });
     expect((await t.match()).changeCount).toBe(10);
+  });
+});
+
+describe('a run that lost its lock', () => {
+  it('records no plan: match stops before recording (another run may be matching now)', async () => {
+    const t = setup();
+    await t.fetch();
+    const lost = new AbortController();
+    lost.abort(new LockedError('the lock was lost while this run held it'));
+    const err = await failure(buildPlan({ db: t.db, config: t.config, configChecksum: 'c', runId: 'r-lost', window: {}, force: false, signal: lost.signal }));
+    expect(err).toBeInstanceOf(LockedError);
+    expect(exitCodeFor(err)).toBe(3);
+    expect((t.db.prepare('SELECT COUNT(*) AS n FROM plans').get() as { n: number }).n).toBe(0);
+  });
+
+  it('a fetch whose lock is lost after the store listing ended (the source still reading) replaces neither snapshot nor index', async () => {
+    const t = setup();
+    const first = await t.fetch();
+    const before = fs.readFileSync(t.snapshotFile);
+    const lost = new AbortController();
+    const store = observedStore(t.store());
+    // The lock goes once the listing has ended; the source starts only then.
+    const listed = store.ended.then(() => lost.abort(new LockedError('the lock was lost while this run held it')));
+    // A source that does not watch the signal (a local file read to its end) finishes its part regardless.
+    const deaf = (inner: SourceAdapter): SourceAdapter => ({ name: inner.name, type: inner.type, stream: () => inner.stream() });
+    const err = await failure(fetchAll({ stateDir: t.config.stateDir, db: t.db, sources: t.sources().map((s) => delayedSource(deaf(s), listed)), store, signal: lost.signal }));
+    expect(err).toBeInstanceOf(LockedError);
+    expect(store.listed).toBe(10);
+    expect(fs.readFileSync(t.snapshotFile).equals(before)).toBe(true);
+    expect(getIndexMeta(t.db)!.generation).toBe(first.index.generation);
   });
 });
 

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { isPlainNumber, MAX_QTY, show } from '../../domain/quantity.js';
 import type { MovementKind } from './schema.js';
 
 /**
@@ -7,10 +8,7 @@ import type { MovementKind } from './schema.js';
  */
 
 /** The largest magnitude a count or movement may have (the store quantity bound of SPEC §8). */
-export const MAX_LEDGER_QTY = 2_147_483_647;
-
-/** Optional sign, digits, optional decimal point and fraction. No thousands separators, exponents, NaN or Infinity. */
-const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+export const MAX_LEDGER_QTY = MAX_QTY;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -25,7 +23,8 @@ export function parseSignedQty(raw: unknown): Parsed<number> {
   } else if (typeof raw === 'string') {
     const t = raw.trim();
     if (t === '') return { ok: false, reason: 'no quantity' };
-    if (!PLAIN_NUMBER.test(t)) return { ok: false, reason: `non-numeric quantity ${show(t)}` };
+    // The number grammar of every other source (SPEC §8); signed and never floored: a movement is exact.
+    if (!isPlainNumber(t)) return { ok: false, reason: `non-numeric quantity ${show(t)}` };
     n = Number(t);
   } else if (raw === undefined || raw === null) {
     return { ok: false, reason: 'no quantity' };
@@ -89,9 +88,4 @@ export function fileNameMatcher(pattern: string): (name: string) => boolean {
   const re = new RegExp(`^${source}$`, 's');
   // A leading dot is never matched by a wildcard (editor swap files, `.~lock` files of spreadsheets).
   return (name) => (name.startsWith('.') && !pattern.startsWith('.') ? false : re.test(name));
-}
-
-export function show(v: unknown): string {
-  const s = typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
