@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../../src/state/migrations.js';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DEFAULT_WOO_KEY, simpleProducts, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
+import { startMedusaFake } from '../fakes/medusa.js';
 import { runCli, startCli, tempDir, waitCli, waitFor, writeJson } from '../helpers/cli.js';
 import type { Explanation } from '../../src/pipeline/explain.js';
 import type { RunSummary } from '../../src/domain/types.js';
@@ -303,5 +304,32 @@ describe('many stores from one fetch (SPEC §9)', () => {
       if (storeConcurrency === 4) expect(gap).toBeLessThan(1500);
       else expect(gap).toBeGreaterThanOrEqual(3000);
     }
+  });
+
+  it('two entries on one shop with different locationIds: supplier a feeds warehouse X, supplier b warehouse Y, each level exact', async () => {
+    const skus = ['MUG', 'CAP', 'PEN'];
+    const medusa = await startMedusaFake({ products: skus.map((s) => ({ title: s, variants: [{ sku: s, stock: 1 }] })) });
+    closers.push(() => medusa.close());
+    for (const s of skus) medusa.addLevel(s, 1, medusa.otherLocationId);
+    const a = await feedServer(() => [['MUG', 10], ['CAP', 11], ['PEN', 12]]);
+    const b = await feedServer(() => [['MUG', 20], ['CAP', 21], ['PEN', 22]]);
+    const entry = (name: string, locationId: string, sources: string[]) => ({
+      name, type: 'medusa', url: medusa.url, email: medusa.email, password: medusa.password, locationId, sources,
+    });
+    const t = setup({
+      sources: [{ name: 'a', type: 'csv', url: a.url }, { name: 'b', type: 'csv', url: b.url }],
+      stores: [entry('x', medusa.locationId, ['a']), entry('y', medusa.otherLocationId, ['b'])],
+    });
+    const r = await t.run(['full', '--json']);
+    expect(r.code).toBe(0);
+    expect(skus.map((s) => [s, medusa.stockOf(s, medusa.locationId), medusa.stockOf(s, medusa.otherLocationId)])).toEqual([
+      ['MUG', 10, 20], ['CAP', 11, 21], ['PEN', 12, 22],
+    ]);
+    expect([a.reads(), b.reads()]).toEqual([1, 1]);
+    expect(json(r.stdout).stores!.map((x) => [x.name, x.counts.storeItems, x.counts.applied])).toEqual([['x', 3, 3], ['y', 3, 3]]);
+    // Each entry's index holds its own location's level: a second run writes nothing at either.
+    const again = await t.run(['full', '--json']);
+    expect(again.code).toBe(0);
+    expect(json(again.stdout).stores!.map((x) => [x.name, x.counts.changed])).toEqual([['x', 0], ['y', 0]]);
   });
 });
