@@ -244,6 +244,12 @@ describe('many stores from one fetch (SPEC §9)', () => {
     expectSynced(t.amazon, () => 1);
     expectSynced(t.web, webTarget);
     expect(json(rb.stdout).stores!.map((x) => [x.name, x.counts.applied])).toEqual([['amazon', 20]]);
+    // Rolling that back for every store changes amazon only: the run is amazon's, not web's.
+    const undo = await t.run(['rollback', json(rb.stdout).runId, '--json']);
+    expect(undo.code).toBe(0);
+    expectSynced(t.amazon, amazonTarget);
+    const runsOf = async (store: string) => (JSON.parse((await t.run(['runs', '--store', store, '--json'])).stdout) as Array<{ command: string }>).map((r) => r.command);
+    expect([await runsOf('web'), await runsOf('amazon')]).toEqual([['full'], ['rollback', 'rollback', 'full']]);
   });
 
   it('status shows each store: its index and its pending plan', async () => {

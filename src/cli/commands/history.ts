@@ -4,7 +4,7 @@ import { readLockHolder, type LockHolder } from '../../lib/lock.js';
 import { lastSuccessAt } from '../../lib/metrics.js';
 import { fmtDuration } from '../../lib/progress.js';
 import { latestPushablePlan, statusCounts } from '../../state/plans.js';
-import { getRunSummary, listRuns, type RunRow } from '../../state/runs.js';
+import { getRunSummary, listRuns, storesOutcome, type RunRow } from '../../state/runs.js';
 import { lastSuccessfulFetch } from '../../state/source-history.js';
 import { getIndexMeta } from '../../state/store-index.js';
 import { runCommand, type GlobalOptions } from '../context.js';
@@ -60,8 +60,9 @@ export function registerHistoryCommands(program: Command, globals: Globals, exit
     .addHelpText('after', '\nExamples:\n  $ invsync show last\n  $ invsync show 2026-11-22T02 --format csv > changes.csv\n  $ invsync show last --format json | jq .counts')
     .action(async (run: string, opts: { format?: 'table' | 'json' | 'csv'; store?: string[] }) => {
       exit(await runCommand({ ...globals(), json: false }, { name: 'show', mutating: false, quiet: true, check: (l) => checkStoreNames(l, opts.store) }, async (ctx) => {
-        const stored = getRunSummary(ctx.db, run);
-        if (!stored) throw new UsageError(`no run "${run}" (see \`invsync runs\`; a prefix must match exactly one run)`);
+        const multi = ctx.loaded.config.stores !== undefined;
+        const stored = getRunSummary(ctx.db, run, multi ? opts.store : undefined);
+        if (!stored) throw new UsageError(`no run "${run}"${multi && opts.store ? ` of store ${opts.store.map((n) => `"${n}"`).join(', ')}` : ''} (see \`invsync runs${multi && opts.store ? opts.store.map((n) => ` --store ${n}`).join('') : ''}\`; a prefix must match exactly one run)`);
         const summary = opts.store ? storePart(stored, opts.store) : stored;
         const format = opts.format ?? (globals().json ? 'json' : 'table');
         // A huge plan's summary lists only its first changes: the plan in the database has them all.
@@ -170,17 +171,25 @@ function statusLines(status: StatusReport, loaded: LoadedConfig): string[] {
  * A multi-store run's summary narrowed to some stores (`show --store`): their entries, changes and
  * errors, and their counts and safety (one store: exactly that store's).
  */
-function storePart(summary: RunSummary, names: string[]): RunSummary {
+export function storePart(summary: RunSummary, names: string[]): RunSummary {
   if (!summary.stores) return summary;
   const wanted = new Set(names);
   const stores = summary.stores.filter((s) => wanted.has(s.name));
+  if (stores.length === 0) {
+    throw new UsageError(`run ${summary.runId} did not work on store ${names.map((n) => `"${n}"`).join(', ')} (it worked on ${summary.stores.map((s) => s.name).join(', ')})`);
+  }
   const only = stores.length === 1 ? stores[0] : undefined;
+  const worst = storesOutcome(stores, names)!;
+  // The run's message names every store that did not end well: keep only these stores' part.
+  const failed = stores.filter((s) => s.exitCode !== 0);
+  const message = failed.length ? failed.map((s) => `store "${s.name}": exit ${s.exitCode}${s.message ? ` (${s.message})` : ''}`).join('; ') : undefined;
   return {
     ...summary, stores,
     changes: summary.changes.filter((c) => c.store !== undefined && wanted.has(c.store)),
     errors: summary.errors.filter((e) => e.store === undefined || wanted.has(e.store)),
     ...(summary.changesTotal !== undefined ? { changesTotal: undefined } : {}),
-    ...(only ? { counts: only.counts, safety: only.safety, planId: only.planId, exitCode: only.exitCode, status: only.status } : {}),
+    exitCode: worst.exitCode, status: worst.status as RunSummary['status'], message,
+    ...(only ? { counts: only.counts, safety: only.safety, planId: only.planId } : {}),
   };
 }
 
