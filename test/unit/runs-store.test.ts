@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { emptyCounts, type RunSummary, type StoreSummary } from '../../src/domain/types.js';
 import { openDb, type Db } from '../../src/state/db.js';
 import { finishRun, getRunSummary, keepRunStores, listRuns, recordRunStores, startRun } from '../../src/state/runs.js';
-import { storePart } from '../../src/cli/commands/history.js';
+import { allChanges, storePart } from '../../src/cli/commands/history.js';
+import { recordPlan } from '../../src/state/plans.js';
 import { tempDir } from '../helpers/cli.js';
 
 const open: Db[] = [];
@@ -74,5 +75,33 @@ describe('show --store (SPEC §9)', () => {
     expect(getRunSummary(db, 'last', ['web'])!.runId).toBe('2026-12-01T00:00:00.000Z-0001');
     expect(getRunSummary(db, 'last')!.runId).toBe('2026-12-03T00:00:00.000Z-0003');
     expect(() => storePart(getRunSummary(db, '2026-12-02')!, ['web'])).toThrow('run 2026-12-02T00:00:00.000Z-0002 did not work on store "web" (it worked on amazon)');
+  });
+});
+
+describe('show of a multi-store run whose summary lists only its first changes', () => {
+  const match = { counts: emptyCounts(), safety, errors: [], sources: {} };
+  function plan(db: Db, store: string, skus: string[]): number {
+    return recordPlan(db, { runId: 'r', store, snapshotChecksum: 's', indexGeneration: 1, configChecksum: 'c', window: {} }, (add) => {
+      skus.forEach((sku, seq) => add({ seq, sku, productId: seq + 1, variationId: null, from: 1, to: 2 }));
+      return { status: 'pending', match };
+    });
+  }
+
+  it('lists every change from each store\'s plan (the whole run, or one store\'s part), not only those the summary kept', () => {
+    const db = openDb(tempDir());
+    open.push(db);
+    const web = { ...entry('web', 0, 'ok'), planId: plan(db, 'web', ['W-1', 'W-2', 'W-3']), counts: { ...emptyCounts(), changed: 3 } };
+    const amazon = { ...entry('amazon', 0, 'ok'), planId: plan(db, 'amazon', ['A-1', 'A-2']), counts: { ...emptyCounts(), changed: 2 } };
+    // As the summary cap leaves it: the first two changes kept, five in all.
+    const run: RunSummary = { ...summary('2026-12-04T00:00:00.000Z-0004', '2026-12-04T00:00:00.000Z', [web, amazon]), dryRun: true, changesTotal: 5 };
+    run.changes = [
+      { store: 'web', sku: 'W-1', productId: 1, variationId: null, from: 1, to: 2, status: 'planned', error: null },
+      { store: 'web', sku: 'W-2', productId: 2, variationId: null, from: 1, to: 2, status: 'planned', error: null },
+    ];
+    const keys = (changes: Iterable<{ store?: string; sku: string }> | undefined) => (changes ? [...changes].map((c) => `${c.store}:${c.sku}`) : undefined);
+    expect(keys(allChanges(db, run))).toEqual(['web:W-1', 'web:W-2', 'web:W-3', 'amazon:A-1', 'amazon:A-2']);
+    expect(keys(allChanges(db, storePart(run, ['amazon'])))).toEqual(['amazon:A-1', 'amazon:A-2']);
+    // A summary that lists all its changes is shown as it is.
+    expect(allChanges(db, { ...run, changesTotal: undefined })).toBeUndefined();
   });
 });

@@ -13,7 +13,7 @@ import { isTruncated, planChanges, writeCsvStreaming, writeSummaryJsonStreaming 
 import { humanSummary, renderCsv, renderDiffTable } from '../render.js';
 import { checkStoreNames, collectStore } from '../stores.js';
 import { configuredStores, selectStores } from '../../config/stores.js';
-import type { RunSummary } from '../../domain/types.js';
+import type { RunSummary, SummaryChange } from '../../domain/types.js';
 import type { LoadedConfig } from '../../config/load.js';
 import type { Db } from '../../state/db.js';
 import { readServedSchedule, type ServedSchedule } from '../../serve/schedule-file.js';
@@ -66,7 +66,7 @@ export function registerHistoryCommands(program: Command, globals: Globals, exit
         const summary = opts.store ? storePart(stored, opts.store) : stored;
         const format = opts.format ?? (globals().json ? 'json' : 'table');
         // A huge plan's summary lists only its first changes: the plan in the database has them all.
-        const all = isTruncated(summary) ? planChanges(ctx.db, summary.planId!, summary.dryRun || summary.command === 'match') : undefined;
+        const all = allChanges(ctx.db, summary);
         if (format === 'json' && all) await writeSummaryJsonStreaming(process.stdout, summary, all);
         else if (format === 'json') ctx.out.write(`${JSON.stringify(summary, null, 2)}\n`);
         else if (format === 'csv' && all) await writeCsvStreaming(process.stdout, all);
@@ -187,10 +187,27 @@ export function storePart(summary: RunSummary, names: string[]): RunSummary {
     ...summary, stores,
     changes: summary.changes.filter((c) => c.store !== undefined && wanted.has(c.store)),
     errors: summary.errors.filter((e) => e.store === undefined || wanted.has(e.store)),
-    ...(summary.changesTotal !== undefined ? { changesTotal: undefined } : {}),
+    // The run listed only its first changes: these stores' plans may hold more than those kept.
+    changesTotal: summary.changesTotal !== undefined ? stores.reduce((n, s) => n + s.counts.changed, 0) : undefined,
     exitCode: worst.exitCode, status: worst.status as RunSummary['status'], message,
     ...(only ? { counts: only.counts, safety: only.safety, planId: only.planId } : {}),
   };
+}
+
+/**
+ * Every change of a run whose summary lists only its first ones, read from its plan (with
+ * `stores`: each store's plan in turn, as the summary lists them), or undefined when the
+ * summary has them all.
+ */
+export function allChanges(db: Db, summary: RunSummary): Iterable<SummaryChange> | undefined {
+  if (!summary.stores) return isTruncated(summary) ? planChanges(db, summary.planId!, summary.dryRun || summary.command === 'match') : undefined;
+  if ((summary.changesTotal ?? 0) <= summary.changes.length) return undefined;
+  const plans = summary.stores.filter((s) => s.planId != null);
+  if (plans.length === 0) return undefined;
+  const planned = summary.dryRun || summary.command === 'match';
+  return (function* () {
+    for (const s of plans) for (const c of planChanges(db, s.planId!, planned)) yield { store: s.name, ...c };
+  })();
 }
 
 /** A run row still marked "running" is running only while someone holds the lock, and only the newest such row. */
