@@ -120,6 +120,11 @@ describe('many stores from one fetch (SPEC §9)', () => {
     const forAmazon = await explain(['--store', 'amazon']);
     expect([forAmazon.target, forAmazon.sources.map((r) => r.source), forAmazon.storeItems.map((i) => i.store)]).toEqual([amazonTarget(4), ['a'], ['amazon']]);
     expect(forAmazon.rules.map((r) => r.rule)).toEqual(['aggregate', 'share', 'buffer', 'maxQty']);
+    // After a fetch narrowed to amazon, match refuses web until the next full fetch: so does explain.
+    expect((await t.run(['fetch', '--store', 'amazon'])).code).toBe(0);
+    const stale = await explain([]);
+    expect([stale.target, stale.notWritten]).toEqual([null, expect.stringMatching(/^match refuses this store until the next fetch: the snapshot .* do not come from the same fetch .*a later `fetch --store` left this store out/)]);
+    expect((await explain(['--store', 'amazon'])).target).toBe(amazonTarget(4));
     const unknown = await t.run(['explain', sku(4), '--store', 'ebay']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no store named .{0,2}"ebay/);
