@@ -3,7 +3,7 @@ import { configuredStores, isMultiStore, selectStores } from '../config/stores.j
 import type { StepOutcome, StoreRun } from '../pipeline/steps.js';
 import { runPipeline, type PipelineRequest, type StoreResult } from '../pipeline/run.js';
 import { SummaryBuilder } from '../pipeline/summary.js';
-import { recordRunStores } from '../state/runs.js';
+import { keepRunStores, recordRunStores } from '../state/runs.js';
 import type { RunContext } from './context.js';
 import { EXIT, exitCodeFor, statusForExit } from './exit-codes.js';
 
@@ -41,6 +41,7 @@ export async function runOnStores(ctx: RunContext, names: readonly string[] | un
   const results = await runPipeline({
     config, db: ctx.db, runId: ctx.runId, log: ctx.log, progress: ctx.progress, lockSignal: ctx.lockSignal,
   }, stores, request, ctx.summary);
+  keepRunStores(ctx.db, ctx.runId, results.map((r) => r.name));
   if (!multi) {
     const only = results[0]!;
     if (only.error !== undefined) throw only.error;

@@ -13,7 +13,7 @@ import { formatCents, priceSettings, type Amounts } from '../domain/price.js';
 import type { Db } from '../state/db.js';
 import { getIndexMeta, iterateStoreItems } from '../state/store-index.js';
 import { configuredStores } from '../config/stores.js';
-import { snapshotPath } from './fetch.js';
+import { fetchPairProblem, snapshotPath } from './fetch.js';
 import { describeFields, type StatusDecision } from './rules/status.js';
 import { statusContext } from './status-context.js';
 import { openOrdersFor } from './plan.js';
@@ -136,7 +136,13 @@ export async function explainSku(options: { db: Db; config: Config; sku: string;
   const statusDecision = first === undefined ? undefined : matcher.decideStatus(items[0]!, first);
   let target: number | null;
   let notWritten: string | null;
-  if (first === undefined) {
+  // What match refuses for this store (plan.ts) is no target, whatever the rules give.
+  const unpaired = fetchPairProblem(snapshot.header, index)
+    ?? (enabled.some((s) => !snapshot.header.sources.includes(s)) ? `the snapshot has no data for source(s) ${enabled.filter((s) => !snapshot.header.sources.includes(s)).join(', ')}: run \`invsync fetch\`` : null);
+  if (unpaired) {
+    target = null;
+    notWritten = `match refuses this store until the next fetch: ${unpaired}`;
+  } else if (first === undefined) {
     target = outcome.kind === 'target' ? outcome.qty : null;
     notWritten = outcome.kind === 'unknown' ? `kit unknown (${outcome.why}); no store item has this SKU` : 'no store item has this SKU';
   } else {

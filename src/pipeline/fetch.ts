@@ -187,7 +187,7 @@ export function fetchPairProblem(snapshot: { fetchId?: string; createdAt: string
     return `${what} cannot be shown to come from the same fetch: ${older} predate${older.includes(' and ') ? '' : 's'} fetch ids (written by an older invsync): run \`invsync fetch\``;
   }
   if (snapshot.fetchId !== index.fetchId) {
-    return `${what} do not come from the same fetch (snapshot fetch ${snapshot.fetchId}, index fetch ${index.fetchId}; a fetch was interrupted between committing them, or one of them was replaced by hand): run \`invsync fetch\``;
+    return `${what} do not come from the same fetch (snapshot fetch ${snapshot.fetchId}, index fetch ${index.fetchId}; a later \`fetch --store\` left this store out, a fetch was interrupted between committing them, or one of them was replaced by hand): run \`invsync fetch\``;
   }
   return null;
 }

@@ -22,10 +22,19 @@ export function finishRun(db: Db, summary: RunSummary): void {
     });
 }
 
-/** Which stores a run works on (SPEC §9), so `runs --store <name>` can list that store's runs. */
+/**
+ * Which stores a run works on (SPEC §9), so `runs --store <name>` can list that store's runs.
+ * Recorded when the run starts (a run killed half-way is listed too); `keepRunStores` trims it
+ * once the run knows which of them it worked on.
+ */
 export function recordRunStores(db: Db, runId: string, stores: readonly string[]): void {
   const insert = db.prepare('INSERT OR IGNORE INTO run_stores (run_id, store) VALUES (?, ?)');
   db.transaction(() => { for (const s of stores) insert.run(runId, s); })();
+}
+
+/** The run worked on `stores` only (a saved plan's push, a rollback of a run that changed some of the selected stores). */
+export function keepRunStores(db: Db, runId: string, stores: readonly string[]): void {
+  db.prepare('DELETE FROM run_stores WHERE run_id = ? AND store NOT IN (SELECT value FROM json_each(?))').run(runId, JSON.stringify(stores));
 }
 
 export interface RunRow {
@@ -33,15 +42,39 @@ export interface RunRow {
   status: string; exitCode: number | null;
 }
 
-/** The newest runs; with `stores`, only those that worked on one of these stores. */
+/** A run worked on one of the stores in the JSON array `@stores`. */
+const WORKED_ON = 'id IN (SELECT run_id FROM run_stores WHERE store IN (SELECT value FROM json_each(@stores)))';
+
+/**
+ * The newest runs; with `stores`, only those that worked on one of these stores, each with the
+ * status and exit code those stores had in it (SPEC §9: `runs --store web` shows web's outcome,
+ * not the run's highest, which another store may have set).
+ */
 export function listRuns(db: Db, limit = 20, stores?: readonly string[]): RunRow[] {
-  const rows = stores
-    ? db.prepare(`SELECT id, command, dry_run, started_at, finished_at, status, exit_code FROM runs
-        WHERE id IN (SELECT run_id FROM run_stores WHERE store IN (SELECT value FROM json_each(?)))
-        ORDER BY started_at DESC, id DESC LIMIT ?`).all(JSON.stringify(stores), limit)
-    : db.prepare('SELECT id, command, dry_run, started_at, finished_at, status, exit_code FROM runs ORDER BY started_at DESC, id DESC LIMIT ?').all(limit);
-  return (rows as Array<{ id: string; command: string; dry_run: number; started_at: string; finished_at: string | null; status: string; exit_code: number | null }>)
-    .map((r) => ({ id: r.id, command: r.command, dryRun: r.dry_run === 1, startedAt: r.started_at, finishedAt: r.finished_at, status: r.status, exitCode: r.exit_code }));
+  const rows = (stores
+    ? db.prepare(`SELECT id, command, dry_run, started_at, finished_at, status, exit_code FROM runs WHERE ${WORKED_ON}
+        ORDER BY started_at DESC, id DESC LIMIT @limit`).all({ stores: JSON.stringify(stores), limit })
+    : db.prepare('SELECT id, command, dry_run, started_at, finished_at, status, exit_code FROM runs ORDER BY started_at DESC, id DESC LIMIT ?').all(limit)
+  ) as Array<{ id: string; command: string; dry_run: number; started_at: string; finished_at: string | null; status: string; exit_code: number | null }>;
+  // Only the listed runs' summaries are read (after LIMIT), and only their `stores`.
+  const storesOf = db.prepare("SELECT json_extract(summary, '$.stores') FROM runs WHERE id = ?").pluck();
+  return rows.map((r) => {
+    const entries = stores ? storesOf.get(r.id) as string | null : null;
+    const own = entries ? storesOutcome(JSON.parse(entries) as StoreOutcome[], stores!) : undefined;
+    return {
+      id: r.id, command: r.command, dryRun: r.dry_run === 1, startedAt: r.started_at, finishedAt: r.finished_at,
+      status: own?.status ?? r.status, exitCode: own?.exitCode ?? r.exit_code,
+    };
+  });
+}
+
+export interface StoreOutcome { name: string; status: string; exitCode: number }
+
+/** The outcome of `names` in a multi-store run: the highest exit code among them; undefined when it has none of them. */
+export function storesOutcome(entries: readonly StoreOutcome[], names: readonly string[]): StoreOutcome | undefined {
+  let worst: StoreOutcome | undefined;
+  for (const e of entries) if (names.includes(e.name) && (!worst || e.exitCode > worst.exitCode)) worst = e;
+  return worst;
 }
 
 /** One run's row (exact id), finished or not; undefined when there is none. */
@@ -51,9 +84,9 @@ export function getRunRow(db: Db, id: string): RunRow | undefined {
   return r && { id: r.id, command: r.command, dryRun: r.dry_run === 1, startedAt: r.started_at, finishedAt: r.finished_at, status: r.status, exitCode: r.exit_code };
 }
 
-/** A run's stored summary; `id` may be a unique prefix (or "last"). */
-export function getRunSummary(db: Db, id: string): RunSummary | undefined {
-  const runId = resolveRunId(db, id);
+/** A run's stored summary; `id` may be a unique prefix (or "last": with `stores`, the last run that worked on one of them). */
+export function getRunSummary(db: Db, id: string, stores?: readonly string[]): RunSummary | undefined {
+  const runId = resolveRunId(db, id, stores);
   if (!runId) return undefined;
   const text = (db.prepare('SELECT summary FROM runs WHERE id = ?').get(runId) as { summary: string | null } | undefined)?.summary;
   return text ? (JSON.parse(text) as RunSummary) : undefined;
@@ -84,7 +117,12 @@ export function storesAppliedBy(db: Db, runId: string): string[] {
 }
 
 /** The full id of a run given as an id, a unique prefix, or "last" (the newest finished run). Undefined when none or ambiguous. */
-export function resolveRunId(db: Db, spec: string): string | undefined {
+export function resolveRunId(db: Db, spec: string, stores?: readonly string[]): string | undefined {
+  if (spec === 'last' && stores) {
+    // "last" of some stores: the newest finished run that worked on one of them.
+    return (db.prepare(`SELECT id FROM runs WHERE status != 'running' AND ${WORKED_ON}
+      ORDER BY started_at DESC, id DESC LIMIT 1`).get({ stores: JSON.stringify(stores) }) as { id: string } | undefined)?.id;
+  }
   if (spec === 'last') {
     return (db.prepare("SELECT id FROM runs WHERE status != 'running' ORDER BY started_at DESC, id DESC LIMIT 1").get() as { id: string } | undefined)?.id;
   }

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../../src/state/migrations.js';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DEFAULT_WOO_KEY, simpleProducts, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
+import { startMedusaFake } from '../fakes/medusa.js';
 import { runCli, startCli, tempDir, waitCli, waitFor, writeJson } from '../helpers/cli.js';
 import type { Explanation } from '../../src/pipeline/explain.js';
 import type { RunSummary } from '../../src/domain/types.js';
@@ -119,6 +120,11 @@ describe('many stores from one fetch (SPEC §9)', () => {
     const forAmazon = await explain(['--store', 'amazon']);
     expect([forAmazon.target, forAmazon.sources.map((r) => r.source), forAmazon.storeItems.map((i) => i.store)]).toEqual([amazonTarget(4), ['a'], ['amazon']]);
     expect(forAmazon.rules.map((r) => r.rule)).toEqual(['aggregate', 'share', 'buffer', 'maxQty']);
+    // After a fetch narrowed to amazon, match refuses web until the next full fetch: so does explain.
+    expect((await t.run(['fetch', '--store', 'amazon'])).code).toBe(0);
+    const stale = await explain([]);
+    expect([stale.target, stale.notWritten]).toEqual([null, expect.stringMatching(/^match refuses this store until the next fetch: the snapshot .* do not come from the same fetch .*a later `fetch --store` left this store out/)]);
+    expect((await explain(['--store', 'amazon'])).target).toBe(amazonTarget(4));
     const unknown = await t.run(['explain', sku(4), '--store', 'ebay']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no store named .{0,2}"ebay/);
@@ -243,6 +249,12 @@ describe('many stores from one fetch (SPEC §9)', () => {
     expectSynced(t.amazon, () => 1);
     expectSynced(t.web, webTarget);
     expect(json(rb.stdout).stores!.map((x) => [x.name, x.counts.applied])).toEqual([['amazon', 20]]);
+    // Rolling that back for every store changes amazon only: the run is amazon's, not web's.
+    const undo = await t.run(['rollback', json(rb.stdout).runId, '--json']);
+    expect(undo.code).toBe(0);
+    expectSynced(t.amazon, amazonTarget);
+    const runsOf = async (store: string) => (JSON.parse((await t.run(['runs', '--store', store, '--json'])).stdout) as Array<{ command: string }>).map((r) => r.command);
+    expect([await runsOf('web'), await runsOf('amazon')]).toEqual([['full'], ['rollback', 'rollback', 'full']]);
   });
 
   it('status shows each store: its index and its pending plan', async () => {
@@ -303,5 +315,32 @@ describe('many stores from one fetch (SPEC §9)', () => {
       if (storeConcurrency === 4) expect(gap).toBeLessThan(1500);
       else expect(gap).toBeGreaterThanOrEqual(3000);
     }
+  });
+
+  it('two entries on one shop with different locationIds: supplier a feeds warehouse X, supplier b warehouse Y, each level exact', async () => {
+    const skus = ['MUG', 'CAP', 'PEN'];
+    const medusa = await startMedusaFake({ products: skus.map((s) => ({ title: s, variants: [{ sku: s, stock: 1 }] })) });
+    closers.push(() => medusa.close());
+    for (const s of skus) medusa.addLevel(s, 1, medusa.otherLocationId);
+    const a = await feedServer(() => [['MUG', 10], ['CAP', 11], ['PEN', 12]]);
+    const b = await feedServer(() => [['MUG', 20], ['CAP', 21], ['PEN', 22]]);
+    const entry = (name: string, locationId: string, sources: string[]) => ({
+      name, type: 'medusa', url: medusa.url, email: medusa.email, password: medusa.password, locationId, sources,
+    });
+    const t = setup({
+      sources: [{ name: 'a', type: 'csv', url: a.url }, { name: 'b', type: 'csv', url: b.url }],
+      stores: [entry('x', medusa.locationId, ['a']), entry('y', medusa.otherLocationId, ['b'])],
+    });
+    const r = await t.run(['full', '--json']);
+    expect(r.code).toBe(0);
+    expect(skus.map((s) => [s, medusa.stockOf(s, medusa.locationId), medusa.stockOf(s, medusa.otherLocationId)])).toEqual([
+      ['MUG', 10, 20], ['CAP', 11, 21], ['PEN', 12, 22],
+    ]);
+    expect([a.reads(), b.reads()]).toEqual([1, 1]);
+    expect(json(r.stdout).stores!.map((x) => [x.name, x.counts.storeItems, x.counts.applied])).toEqual([['x', 3, 3], ['y', 3, 3]]);
+    // Each entry's index holds its own location's level: a second run writes nothing at either.
+    const again = await t.run(['full', '--json']);
+    expect(again.code).toBe(0);
+    expect(json(again.stdout).stores!.map((x) => [x.name, x.counts.changed])).toEqual([['x', 0], ['y', 0]]);
   });
 });

@@ -74,7 +74,7 @@ describe('deploy/', () => {
     const service = read('systemd/invsync@.service');
     const timer = read('systemd/invsync@.timer');
     expect(service).toMatch(/^Type=oneshot$/m);
-    expect(service).toMatch(/^ExecStart=\/usr\/bin\/invsync -c \/etc\/invsync\/%i\.json full$/m);
+    expect(service).toMatch(/^ExecStart=invsync -c \/etc\/invsync\/%i\.json full$/m);
     expect(service).toMatch(/^EnvironmentFile=\/etc\/invsync\/%i\.env$/m);
     expect(service).toMatch(/^StateDirectory=invsync\/%i$/m);
     expect(timer).toMatch(/^Unit=invsync@%i\.service$/m);
@@ -84,7 +84,7 @@ describe('deploy/', () => {
     if (!analyze) return;
     // Verified as an instance, with the binary (not installed here) stubbed.
     const dir = tempDir();
-    fs.writeFileSync(path.join(dir, 'invsync@shop-a.service'), service.replace('/usr/bin/invsync', '/bin/true'));
+    fs.writeFileSync(path.join(dir, 'invsync@shop-a.service'), service.replace('ExecStart=invsync', 'ExecStart=true'));
     fs.writeFileSync(path.join(dir, 'invsync@shop-a.timer'), timer);
     execFileSync('systemd-analyze', ['verify', path.join(dir, 'invsync@shop-a.service'), path.join(dir, 'invsync@shop-a.timer')], { stdio: 'pipe' });
   });

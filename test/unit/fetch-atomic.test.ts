@@ -286,7 +286,7 @@ describe('fetchPairProblem', () => {
 
   it('names both fetches and both times for a mismatched pair', () => {
     expect(fetchPairProblem({ ...at, fetchId: 'f1' }, index('f2'))).toBe(
-      'the snapshot (written 2026-12-01T01:44:42.000Z) and the store index (refreshed 2026-12-01T01:45:34.000Z) do not come from the same fetch (snapshot fetch f1, index fetch f2; a fetch was interrupted between committing them, or one of them was replaced by hand): run `invsync fetch`',
+      'the snapshot (written 2026-12-01T01:44:42.000Z) and the store index (refreshed 2026-12-01T01:45:34.000Z) do not come from the same fetch (snapshot fetch f1, index fetch f2; a later `fetch --store` left this store out, a fetch was interrupted between committing them, or one of them was replaced by hand): run `invsync fetch`',
     );
   });
 

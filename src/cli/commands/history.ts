@@ -4,7 +4,7 @@ import { readLockHolder, type LockHolder } from '../../lib/lock.js';
 import { lastSuccessAt } from '../../lib/metrics.js';
 import { fmtDuration } from '../../lib/progress.js';
 import { latestPushablePlan, statusCounts } from '../../state/plans.js';
-import { getRunSummary, listRuns, type RunRow } from '../../state/runs.js';
+import { getRunSummary, listRuns, storesOutcome, type RunRow } from '../../state/runs.js';
 import { lastSuccessfulFetch } from '../../state/source-history.js';
 import { getIndexMeta } from '../../state/store-index.js';
 import { runCommand, type GlobalOptions } from '../context.js';
@@ -13,7 +13,7 @@ import { isTruncated, planChanges, writeCsvStreaming, writeSummaryJsonStreaming 
 import { humanSummary, renderCsv, renderDiffTable } from '../render.js';
 import { checkStoreNames, collectStore } from '../stores.js';
 import { configuredStores, selectStores } from '../../config/stores.js';
-import type { RunSummary } from '../../domain/types.js';
+import type { RunSummary, SummaryChange } from '../../domain/types.js';
 import type { LoadedConfig } from '../../config/load.js';
 import type { Db } from '../../state/db.js';
 import { readServedSchedule, type ServedSchedule } from '../../serve/schedule-file.js';
@@ -60,12 +60,13 @@ export function registerHistoryCommands(program: Command, globals: Globals, exit
     .addHelpText('after', '\nExamples:\n  $ invsync show last\n  $ invsync show 2026-11-22T02 --format csv > changes.csv\n  $ invsync show last --format json | jq .counts')
     .action(async (run: string, opts: { format?: 'table' | 'json' | 'csv'; store?: string[] }) => {
       exit(await runCommand({ ...globals(), json: false }, { name: 'show', mutating: false, quiet: true, check: (l) => checkStoreNames(l, opts.store) }, async (ctx) => {
-        const stored = getRunSummary(ctx.db, run);
-        if (!stored) throw new UsageError(`no run "${run}" (see \`invsync runs\`; a prefix must match exactly one run)`);
+        const multi = ctx.loaded.config.stores !== undefined;
+        const stored = getRunSummary(ctx.db, run, multi ? opts.store : undefined);
+        if (!stored) throw new UsageError(`no run "${run}"${multi && opts.store ? ` of store ${opts.store.map((n) => `"${n}"`).join(', ')}` : ''} (see \`invsync runs${multi && opts.store ? opts.store.map((n) => ` --store ${n}`).join('') : ''}\`; a prefix must match exactly one run)`);
         const summary = opts.store ? storePart(stored, opts.store) : stored;
         const format = opts.format ?? (globals().json ? 'json' : 'table');
         // A huge plan's summary lists only its first changes: the plan in the database has them all.
-        const all = isTruncated(summary) ? planChanges(ctx.db, summary.planId!, summary.dryRun || summary.command === 'match') : undefined;
+        const all = allChanges(ctx.db, summary);
         if (format === 'json' && all) await writeSummaryJsonStreaming(process.stdout, summary, all);
         else if (format === 'json') ctx.out.write(`${JSON.stringify(summary, null, 2)}\n`);
         else if (format === 'csv' && all) await writeCsvStreaming(process.stdout, all);
@@ -170,18 +171,43 @@ function statusLines(status: StatusReport, loaded: LoadedConfig): string[] {
  * A multi-store run's summary narrowed to some stores (`show --store`): their entries, changes and
  * errors, and their counts and safety (one store: exactly that store's).
  */
-function storePart(summary: RunSummary, names: string[]): RunSummary {
+export function storePart(summary: RunSummary, names: string[]): RunSummary {
   if (!summary.stores) return summary;
   const wanted = new Set(names);
   const stores = summary.stores.filter((s) => wanted.has(s.name));
+  if (stores.length === 0) {
+    throw new UsageError(`run ${summary.runId} did not work on store ${names.map((n) => `"${n}"`).join(', ')} (it worked on ${summary.stores.map((s) => s.name).join(', ')})`);
+  }
   const only = stores.length === 1 ? stores[0] : undefined;
+  const worst = storesOutcome(stores, names)!;
+  // The run's message names every store that did not end well: keep only these stores' part.
+  const failed = stores.filter((s) => s.exitCode !== 0);
+  const message = failed.length ? failed.map((s) => `store "${s.name}": exit ${s.exitCode}${s.message ? ` (${s.message})` : ''}`).join('; ') : undefined;
   return {
     ...summary, stores,
     changes: summary.changes.filter((c) => c.store !== undefined && wanted.has(c.store)),
     errors: summary.errors.filter((e) => e.store === undefined || wanted.has(e.store)),
-    ...(summary.changesTotal !== undefined ? { changesTotal: undefined } : {}),
-    ...(only ? { counts: only.counts, safety: only.safety, planId: only.planId, exitCode: only.exitCode, status: only.status } : {}),
+    // The run listed only its first changes: these stores' plans may hold more than those kept.
+    changesTotal: summary.changesTotal !== undefined ? stores.reduce((n, s) => n + s.counts.changed, 0) : undefined,
+    exitCode: worst.exitCode, status: worst.status as RunSummary['status'], message,
+    ...(only ? { counts: only.counts, safety: only.safety, planId: only.planId } : {}),
   };
+}
+
+/**
+ * Every change of a run whose summary lists only its first ones, read from its plan (with
+ * `stores`: each store's plan in turn, as the summary lists them), or undefined when the
+ * summary has them all.
+ */
+export function allChanges(db: Db, summary: RunSummary): Iterable<SummaryChange> | undefined {
+  if (!summary.stores) return isTruncated(summary) ? planChanges(db, summary.planId!, summary.dryRun || summary.command === 'match') : undefined;
+  if ((summary.changesTotal ?? 0) <= summary.changes.length) return undefined;
+  const plans = summary.stores.filter((s) => s.planId != null);
+  if (plans.length === 0) return undefined;
+  const planned = summary.dryRun || summary.command === 'match';
+  return (function* () {
+    for (const s of plans) for (const c of planChanges(db, s.planId!, planned)) yield { store: s.name, ...c };
+  })();
 }
 
 /** A run row still marked "running" is running only while someone holds the lock, and only the newest such row. */
