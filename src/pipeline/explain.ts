@@ -6,7 +6,7 @@
  * the same Matcher with the same rule list — nothing is re-derived here.
  */
 import type { Config } from '../config/schema.js';
-import { SnapshotError, StoreError, UsageError } from '../domain/errors.js';
+import { SnapshotError, StoreError, UnpairedFetchError, UsageError } from '../domain/errors.js';
 import { DUPLICATE_HOLDERS_SHOWN, looseKey, skuKey } from '../domain/sku.js';
 import type { StoreId, StoreItem, StoreSkuDuplicate } from '../domain/types.js';
 import { formatCents, priceSettings, type Amounts } from '../domain/price.js';
@@ -78,7 +78,7 @@ export async function explainSku(options: { db: Db; config: Config; sku: string;
   const cs = rules.skuCaseSensitive;
   const rewrites = loadRewrites(config.sources, cs);
   const index = getIndexMeta(db, setup.name);
-  if (!index) throw new StoreError(`the store index${stores.length > 1 ? ` of store "${setup.name}"` : ''} is empty: run \`invsync fetch\` first`);
+  if (!index) throw new UnpairedFetchError(`the store index${stores.length > 1 ? ` of store "${setup.name}"` : ''} is empty: run \`invsync fetch\` first`);
   // The same extras plan.ts gives match for this store: its share and the open orders to subtract.
   const openOrders = openOrdersFor(db, config, setup.name, index.fetchId);
   const extras = {

@@ -75,7 +75,8 @@ export async function buildPlan(options: {
   const setup = options.store ?? configuredStores(config)[0]!;
   const rules = setup.rules;
   const index = getIndexMeta(db, setup.name);
-  if (!index) throw new StoreError(`the store index${setup.name === DEFAULT_STORE ? '' : ` of store "${setup.name}"`} is empty: run \`invsync fetch\` first`);
+  // Nothing fetched yet is the extreme of an unpaired snapshot and index (SPEC §8): refused, exit 4.
+  if (!index) throw new UnpairedFetchError(`the store index${setup.name === DEFAULT_STORE ? '' : ` of store "${setup.name}"`} is empty: run \`invsync fetch\` first`);
 
   const snapshot = await openSnapshot(snapshotPath(config.stateDir));
   const unpaired = fetchPairProblem(snapshot.header, index);

@@ -11,6 +11,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { configuredStores } from '../config/stores.js';
 import { readLockHolder } from '../lib/lock.js';
 import type { Logger } from '../lib/log.js';
+import { SnapshotError, UnpairedFetchError, UsageError } from '../domain/errors.js';
 import { explainSku } from '../pipeline/explain.js';
 import type { Db } from '../state/db.js';
 import { pageHeaders, pageRoutes } from './page-routes.js';
@@ -177,7 +178,13 @@ export function createApp(deps: ServeDeps): Hono {
     if (sku.trim() === '') return c.json({ error: 'sku: empty', field: 'sku' }, 400);
     const store = c.req.query('store');
     if (store !== undefined && !configuredStores(config).some((s) => s.name === store)) return c.json({ error: `store: no store named "${store}"`, field: 'store' }, 400);
-    return c.json(await explainSku({ db, config, sku, ...(store !== undefined ? { store } : {}) }));
+    try {
+      return c.json(await explainSku({ db, config, sku, ...(store !== undefined ? { store } : {}) }));
+    } catch (err) {
+      // Nothing fetched yet, or no snapshot: the CLI's exit 4/2 answer, as a conflict with its reason.
+      if (err instanceof UnpairedFetchError || err instanceof SnapshotError || err instanceof UsageError) return c.json({ error: err.message }, 409);
+      throw err;
+    }
   });
 
   app.post('/api/schedule', async (c) => {

@@ -178,7 +178,7 @@ describe('many stores from one fetch (SPEC §9)', () => {
 
     // web's index was never fetched: its match refuses, amazon's is untouched by that.
     const matchWeb = await t.run(['match', '--store', 'web', '--json']);
-    expect(matchWeb.code).toBe(5);
+    expect(matchWeb.code).toBe(4);
     expect(json(matchWeb.stdout).stores![0]!.message).toMatch(/store index of store "web" is empty: run `invsync fetch` first/);
 
     const runs = await t.run(['runs', '--store', 'web', '--json']);
@@ -279,7 +279,7 @@ describe('many stores from one fetch (SPEC §9)', () => {
       store: { type: 'woocommerce', url: web.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
     });
     fs.writeFileSync(path.join(t.dir, 'feed.csv'), `sku,qty\n${Array.from({ length: 5 }, (_, k) => `${sku(k + 1)},4`).join('\n')}\n`);
-    expect((await t.run(['match'])).code).toBe(5); // nothing fetched yet
+    expect((await t.run(['match'])).code).toBe(4); // nothing fetched yet
     expect((await t.run(['fetch'])).code).toBe(0);
     expect((await t.run(['match'])).code).toBe(0);
     // Back to schema 9, as an invsync before SPEC §9 left it (index_meta id 1, plans without a store).

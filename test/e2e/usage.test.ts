@@ -116,3 +116,25 @@ describe('a bad plan file or --out with several stores', () => {
     expect(emu.requests).toEqual([]);
   });
 });
+
+describe('a step before its inputs exist', () => {
+  it('match and explain before any fetch: exit 4 (nothing fetched is no pair of snapshot and index), saying to fetch first; no request to the store', async () => {
+    const emu = await startWooEmulator({ products: simpleProducts(3) });
+    running.push(emu);
+    const dir = tempDir();
+    writeCsv(path.join(dir, 'supplier.csv'), [['SKU-0001', 5]]);
+    const config = writeJson(path.join(dir, 'invsync.config.json'), {
+      stateDir: 'state',
+      sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+      store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
+    });
+    const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
+    const match = await runCli(['-c', config, 'match', '--json'], { env, cwd: dir });
+    expect(match.code).toBe(4);
+    expect(JSON.parse(match.stdout)).toMatchObject({ status: 'blocked', exitCode: 4, message: 'the store index is empty: run `invsync fetch` first' });
+    const explain = await runCli(['-c', config, 'explain', 'SKU-0001'], { env, cwd: dir });
+    expect(explain.code).toBe(4);
+    expect(explain.stderr).toContain('the store index is empty: run `invsync fetch` first');
+    expect(emu.requests).toHaveLength(0);
+  });
+});

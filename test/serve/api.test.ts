@@ -132,6 +132,8 @@ describe('invsync serve: the API', () => {
     const s = await shop(3);
     const srv = await serve(s);
     const token = tokenOf(s.stateDir);
+    // Before any fetch: the CLI's refusal (exit 4) with its reason, not an internal error.
+    expect(await srv.api(`/api/explain/${sku(2)}`, { token })).toMatchObject({ status: 409, body: { error: 'the store index is empty: run `invsync fetch` first' } });
     const a = await srv.api('/api/runs', { body: { command: 'full', dryRun: true }, token });
     await finished(srv, token, a.body.runId);
     const b = await srv.api('/api/runs', { body: { command: 'match', limit: 2, offset: 1 }, token });
