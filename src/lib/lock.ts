@@ -113,13 +113,17 @@ export async function acquireLock(stateDir: string, command: string, staleMs: nu
   };
 }
 
-/** Who holds the lock now (for `invsync status`), or undefined. */
-export function readLockHolder(stateDir: string): (LockHolder & { ageMs?: number }) | undefined {
+/**
+ * Who holds the lock now (for `invsync status`), or undefined. `dead`: the holder ran on this
+ * host and its process is gone (kill -9, power cut): the next run takes the lock over at once,
+ * so nothing should wait for it.
+ */
+export function readLockHolder(stateDir: string): (LockHolder & { ageMs?: number; dead: boolean }) | undefined {
   if (!fs.existsSync(path.join(stateDir, LOCK_DIR))) return undefined;
   const holder = readHolderRecord(stateDir);
   if (!holder) return undefined;
   const { pid, hostname, command, startedAt } = holder;
-  return { pid, hostname, command, startedAt, ageMs: Date.now() - Date.parse(startedAt) };
+  return { pid, hostname, command, startedAt, ageMs: Date.now() - Date.parse(startedAt), dead: holderIsDead(holder) };
 }
 
 function readHolderRecord(stateDir: string): HolderRecord | undefined {

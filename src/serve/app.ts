@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { PassThrough, Readable } from 'node:stream';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type Context } from 'hono';
@@ -213,17 +212,7 @@ export function createApp(deps: ServeDeps): Hono {
     if (r.status !== 'running') return r.status;
     if (runner.get(r.id)) return 'running';
     const holder = readLockHolder(config.stateDir);
-    return runState(r, rows, holder !== undefined && holderAlive(holder));
+    return runState(r, rows, holder !== undefined && !holder.dead);
   }
 }
 
-/** A lock holder on another host is taken to be alive (its pid means nothing here). */
-function holderAlive(holder: { pid: number; hostname: string }): boolean {
-  if (holder.hostname !== os.hostname()) return true;
-  try {
-    process.kill(holder.pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -45,7 +45,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const runner = new Runner(log);
   const schedule = config.serve.schedule === undefined ? undefined : new Schedule(config.serve.schedule, config.stateDir, log, async () => {
     const holder = readLockHolder(config.stateDir);
-    if (runner.busy() || holder) {
+    // A dead holder's lock (kill -9) is no reason to skip: the run takes it over.
+    if (runner.busy() || (holder && !holder.dead)) {
       log.info(`schedule: tick skipped: ${holder ? `\`invsync ${holder.command}\` (pid ${holder.pid} on ${holder.hostname}) holds the lock` : 'a served run is in progress'}`);
       return;
     }

@@ -2,7 +2,9 @@
  * `serve.schedule` (SPEC §13): `full` on a cron expression inside the server, a tick skipped
  * while another run holds the lock, pause and resume through the API, the next run in `status`.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { startCli, waitCli, waitFor } from '../helpers/cli.js';
@@ -86,5 +88,29 @@ describe('invsync serve: schedule', () => {
     const runs = await runsOf(srv, token);
     expect(runs.filter((r) => r.status === 'locked')).toEqual([]);
     expect(runs.some((r) => r.command === 'full' && r.status === 'ok')).toBe(true);
+  });
+
+  it('a lock left by a killed CLI run does not stop the schedule: the next tick takes it over and runs', async () => {
+    const s = await shop(3, { serve: { schedule: EVERY_SECOND } });
+    const srv = await serve(s, [], { INVSYNC_LOG_LEVEL: 'info' });
+    const token = tokenOf(s.stateDir);
+    await srv.api('/api/schedule', { body: { enabled: false }, token });
+    const poll = async (ok: () => Promise<boolean>, ms: number) => {
+      for (const end = Date.now() + ms; !(await ok());) {
+        if (Date.now() > end) throw new Error('timed out');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    await poll(async () => !fs.existsSync(path.join(s.stateDir, 'invsync.lock')) && !(await runsOf(srv, token)).some((r) => r.status === 'running'), 60_000);
+    // What kill -9 of `invsync full` leaves: the lock directory and a holder record whose process is gone.
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
+    fs.mkdirSync(path.join(s.stateDir, 'invsync.lock'));
+    const lockIno = fs.statSync(path.join(s.stateDir, 'invsync.lock')).ino;
+    fs.writeFileSync(path.join(s.stateDir, 'lock-holder.json'), JSON.stringify({ pid: dead, hostname: os.hostname(), command: 'full', startedAt: new Date().toISOString(), lockIno }));
+    const before = new Set((await runsOf(srv, token)).map((r) => r.runId));
+    await srv.api('/api/schedule', { body: { enabled: true }, token });
+    await poll(async () => (await runsOf(srv, token)).some((r) => !before.has(r.runId) && r.command === 'full' && r.status === 'ok'), 30_000);
+    await srv.api('/api/schedule', { body: { enabled: false }, token });
+    expect(srv.stderr()).not.toMatch(/schedule: tick skipped: `invsync full` \(pid \d+ on [^)]+\) holds the lock/);
   });
 });

@@ -27,6 +27,16 @@ describe('state dir lock', () => {
     await again.release();
   });
 
+  it('a holder whose process is gone is reported dead (status, the served schedule and run states do not wait for it); a live one is not', async () => {
+    const dir = tempDir();
+    leaveDeadLock(dir);
+    expect(readLockHolder(dir)).toMatchObject({ command: 'full', dead: true });
+    fs.rmSync(path.join(dir, 'invsync.lock'), { recursive: true });
+    const lock = await acquireLock(dir, 'push', 30_000);
+    expect(readLockHolder(dir)).toMatchObject({ command: 'push', pid: process.pid, dead: false });
+    await lock.release();
+  });
+
   it('takes over at once a lock whose holder process is gone', async () => {
     const dir = tempDir();
     leaveDeadLock(dir);

@@ -45,7 +45,8 @@ export function registerHistoryCommands(program: Command, globals: Globals, exit
         const n = Number(opts.last);
         if (!Number.isInteger(n) || n < 1) throw new UsageError(`--last: expected a whole number ≥ 1, got "${opts.last}"`);
         const all = listRuns(ctx.db, n, opts.store);
-        const locked = readLockHolder(ctx.loaded.config.stateDir) !== undefined;
+        const holder = readLockHolder(ctx.loaded.config.stateDir);
+        const locked = holder !== undefined && !holder.dead;
         const runs = all.map((r) => ({ ...r, status: runState(r, all, locked) }));
         if (globals().json) ctx.out.write(`${JSON.stringify(runs, null, 2)}\n`);
         else ctx.out.write(runs.length ? `${runsTable(runs).join('\n')}\n` : 'no runs yet\n');
@@ -83,7 +84,7 @@ interface PendingPlan { id: number; createdAt: string; status: string; items: Re
 export interface StatusReport {
   configFile: string;
   stateDir: string;
-  lock: (LockHolder & { ageMs?: number }) | null;
+  lock: (LockHolder & { ageMs?: number; dead: boolean }) | null;
   /** One store: its index and pending plan. */
   storeIndex?: ReturnType<typeof getIndexMeta> | null;
   pendingPlan?: PendingPlan | null;
@@ -113,7 +114,7 @@ export function statusReport(loaded: LoadedConfig, db: Db, storeNames?: readonly
   const rest = {
     lastSuccess: lastSuccessAt(runs)?.toISOString() ?? null,
     sources: config.sources.map((s) => ({ name: s.name, type: s.type, enabled: s.enabled, lastFetch: lastSuccessfulFetch(db, s.name) ?? null })),
-    lastRuns: runs.slice(0, 10).map((r) => ({ ...r, status: runState(r, runs, holder !== null) })),
+    lastRuns: runs.slice(0, 10).map((r) => ({ ...r, status: runState(r, runs, holder !== null && !holder.dead) })),
     schedule: readServedSchedule(config.stateDir),
   };
   if (config.stores) {
@@ -135,7 +136,7 @@ function statusLines(status: StatusReport, loaded: LoadedConfig): string[] {
   const head = [
     `config        ${status.configFile}`,
     `state dir     ${config.stateDir}`,
-    `lock          ${holder ? `held by \`invsync ${holder.command}\` (pid ${holder.pid} on ${holder.hostname}) for ${fmtDuration(holder.ageMs ?? 0)}` : 'free'}`,
+    `lock          ${!holder ? 'free' : `held by \`invsync ${holder.command}\` (pid ${holder.pid} on ${holder.hostname}) for ${fmtDuration(holder.ageMs ?? 0)}${holder.dead ? ' — that process is gone (killed?): the next run takes the lock over' : ''}`}`,
   ];
   const lastSync = `last sync     ${status.lastSuccess ? ago(status.lastSuccess) : 'never (no successful full or push yet)'}`;
   const sched = status.schedule;
