@@ -148,6 +148,8 @@ export function humanSummary(s: RunSummary, options: { color?: boolean } = {}): 
     if (s.dryRun && s.command === 'rollback') parts.push(`${k.changed} change(s) planned, nothing written to the store and nothing left for \`invsync push\`.`);
     else if (s.dryRun) parts.push(`${k.changed} change(s) planned, nothing written to the store${s.status === 'ok' ? ' (`invsync push` applies exactly this plan)' : ''}.`);
     else if (s.command === 'match') parts.push(`${k.changed} change(s) planned${s.planId ? ` in plan ${s.planId}` : ''}${s.status === 'ok' ? '; `invsync push` applies them' : ''}.`);
+    // A plan a safety gate blocked is no work for `push` (only --force applies it): saying "push retries" would mislead.
+    else if (s.status === 'blocked' && s.safety.tripped && s.safety.tripped !== 'breaker' && !s.safety.forced && k.applied === 0 && k.failed === 0) parts.push(`${k.changed} change(s) planned, none written: the safety gate stopped the run.`);
     else parts.push(`${k.changed} change(s): ${k.applied} applied, ${k.failed} failed, ${k.pending} pending${k.failed || k.pending ? ' (`invsync push` retries the rest)' : ''}.`);
   } else if (s.status === 'ok' && s.command !== 'fetch' && (k.inScope || s.command !== 'push')) {
     parts.push('Nothing to change: the store already matches the feeds.');

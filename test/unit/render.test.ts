@@ -100,6 +100,9 @@ describe('the human summary', () => {
     expect(blocked).toMatch(/^■ invsync full: BLOCKED \(exit 4\)/);
     expect(blocked).toContain('TRIPPED maxMissingRatio');
     expect(blocked).toContain('re-run with --force');
+    // A gate-blocked plan is no work for push: the summary must not promise a retry.
+    expect(blocked).toContain('2 change(s) planned, none written: the safety gate stopped the run.');
+    expect(blocked).not.toContain('retries the rest');
     expect(blocked).toContain('[feed] X-1: row 7: non-numeric quantity "x"');
     expect(blocked).toContain('Low stock: 2 item(s) at or below the threshold: ABC-2 (0), ABC-9 (1).');
     const partial = humanSummary(summaryOf({ status: 'partial', exitCode: 1, counts: { ...summaryOf().counts, applied: 1, failed: 1 } }));
