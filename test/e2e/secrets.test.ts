@@ -193,25 +193,12 @@ describe('secrets', () => {
   });
 
   it('a fetch whose lock is taken over while the store lists stops there: exit 3, no snapshot and no index committed', async () => {
-    const emu = await startWooEmulator({ products: simpleProducts(10, { stock: () => 1 }) });
-    running.push(emu);
-    const dir = tempDir();
-    writeCsv(path.join(dir, 'supplier.csv'), Array.from({ length: 10 }, (_, k) => [`SKU-${String(k + 1).padStart(4, '0')}`, 50]));
-    const config = writeJson(path.join(dir, 'invsync.config.json'), {
-      stateDir: 'state',
-      lock: { staleMs: 2000 },
-      sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
-      store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
-    });
-    const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
+    const { emu, dir, config, env } = await lockTestShop({});
     // The listing's answer takes 4 s: the lock (refreshed every second) notices the takeover while it is in flight.
     emu.faults.latencyMs = 4000;
     const child = startCli(['-c', config, 'fetch', '--json'], { env });
     await waitFor(() => emu.requests.length >= 1, 30_000);
-    const state = path.join(dir, 'state');
-    fs.renameSync(path.join(state, 'invsync.lock'), path.join(state, 'taken'));
-    fs.mkdirSync(path.join(state, 'invsync.lock'));
-    fs.writeFileSync(path.join(state, 'lock-holder.json'), JSON.stringify({ pid: 1, hostname: 'elsewhere', command: 'fetch', startedAt: new Date().toISOString() }));
+    const state = takeOverLock(dir, 'fetch');
     const result = await waitCli(child);
     expect(result.code).toBe(3);
     expect((JSON.parse(result.stdout) as { exitCode: number }).exitCode).toBe(3);
@@ -226,25 +213,12 @@ describe('secrets', () => {
   }, 60_000);
 
   it('a run whose lock is taken over stops before its next batch and exits 3', async () => {
-    const emu = await startWooEmulator({ products: simpleProducts(10, { stock: () => 1 }) });
-    running.push(emu);
-    const dir = tempDir();
-    writeCsv(path.join(dir, 'supplier.csv'), Array.from({ length: 10 }, (_, k) => [`SKU-${String(k + 1).padStart(4, '0')}`, 50]));
-    const config = writeJson(path.join(dir, 'invsync.config.json'), {
-      stateDir: 'state',
-      lock: { staleMs: 2000 },
-      sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
-      store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}', batchSize: 2, concurrency: 1 },
-    });
-    const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
+    const { emu, dir, config, env } = await lockTestShop({ batchSize: 2, concurrency: 1 });
     // Each answer takes 2.5 s: the lock (refreshed every second) notices the takeover while the first batch is in flight.
     emu.faults.latencyMs = 2500;
     const child = startCli(['-c', config, 'full', '--json'], { env });
     await waitFor(() => emu.writeRequests() === 1, 30_000);
-    const state = path.join(dir, 'state');
-    fs.renameSync(path.join(state, 'invsync.lock'), path.join(state, 'taken'));
-    fs.mkdirSync(path.join(state, 'invsync.lock'));
-    fs.writeFileSync(path.join(state, 'lock-holder.json'), JSON.stringify({ pid: 1, hostname: 'elsewhere', command: 'push', startedAt: new Date().toISOString() }));
+    const state = takeOverLock(dir, 'push');
     const result = await waitCli(child);
     expect(result.code).toBe(3);
     expect(emu.writeRequests()).toBe(1);
@@ -256,3 +230,27 @@ describe('secrets', () => {
     expect(JSON.parse(fs.readFileSync(path.join(state, 'lock-holder.json'), 'utf8'))).toMatchObject({ hostname: 'elsewhere' });
   }, 60_000);
 });
+
+/** Ten products at 1, a feed of 50 each, a 2 s lock staleness: the set-up of the lost-lock tests. */
+async function lockTestShop(storeExtra: Record<string, unknown>) {
+  const emu = await startWooEmulator({ products: simpleProducts(10, { stock: () => 1 }) });
+  running.push(emu);
+  const dir = tempDir();
+  writeCsv(path.join(dir, 'supplier.csv'), Array.from({ length: 10 }, (_, k) => [`SKU-${String(k + 1).padStart(4, '0')}`, 50]));
+  const config = writeJson(path.join(dir, 'invsync.config.json'), {
+    stateDir: 'state',
+    lock: { staleMs: 2000 },
+    sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+    store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}', ...storeExtra },
+  });
+  return { emu, dir, config, env: { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret } };
+}
+
+/** What another run taking the lock over does: the old directory goes aside, a new one with its holder comes. Returns the state dir. */
+function takeOverLock(dir: string, command: string): string {
+  const state = path.join(dir, 'state');
+  fs.renameSync(path.join(state, 'invsync.lock'), path.join(state, 'taken'));
+  fs.mkdirSync(path.join(state, 'invsync.lock'));
+  fs.writeFileSync(path.join(state, 'lock-holder.json'), JSON.stringify({ pid: 1, hostname: 'elsewhere', command, startedAt: new Date().toISOString() }));
+  return state;
+}
