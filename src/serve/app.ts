@@ -4,8 +4,8 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { z } from 'zod';
-import { statusReport, runState } from '../cli/commands/history.js';
-import { isTruncated, planChanges, writeSummaryJsonStreaming } from '../cli/plan-changes.js';
+import { allChanges, statusReport, runState } from '../cli/commands/history.js';
+import { writeSummaryJsonStreaming } from '../cli/plan-changes.js';
 import type { LoadedConfig } from '../config/load.js';
 import { configuredStores } from '../config/stores.js';
 import { readLockHolder } from '../lib/lock.js';
@@ -142,10 +142,12 @@ export function createApp(deps: ServeDeps): Hono {
       });
     }
     const summary = getRunSummary(db, row.id)!;
-    if (!isTruncated(summary)) return c.json(summary);
-    // A huge plan's stored summary lists only its first changes: stream them all, as `show --format json`.
+    // A huge run's stored summary lists only its first changes: stream them all from its plan (each
+    // store's in turn), as `show --format json` does.
+    const all = allChanges(db, summary);
+    if (!all) return c.json(summary);
     const out = new PassThrough();
-    void writeSummaryJsonStreaming(out, summary, planChanges(db, summary.planId!, summary.dryRun || summary.command === 'match'))
+    void writeSummaryJsonStreaming(out, summary, all)
       .then(() => out.end(), (err: Error) => out.destroy(err));
     return c.body(Readable.toWeb(out) as ReadableStream, 200, { 'Content-Type': 'application/json; charset=UTF-8' });
   });
