@@ -233,7 +233,8 @@ function joinPath(base: string, path: string): string {
 }
 
 function envBackoff(): Partial<BackoffOptions> {
-  // NOTE: lets end-to-end tests shorten waits without a config option users could misuse.
+  // NOTE: a test hook, not a setting: lets tests (in process, and e2e through the built CLI) shorten retry
+  // waits without a config option users could misuse. Unset, empty or not a positive number: no effect.
   const base = Number(process.env.INVSYNC_RETRY_BASE_MS);
   return Number.isFinite(base) && base > 0 ? { baseMs: base, maxMs: base * 8 } : {};
 }

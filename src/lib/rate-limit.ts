@@ -36,12 +36,6 @@ export function nextRelease(released: readonly number[], now: number, interval: 
   return at;
 }
 
-/** Kept for callers that only need even spacing: the next slot after `lastSlot`. */
-export function nextSlot(lastSlot: number | undefined, now: number, interval: number): number {
-  if (lastSlot === undefined) return now;
-  return Math.max(now, lastSlot + interval);
-}
-
 export function createRateLimiter(
   spec: RateLimitSpec | undefined,
   clock: { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<void> } = realClock,

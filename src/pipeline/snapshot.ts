@@ -221,12 +221,6 @@ export async function openSnapshot(filePath: string): Promise<SnapshotReader> {
   };
 }
 
-/** Every record of the snapshot at `filePath`, with all of `openSnapshot`'s and `records()`'s checks. */
-export async function* readSnapshot(filePath: string): AsyncGenerator<SnapshotRecord> {
-  const reader = await openSnapshot(filePath);
-  yield* reader.records();
-}
-
 // ---------------------------------------------------------------------------------------------
 // Writing
 

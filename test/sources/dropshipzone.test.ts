@@ -6,7 +6,7 @@ import { DropshipzoneSourceConfig } from '../../src/config/schema.js';
 import { HttpError, SourceError } from '../../src/domain/errors.js';
 import type { SourceRecord } from '../../src/domain/types.js';
 import { fetchAll, snapshotPath } from '../../src/pipeline/fetch.js';
-import { readSnapshot, writeSnapshot } from '../../src/pipeline/snapshot.js';
+import { writeSnapshot } from '../../src/pipeline/snapshot.js';
 import { createDropshipzoneSource, dropshipzoneStateFiles } from '../../src/sources/dropshipzone/index.js';
 import type { SourceAdapter } from '../../src/sources/types.js';
 import { openDb } from '../../src/state/db.js';
@@ -14,6 +14,7 @@ import type { StoreAdapter } from '../../src/stores/types.js';
 import {
   DSZ_EMAIL, DSZ_PASSWORD, dszCatalog, dszProduct, startDropshipzoneFake, virtualClock, type DszFake, type DszFakeOptions,
 } from '../fakes/dropshipzone.js';
+import { readSnapshot } from '../helpers/snapshot.js';
 
 // Retries in the HTTP client wait ~20 ms instead of ~500 ms.
 process.env.INVSYNC_RETRY_BASE_MS = '20';

@@ -261,8 +261,10 @@ describe('Medusa store adapter', () => {
     expect((err as HttpError).details).toMatchObject({ status: 401, auth: true });
     expect(fake.requests).toHaveLength(1);
     await collect(createMedusaStore(configFor(fake)).list());
+    // Only the second login got a token (the fake's JWT-shaped `eyJfake.<email:n>.sig`).
+    expect(fake.sessions()).toEqual([expect.stringMatching(/^eyJfake\.[\w-]+\.sig$/)]);
     const [token] = fake.sessions();
-    expect(token).toBeDefined();
+    expect(Buffer.from(token!.split('.')[1]!, 'base64url').toString().split(':')[0]).toBe(fake.email);
     expect(redact(`Authorization: Bearer ${token}`)).toBe('Authorization: Bearer ***');
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { CircuitBreaker } from '../../src/lib/breaker.js';
 import { makeBatches } from '../../src/pipeline/batches.js';
-import { createRateLimiter, nextRelease, nextSlot, PACING_MARGIN, windowOf } from '../../src/lib/rate-limit.js';
+import { createRateLimiter, nextRelease, PACING_MARGIN, windowOf } from '../../src/lib/rate-limit.js';
 import { isRetryableStatus, parseRetryAfter, retryDelay } from '../../src/lib/retry.js';
 import { parseWindow } from '../../src/cli/options.js';
 import { HttpError, StoreError } from '../../src/domain/errors.js';
@@ -89,6 +89,8 @@ describe('rate limiter releases', () => {
     expect(nextRelease([1000], 1010, 100, window)).toBe(1100);
     // The previous request left late (at 1130, not 1100): the next waits from there.
     expect(nextRelease([1000, 1130], 1140, 100, window)).toBe(1230);
+    // Idle for longer than the interval: no wait.
+    expect(nextRelease([1000], 1500, 100, window)).toBe(1500);
   });
 
   it('never lets more than max releases fall inside one rolling window', () => {
@@ -107,14 +109,6 @@ describe('rate limiter releases', () => {
     const times: number[] = [];
     for (let i = 0; i < 60; i++) { await limiter.acquire(); times.push(now); now += i % 5 === 0 ? 3 : 0; }
     for (let i = 10; i < times.length; i++) expect(times[i]! - times[i - 10]!).toBeGreaterThanOrEqual(1000);
-  });
-});
-
-describe('rate limiter slots', () => {
-  it('spaces requests evenly at the configured rate', () => {
-    expect(nextSlot(undefined, 1000, 100)).toBe(1000);
-    expect(nextSlot(1000, 1010, 100)).toBe(1100);
-    expect(nextSlot(1000, 1500, 100)).toBe(1500);
   });
 });
 

@@ -6,13 +6,14 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { toQtyMap } from '../../src/domain/quantity.js';
 import type { SnapshotRecord, SourceRecord } from '../../src/domain/types.js';
-import { readSnapshot, writeSnapshot } from '../../src/pipeline/snapshot.js';
+import { writeSnapshot } from '../../src/pipeline/snapshot.js';
 import { productRecord } from '../../src/sources/dropshipzone/products.js';
 import { partRecord } from '../../src/sources/inventree/parts.js';
 import { itemRecord } from '../../src/sources/json/items.js';
 import { parseDotPath } from '../../src/sources/json/paths.js';
 import { ItemAggregator } from '../../src/sources/netsuite/aggregate.js';
 import { tempDir } from '../helpers/cli.js';
+import { readSnapshot } from '../helpers/snapshot.js';
 
 const qtyMap = toQtyMap({ 'in stock': 10, Y: 1, N: 0 });
 

@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { SnapshotError } from '../../src/domain/errors.js';
 import type { SnapshotRecord } from '../../src/domain/types.js';
-import { openSnapshot, readSnapshot, writableRecord, writeSnapshot } from '../../src/pipeline/snapshot.js';
+import { openSnapshot, writableRecord, writeSnapshot } from '../../src/pipeline/snapshot.js';
 import { failure } from '../helpers/failure.js';
+import { readSnapshot } from '../helpers/snapshot.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

@@ -11,7 +11,8 @@ import type { Db } from '../../state/db.js';
 
 type Globals = () => GlobalOptions;
 
-interface WindowOpts { limit?: string; offset?: string; force?: boolean; dryRun?: boolean; out?: string; verify?: boolean; canary?: string; store?: string[] }
+/** The union of the options fetch, match, push, rollback and full declare; each command gets only its own. */
+interface PipelineOpts { limit?: string; offset?: string; force?: boolean; dryRun?: boolean; out?: string; verify?: boolean; canary?: string; store?: string[] }
 
 const STORE_HELP = 'only this store (repeatable; default: every configured store)';
 
@@ -21,7 +22,7 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     .option('--force', 'accept a source that shrank below its minItemsRatio (logged loudly)')
     .option('--store <name>', `${STORE_HELP}; reads only the sources feeding these stores`, collectStore)
     .addHelpText('after', '\nExample:\n  $ invsync fetch -c /etc/invsync/shop.json')
-    .action(async (opts: WindowOpts) => {
+    .action(async (opts: PipelineOpts) => {
       const spec = { name: 'fetch', mutating: true, check: checkStores(opts) };
       exit(await runCommand(globals(), spec, (ctx) => runOnStores(ctx, opts.store, { command: 'fetch', force: Boolean(opts.force) })));
     });
@@ -34,7 +35,7 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     .option('--out <file>', 'also save the plan to a file, to apply exactly it later with `invsync push <file>`')
     .option('--store <name>', STORE_HELP, collectStore)
     .addHelpText('after', '\nExamples:\n  $ invsync match --limit=100 --offset=200\n  $ invsync match --out plan.json && invsync push plan.json')
-    .action(async (opts: WindowOpts) => {
+    .action(async (opts: PipelineOpts) => {
       const check = (loaded: LoadedConfig) => {
         checkStores(opts)(loaded);
         const stores = selectStores(configuredStores(loaded.config), opts.store);
@@ -54,7 +55,7 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     .option('--force', 'push a plan older than safety.maxPlanAgeMs (logged loudly)')
     .option('--store <name>', STORE_HELP, collectStore)
     .addHelpText('after', '\nExamples:\n  $ invsync push --dry-run\n  $ invsync push            # also resumes an interrupted push\n  $ invsync push plan.json --canary 5')
-    .action(async (planFile: string | undefined, opts: WindowOpts) => {
+    .action(async (planFile: string | undefined, opts: PipelineOpts) => {
       const spec = {
         name: 'push', mutating: true, dryRun: Boolean(opts.dryRun), parse: () => parseCanary(opts.canary),
         // A missing or unreadable plan file is a usage error found before the lock and the run record.
@@ -70,7 +71,7 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     .option('--no-verify', 'skip reading the restored items back')
     .option('--store <name>', STORE_HELP, collectStore)
     .addHelpText('after', '\n"last" is the newest run that applied a change. Levels changed since that run are left as they are.\n\nExamples:\n  $ invsync rollback last --dry-run\n  $ invsync rollback 2026-11-22T02:00:00.123Z-7f3a')
-    .action(async (run: string, opts: WindowOpts) => {
+    .action(async (run: string, opts: PipelineOpts) => {
       const spec = {
         name: 'rollback', mutating: true, dryRun: Boolean(opts.dryRun), check: checkStores(opts),
         // An unknown run, or one that changed nothing here, is refused before the run is recorded.
@@ -92,7 +93,7 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     .option('--canary <n>', 'apply and verify n changes first; go on only if all landed')
     .option('--store <name>', STORE_HELP, collectStore)
     .addHelpText('after', '\nExamples:\n  $ invsync full --dry-run\n  $ invsync full --limit=100 --offset=0')
-    .action(async (opts: WindowOpts) => {
+    .action(async (opts: PipelineOpts) => {
       const dryRun = Boolean(opts.dryRun);
       const parse = () => ({ window: parseWindow(opts), canary: parseCanary(opts.canary) });
       exit(await runCommand(globals(), { name: 'full', mutating: true, dryRun, parse, check: checkStores(opts) }, (ctx, { window, canary }) =>
@@ -100,7 +101,7 @@ export function registerPipelineCommands(program: Command, globals: Globals, exi
     });
 }
 
-function checkStores(opts: WindowOpts) {
+function checkStores(opts: PipelineOpts) {
   return (loaded: Parameters<typeof checkStoreNames>[0]) => checkStoreNames(loaded, opts.store);
 }
 
