@@ -1,5 +1,5 @@
 import type { SourceConfig } from '../config/schema.js';
-import { ConfigError } from '../domain/errors.js';
+import { lazyRegistry } from '../lib/lazy-registry.js';
 import type { SourceAdapter, SourceContext } from './types.js';
 
 type Of<T extends SourceConfig['type']> = Extract<SourceConfig, { type: T }>;
@@ -21,19 +21,17 @@ const LOADERS: { [T in SourceConfig['type']]: () => Promise<SourceFactory> } = {
   // (one line per source type; keep this list sorted by when the type was added)
 };
 
-const loaded = new Map<string, SourceFactory>();
+const registry = lazyRegistry<SourceConfig, SourceContext, SourceAdapter>(LOADERS, {
+  kind: 'source', path: 'sources.type', createName: 'createSource', loadName: 'loadSourceAdapters',
+});
 
 /**
  * Load the adapters of these source types (each once). `createSource` can only create a loaded
  * type; the CLI loads every type its config names before a command runs. A `store` source reads
  * one of the configured stores, whose adapters the CLI loads too (stores/registry.ts).
  */
-export async function loadSourceAdapters(types: Iterable<string>): Promise<void> {
-  // NOTE: one after the other: jest's ESM loader fails on concurrent imports sharing a dependency.
-  for (const type of new Set(types)) {
-    if (loaded.has(type) || !Object.hasOwn(LOADERS, type)) continue;
-    loaded.set(type, await LOADERS[type as SourceConfig['type']]());
-  }
+export function loadSourceAdapters(types: Iterable<string>): Promise<void> {
+  return registry.load(types);
 }
 
 /**
@@ -41,11 +39,7 @@ export async function loadSourceAdapters(types: Iterable<string>): Promise<void>
  * Error (a programming error) for a type whose adapter was not loaded with `loadSourceAdapters`.
  */
 export function createSource(config: SourceConfig, ctx: SourceContext): SourceAdapter {
-  const factory = loaded.get(config.type);
-  if (factory) return factory(config, ctx);
-  // Reachable only for configs built without the schema.
-  if (!Object.hasOwn(LOADERS, config.type)) throw new ConfigError(`source type "${(config as { type: string }).type}" is not available in this build`, 'sources.type');
-  throw new Error(`createSource: the ${config.type} source adapter is not loaded (await loadSourceAdapters first)`);
+  return registry.create(config, ctx);
 }
 
 /** The enabled sources, in config order (the order `aggregate: "priority"` follows). */

@@ -1,5 +1,5 @@
 import type { StoreConfig } from '../config/schema.js';
-import { ConfigError } from '../domain/errors.js';
+import { lazyRegistry } from '../lib/lazy-registry.js';
 import type { StoreAdapter, StoreContext } from './types.js';
 
 export type { StoreContext } from './types.js';
@@ -24,19 +24,17 @@ const LOADERS: { [T in StoreConfig['type']]: () => Promise<StoreFactory> } = {
   // (one line per store type)
 };
 
-const loaded = new Map<string, StoreFactory>();
+const registry = lazyRegistry<StoreConfig, StoreContext, StoreAdapter>(LOADERS, {
+  kind: 'store', path: 'store.type', createName: 'createStore', loadName: 'loadStoreAdapters',
+});
 
 /**
  * Load the adapters of these store types (each once). `createStore` can only create a loaded
  * type; the CLI loads every type its config names before a command runs. Unknown types are
  * skipped here and refused by `createStore`.
  */
-export async function loadStoreAdapters(types: Iterable<string>): Promise<void> {
-  // NOTE: one after the other: jest's ESM loader fails on concurrent imports sharing a dependency.
-  for (const type of new Set(types)) {
-    if (loaded.has(type) || !Object.hasOwn(LOADERS, type)) continue;
-    loaded.set(type, await LOADERS[type as StoreConfig['type']]());
-  }
+export function loadStoreAdapters(types: Iterable<string>): Promise<void> {
+  return registry.load(types);
 }
 
 /**
@@ -44,9 +42,5 @@ export async function loadStoreAdapters(types: Iterable<string>): Promise<void> 
  * Error (a programming error) for a type whose adapter was not loaded with `loadStoreAdapters`.
  */
 export function createStore(config: StoreConfig, ctx: StoreContext = {}): StoreAdapter {
-  const factory = loaded.get(config.type);
-  if (factory) return factory(config, ctx);
-  // Reachable only for configs that bypass the schema.
-  if (!Object.hasOwn(LOADERS, config.type)) throw new ConfigError(`store type "${(config as { type: string }).type}" is not available in this build`, 'store.type');
-  throw new Error(`createStore: the ${config.type} store adapter is not loaded (await loadStoreAdapters first)`);
+  return registry.create(config, ctx);
 }
