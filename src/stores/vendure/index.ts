@@ -236,6 +236,8 @@ function* itemsOf(group: VendureVariant[], settings: StockSettings): Generator<S
   const simple = group.length === 1;
   for (const v of group) {
     const managed = isTracked(v, settings.trackByDefault);
+    const price = priceOf(v, settings.pricesIncludeTax);
+    const visibility = visibilityOf(v);
     yield {
       sku: v.sku,
       productId: v.productId,
@@ -245,9 +247,9 @@ function* itemsOf(group: VendureVariant[], settings: StockSettings): Generator<S
       ...(v.name ? { name: v.name } : {}),
       // SPEC §12: every location's allocation is a sale the supplier has not seen (the other stores subtract it).
       ...(managed && (v.stockAllocated ?? 0) > 0 ? { held: v.stockAllocated } : {}),
-      ...(priceOf(v, settings.pricesIncludeTax) !== undefined ? { price: priceOf(v, settings.pricesIncludeTax) } : {}),
+      ...(price !== undefined ? { price } : {}),
       ref: { variantId: v.id },
-      ...(visibilityOf(v) ? { visibility: visibilityOf(v)! } : {}),
+      ...(visibility ? { visibility } : {}),
     };
   }
 }

@@ -62,10 +62,10 @@ const VariantList = z.object({
 export const VariantPage = z.object({ productVariants: VariantList });
 export type VariantPage = z.infer<typeof VariantPage>;
 
-/** The first page also reads the settings that decide how the variants are read and written. */
 /** Whether the channel's prices are entered with tax: decides which price field holds what invsync wrote. */
 const ActiveChannel = z.object({ pricesIncludeTax: z.boolean() });
 
+/** The first page also reads the settings that decide how the variants are read and written. */
 export const FirstVariantPage = VariantPage.extend({
   globalSettings: z.object({ trackInventory: z.boolean() }),
   activeChannel: ActiveChannel,
