@@ -1,6 +1,6 @@
 import type { Shift4ShopStoreConfig } from '../../config/schema.js';
 import { ConfigError, HttpError, StoreError } from '../../domain/errors.js';
-import { formatCents, storePriceCents } from '../../domain/price.js';
+import { normaliseStorePrice, storePriceCents } from '../../domain/price.js';
 import { writesStock, type BatchResult, type Change, type StoreId, type StoreItem } from '../../domain/types.js';
 import { connectionOptions, createHttpClient, type HttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
@@ -280,10 +280,8 @@ export function productItems(p: S4sProduct): StoreItem[] {
 
 /** SPEC §14: the product's price as two decimals; undefined when the response has no `Price` (not reported). */
 function priceOf(value: number | null | undefined): string | null | undefined {
-  if (value === undefined) return undefined;
-  const cents = storePriceCents(value);
-  // A negative Price is not a price invsync can compare against: reported as none.
-  return typeof cents === 'number' ? formatCents(cents) : null;
+  // A negative Price is not a price invsync can compare against: normaliseStorePrice reports none.
+  return value === undefined ? undefined : normaliseStorePrice(value);
 }
 
 /** A two-decimal price string as the API's decimal `Price`. The plan only holds such strings. */
