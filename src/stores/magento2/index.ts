@@ -277,6 +277,7 @@ export function createMagento2Store(config: Magento2StoreConfig, context: StoreC
    */
   async function writePrices(changes: Change[]): Promise<BatchResult['failed']> {
     const failed: BatchResult['failed'] = [];
+    const failedSeqs = new Set<number>();
     await priceCap.run(changes, async (chunk) => {
       const prices = chunk.map((c) => ({ sku: c.sku, price: Number((c.price as NonNullable<Change['price']>).to), store_id: PRICE_STORE_ID }));
       let result: MagentoPriceUpdateResult;
@@ -286,7 +287,10 @@ export function createMagento2Store(config: Magento2StoreConfig, context: StoreC
         if (announcedCap(err) !== null) throw err;
         const message = refusal(err);
         if (message === null) throw err;
-        for (const c of chunk) failed.push({ seq: c.seq, message: `price not applied: ${message}` });
+        for (const c of chunk) {
+          failedSeqs.add(c.seq);
+          failed.push({ seq: c.seq, message: `price not applied: ${message}` });
+        }
         return;
       }
       for (const row of result) {
@@ -296,7 +300,11 @@ export function createMagento2Store(config: Magento2StoreConfig, context: StoreC
         const message = `price not applied: ${rendered}${/%[A-Za-z]/.test(rendered) && named.length ? ` (${Object.values(row.parameters ?? {}).map(String).join(', ')})` : ''}`;
         const hit = chunk.filter((c) => named.includes(c.sku.toLowerCase()));
         // A failure naming none of the SKUs cannot be placed: every item of the request is in doubt.
-        for (const c of hit.length > 0 ? hit : chunk) if (!failed.some((f) => f.seq === c.seq)) failed.push({ seq: c.seq, message });
+        for (const c of hit.length > 0 ? hit : chunk) {
+          if (failedSeqs.has(c.seq)) continue;
+          failedSeqs.add(c.seq);
+          failed.push({ seq: c.seq, message });
+        }
       }
     });
     return failed;
