@@ -12,7 +12,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { HttpError } from '../../src/domain/errors.js';
-import type { Change, StoreItem } from '../../src/domain/types.js';
+import type { Change, StatusAction, StoreItem } from '../../src/domain/types.js';
 import type { StoreAdapter } from '../../src/stores/types.js';
 
 /** What the contract needs from a store's fake, in store-neutral terms. */
@@ -60,6 +60,16 @@ export function changeFor(item: StoreItem, seq: number, to: number): Change {
     seq, sku: item.sku, productId: item.productId, variationId: item.variationId, from: item.qty, to,
     ...(item.ref ? { ref: item.ref } : {}),
   };
+}
+
+/** A change hiding `item` (SPEC §14 rules.status): `set` written over `from`, with the stock to `to`. */
+export function hideChange(item: StoreItem, seq: number, to: number, set: StatusAction['set'], from: StatusAction['from']): Change {
+  return { ...changeFor(item, seq, to), statusAction: { to: 'hide', set, from } };
+}
+
+/** A change putting back what a hide replaced: `set` written alone (its stock `to` is not written). */
+export function restoreChange(item: StoreItem, seq: number, to: number, set: StatusAction['set'], from: StatusAction['from']): Change {
+  return { ...changeFor(item, seq, to), statusAction: { to: 'restore', of: 'hide', set, from, alone: true } };
 }
 
 /** Changes grouped by batch key, then cut into chunks of at most `maxBatch` (what push does). */

@@ -10,7 +10,7 @@ import { CAP_TTL_MS, CAPS_FILE, stateDirCapMemory } from '../../src/stores/batch
 import { defaultRequestBudget, sendIsolating } from '../../src/stores/isolate.js';
 import { renderMagentoError, renderPlaceholders } from '../../src/stores/magento2/messages.js';
 import { chunkForQuery, isLastPage, searchCriteriaParams, skuFilters } from '../../src/stores/magento2/search-criteria.js';
-import { changeFor, collect, runStoreContract, toBatches, type StoreContractContext } from '../contracts/store-contract.js';
+import { changeFor, collect, hideChange, restoreChange, runStoreContract, toBatches, type StoreContractContext } from '../contracts/store-contract.js';
 import { magentoCatalog, magentoRequest, startMagentoFake, type MagentoFake, type MagentoFakeOptions } from '../fakes/magento2.js';
 import { contractHooks } from '../fakes/fake-http.js';
 
@@ -523,8 +523,8 @@ describe('Magento 2 rules.status writes (SPEC §14)', () => {
     ]);
     const p1 = items.find((i) => i.sku === 'P-1')!;
     const c1 = items.find((i) => i.sku === 'C-1')!;
-    const hide: Change = { ...changeFor(p1, 1, 0), statusAction: { to: 'hide', set: { status: 2 }, from: { status: 1 } } };
-    const hideChild: Change = { ...changeFor(c1, 3, 0), statusAction: { to: 'hide', set: { status: 2 }, from: { status: 1 } } };
+    const hide = hideChange(p1, 1, 0, { status: 2 }, { status: 1 });
+    const hideChild = hideChange(c1, 3, 0, { status: 2 }, { status: 1 });
     const writes = fake.writeRequests();
     expect(await store.apply([hide, changeFor(items.find((i) => i.sku === 'Q-1')!, 2, 3), hideChild])).toEqual({ failed: [] });
     // One source-items save for the three stock writes, one product save per hide.
@@ -533,7 +533,7 @@ describe('Magento 2 rules.status writes (SPEC §14)', () => {
     expect([fake.bySku('C-1')!.status, fake.bySku('C')!.status, fake.bySku('Q-1')!.status]).toEqual([2, 1, 1]);
     expect((await store.read([hide])).get(1)).toEqual({ qty: 0, managed: true, visibility: { hidden: true, outOfStock: false, values: { status: 2 } } });
 
-    const restore: Change = { ...changeFor(p1, 4, 99), statusAction: { to: 'restore', of: 'hide', set: { status: 1 }, from: { status: 2 }, alone: true } };
+    const restore = restoreChange(p1, 4, 99, { status: 1 }, { status: 2 });
     const before = fake.writeRequests();
     expect(await store.apply([restore])).toEqual({ failed: [] });
     // A status action alone writes no stock.
@@ -547,7 +547,7 @@ describe('Magento 2 rules.status writes (SPEC §14)', () => {
     const store = createMagento2Store(configFor(fake, { msi: false }));
     const [item] = await collect(store.list());
     expect(item!.visibility).toEqual({ hidden: false, outOfStock: false, values: { status: 1 } });
-    const hide: Change = { ...changeFor(item!, 1, 0), statusAction: { to: 'hide', set: { status: 2 }, from: { status: 1 } } };
+    const hide = hideChange(item!, 1, 0, { status: 2 }, { status: 1 });
     expect(await store.apply([hide])).toEqual({ failed: [] });
     expect([fake.bySku('L-1')!.status, fake.bySku('L-1')!.legacy.qty, fake.productSaves()]).toEqual([2, 0, 1]);
   });
@@ -556,8 +556,8 @@ describe('Magento 2 rules.status writes (SPEC §14)', () => {
     fake = await startMagentoFake({ products: [{ sku: 'P-1', qty: 5 }, { sku: 'Q-1', qty: 5 }] });
     const store = createMagento2Store(configFor(fake));
     const [p, q] = await collect(store.list());
-    const bad: Change = { ...changeFor(p!, 1, 0), statusAction: { to: 'hide', set: { status: 'off' }, from: { status: 1 } } };
-    const worse: Change = { ...changeFor(q!, 2, 0), statusAction: { to: 'hide', set: { status: 7 }, from: { status: 1 } } };
+    const bad = hideChange(p!, 1, 0, { status: 'off' }, { status: 1 });
+    const worse = hideChange(q!, 2, 0, { status: 7 }, { status: 1 });
     const result = await store.apply([bad, worse]);
     expect(result.failed).toEqual([
       { seq: 1, message: 'status not applied: 400: The "off" value\'s type is invalid. The "int" type was expected. Verify and try again.' },
@@ -573,7 +573,7 @@ describe('Magento 2 rules.status writes (SPEC §14)', () => {
     fake = await startMagentoFake({ products: [{ sku: 'P-1', qty: 5 }], faults: { rejectSkus: ['P-1'] } });
     const store = createMagento2Store(configFor(fake));
     const [p] = await collect(store.list());
-    const hide: Change = { ...changeFor(p!, 1, 0), statusAction: { to: 'hide', set: { status: 2 }, from: { status: 1 } } };
+    const hide = hideChange(p!, 1, 0, { status: 2 }, { status: 1 });
     const result = await store.apply([hide]);
     expect(result.failed.map((f) => f.seq)).toEqual([1]);
     expect([fake.bySku('P-1')!.status, fake.productSaves()]).toEqual([1, 0]);

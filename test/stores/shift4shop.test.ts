@@ -3,7 +3,7 @@ import type { Shift4ShopStoreConfig } from '../../src/config/schema.js';
 import { ConfigError, HttpError } from '../../src/domain/errors.js';
 import type { Change } from '../../src/domain/types.js';
 import { createShift4ShopStore } from '../../src/stores/shift4shop/index.js';
-import { changeFor, collect, runStoreContract, toBatches, type StoreContractContext } from '../contracts/store-contract.js';
+import { changeFor, collect, hideChange, restoreChange, runStoreContract, toBatches, type StoreContractContext } from '../contracts/store-contract.js';
 import { s4sCatalog, s4sRequest, startShift4ShopFake, type S4sFake, type S4sFakeOptions } from '../fakes/shift4shop.js';
 import { contractHooks } from '../fakes/fake-http.js';
 
@@ -304,7 +304,7 @@ describe('Shift4Shop rules.status writes (SPEC §14)', () => {
       ['P', { hidden: false, outOfStock: false, values: { Hide: false } }],
       ['Q', { hidden: false, outOfStock: false, values: { Hide: false } }],
     ]);
-    const hide: Change = { ...changeFor(items[0]!, 1, 0), statusAction: { to: 'hide', set: { Hide: true }, from: { Hide: false } } };
+    const hide = hideChange(items[0]!, 1, 0, { Hide: true }, { Hide: false });
     const before = fake.writeRequests();
     expect(await store.apply([hide, changeFor(items[1]!, 2, 4)])).toEqual({ failed: [] });
     expect(fake.writeRequests() - before).toBe(1);
@@ -312,7 +312,7 @@ describe('Shift4Shop rules.status writes (SPEC §14)', () => {
     expect([p.hide, p.stock]).toEqual([true, 0]);
     expect((await store.read([hide])).get(1)).toEqual({ qty: 0, managed: true, visibility: { hidden: true, outOfStock: false, values: { Hide: true } } });
 
-    const restore: Change = { ...changeFor(items[0]!, 3, 99), statusAction: { to: 'restore', of: 'hide', set: { Hide: false }, from: { Hide: true }, alone: true } };
+    const restore = restoreChange(items[0]!, 3, 99, { Hide: false }, { Hide: true });
     expect(await store.apply([restore])).toEqual({ failed: [] });
     expect([fake.get(Number(items[0]!.productId))!.hide, fake.get(Number(items[0]!.productId))!.stock]).toEqual([false, 0]);
   });
@@ -321,8 +321,8 @@ describe('Shift4Shop rules.status writes (SPEC §14)', () => {
     fake = await startShift4ShopFake({ products: [{ sku: 'P', stock: 5 }, { sku: 'Q', stock: 5 }] });
     const store = createShift4ShopStore(configFor(fake));
     const items = await collect(store.list());
-    const bad: Change = { ...changeFor(items[0]!, 1, 0), statusAction: { to: 'hide', set: { Hide: 'yes' }, from: { Hide: false } } };
-    const good: Change = { ...changeFor(items[1]!, 2, 0), statusAction: { to: 'hide', set: { Hide: true }, from: { Hide: false } } };
+    const bad = hideChange(items[0]!, 1, 0, { Hide: 'yes' }, { Hide: false });
+    const good = hideChange(items[1]!, 2, 0, { Hide: true }, { Hide: false });
     const result = await store.apply([bad, good]);
     expect(result.failed.map((f) => f.seq)).toEqual([1]);
     expect(result.failed[0]!.message).toContain('Invalid value for Hide');

@@ -4,7 +4,7 @@ import { ConfigError, HttpError } from '../../src/domain/errors.js';
 import type { Change } from '../../src/domain/types.js';
 import { clearSecrets, redact } from '../../src/lib/redact.js';
 import { createVendureStore } from '../../src/stores/vendure/index.js';
-import { changeFor, collect, runStoreContract, toBatches } from '../contracts/store-contract.js';
+import { changeFor, collect, hideChange, restoreChange, runStoreContract, toBatches } from '../contracts/store-contract.js';
 import { startVendureFake, vendureCatalog, type VendureFake, type VendureFakeOptions } from '../fakes/vendure.js';
 
 beforeAll(() => {
@@ -289,7 +289,7 @@ describe('Vendure rules.status writes (SPEC §14)', () => {
       ['P-1', { hidden: false, outOfStock: false, values: { enabled: true } }],
       ['Q-1', { hidden: false, outOfStock: false, values: { enabled: true } }],
     ]);
-    const hide: Change = { ...changeFor(items[0]!, 1, 0), statusAction: { to: 'hide', set: { enabled: false }, from: { enabled: true } } };
+    const hide = hideChange(items[0]!, 1, 0, { enabled: false }, { enabled: true });
     const writes = fake.writeRequests();
     expect(await store.apply([hide, changeFor(items[1]!, 2, 3)])).toEqual({ failed: [] });
     expect(fake.writeRequests() - writes).toBe(1);
@@ -297,7 +297,7 @@ describe('Vendure rules.status writes (SPEC §14)', () => {
     expect([p1().enabled, p1().levels.get(1)]).toEqual([false, 0]);
     expect((await store.read([hide])).get(1)).toEqual({ qty: 0, managed: true, visibility: { hidden: true, outOfStock: false, values: { enabled: false } } });
 
-    const restore: Change = { ...changeFor(items[0]!, 3, 99), statusAction: { to: 'restore', of: 'hide', set: { enabled: true }, from: { enabled: false }, alone: true } };
+    const restore = restoreChange(items[0]!, 3, 99, { enabled: true }, { enabled: false });
     expect(await store.apply([restore])).toEqual({ failed: [] });
     expect([p1().enabled, p1().levels.get(1)]).toEqual([true, 0]);
   });
@@ -306,7 +306,7 @@ describe('Vendure rules.status writes (SPEC §14)', () => {
     fake = await startVendureFake({ products: [{ name: 'P', variants: [{ sku: 'P-1', stock: 5 }] }] });
     const store = createVendureStore(configFor(fake));
     const [item] = await collect(store.list());
-    const bad: Change = { ...changeFor(item!, 1, 0), statusAction: { to: 'hide', set: { enabled: 'no' }, from: { enabled: true } } };
+    const bad = hideChange(item!, 1, 0, { enabled: 'no' }, { enabled: true });
     const result = await store.apply([bad]);
     expect(result.failed).toHaveLength(1);
     expect(result.failed[0]!.message).toContain('Boolean cannot represent a non boolean value: "no"');
