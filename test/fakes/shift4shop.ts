@@ -179,10 +179,6 @@ export async function startShift4ShopFake(options: S4sFakeOptions = {}): Promise
   /** `GET /Orders?limit&offset&datestart=MM/dd/yyyy`: paged like the products; the store's time zone is UTC here. */
   function listOrders(req: FakeRequest): FakeReply {
     if (faults.failOrders) return errorList(500, 'An error has occurred.'); // wording UNVERIFIED
-    const limitRaw = req.query.get('limit');
-    const offsetRaw = req.query.get('offset');
-    const limit = Math.min(limitRaw === null ? 10 : Math.max(1, Number(limitRaw) || 0), MAX_ORDERS_LIMIT);
-    const offset = offsetRaw === null ? offsetBase : Math.max(0, Math.trunc(Number(offsetRaw) || 0));
     const startRaw = req.query.get('datestart');
     let fromMs = -Infinity;
     if (startRaw !== null) {
@@ -191,42 +187,43 @@ export async function startShift4ShopFake(options: S4sFakeOptions = {}): Promise
       fromMs = Date.UTC(Number(m[3]), Number(m[1]) - 1, Number(m[2]));
     }
     const all = orders.filter((o) => o.createdAt.getTime() >= fromMs).sort((a, b) => a.id - b.id);
+    return pageOf(req, all, MAX_ORDERS_LIMIT, (o) => ({
+      OrderID: o.id, InvoiceNumberPrefix: 'AB-', InvoiceNumber: o.id, OrderStatusID: o.status,
+      OrderDate: o.createdAt.toISOString().slice(0, 19),
+      OrderItemList: o.items.map((i, k) => ({
+        CatalogID: i.catalogId, ItemIndexID: k + 1, ItemID: i.sku, ItemShipmentID: i.shipped ? 2 : 1, ItemQuantity: i.quantity, ItemDescription: i.sku,
+      })),
+      ShipmentList: [
+        { ShipmentID: 1, ShipmentOrderStatus: o.status },
+        ...(o.items.some((i) => i.shipped) ? [{ ShipmentID: 2, ShipmentOrderStatus: 4 }] : []),
+      ],
+    }));
+  }
+
+  /**
+   * One page of a GET list (Products, Orders): `limit` (default 10, wording/default UNVERIFIED;
+   * larger limits are served as `max`) records from `offset` in the shop's offset base; no
+   * records at all is 404, an offset past the end per `pastEnd`.
+   */
+  function pageOf<T>(req: FakeRequest, all: T[], max: number, toJson: (record: T) => unknown): FakeReply {
+    const limitRaw = req.query.get('limit');
+    const offsetRaw = req.query.get('offset');
+    const limit = Math.min(limitRaw === null ? 10 : Math.max(1, Number(limitRaw) || 0), max);
+    const offset = offsetRaw === null ? offsetBase : Math.max(0, Math.trunc(Number(offsetRaw) || 0));
     if (all.length === 0) return errorList(404, 'No records found'); // wording UNVERIFIED
     const start = offsetBase === 1 ? Math.max(offset, 1) - 1 : offset;
     if (start >= all.length) {
       return options.pastEnd === 'not-found' ? errorList(404, 'No records found') : errorList(400, 'Offset amount exceeds the total number of records');
     }
-    return {
-      status: 200,
-      json: all.slice(start, start + limit).map((o) => ({
-        OrderID: o.id, InvoiceNumberPrefix: 'AB-', InvoiceNumber: o.id, OrderStatusID: o.status,
-        OrderDate: o.createdAt.toISOString().slice(0, 19),
-        OrderItemList: o.items.map((i, k) => ({
-          CatalogID: i.catalogId, ItemIndexID: k + 1, ItemID: i.sku, ItemShipmentID: i.shipped ? 2 : 1, ItemQuantity: i.quantity, ItemDescription: i.sku,
-        })),
-        ShipmentList: [
-          { ShipmentID: 1, ShipmentOrderStatus: o.status },
-          ...(o.items.some((i) => i.shipped) ? [{ ShipmentID: 2, ShipmentOrderStatus: 4 }] : []),
-        ],
-      })),
-    };
+    return { status: 200, json: all.slice(start, start + limit).map(toJson) };
   }
 
   function listProducts(req: FakeRequest): FakeReply {
-    const limitRaw = req.query.get('limit');
-    const offsetRaw = req.query.get('offset');
-    // Default page size: wording/default UNVERIFIED; the cap at 200 is documented. Larger limits are served as 200.
-    const limit = Math.min(limitRaw === null ? 10 : Math.max(1, Number(limitRaw) || 0), MAX_LIMIT);
-    const offset = offsetRaw === null ? offsetBase : Math.max(0, Math.trunc(Number(offsetRaw) || 0));
+    // The cap at 200 is documented.
     let all = [...products.values()].sort((a, b) => a.catalogId - b.catalogId);
     const sku = req.query.get('sku');
     if (sku !== null) all = all.filter((p) => p.sku === sku);
-    if (all.length === 0) return errorList(404, 'No records found'); // wording UNVERIFIED
-    const start = offsetBase === 1 ? Math.max(offset, 1) - 1 : offset;
-    if (start >= all.length) {
-      return options.pastEnd === 'not-found' ? errorList(404, 'No records found') : errorList(400, 'Offset amount exceeds the total number of records');
-    }
-    return { status: 200, json: all.slice(start, start + limit).map(productJson) };
+    return pageOf(req, all, MAX_LIMIT, productJson);
   }
 
   function rejected(sku: string): boolean {
