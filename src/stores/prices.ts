@@ -3,6 +3,8 @@
  * validation: a store that cannot write and read back a price refuses `prices.enabled` (exit 2,
  * naming it) rather than syncing stock alone while the user expects prices too.
  */
+import { StoreError } from '../domain/errors.js';
+import { storePriceCents } from '../domain/price.js';
 
 /** NOTE: Amazon writes no prices (see `pricesUnsupported`). */
 export interface PriceFacts {
@@ -48,4 +50,15 @@ export function pricesUnsupported(store: { type: string }): string | null {
   if (PRICES_BY_STORE[store.type]) return null;
   if (store.type === 'amazon') return 'store type "amazon" does not sync prices (invsync writes only fulfillment_availability to Amazon listings)';
   return `store type "${store.type}" does not sync prices yet (supported: ${Object.keys(PRICES_BY_STORE).join(', ')})`;
+}
+
+/**
+ * A planned price (the two-decimal string match writes into `Change.price.to`) in integer cents,
+ * for the stores that send a number. The plan only holds such strings: anything else is a
+ * StoreError naming the store.
+ */
+export function plannedPriceCents(storeType: string, price: string): number {
+  const cents = storePriceCents(price);
+  if (typeof cents !== 'number') throw new StoreError(`${storeType}: "${price}" is not a price`);
+  return cents;
 }

@@ -1,12 +1,13 @@
 import type { Shift4ShopStoreConfig } from '../../config/schema.js';
-import { ConfigError, HttpError, StoreError } from '../../domain/errors.js';
-import { normaliseStorePrice, storePriceCents } from '../../domain/price.js';
+import { ConfigError, HttpError } from '../../domain/errors.js';
+import { normaliseStorePrice } from '../../domain/price.js';
 import { writesStock, type BatchResult, type Change, type StoreId, type StoreItem } from '../../domain/types.js';
 import { connectionOptions, createHttpClient, type HttpClient } from '../../lib/http.js';
 import { logger } from '../../lib/log.js';
 import type { RateLimitSpec } from '../../lib/rate-limit.js';
 import { redact, safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
+import { plannedPriceCents } from '../prices.js';
 import type { OpenOrderLine, StockReading, StoreAdapter } from '../types.js';
 import { S4sOrderPage, S4sProductPage, S4sRecordResults, S4sSingleProduct, type S4sProduct, type S4sRecordResult } from './schemas.js';
 
@@ -284,11 +285,9 @@ function priceOf(value: number | null | undefined): string | null | undefined {
   return value === undefined ? undefined : normaliseStorePrice(value);
 }
 
-/** A two-decimal price string as the API's decimal `Price`. The plan only holds such strings. */
+/** A two-decimal price string as the API's decimal `Price`. */
 function priceNumber(price: string): number {
-  const cents = storePriceCents(price);
-  if (typeof cents !== 'number') throw new StoreError(`shift4shop: "${price}" is not a price`);
-  return cents / 100;
+  return plannedPriceCents('shift4shop', price) / 100;
 }
 
 const collator = new Intl.Collator('en', { numeric: true });

@@ -2,10 +2,11 @@ import type { z } from 'zod';
 import type { VendureStoreConfig } from '../../config/schema.js';
 import { ConfigError, StoreError } from '../../domain/errors.js';
 import { writesStock, type BatchResult, type Change, type ItemVisibility, type StoreItem } from '../../domain/types.js';
-import { formatCents, storePriceCents } from '../../domain/price.js';
+import { formatCents } from '../../domain/price.js';
 import { logger } from '../../lib/log.js';
 import { redact, safeUrl } from '../../lib/redact.js';
 import { assertBatch } from '../batch-guard.js';
+import { plannedPriceCents } from '../prices.js';
 import type { StockReading, StoreAdapter } from '../types.js';
 import { createVendureClient, describeErrors, graphQLFailure, type GraphQLResult } from './client.js';
 import {
@@ -309,11 +310,9 @@ function writeInput(change: Change, locationId: string | null): Record<string, u
   };
 }
 
-/** A two-decimal price string as Vendure's Money (integer cents). The plan only holds such strings. */
+/** A two-decimal price string as Vendure's Money (integer cents). */
 function priceMinor(price: string): number {
-  const cents = storePriceCents(price);
-  if (typeof cents !== 'number') throw new StoreError(`vendure: "${price}" is not a price`);
-  return cents;
+  return plannedPriceCents('vendure', price);
 }
 
 /** The change whose variant Vendure could not find, when that is what failed the batch. */
