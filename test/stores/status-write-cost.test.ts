@@ -12,7 +12,7 @@ import { STATUS_BY_STORE } from '../../src/stores/status.js';
 import type { StoreAdapter } from '../../src/stores/types.js';
 import { createVendureStore } from '../../src/stores/vendure/index.js';
 import { createWooCommerceStore } from '../../src/stores/woocommerce/index.js';
-import { changeFor, collect, toBatches } from '../contracts/store-contract.js';
+import { changeFor, collect, hideChange, toBatches } from '../contracts/store-contract.js';
 import { startBigCommerceFake } from '../fakes/bigcommerce.js';
 import { magentoCatalog, startMagentoFake } from '../fakes/magento2.js';
 import { startShift4ShopFake } from '../fakes/shift4shop.js';
@@ -36,8 +36,7 @@ async function cost(type: string, adapter: StoreAdapter, writes: () => number): 
   };
   const stock = await run(items.map((item: StoreItem, i) => changeFor(item, i + 1, 7)));
   const withStatus = await run(items.map((item: StoreItem, i) => {
-    const set = facts.hideFields!(item)!;
-    return { ...changeFor(item, i + 1, 0), statusAction: { to: 'hide' as const, set, from: { ...item.visibility!.values } } };
+    return hideChange(item, i + 1, 0, facts.hideFields!(item)!, { ...item.visibility!.values });
   }));
   if (process.env.INVSYNC_MEASURE) console.log(`${type}: ${ITEMS} stock changes ${stock} write request(s); ${ITEMS} hides with their stock ${withStatus}`);
   return { stock, withStatus };
