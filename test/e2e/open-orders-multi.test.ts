@@ -4,12 +4,11 @@
  * placed orders hold, `stockAllocated`, read with the listing), or the Medusa fake (units placed
  * orders reserve at the location, `reserved_quantity`, read with the listing).
  */
-import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { startMedusaFake, type MedusaFake } from '../fakes/medusa.js';
 import { startVendureFake, type VendureFake } from '../fakes/vendure.js';
 import { DEFAULT_WOO_KEY, variableProduct, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
-import { runCli, tempDir, writeCsv, writeJson } from '../helpers/cli.js';
+import { csvProject } from '../helpers/project.js';
 import type { RunSummary } from '../../src/domain/types.js';
 
 const closers: Array<() => Promise<void>> = [];
@@ -47,15 +46,7 @@ function setup(web: WooEmulator, vendure: VendureFake, openOrders: unknown, feed
 }
 
 function setupStores(openOrders: unknown, feed: Array<[string, number]>, stores: unknown[]) {
-  const dir = tempDir();
-  writeCsv(path.join(dir, 'supplier.csv'), feed);
-  const config = writeJson(path.join(dir, 'invsync.config.json'), {
-    stateDir: 'state',
-    sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
-    stores,
-    rules: { openOrders },
-  });
-  return { config, run: (args: string[]) => runCli(['-c', config, ...args], { env: ENV }) };
+  return csvProject(feed, { stores, rules: { openOrders } }, { env: ENV });
 }
 
 const FEED: Array<[string, number]> = [['MUG', 5], ['TEE-S', 5], ['TEE-M', 5], ['CAP', 5]];

@@ -5,7 +5,8 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DEFAULT_WOO_KEY, startWooEmulator, variableProduct, wooRequest, type WooEmulator } from '../fakes/woocommerce.js';
-import { runCli, tempDir, writeCsv, writeJson } from '../helpers/cli.js';
+import { writeCsv } from '../helpers/cli.js';
+import { csvProject } from '../helpers/project.js';
 import type { RunSummary } from '../../src/domain/types.js';
 import type { Explanation } from '../../src/pipeline/explain.js';
 
@@ -27,17 +28,12 @@ async function shop(): Promise<WooEmulator> {
 
 const FEED: Array<[string, number]> = [['MUG', 2], ['TEE-S', 2], ['TEE-M', 2], ['CAP', 2]];
 
-function setup(emu: WooEmulator, rules: Record<string, unknown>, store: Record<string, unknown> = {}) {
-  const dir = tempDir();
-  writeCsv(path.join(dir, 'supplier.csv'), FEED);
-  const config = writeJson(path.join(dir, 'invsync.config.json'), {
-    stateDir: 'state',
-    sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+/** `dir`: an existing project to write the config into (same state dir). */
+function setup(emu: WooEmulator, rules: Record<string, unknown>, store: Record<string, unknown> = {}, dir?: string) {
+  return csvProject(FEED, {
     store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}', ...store },
     rules,
-  });
-  const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
-  return { config, run: (args: string[]) => runCli(['-c', config, ...args], { env }) };
+  }, { dir, env: { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret } });
 }
 
 const summary = (stdout: string) => JSON.parse(stdout) as RunSummary;
@@ -161,27 +157,20 @@ describe('open orders (SPEC §12) on the WooCommerce emulator', () => {
     const first = setup(emu, {});
     expect((await first.run(['fetch'])).code).toBe(0);
     // The same config (same state dir) with subtract switched on.
-    const config = writeJson(first.config, {
-      stateDir: 'state', sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
-      store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' }, rules: { openOrders: 'subtract' },
-    });
-    const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
-    const res = await runCli(['-c', config, 'match'], { env });
+    const { run } = setup(emu, { openOrders: 'subtract' }, {}, first.dir);
+    const res = await run(['match']);
     expect(res.code).toBe(4);
     expect(res.stderr).toContain('did not read the store\'s open orders');
-    expect((await runCli(['-c', config, 'fetch'], { env })).code).toBe(0);
-    expect((await runCli(['-c', config, 'match'], { env })).code).toBe(0);
+    expect((await run(['fetch'])).code).toBe(0);
+    expect((await run(['match'])).code).toBe(0);
   });
 
   it('a store that cannot tell open orders refuses subtract at config validation (exit 2, naming it)', async () => {
-    const dir = tempDir();
-    writeCsv(path.join(dir, 'supplier.csv'), FEED);
-    const config = writeJson(path.join(dir, 'invsync.config.json'), {
-      sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+    const { run } = csvProject(FEED, {
       store: { type: 'magento2', url: 'https://m.example.com', token: 't', msi: false },
       rules: { openOrders: 'subtract' },
     });
-    const res = await runCli(['-c', config, 'fetch']);
+    const res = await run(['fetch']);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/rules\.openOrders.*magento2.*msi: false cannot tell open orders/);
   });
