@@ -2,10 +2,8 @@
  * SPEC §12 end to end: the built CLI against the WooCommerce emulator, the oversell scenario of
  * issue 16 without and with `rules.openOrders: "subtract"`, and a sale between match and push.
  */
-import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DEFAULT_WOO_KEY, startWooEmulator, variableProduct, wooRequest, type WooEmulator } from '../fakes/woocommerce.js';
-import { writeCsv } from '../helpers/cli.js';
 import { csvProject } from '../helpers/project.js';
 import type { RunSummary } from '../../src/domain/types.js';
 import type { Explanation } from '../../src/pipeline/explain.js';
@@ -70,8 +68,8 @@ describe('open orders (SPEC §12) on the WooCommerce emulator', () => {
     }
     emu.placeOrder({ createdAt: new Date(Date.now() - 30 * HOUR), line_items: [{ product_id: 5, quantity: 1 }] });
     // The supplier restocked everything to 5 meanwhile.
-    const { run, config } = setup(emu, { openOrders: { mode: 'subtract', lookbackHours: 24 } });
-    writeCsv(path.join(path.dirname(config), 'supplier.csv'), FEED.map(([sku]) => [sku, 5]));
+    const { run, feed } = setup(emu, { openOrders: { mode: 'subtract', lookbackHours: 24 } });
+    feed(FEED.map(([sku]) => [sku, 5]));
     const res = await run(['full', '--json']);
     expect(res.code).toBe(0);
     const s = summary(res.stdout);
@@ -89,8 +87,8 @@ describe('open orders (SPEC §12) on the WooCommerce emulator', () => {
   it('the diff table says what was subtracted', async () => {
     const emu = await shop();
     emu.placeOrder({ line_items: [{ product_id: 1, quantity: 1 }] });
-    const { run, config } = setup(emu, { openOrders: 'subtract' });
-    writeCsv(path.join(path.dirname(config), 'supplier.csv'), [['MUG', 6], ['TEE-S', 2], ['TEE-M', 2], ['CAP', 2]]);
+    const { run, feed } = setup(emu, { openOrders: 'subtract' });
+    feed([['MUG', 6], ['TEE-S', 2], ['TEE-M', 2], ['CAP', 2]]);
     expect((await run(['fetch'])).code).toBe(0);
     const res = await run(['match']);
     expect(res.code).toBe(0);
@@ -106,8 +104,8 @@ describe('open orders (SPEC §12) on the WooCommerce emulator', () => {
 
   it('a sale between match and push lowers that item\'s target by the sale, and says so', async () => {
     const emu = await shop();
-    const { run, config } = setup(emu, { openOrders: 'subtract' });
-    writeCsv(path.join(path.dirname(config), 'supplier.csv'), [['MUG', 6], ['TEE-S', 6], ['TEE-M', 2], ['CAP', 2]]);
+    const { run, feed } = setup(emu, { openOrders: 'subtract' });
+    feed([['MUG', 6], ['TEE-S', 6], ['TEE-M', 2], ['CAP', 2]]);
     expect((await run(['fetch'])).code).toBe(0);
     expect((await run(['match'])).code).toBe(0);
     emu.placeOrder({ line_items: [{ product_id: 1, quantity: 1 }] });
@@ -125,8 +123,8 @@ describe('open orders (SPEC §12) on the WooCommerce emulator', () => {
 
   it('an item whose level rose between match and push is skipped and reported, never overwritten (exit 1)', async () => {
     const emu = await shop();
-    const { run, config } = setup(emu, { openOrders: 'subtract' });
-    writeCsv(path.join(path.dirname(config), 'supplier.csv'), [['MUG', 6], ['TEE-S', 2], ['TEE-M', 2], ['CAP', 5]]);
+    const { run, feed } = setup(emu, { openOrders: 'subtract' });
+    feed([['MUG', 6], ['TEE-S', 2], ['TEE-M', 2], ['CAP', 5]]);
     expect((await run(['fetch'])).code).toBe(0);
     expect((await run(['match'])).code).toBe(0);
     // A hand restock of MUG after the match: 2 → 3.

@@ -7,6 +7,8 @@ export interface CsvProject {
   config: string;
   /** The built CLI on this config: `invsync -c <config> …args`. */
   run: (args: string[]) => Promise<CliResult>;
+  /** Replace the supplier's rows (the next fetch reads them). */
+  feed: (rows: Array<[string, number | string]>) => void;
 }
 
 /**
@@ -20,11 +22,12 @@ export function csvProject(
   options: { dir?: string; env?: Record<string, string | undefined> } = {},
 ): CsvProject {
   const dir = options.dir ?? tempDir();
-  writeCsv(path.join(dir, 'supplier.csv'), feed);
+  const writeFeed = (rows: Array<[string, number | string]>) => { writeCsv(path.join(dir, 'supplier.csv'), rows); };
+  writeFeed(feed);
   const file = writeJson(path.join(dir, 'invsync.config.json'), {
     stateDir: 'state',
     sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
     ...config,
   });
-  return { dir, config: file, run: (args) => runCli(['-c', file, ...args], { env: options.env }) };
+  return { dir, config: file, run: (args) => runCli(['-c', file, ...args], { env: options.env }), feed: writeFeed };
 }
