@@ -21,7 +21,7 @@ import { expectExit, preflight, workspace } from './lib/cli.mjs';
 import { writeFeedCsv } from './lib/dataset.mjs';
 import { startHost } from './lib/host.mjs';
 import { loadAverage } from './lib/report.mjs';
-import { fmt, max, mbFromMiB, median, seconds } from './lib/stats.mjs';
+import { fmt, max, mbFromMiB, median, min, seconds } from './lib/stats.mjs';
 import { startWoo } from './lib/woo.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -109,7 +109,7 @@ async function main() {
             const key = `${v}`;
             if (!peaks.has(key)) peaks.set(key, peak);
             table.push([kind + (variant.label ? ` (${variant.label})` : ''), fmt(size), String(reps), seconds(median(r.map((x) => x.wallMs))), seconds(median(r.map((x) => x.cpuMs))),
-              fmt(mbFromMiB(Math.min(...r.map((x) => x.peakRssMiB))), 1), fmt(mbFromMiB(median(r.map((x) => x.peakRssMiB))), 1), fmt(peak, 1),
+              fmt(mbFromMiB(min(r.map((x) => x.peakRssMiB))), 1), fmt(mbFromMiB(median(r.map((x) => x.peakRssMiB))), 1), fmt(peak, 1),
               size === sizes.at(-1) && sizes.length > 1 ? fmt(peak / peaks.get(key), 2) : '']);
           }
         } finally {

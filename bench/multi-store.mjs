@@ -19,7 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { expectExit, preflight, runInvsync } from './lib/cli.mjs';
 import { changedCount, writeFeedCsv } from './lib/dataset.mjs';
-import { fmt, mbFromMiB, seconds } from './lib/stats.mjs';
+import { fmt, max, mbFromMiB, min, seconds } from './lib/stats.mjs';
 import { startWoo } from './lib/woo.mjs';
 
 const { values } = parseArgs({ options: {
@@ -46,8 +46,6 @@ const feedServer = http.createServer((_req, res) => {
 });
 await new Promise((resolve) => feedServer.listen(0, '127.0.0.1', resolve));
 const feedUrl = `http://127.0.0.1:${feedServer.address().port}/feed.csv`;
-const lowest = (values) => values.reduce((m, v) => Math.min(m, v), Infinity);
-const highest = (values) => values.reduce((m, v) => Math.max(m, v), -Infinity);
 
 /** Store k holds SKUs k·N+1 … (k+1)·N (the feed lists them all, and every other store's). */
 async function shops() {
@@ -112,9 +110,9 @@ const rows = [
   ['slowest single store', `${seconds(slowest)} s`],
   ['sum of the single stores (N separate configs)', `${seconds(sum)} s`],
   ['multi ÷ slowest single', `×${fmt(multi.wallMs / slowest, 2)}`],
-  ['peak RSS, multi-store run', `${fmt(mbFromMiB(multi.rssMiB))} MB (single store: ${fmt(mbFromMiB(highest(single.map((s) => s.rssMiB))))} MB max)`],
-  ['requests per store, multi-store run', `${lowest(multi.requests)}–${highest(multi.requests)}`],
-  ['requests per store, single run (the minimum)', `${lowest(single.map((s) => s.requests))}–${highest(single.map((s) => s.requests))}`],
+  ['peak RSS, multi-store run', `${fmt(mbFromMiB(multi.rssMiB))} MB (single store: ${fmt(mbFromMiB(max(single.map((s) => s.rssMiB))))} MB max)`],
+  ['requests per store, multi-store run', `${min(multi.requests)}–${max(multi.requests)}`],
+  ['requests per store, single run (the minimum)', `${min(single.map((s) => s.requests))}–${max(single.map((s) => s.requests))}`],
   ['requests equal per store', sameRequests ? 'yes' : 'NO'],
   ['feed reads (counted by the feed server)', `${multi.feedReads} for all ${STORES} stores (separate configs: ${singleFeedReads})`],
 ];

@@ -7,9 +7,16 @@ export function median(values) {
   return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
+/** Highest finite value (NaN when none); folded, not spread, so any number of values is fine. */
 export function max(values) {
   const v = values.filter((x) => Number.isFinite(x));
-  return v.length ? Math.max(...v) : NaN;
+  return v.length ? v.reduce((m, x) => Math.max(m, x), -Infinity) : NaN;
+}
+
+/** Lowest finite value (NaN when none). */
+export function min(values) {
+  const v = values.filter((x) => Number.isFinite(x));
+  return v.length ? v.reduce((m, x) => Math.min(m, x), Infinity) : NaN;
 }
 
 /** Run `fn(rep)` `reps` times in sequence; resolves with the results. */

@@ -63,10 +63,11 @@ export async function incrementalStage(ctx) {
     const first = await fetch(incr, 'first');
     ctx.log(`incremental: first refresh ${first.index} (${first.requests} requests, ${seconds(first.wallMs, 1)} s)`);
     const share = ctx.smoke ? 0.05 : 0.01;
+    const edits = { stock: Math.round(simple * share), creates: Math.max(1, Math.round(simple * share / 20)), variationEdits: Math.max(1, Math.round(variable / 4)) };
     const rounds = [
-      { label: 'stock edits, new products, variation edits', edits: { stock: Math.round(simple * share), creates: Math.max(1, Math.round(simple * share / 20)), variationEdits: Math.max(1, Math.round(variable / 4)) }, expect: 'incremental' },
-      { label: '… and deleted products', edits: { stock: Math.round(simple * share), creates: Math.max(1, Math.round(simple * share / 20)), deletes: Math.max(1, Math.round(simple / 10_000)), variationEdits: Math.max(1, Math.round(variable / 4)) }, expect: 'full' },
-      { label: 'stock edits, new products, variation edits', edits: { stock: Math.round(simple * share), creates: Math.max(1, Math.round(simple * share / 20)), variationEdits: Math.max(1, Math.round(variable / 4)) }, expect: 'incremental' },
+      { label: 'stock edits, new products, variation edits', edits, expect: 'incremental' },
+      { label: '… and deleted products', edits: { ...edits, deletes: Math.max(1, Math.round(simple / 10_000)) }, expect: 'full' },
+      { label: 'stock edits, new products, variation edits', edits, expect: 'incremental' },
     ];
     const rows = [];
     let exact = 0;

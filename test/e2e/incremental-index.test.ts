@@ -177,10 +177,9 @@ describe('incremental store index refresh (built CLI, WooCommerce emulator)', ()
   it('an index refreshed with the option off in between is refreshed in full when the option is back on', async () => {
     const t = await setup();
     await t.fetch(t.incremental);
-    const raw = { stateDir: 'incr', sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }], store: { type: 'woocommerce', url: t.emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' } };
-    writeJson(t.incremental, raw);
+    t.config('incr');
     expect((await t.fetch(t.incremental)).index).toBeUndefined();
-    writeJson(t.incremental, { ...raw, store: { ...raw.store, index: { incremental: true } } });
+    t.config('incr', { incremental: true });
     expect(await t.fetch(t.incremental)).toMatchObject({ index: 'full', indexReason: expect.stringMatching(/^the index was refreshed without index\.incremental/) });
     expect((await t.fetch(t.incremental)).index).toBe('incremental');
   });

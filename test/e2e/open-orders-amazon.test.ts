@@ -4,11 +4,10 @@
  * seen the sale; without `subtract` invsync writes the supplier's level back over it, with it the
  * open units come off. A failure to read the orders fails the fetch (exit 5).
  */
-import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { RunSummary } from '../../src/domain/types.js';
 import { amazonCatalog, startAmazonFake, type AmazonFake } from '../fakes/amazon.js';
-import { runCli, tempDir, writeCsv, writeJson } from '../helpers/cli.js';
+import { csvProject } from '../helpers/project.js';
 
 let fake: AmazonFake | undefined;
 afterEach(async () => { await fake?.close(); fake = undefined; });
@@ -25,19 +24,14 @@ async function shop(): Promise<AmazonFake> {
 }
 
 function setup(f: AmazonFake, openOrders: unknown) {
-  const dir = tempDir();
-  writeCsv(path.join(dir, 'supplier.csv'), [[A, 2], [B, 5], [C, 2]]);
-  const config = writeJson(path.join(dir, 'invsync.config.json'), {
-    stateDir: 'state',
-    sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+  const env = { LWA_SECRET: f.options.clientSecret, LWA_REFRESH: f.options.refreshToken, INVSYNC_AMAZON_POLL_MS: '10' };
+  return csvProject([[A, 2], [B, 5], [C, 2]], {
     store: {
       type: 'amazon', sellerId: f.options.sellerId, marketplaceId: f.options.marketplaceId, clientId: f.options.clientId, clientSecret: '${LWA_SECRET}',
       refreshToken: '${LWA_REFRESH}', url: f.url, tokenUrl: `${f.url}/auth/o2/token`, retries: 0,
     },
     rules: { openOrders },
-  });
-  const env = { LWA_SECRET: f.options.clientSecret, LWA_REFRESH: f.options.refreshToken, INVSYNC_AMAZON_POLL_MS: '10' };
-  return { run: (args: string[]) => runCli(['-c', config, ...args], { env }) };
+  }, { env });
 }
 
 const summary = (stdout: string) => JSON.parse(stdout) as RunSummary;

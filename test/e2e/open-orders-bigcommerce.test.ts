@@ -2,10 +2,9 @@
  * SPEC §12 on BigCommerce, the built CLI against the fake: the oversell scenario with and without
  * `subtract`, and a failure to read the orders failing the fetch (exit 5).
  */
-import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { startBigCommerceFake, type BcFake } from '../fakes/bigcommerce.js';
-import { runCli, tempDir, writeCsv, writeJson } from '../helpers/cli.js';
+import { csvProject } from '../helpers/project.js';
 import type { RunSummary } from '../../src/domain/types.js';
 
 let fake: BcFake | undefined;
@@ -18,15 +17,10 @@ async function shop(): Promise<BcFake> {
 }
 
 function setup(f: BcFake, openOrders: unknown, feed: Array<[string, number]>) {
-  const dir = tempDir();
-  writeCsv(path.join(dir, 'supplier.csv'), feed);
-  const config = writeJson(path.join(dir, 'invsync.config.json'), {
-    stateDir: 'state',
-    sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+  return csvProject(feed, {
     store: { type: 'bigcommerce', url: f.url, storeHash: f.storeHash, accessToken: f.token, locationId: 1, retries: 0 },
     rules: { openOrders },
   });
-  return { run: (args: string[]) => runCli(['-c', config, ...args]) };
 }
 
 const FEED: Array<[string, number]> = [['MUG', 2], ['TEE-S', 5], ['TEE-M', 2]];

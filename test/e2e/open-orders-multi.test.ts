@@ -4,12 +4,11 @@
  * placed orders hold, `stockAllocated`, read with the listing), or the Medusa fake (units placed
  * orders reserve at the location, `reserved_quantity`, read with the listing).
  */
-import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { startMedusaFake, type MedusaFake } from '../fakes/medusa.js';
 import { startVendureFake, type VendureFake } from '../fakes/vendure.js';
 import { DEFAULT_WOO_KEY, variableProduct, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
-import { runCli, tempDir, writeCsv, writeJson } from '../helpers/cli.js';
+import { csvProject } from '../helpers/project.js';
 import type { RunSummary } from '../../src/domain/types.js';
 
 const closers: Array<() => Promise<void>> = [];
@@ -39,23 +38,27 @@ async function webShop(): Promise<WooEmulator> {
   return web;
 }
 
+const webStore = (web: WooEmulator) => ({ name: 'web', type: 'woocommerce', url: web.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' });
+
+/**
+ * The web's orders of the subtract scenarios: 2 MUG and 1 TEE-S (one multi-line order, a
+ * variation), an on-hold order for 1 CAP (open), a completed one for 1 TEE-M (not open).
+ */
+function placeWebOrders(web: WooEmulator): void {
+  web.placeOrder({ line_items: [{ product_id: 1, quantity: 2 }, { product_id: 2, variation_id: 3, quantity: 1 }] });
+  web.placeOrder({ status: 'on-hold', line_items: [{ product_id: 5, quantity: 1 }] });
+  web.placeOrder({ status: 'completed', line_items: [{ product_id: 2, variation_id: 4, quantity: 1 }] });
+}
+
 function setup(web: WooEmulator, vendure: VendureFake, openOrders: unknown, feed: Array<[string, number]>, stores?: unknown[]) {
   return setupStores(openOrders, feed, stores ?? [
-    { name: 'web', type: 'woocommerce', url: web.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
+    webStore(web),
     { name: 'vendure', type: 'vendure', url: vendure.url, username: vendure.username, password: vendure.password },
   ]);
 }
 
 function setupStores(openOrders: unknown, feed: Array<[string, number]>, stores: unknown[]) {
-  const dir = tempDir();
-  writeCsv(path.join(dir, 'supplier.csv'), feed);
-  const config = writeJson(path.join(dir, 'invsync.config.json'), {
-    stateDir: 'state',
-    sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
-    stores,
-    rules: { openOrders },
-  });
-  return { config, run: (args: string[]) => runCli(['-c', config, ...args], { env: ENV }) };
+  return csvProject(feed, { stores, rules: { openOrders } }, { env: ENV });
 }
 
 const FEED: Array<[string, number]> = [['MUG', 5], ['TEE-S', 5], ['TEE-M', 5], ['CAP', 5]];
@@ -77,9 +80,7 @@ describe('open orders with several stores (SPEC §12, §9)', () => {
     const { web, vendure } = await shops();
     // WooCommerce sold 2 MUG and 1 TEE-S (one multi-line order, a variation) and has an on-hold order for CAP;
     // Vendure holds 1 CAP and 2 TEE-S for placed, unfulfilled orders.
-    web.placeOrder({ line_items: [{ product_id: 1, quantity: 2 }, { product_id: 2, variation_id: 3, quantity: 1 }] });
-    web.placeOrder({ status: 'on-hold', line_items: [{ product_id: 5, quantity: 1 }] });
-    web.placeOrder({ status: 'completed', line_items: [{ product_id: 2, variation_id: 4, quantity: 1 }] });
+    placeWebOrders(web);
     vendure.placeOrder('CAP', 1);
     vendure.placeOrder('TEE-S', 2);
     const res = await setup(web, vendure, 'subtract', FEED).run(['full', '--json']);
@@ -129,7 +130,7 @@ describe('open orders with several stores (SPEC §12, §9)', () => {
 
   it('a store that cannot tell open orders, or cannot tell them to the others, refuses subtract at config validation (exit 2, naming it)', async () => {
     const { web, vendure } = await shops();
-    const woo = { name: 'web', type: 'woocommerce', url: web.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' };
+    const woo = webStore(web);
     const legacy = { name: 'm2', type: 'magento2', url: 'http://127.0.0.1:9', token: 't', msi: false };
     const big = setup(web, vendure, 'subtract', FEED, [woo, legacy]);
     const r1 = await big.run(['fetch']);
@@ -152,7 +153,7 @@ async function withMedusa(): Promise<{ web: WooEmulator; medusa: MedusaFake; sto
   });
   closers.push(() => medusa.close());
   const stores = [
-    { name: 'web', type: 'woocommerce', url: web.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
+    webStore(web),
     { name: 'med', type: 'medusa', url: medusa.url, email: medusa.email, password: medusa.password, locationId: medusa.locationId },
   ];
   return { web, medusa, stores };
@@ -161,9 +162,7 @@ async function withMedusa(): Promise<{ web: WooEmulator; medusa: MedusaFake; sto
 describe('open orders with several stores: Medusa reservations (SPEC §12, §9)', () => {
   it('with subtract, Medusa\'s reserved units come off the other store\'s target, not its own; the other store\'s open orders come off Medusa\'s', async () => {
     const { web, medusa, stores } = await withMedusa();
-    web.placeOrder({ line_items: [{ product_id: 1, quantity: 2 }, { product_id: 2, variation_id: 3, quantity: 1 }] });
-    web.placeOrder({ status: 'on-hold', line_items: [{ product_id: 5, quantity: 1 }] });
-    web.placeOrder({ status: 'completed', line_items: [{ product_id: 2, variation_id: 4, quantity: 1 }] });
+    placeWebOrders(web);
     // Medusa reserves 1 CAP and 2 TEE-S for placed, unfulfilled orders.
     medusa.reserve('CAP', 1);
     medusa.reserve('TEE-S', 2);

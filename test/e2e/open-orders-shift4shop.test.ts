@@ -2,25 +2,19 @@
  * SPEC §12 on Shift4Shop, the built CLI against the fake: open order lines (an advanced option
  * matched by its SKU) come off the target; a failure to read the orders fails the fetch (exit 5).
  */
-import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { startShift4ShopFake, type S4sFake } from '../fakes/shift4shop.js';
-import { runCli, tempDir, writeCsv, writeJson } from '../helpers/cli.js';
+import { csvProject } from '../helpers/project.js';
 import type { RunSummary } from '../../src/domain/types.js';
 
 let fake: S4sFake | undefined;
 afterEach(async () => { await fake?.close(); fake = undefined; });
 
 function setup(f: S4sFake, openOrders: unknown, feed: Array<[string, number]>) {
-  const dir = tempDir();
-  writeCsv(path.join(dir, 'supplier.csv'), feed);
-  const config = writeJson(path.join(dir, 'invsync.config.json'), {
-    stateDir: 'state',
-    sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+  return csvProject(feed, {
     store: { type: 'shift4shop', url: f.apiUrl, ...f.credentials, rateLimit: { perSecond: 50 }, retries: 0 },
     rules: { openOrders },
   });
-  return { run: (args: string[]) => runCli(['-c', config, ...args]) };
 }
 
 const summary = (stdout: string) => JSON.parse(stdout) as RunSummary;

@@ -3,10 +3,9 @@
  * placed order lowers (the units move to `committed` until fulfilment), so with `subtract` the
  * committed units come off the supply.
  */
-import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DEFAULT_SHOPIFY_TOKEN, startShopifyFake, type ShopifyFake } from '../fakes/shopify.js';
-import { runCli, tempDir, writeCsv, writeJson } from '../helpers/cli.js';
+import { csvProject } from '../helpers/project.js';
 import type { RunSummary } from '../../src/domain/types.js';
 
 let fake: ShopifyFake | undefined;
@@ -20,15 +19,10 @@ async function shop(): Promise<ShopifyFake> {
 }
 
 function setup(f: ShopifyFake, openOrders: unknown, feed: Array<[string, number]>) {
-  const dir = tempDir();
-  writeCsv(path.join(dir, 'supplier.csv'), feed);
-  const config = writeJson(path.join(dir, 'invsync.config.json'), {
-    stateDir: 'state',
-    sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+  return csvProject(feed, {
     store: { type: 'shopify', url: f.url, accessToken: DEFAULT_SHOPIFY_TOKEN, apiVersion: '2026-10', locationId: f.locationId() },
     rules: { openOrders },
   });
-  return { run: (args: string[]) => runCli(['-c', config, ...args]) };
 }
 
 const FEED: Array<[string, number]> = [['MUG', 2], ['SHIRT-S', 2], ['SHIRT-M', 2]];

@@ -2,10 +2,9 @@
  * SPEC §12 end to end: the built CLI against the WooCommerce emulator, the oversell scenario of
  * issue 16 without and with `rules.openOrders: "subtract"`, and a sale between match and push.
  */
-import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DEFAULT_WOO_KEY, startWooEmulator, variableProduct, wooRequest, type WooEmulator } from '../fakes/woocommerce.js';
-import { runCli, tempDir, writeCsv, writeJson } from '../helpers/cli.js';
+import { csvProject } from '../helpers/project.js';
 import type { RunSummary } from '../../src/domain/types.js';
 import type { Explanation } from '../../src/pipeline/explain.js';
 
@@ -27,17 +26,12 @@ async function shop(): Promise<WooEmulator> {
 
 const FEED: Array<[string, number]> = [['MUG', 2], ['TEE-S', 2], ['TEE-M', 2], ['CAP', 2]];
 
-function setup(emu: WooEmulator, rules: Record<string, unknown>, store: Record<string, unknown> = {}) {
-  const dir = tempDir();
-  writeCsv(path.join(dir, 'supplier.csv'), FEED);
-  const config = writeJson(path.join(dir, 'invsync.config.json'), {
-    stateDir: 'state',
-    sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+/** `dir`: an existing project to write the config into (same state dir). */
+function setup(emu: WooEmulator, rules: Record<string, unknown>, store: Record<string, unknown> = {}, dir?: string) {
+  return csvProject(FEED, {
     store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}', ...store },
     rules,
-  });
-  const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
-  return { config, run: (args: string[]) => runCli(['-c', config, ...args], { env }) };
+  }, { dir, env: { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret } });
 }
 
 const summary = (stdout: string) => JSON.parse(stdout) as RunSummary;
@@ -74,8 +68,8 @@ describe('open orders (SPEC §12) on the WooCommerce emulator', () => {
     }
     emu.placeOrder({ createdAt: new Date(Date.now() - 30 * HOUR), line_items: [{ product_id: 5, quantity: 1 }] });
     // The supplier restocked everything to 5 meanwhile.
-    const { run, config } = setup(emu, { openOrders: { mode: 'subtract', lookbackHours: 24 } });
-    writeCsv(path.join(path.dirname(config), 'supplier.csv'), FEED.map(([sku]) => [sku, 5]));
+    const { run, feed } = setup(emu, { openOrders: { mode: 'subtract', lookbackHours: 24 } });
+    feed(FEED.map(([sku]) => [sku, 5]));
     const res = await run(['full', '--json']);
     expect(res.code).toBe(0);
     const s = summary(res.stdout);
@@ -93,8 +87,8 @@ describe('open orders (SPEC §12) on the WooCommerce emulator', () => {
   it('the diff table says what was subtracted', async () => {
     const emu = await shop();
     emu.placeOrder({ line_items: [{ product_id: 1, quantity: 1 }] });
-    const { run, config } = setup(emu, { openOrders: 'subtract' });
-    writeCsv(path.join(path.dirname(config), 'supplier.csv'), [['MUG', 6], ['TEE-S', 2], ['TEE-M', 2], ['CAP', 2]]);
+    const { run, feed } = setup(emu, { openOrders: 'subtract' });
+    feed([['MUG', 6], ['TEE-S', 2], ['TEE-M', 2], ['CAP', 2]]);
     expect((await run(['fetch'])).code).toBe(0);
     const res = await run(['match']);
     expect(res.code).toBe(0);
@@ -110,8 +104,8 @@ describe('open orders (SPEC §12) on the WooCommerce emulator', () => {
 
   it('a sale between match and push lowers that item\'s target by the sale, and says so', async () => {
     const emu = await shop();
-    const { run, config } = setup(emu, { openOrders: 'subtract' });
-    writeCsv(path.join(path.dirname(config), 'supplier.csv'), [['MUG', 6], ['TEE-S', 6], ['TEE-M', 2], ['CAP', 2]]);
+    const { run, feed } = setup(emu, { openOrders: 'subtract' });
+    feed([['MUG', 6], ['TEE-S', 6], ['TEE-M', 2], ['CAP', 2]]);
     expect((await run(['fetch'])).code).toBe(0);
     expect((await run(['match'])).code).toBe(0);
     emu.placeOrder({ line_items: [{ product_id: 1, quantity: 1 }] });
@@ -129,8 +123,8 @@ describe('open orders (SPEC §12) on the WooCommerce emulator', () => {
 
   it('an item whose level rose between match and push is skipped and reported, never overwritten (exit 1)', async () => {
     const emu = await shop();
-    const { run, config } = setup(emu, { openOrders: 'subtract' });
-    writeCsv(path.join(path.dirname(config), 'supplier.csv'), [['MUG', 6], ['TEE-S', 2], ['TEE-M', 2], ['CAP', 5]]);
+    const { run, feed } = setup(emu, { openOrders: 'subtract' });
+    feed([['MUG', 6], ['TEE-S', 2], ['TEE-M', 2], ['CAP', 5]]);
     expect((await run(['fetch'])).code).toBe(0);
     expect((await run(['match'])).code).toBe(0);
     // A hand restock of MUG after the match: 2 → 3.
@@ -161,27 +155,20 @@ describe('open orders (SPEC §12) on the WooCommerce emulator', () => {
     const first = setup(emu, {});
     expect((await first.run(['fetch'])).code).toBe(0);
     // The same config (same state dir) with subtract switched on.
-    const config = writeJson(first.config, {
-      stateDir: 'state', sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
-      store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' }, rules: { openOrders: 'subtract' },
-    });
-    const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
-    const res = await runCli(['-c', config, 'match'], { env });
+    const { run } = setup(emu, { openOrders: 'subtract' }, {}, first.dir);
+    const res = await run(['match']);
     expect(res.code).toBe(4);
     expect(res.stderr).toContain('did not read the store\'s open orders');
-    expect((await runCli(['-c', config, 'fetch'], { env })).code).toBe(0);
-    expect((await runCli(['-c', config, 'match'], { env })).code).toBe(0);
+    expect((await run(['fetch'])).code).toBe(0);
+    expect((await run(['match'])).code).toBe(0);
   });
 
   it('a store that cannot tell open orders refuses subtract at config validation (exit 2, naming it)', async () => {
-    const dir = tempDir();
-    writeCsv(path.join(dir, 'supplier.csv'), FEED);
-    const config = writeJson(path.join(dir, 'invsync.config.json'), {
-      sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
+    const { run } = csvProject(FEED, {
       store: { type: 'magento2', url: 'https://m.example.com', token: 't', msi: false },
       rules: { openOrders: 'subtract' },
     });
-    const res = await runCli(['-c', config, 'fetch']);
+    const res = await run(['fetch']);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/rules\.openOrders.*magento2.*msi: false cannot tell open orders/);
   });

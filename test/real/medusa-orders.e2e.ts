@@ -10,11 +10,11 @@
  * listing) come off that store's target. Not part of `npm test`: run with `npm run e2e:medusa`.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { RunSummary } from '../../src/domain/types.js';
 import { DEFAULT_WOO_KEY, startWooEmulator } from '../fakes/woocommerce.js';
-import { runCli, tempDir, writeCsv, writeJson } from '../helpers/cli.js';
+import { tempDir } from '../helpers/cli.js';
+import { csvProject } from '../helpers/project.js';
 import { startRealServer, type RealServer } from './servers.js';
 // @ts-expect-error -- plain ESM script without types (the same seeding `node e2e/medusa/seed.mjs` does)
 import { adminClient, seedCheckout, seedMedusa } from '../../e2e/medusa/seed.mjs';
@@ -96,14 +96,10 @@ describe('open orders on a real Medusa 2.21 server (rules.openOrders: "subtract"
   function setup(stores: Record<string, unknown>) {
     const dir = tempDir('invsync-medusa-orders-');
     dirs.push(dir);
-    writeCsv(path.join(dir, 'supplier.csv'), FEED);
-    const config = writeJson(path.join(dir, 'invsync.config.json'), {
-      stateDir: 'state',
-      sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
-      ...stores,
-      rules: { openOrders: 'subtract' },
+    const { run } = csvProject(FEED, { ...stores, rules: { openOrders: 'subtract' } }, {
+      dir, env: { MEDUSA_PASSWORD: server!.info.password, WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret },
     });
-    return () => runCli(['-c', config, 'full', '--json'], { env: { MEDUSA_PASSWORD: server!.info.password, WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret } });
+    return () => run(['full', '--json']);
   }
 
   beforeAll(async () => {

@@ -7,12 +7,12 @@
  * stockOnHand and subtracts nothing there; a second store sharing the supply (the WooCommerce
  * emulator) gets the supplier's level minus the units Vendure holds.
  */
-import path from 'node:path';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { RunSummary } from '../../src/domain/types.js';
 import { DEFAULT_WOO_KEY, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
-import { runCli, tempDir, writeCsv, writeJson } from '../helpers/cli.js';
+import { tempDir } from '../helpers/cli.js';
+import { csvProject } from '../helpers/project.js';
 import { startRealServer, type RealServer } from './servers.js';
 // @ts-expect-error -- plain ESM script without types (the same seeding `node e2e/vendure/seed.mjs` does)
 import { adminClient, seedVendure } from '../../e2e/vendure/seed.mjs';
@@ -92,14 +92,8 @@ describe('open orders on a real Vendure 3.7 server (rules.openOrders: "subtract"
   function setup(stores: unknown[]) {
     const dir = tempDir('invsync-vendure-orders-');
     dirs.push(dir);
-    writeCsv(path.join(dir, 'supplier.csv'), FEED);
-    const config = writeJson(path.join(dir, 'invsync.config.json'), {
-      stateDir: 'state',
-      sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
-      stores,
-      rules: { openOrders: 'subtract' },
-    });
-    return () => runCli(['-c', config, 'full', '--json'], { env: ENV });
+    const { run } = csvProject(FEED, { stores, rules: { openOrders: 'subtract' } }, { dir, env: ENV });
+    return () => run(['full', '--json']);
   }
   const vendureStore = () => ({ name: 'vendure', type: 'vendure', url: server!.info.adminApi, username: 'superadmin', password: '${VENDURE_PASSWORD}' });
 
