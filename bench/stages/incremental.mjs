@@ -23,7 +23,7 @@ const RATE = 5;
 function compareIndexes(fileA, fileB) {
   const a = new Database(fileA, { readonly: true });
   const b = new Database(fileB, { readonly: true });
-  const sql = 'SELECT ord, sku, product_id, variation_id, qty, managed, name, ref, not_written FROM store_items ORDER BY ord';
+  const sql = 'SELECT ord, sku, product_id, variation_id, qty, managed, name, ref, not_written, price, visibility FROM store_items ORDER BY ord';
   try {
     const ia = a.prepare(sql).raw(true).iterate();
     const ib = b.prepare(sql).raw(true).iterate();
