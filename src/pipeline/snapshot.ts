@@ -8,6 +8,7 @@ import { parseQuantity } from '../domain/quantity.js';
 import { AMOUNT_FIELDS, MAX_CENTS, type Amounts } from '../domain/price.js';
 import type { SnapshotRecord } from '../domain/types.js';
 import { logger } from '../lib/log.js';
+import { processAlive } from '../lib/process-alive.js';
 
 /**
  * The snapshot file (SPEC §7): what every source listed at the last successful fetch.
@@ -301,17 +302,8 @@ async function removeStaleTemps(dir: string, base: string): Promise<void> {
   for (const name of names) {
     if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
     const pid = Number(name.slice(prefix.length).split('.')[0]);
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isAlive(pid)) continue;
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
     await fs.promises.rm(path.join(dir, name), { force: true }).catch(() => {});
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -17,7 +17,7 @@ import { pageHeaders, pageRoutes } from './page-routes.js';
 import { getPlan } from '../state/plans.js';
 import { getRunRow, getRunSummary, listRuns, resolveRunId, type RunRow } from '../state/runs.js';
 import { sameOrigin, sameSecret, type Sessions } from './access.js';
-import { bodyError, LoginBody, RunRequestBody, ScheduleBody, type RunJob } from './protocol.js';
+import { bodyError, LoginBody, parseLimit, RunRequestBody, ScheduleBody, type RunJob } from './protocol.js';
 import type { Runner, StartResult } from './runner.js';
 import type { Schedule, ScheduleState } from './schedule.js';
 
@@ -121,9 +121,9 @@ export function createApp(deps: ServeDeps): Hono {
   app.get('/api/status', (c) => c.json({ ...statusReport(loaded, db), schedule: scheduleState() }));
 
   app.get('/api/runs', (c) => {
-    const text = c.req.query('limit') ?? '20';
-    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 1000) return c.json({ error: `limit: expected a whole number from 1 to 1000, got "${text}"`, field: 'limit' }, 400);
-    const rows = listRuns(db, Number(text));
+    const limit = parseLimit(c.req.query('limit'), 20, 1000);
+    if (typeof limit === 'string') return c.json({ error: limit, field: 'limit' }, 400);
+    const rows = listRuns(db, limit);
     return c.json(rows.map((r) => ({
       runId: r.id, command: r.command, dryRun: r.dryRun, status: liveState(r, rows), exitCode: r.exitCode, startedAt: r.startedAt, finishedAt: r.finishedAt,
     })));

@@ -8,6 +8,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { Db } from '../state/db.js';
 import { MAX_STATS, runStats, skuLevels } from '../state/run-stats.js';
+import { parseLimit } from './protocol.js';
 
 export function pageRoutes(db: Db, options: { skuCaseSensitive: boolean }): Hono {
   const app = new Hono();
@@ -26,12 +27,7 @@ export function pageRoutes(db: Db, options: { skuCaseSensitive: boolean }): Hono
   return app;
 }
 
-/** The limit, or the error message naming what is wrong with it. */
-function readLimit(text: string | undefined): number | string {
-  if (text === undefined) return 30;
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_STATS) return `limit: expected a whole number from 1 to ${MAX_STATS}, got "${text}"`;
-  return Number(text);
-}
+const readLimit = (text: string | undefined) => parseLimit(text, 30, MAX_STATS);
 
 /**
  * The page's files are served with a strict Content-Security-Policy: the page has no inline script,

@@ -64,3 +64,10 @@ export function bodyError(error: z.ZodError): { error: string; field: string } {
   const message = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
   return { error: `${field}: ${message}`, field: issue.code === 'unrecognized_keys' ? issue.keys[0] ?? field : field };
 }
+
+/** A `?limit=N` query value: `fallback` when absent, else a whole number from 1 to `max`, or the error message naming it. */
+export function parseLimit(text: string | undefined, fallback: number, max: number): number | string {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) return `limit: expected a whole number from 1 to ${max}, got "${text}"`;
+  return Number(text);
+}

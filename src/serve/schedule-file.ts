@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { processAlive } from '../lib/process-alive.js';
 import { replaceFileSync } from '../lib/replace-file.js';
 
 /**
@@ -37,15 +38,6 @@ export function readServedSchedule(stateDir: string): ServedSchedule | null {
     return null;
   }
   if (typeof doc?.pid !== 'number' || typeof doc.expression !== 'string') return null;
-  if (doc.hostname === os.hostname() && !alive(doc.pid)) return null;
+  if (doc.hostname === os.hostname() && !processAlive(doc.pid)) return null;
   return doc;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DEFAULT_WOO_KEY, mixedCatalog, simpleProducts, startWooEmulator, variableWithoutOwnSkus, type WooEmulator } from '../fakes/woocommerce.js';
 import { runCli, startCli, stderrOf, tempDir, waitCli, waitFor, writeCsv, writeJson } from '../helpers/cli.js';
+import { WOO_ENV, writeWooSetup } from '../helpers/woo-setup.js';
 import type { RunSummary } from '../../src/domain/types.js';
 
 const running: WooEmulator[] = [];
@@ -22,14 +23,8 @@ async function shop(products: Parameters<typeof startWooEmulator>[0] extends inf
 
 function setup(emu: WooEmulator, feedRows: Array<[string, number | string]>, overrides: Record<string, unknown> = {}) {
   const dir = tempDir();
-  writeCsv(path.join(dir, 'supplier.csv'), feedRows);
-  const config = writeJson(path.join(dir, 'invsync.config.json'), {
-    stateDir: 'state',
-    sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
-    store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
-    ...overrides,
-  });
-  const env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
+  const config = writeWooSetup(dir, { url: emu.url, rows: feedRows, overrides });
+  const env = WOO_ENV;
   return { dir, config, env, run: (args: string[]) => runCli(['-c', config, ...args], { env }) };
 }
 

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { DEFAULT_WOO_KEY, mixedCatalog, simpleProducts, startWooEmulator, type WooEmulator, type WooSeedProduct } from '../fakes/woocommerce.js';
 import { startReceiver, type Receiver } from '../fakes/receiver.js';
 import { BIN, runCli, startCli, tempDir, waitCli, waitFor, writeCsv, writeJson, type CliResult } from '../helpers/cli.js';
+import { WOO_ENV, writeWooSetup } from '../helpers/woo-setup.js';
 import type { RunSummary } from '../../src/domain/types.js';
 
 const running: Array<{ close(): Promise<void> }> = [];
@@ -27,18 +28,12 @@ async function receiver(): Promise<Receiver> {
   return r;
 }
 
-const ENV = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
+const ENV = WOO_ENV;
 const sku = (i: number) => `SKU-${String(i).padStart(4, '0')}`;
 
 function setup(emu: WooEmulator, rows: Array<[string, number]>, overrides: Record<string, unknown> = {}) {
   const dir = tempDir();
-  writeCsv(path.join(dir, 'supplier.csv'), rows);
-  const config = writeJson(path.join(dir, 'invsync.config.json'), {
-    stateDir: 'state',
-    sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
-    store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
-    ...overrides,
-  });
+  const config = writeWooSetup(dir, { url: emu.url, rows, overrides });
   fs.chmodSync(config, 0o600);
   return { dir, config, run: (args: string[], env: Record<string, string> = {}) => runCli(['-c', config, ...args], { env: { ...ENV, ...env } }) };
 }

@@ -5,11 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { cleanup, finished, serve, shop, sku } from './helpers.js';
+import { cleanup, finished, serve, shop, sku, tokenOf } from './helpers.js';
 
 afterEach(cleanup);
-
-const tokenOf = (stateDir: string) => fs.readFileSync(path.join(stateDir, 'serve.token'), 'utf8').trim();
 
 describe('invsync serve: auth', () => {
   it('every /api request needs the token; /healthz does not; a wrong Bearer token is 401', async () => {

@@ -1,11 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_WOO_KEY, simpleProducts, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
-import { runCli, startCli, stderrOf, tempDir, waitFor, writeCsv, writeJson } from '../helpers/cli.js';
+import { simpleProducts, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
+import { runCli, startCli, stderrOf, tempDir, waitFor } from '../helpers/cli.js';
+import { WOO_ENV, writeWooSetup } from '../helpers/woo-setup.js';
 
 /** `invsync serve` from dist/, as a child process, against the WooCommerce emulator. */
 
-export const ENV = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret };
+export const ENV = WOO_ENV;
 
 export const sku = (i: number) => `SKU-${String(i).padStart(4, '0')}`;
 
@@ -22,24 +24,24 @@ export interface Shop {
 const emulators: WooEmulator[] = [];
 const servers: ChildProcess[] = [];
 
-/** n products with stock 1, a feed setting SKU i to i + 10; `overrides` are merged into the config. */
-export async function shop(n: number, overrides: Record<string, unknown> = {}): Promise<Shop> {
+/**
+ * n products with stock 1, a feed setting SKU i to i + 10; `overrides` are merged into the config,
+ * `store` into its store entry.
+ */
+export async function shop(n: number, overrides: Record<string, unknown> = {}, store: Record<string, unknown> = {}): Promise<Shop> {
   const emu = await startWooEmulator({ products: simpleProducts(n, { stock: () => 1 }) });
   emulators.push(emu);
   const dir = tempDir('invsync-serve-');
   const rows = Array.from({ length: n }, (_, k) => [sku(k + 1), k + 11] as [string, number]);
-  writeCsv(path.join(dir, 'supplier.csv'), rows);
-  const config = writeJson(path.join(dir, 'invsync.config.json'), {
-    stateDir: 'state',
-    sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
-    store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
-    ...overrides,
-  });
+  const config = writeWooSetup(dir, { url: emu.url, rows, store, overrides });
   return {
     emu, dir, config, stateDir: path.join(dir, 'state'), targets: new Map(rows),
     cli: (args, env = {}) => runCli(['-c', config, ...args], { env: { ...ENV, ...env } }),
   };
 }
+
+/** The API token `invsync serve` generated into the shop's state dir on its first start. */
+export const tokenOf = (stateDir: string): string => fs.readFileSync(path.join(stateDir, 'serve.token'), 'utf8').trim();
 
 export interface Served {
   child: ChildProcess & { started: number };

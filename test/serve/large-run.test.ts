@@ -3,22 +3,18 @@
  * the same document as `invsync show <id> --format json`, every change streamed from the plan(s),
  * with several stores as with one.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { DEFAULT_WOO_KEY, simpleProducts, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
+import { simpleProducts, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
 import { writeJson } from '../helpers/cli.js';
 import { SUMMARY_MAX_CHANGES } from '../../src/pipeline/summary.js';
 import type { RunSummary } from '../../src/domain/types.js';
-import { cleanup, serve, shop, sku } from './helpers.js';
+import { cleanup, serve, shop, sku, tokenOf } from './helpers.js';
 
 const extra: WooEmulator[] = [];
 afterEach(async () => {
   await cleanup();
   await Promise.all(extra.splice(0).map((e) => e.close()));
 });
-
-const tokenOf = (stateDir: string) => fs.readFileSync(path.join(stateDir, 'serve.token'), 'utf8').trim();
 
 describe('GET /api/runs/<id> of a two-store run with more changes than the summary keeps', () => {
   it('streams every store\'s changes, the same document as `show --format json`', async () => {

@@ -13,9 +13,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'puppeteer-core';
-import { DEFAULT_WOO_KEY, simpleProducts, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
+import { simpleProducts, startWooEmulator, type WooEmulator } from '../fakes/woocommerce.js';
 import { freePort, launchChromium } from '../helpers/browser.js';
-import { runCli, startCli, stderrOf, tempDir, waitCli, waitFor, writeCsv, writeJson } from '../helpers/cli.js';
+import { runCli, startCli, stderrOf, tempDir, waitCli, waitFor, writeCsv } from '../helpers/cli.js';
+import { WOO_ENV, writeWooSetup } from '../helpers/woo-setup.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = process.env.SCREENSHOTS === '1' ? path.join(ROOT, 'docs', 'screenshots') : null;
@@ -37,8 +38,10 @@ let page: Page;
 const pageErrors: string[] = [];
 let dryRunId = '';
 
+const feedRows = (target: (i: number) => number) => Array.from({ length: COUNT }, (_, k) => [sku(k + 1), target(k + 1)] as [string, number]);
+
 function writeFeed(target: (i: number) => number): void {
-  writeCsv(path.join(dir, 'supplier.csv'), Array.from({ length: COUNT }, (_, k) => [sku(k + 1), target(k + 1)] as [string, number]));
+  writeCsv(path.join(dir, 'supplier.csv'), feedRows(target));
 }
 
 beforeAll(async () => {
@@ -46,15 +49,12 @@ beforeAll(async () => {
   products[6] = { ...products[6]!, name: EVIL_NAME };
   emu = await startWooEmulator({ products });
   dir = tempDir();
-  writeFeed((i) => i + 10);
-  config = writeJson(path.join(dir, 'invsync.config.json'), {
-    stateDir: 'state',
-    sources: [{ name: 'feed', type: 'csv', path: 'supplier.csv' }],
-    store: { type: 'woocommerce', url: emu.url, consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}' },
+  config = writeWooSetup(dir, {
+    url: emu.url, rows: feedRows((i) => i + 10),
     // A schedule that never fires during a test: 03:00 on 29 February (screenshots: daily at 03:00).
-    serve: { token: '${SERVE_TOKEN}', schedule: SHOTS ? '0 3 * * *' : '0 3 29 2 *' },
+    overrides: { serve: { token: '${SERVE_TOKEN}', schedule: SHOTS ? '0 3 * * *' : '0 3 29 2 *' } },
   });
-  env = { WC_KEY: DEFAULT_WOO_KEY.consumerKey, WC_SECRET: DEFAULT_WOO_KEY.consumerSecret, SERVE_TOKEN: TOKEN };
+  env = { ...WOO_ENV, SERVE_TOKEN: TOKEN };
   if (SHOTS) await historyForTheChart();
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;

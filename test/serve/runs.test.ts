@@ -8,15 +8,28 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { startCli, waitCli, waitFor } from '../helpers/cli.js';
 import { startReceiver } from '../fakes/receiver.js';
-import { cleanup, ENV, exited, finished, serve, shop } from './helpers.js';
+import { cleanup, ENV, exited, finished, serve, shop, tokenOf } from './helpers.js';
 
 afterEach(cleanup);
 
-const tokenOf = (stateDir: string) => fs.readFileSync(path.join(stateDir, 'serve.token'), 'utf8').trim();
 const lockDir = (stateDir: string) => path.join(stateDir, 'invsync.lock');
 const holderPid = (stateDir: string): number | undefined => {
   try { return (JSON.parse(fs.readFileSync(path.join(stateDir, 'lock-holder.json'), 'utf8')) as { pid: number }).pid; } catch { return undefined; }
 };
+
+/**
+ * A shop of n items served, the store answering each request after `latencyMs`, and a `full`
+ * started through the API (202). `overrides` go into the config, `store` into its store entry.
+ */
+async function servedFull(n: number, latencyMs: number, overrides: Record<string, unknown> = {}, store: Record<string, unknown> = {}) {
+  const s = await shop(n, overrides, store);
+  const srv = await serve(s);
+  const token = tokenOf(s.stateDir);
+  s.emu.faults.latencyMs = latencyMs;
+  const run = await srv.api('/api/runs', { body: { command: 'full' }, token });
+  expect(run.status).toBe(202);
+  return { s, srv, token, runId: run.body.runId as string };
+}
 
 describe('invsync serve: the same lock as the CLI', () => {
   it('a served run while a CLI run holds the lock gets 409 with the holder, and no run is recorded for it', async () => {
@@ -37,20 +50,15 @@ describe('invsync serve: the same lock as the CLI', () => {
   });
 
   it('a CLI run while a served run holds the lock exits 3; the served run shows "running" with progress, then finishes', async () => {
-    const s = await shop(6);
-    const srv = await serve(s);
-    const token = tokenOf(s.stateDir);
-    s.emu.faults.latencyMs = 1500;
-    const started = await srv.api('/api/runs', { body: { command: 'full' }, token });
-    expect(started.status).toBe(202);
-    const during = await srv.api(`/api/runs/${started.body.runId}`, { token });
-    expect(during.body).toMatchObject({ runId: started.body.runId, command: 'full', dryRun: false, status: 'running', finishedAt: null });
+    const { s, srv, token, runId } = await servedFull(6, 1500);
+    const during = await srv.api(`/api/runs/${runId}`, { token });
+    expect(during.body).toMatchObject({ runId, command: 'full', dryRun: false, status: 'running', finishedAt: null });
     expect(during.body.progress).toEqual({ sourceItems: expect.any(Number), batchesDone: expect.any(Number), batchesTotal: expect.any(Number) });
     const cli = await s.cli(['full', '--json']);
     expect(cli.code).toBe(3);
     expect(JSON.parse(cli.stdout)).toMatchObject({ status: 'locked', exitCode: 3 });
     s.emu.faults.latencyMs = 0;
-    const done = await finished(srv, token, started.body.runId);
+    const done = await finished(srv, token, runId);
     expect(done).toMatchObject({ status: 'ok', exitCode: 0, counts: { applied: 6 } });
     for (const [k, want] of s.targets) expect(s.emu.stockBySku().get(k)).toBe(want);
   });
@@ -61,14 +69,10 @@ describe('invsync serve: the same hooks as the CLI', () => {
     const hook = await startReceiver();
     const hc = await startReceiver();
     try {
-      const s = await shop(3, { notify: { webhook: { url: `${hook.url}/hook`, on: 'always' }, healthcheck: { url: `${hc.url}/ping` } } });
-      const srv = await serve(s);
-      const token = tokenOf(s.stateDir);
-      const run = await srv.api('/api/runs', { body: { command: 'full' }, token });
-      expect(run.status).toBe(202);
-      await finished(srv, token, run.body.runId);
+      const { s, srv, token, runId } = await servedFull(3, 0, { notify: { webhook: { url: `${hook.url}/hook`, on: 'always' }, healthcheck: { url: `${hc.url}/ping` } } });
+      await finished(srv, token, runId);
       await hook.waitFor(1);
-      expect(JSON.parse(hook.requests[0]!.body)).toMatchObject({ runId: run.body.runId, command: 'full', status: 'ok', exitCode: 0 });
+      expect(JSON.parse(hook.requests[0]!.body)).toMatchObject({ runId, command: 'full', status: 'ok', exitCode: 0 });
       await hc.waitFor(2);
       expect(hc.requests.map((r) => r.path)).toEqual(['/ping/start', '/ping']);
 
@@ -92,15 +96,7 @@ describe('invsync serve: the same hooks as the CLI', () => {
 
 describe('invsync serve: kill -9', () => {
   it('kill -9 of the run child leaves the server answering; the run shows "interrupted" and the next run resumes its journal', async () => {
-    const s = await shop(30, { store: { type: 'woocommerce', url: '', consumerKey: '${WC_KEY}', consumerSecret: '${WC_SECRET}', batchSize: 5 } });
-    // The config above needs the emulator's URL.
-    const cfg = JSON.parse(fs.readFileSync(s.config, 'utf8'));
-    cfg.store.url = s.emu.url;
-    fs.writeFileSync(s.config, JSON.stringify(cfg));
-    const srv = await serve(s);
-    const token = tokenOf(s.stateDir);
-    const run = await srv.api('/api/runs', { body: { command: 'full' }, token });
-    expect(run.status).toBe(202);
+    const { s, srv, token, runId } = await servedFull(30, 0, {}, { batchSize: 5 });
     // Slow the writes down, then kill the run in the middle of its push.
     s.emu.faults.latencyMs = 400;
     await waitFor(() => s.emu.writeRequests() >= 2, 30_000);
@@ -111,8 +107,8 @@ describe('invsync serve: kill -9', () => {
     s.emu.faults.latencyMs = 0;
 
     expect((await srv.api('/healthz')).status).toBe(200);
-    const killed = await finished(srv, token, run.body.runId);
-    expect(killed).toMatchObject({ runId: run.body.runId, status: 'interrupted', finishedAt: null });
+    const killed = await finished(srv, token, runId);
+    expect(killed).toMatchObject({ runId, status: 'interrupted', finishedAt: null });
     const applied = [...s.emu.stockBySku()].filter(([k, q]) => q === s.targets.get(k)).length;
     expect(applied).toBeGreaterThan(0);
     expect(applied).toBeLessThan(30);
@@ -129,12 +125,7 @@ describe('invsync serve: kill -9', () => {
   });
 
   it('kill -9 of the server while a run runs: the run finishes on its own and the state is whole', async () => {
-    const s = await shop(10);
-    const srv = await serve(s);
-    const token = tokenOf(s.stateDir);
-    s.emu.faults.latencyMs = 800;
-    const run = await srv.api('/api/runs', { body: { command: 'full' }, token });
-    expect(run.status).toBe(202);
+    const { s, srv, runId } = await servedFull(10, 800);
     await waitFor(() => s.emu.requests.length > 0);
     srv.child.kill('SIGKILL');
     await exited(srv.child);
@@ -145,7 +136,7 @@ describe('invsync serve: kill -9', () => {
     const status = JSON.parse((await s.cli(['status', '--json'])).stdout);
     expect(status.lock).toBeNull();
     expect(status.pendingPlan).toBeNull();
-    expect(status.lastRuns[0]).toMatchObject({ id: run.body.runId, command: 'full', status: 'ok', exitCode: 0 });
+    expect(status.lastRuns[0]).toMatchObject({ id: runId, command: 'full', status: 'ok', exitCode: 0 });
     const again = await s.cli(['full', '--json']);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout).counts.changed).toBe(0);
@@ -154,12 +145,7 @@ describe('invsync serve: kill -9', () => {
 
 describe('invsync serve: stopping', () => {
   it('SIGTERM lets the run in progress finish, then exits 0', async () => {
-    const s = await shop(4);
-    const srv = await serve(s);
-    const token = tokenOf(s.stateDir);
-    s.emu.faults.latencyMs = 700;
-    const run = await srv.api('/api/runs', { body: { command: 'full' }, token });
-    expect(run.status).toBe(202);
+    const { s, srv } = await servedFull(4, 700);
     await waitFor(() => s.emu.requests.length > 0);
     srv.child.kill('SIGTERM');
     expect(await exited(srv.child)).toBe(0);

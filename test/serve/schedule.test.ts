@@ -8,12 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { startCli, waitCli, waitFor } from '../helpers/cli.js';
-import { cleanup, ENV, serve, shop, type Served } from './helpers.js';
+import { cleanup, ENV, serve, shop, tokenOf, type Served } from './helpers.js';
 
 afterEach(cleanup);
 
 const EVERY_SECOND = '* * * * * *';
-const tokenOf = (stateDir: string) => fs.readFileSync(path.join(stateDir, 'serve.token'), 'utf8').trim();
 
 async function runsOf(srv: Served, token: string): Promise<Array<{ runId: string; command: string; status: string }>> {
   return (await srv.api('/api/runs?limit=1000', { token })).body;

@@ -281,11 +281,11 @@ async function renderRun(target, seq, runId) {
 /** A run in progress: what the server reports so far, refreshed every second until it finishes. */
 function progressView(summary, runId) {
   const started = summary.startedAt ? Date.parse(summary.startedAt) : NaN;
+  // The server's progress is RunProgressCounts: supplier items read and push batches, no step name.
   const p = summary.progress ?? null;
   const counts = summary.counts ?? null;
   const bits = [];
   if (p && typeof p === 'object') {
-    if (p.phase || p.step) bits.push(el('p', null, 'step: ', el('strong', null, p.phase ?? p.step)));
     if (Number.isFinite(p.sourceItems) && p.sourceItems > 0) bits.push(el('p', { class: 'read' }, `${num(p.sourceItems)} supplier items read`));
     if (Number.isFinite(p.batchesTotal) && p.batchesTotal > 0) {
       bits.push(el('p', { class: 'batches' }, `${num(p.batchesDone ?? 0)} of ${num(p.batchesTotal)} store batches sent`));
