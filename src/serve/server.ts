@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +65,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     });
   } catch (err) {
     schedule?.stop();
+    // A token generated for a start that never listened was never shown: the next start makes and prints a new one.
+    if (token.generated && token.file) fs.rmSync(token.file, { force: true });
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UsageError(`--port: ${options.port} on ${options.host} is already in use (another invsync serve?); pick another with --port`);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UsageError(`--host: cannot listen on ${options.host} (${code})`);

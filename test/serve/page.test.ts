@@ -311,6 +311,22 @@ describe('the serve page in Chromium', () => {
     expect(await page.$('#apply')).toBeNull();
   }, 60_000);
 
+  it('a run killed with -9 shows as interrupted and is not polled as running', async () => {
+    emu.faults.latencyMs = 3000;
+    const requests = emu.requests.length;
+    const cli = startCli(['-c', config, 'full'], { env, cwd: dir });
+    await waitFor(() => emu.requests.length > requests, 30_000);
+    cli.kill('SIGKILL');
+    await waitCli(cli).catch(() => undefined);
+    emu.faults.latencyMs = 0;
+    const runs = JSON.parse((await runCli(['-c', config, 'runs', '--json'], { env, cwd: dir })).stdout) as Array<{ runId?: string; id?: string }>;
+    const runId = runs[0]!.runId ?? runs[0]!.id!;
+    await visit(`#/run/${encodeURIComponent(runId)}`);
+    await page.waitForSelector(`.run-head[data-run="${runId}"]`, { timeout: 20_000 });
+    expect(await text('.run-head')).toMatch(/^interrupted invsync full · exit –/);
+    expect(await text('.message.warn')).toContain('This run was interrupted');
+  }, 60_000);
+
   it('on a 390×844 phone the status, a diff and an explanation fit the width (no sideways scrolling)', async () => {
     await page.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

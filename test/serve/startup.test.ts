@@ -65,6 +65,24 @@ describe('invsync serve: start-up', () => {
     }
   });
 
+  it('a start that fails on a busy port leaves no unshown token behind: the next start prints one', async () => {
+    const s = await shop(1);
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      expect((await runCli(['-c', s.config, 'serve', '--port', String(port)], { env: ENV })).code).toBe(2);
+    } finally {
+      blocker.close();
+    }
+    const file = path.join(s.stateDir, 'serve.token');
+    expect(fs.existsSync(file)).toBe(false);
+    const next = await serve(s);
+    expect(next.stdout()).toContain(`API token (shown once; kept in ${file}): ${fs.readFileSync(file, 'utf8').trim()}`);
+    next.child.kill('SIGTERM');
+    expect(await exited(next.child)).toBe(0);
+  });
+
   it('a bad --port or serve.schedule is exit 2 naming it', async () => {
     const s = await shop(1, { serve: { schedule: 'every tuesday' } });
     const badPort = await runCli(['-c', s.config, 'serve', '--port', '70000'], { env: ENV });

@@ -270,7 +270,8 @@ function runsTable(runs) {
 async function renderRun(target, seq, runId) {
   const summary = await api(`/api/runs/${encodeURIComponent(runId)}`);
   if (!current(seq)) return;
-  if (summary.status === 'running' || !summary.finishedAt) {
+  // Only a run the server reports as running is polled: an interrupted one (kill -9) has no finishedAt and is over.
+  if (summary.status === 'running') {
     target.replaceChildren(progressView(summary, runId));
     pollTimer = setTimeout(() => { if (current(seq)) renderRun(target, seq, runId).catch((err) => showError(err, 'Loading the run')); }, POLL_MS);
     return;
@@ -307,9 +308,11 @@ function runView(s) {
   const canApply = s.planId !== null && s.planId !== undefined && (s.dryRun || s.command === 'match') && s.status === 'ok' && (counts.changed ?? s.changes?.length ?? 0) > 0;
   const parts = [
     el('h1', null, `Run ${s.runId}`),
-    el('p', { class: 'run-head', 'data-run': s.runId }, badge(s.status), ` invsync ${s.command}${s.dryRun ? ' --dry-run' : ''} · exit ${s.exitCode} · ${fmtTime(s.startedAt)} · took ${fmtDuration(s.durationMs)}`),
+    el('p', { class: 'run-head', 'data-run': s.runId }, badge(s.status), ` invsync ${s.command}${s.dryRun ? ' --dry-run' : ''} · exit ${s.exitCode ?? '–'} · ${fmtTime(s.startedAt)} · took ${fmtDuration(s.durationMs)}`),
   ];
-  if (s.safety?.tripped) {
+  if (s.status === 'interrupted') {
+    parts.push(el('p', { class: 'message warn' }, 'This run was interrupted (killed or crashed) before it finished; the next push or full resumes its journal.'));
+  } else if (s.safety?.tripped) {
     // The gate's own message says what it measured, the limit, and what to do (`--force`).
     const why = s.safety.message ?? s.message ?? 'nothing was written.';
     parts.push(el('div', { class: 'gate', id: 'gate' }, el('strong', null, `Safety gate tripped: ${s.safety.tripped}. `), why));
