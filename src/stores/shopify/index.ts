@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import readline from 'node:readline';
-import { z } from 'zod';
+import { z, type ZodType } from 'zod';
 import type { ShopifyStoreConfig } from '../../config/schema.js';
 import { ConfigError, StoreError } from '../../domain/errors.js';
 import { writesStock, type BatchResult, type Change, type ItemVisibility, type StoreItem } from '../../domain/types.js';
@@ -426,13 +426,9 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
   /** Current status of products (gid → ACTIVE/DRAFT/ARCHIVED): one `nodes` query per 250. */
   async function readStatus(ids: string[], signal?: AbortSignal): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    for (let i = 0; i < ids.length; i += NODES_MAX) {
-      const chunk = ids.slice(i, i + NODES_MAX);
-      const answer = await gql.request({
-        operation: 'InvsyncProductStatus', query: PRODUCTS_STATUS_QUERY, variables: { ids: chunk }, cost: chunk.length * PRODUCTS_STATUS_NODE_COST, schema: ProductsStatusResult, signal,
-      });
-      for (const node of answer.data.nodes) if (node) out.set(node.id, node.status);
-    }
+    await eachNode(ids, { operation: 'InvsyncProductStatus', query: PRODUCTS_STATUS_QUERY, nodeCost: PRODUCTS_STATUS_NODE_COST, schema: ProductsStatusResult }, (node) => {
+      out.set(node.id, node.status);
+    }, signal);
     return out;
   }
 
@@ -459,13 +455,9 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
   /** Current prices of variants (gid → two-decimal string or null): one `nodes` query per 250. */
   async function readPrices(ids: string[], signal?: AbortSignal): Promise<Map<string, string | null>> {
     const prices = new Map<string, string | null>();
-    for (let i = 0; i < ids.length; i += NODES_MAX) {
-      const chunk = ids.slice(i, i + NODES_MAX);
-      const answer = await gql.request({
-        operation: 'InvsyncPrices', query: PRICES_QUERY, variables: { ids: chunk }, cost: chunk.length * PRICES_NODE_COST, schema: PricesResult, signal,
-      });
-      for (const node of answer.data.nodes) if (node) prices.set(node.id, normaliseStorePrice(node.price));
-    }
+    await eachNode(ids, { operation: 'InvsyncPrices', query: PRICES_QUERY, nodeCost: PRICES_NODE_COST, schema: PricesResult }, (node) => {
+      prices.set(node.id, normaliseStorePrice(node.price));
+    }, signal);
     return prices;
   }
 
@@ -552,15 +544,30 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
 
   async function readLevels(ids: string[], signal?: AbortSignal): Promise<Map<string, Level>> {
     const levels = new Map<string, Level>();
+    await eachNode(ids, { operation: 'InvsyncLevels', query: LEVELS_QUERY, variables: { location }, nodeCost: LEVELS_NODE_COST, schema: LevelsResult }, (node) => {
+      levels.set(node.id, levelOf(node));
+    }, signal);
+    return levels;
+  }
+
+  /**
+   * A `nodes(ids:)` query over `ids` in requests of at most NODES_MAX ids, priced at `nodeCost`
+   * per id; `each` gets every node found (an unknown id answers null and is skipped).
+   */
+  async function eachNode<N>(
+    ids: string[],
+    call: { operation: string; query: string; variables?: Record<string, unknown>; nodeCost: number; schema: ZodType<{ nodes: Array<N | null> }> },
+    each: (node: N) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
     for (let i = 0; i < ids.length; i += NODES_MAX) {
       const chunk = ids.slice(i, i + NODES_MAX);
       const answer = await gql.request({
-        operation: 'InvsyncLevels', query: LEVELS_QUERY, variables: { ids: chunk, location },
-        cost: chunk.length * LEVELS_NODE_COST, schema: LevelsResult, signal,
+        operation: call.operation, query: call.query, variables: { ids: chunk, ...call.variables },
+        cost: chunk.length * call.nodeCost, schema: call.schema, signal,
       });
-      for (const node of answer.data.nodes) if (node) levels.set(node.id, levelOf(node));
+      for (const node of answer.data.nodes) if (node) each(node);
     }
-    return levels;
   }
 
   /** Current stock of these items (for read-back after a push): one `nodes` query per 250 items. */
