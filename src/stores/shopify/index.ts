@@ -280,7 +280,9 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
     /** Items whose tracking this call turned on: put back if their quantity was not written. */
     const trackedByUs: Target[] = [];
     // A price-only change (SPEC §14) writes no stock: a sale made since the fetch stays.
-    let pending = await targetsFor(batch.filter(writesStock), failed);
+    /** Changes without a ref, looked up once for the stock write and reused for the price write. */
+    const looked = new Map<number, Resolved | string>();
+    let pending = await targetsFor(batch.filter(writesStock), failed, looked);
 
     for (let round = 1; pending.length > 0; round++) {
       const outcome = await writeRound(pending, round);
@@ -314,7 +316,7 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
     }
     await restoreTracking(trackedByUs.filter((t) => failed.has(t.change.seq)));
     const priced = batch.filter((c) => c.price && !failed.has(c.seq));
-    if (priced.length > 0) await writePrices(priced, failed);
+    if (priced.length > 0) await writePrices(priced, failed, looked);
     const statused = batch.filter((c) => c.statusAction && !failed.has(c.seq));
     if (statused.length > 0) await writeStatus(statused, failed);
     return { failed: batch.filter((c) => failed.has(c.seq)).map((c) => ({ seq: c.seq, message: failed.get(c.seq) as string })) };
@@ -325,9 +327,9 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
    * request fails the variants sent in it, each with its own user error when Shopify names it;
    * the stock already written stays (the retry rewrites both: absolute writes are idempotent).
    */
-  async function writePrices(changes: Change[], failed: Map<number, string>): Promise<void> {
+  async function writePrices(changes: Change[], failed: Map<number, string>, looked: Map<number, Resolved | string>): Promise<void> {
     const byProduct = new Map<string, Array<{ change: Change; variantId: string }>>();
-    for (const [change, where] of await variantsOf(changes)) {
+    for (const [change, where] of await variantsOf(changes, looked)) {
       if (typeof where === 'string') { failed.set(change.seq, `price not applied: ${where}`); continue; }
       const group = byProduct.get(where.productId) ?? [];
       group.push({ change, variantId: where.variantId });
@@ -432,15 +434,18 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
     return out;
   }
 
-  /** The variant and product gids of each change: from its ref, its ids, or (a simple item without a ref) looked up. */
-  async function variantsOf(changes: Change[]): Promise<Map<Change, { variantId: string; productId: string } | string>> {
+  /** The variant and product gids of each change: from its ref, its ids, or (a simple item without a ref) looked up, unless `looked` has it already. */
+  async function variantsOf(changes: Change[], looked: Map<number, Resolved | string>): Promise<Map<Change, { variantId: string; productId: string } | string>> {
     const out = new Map<Change, { variantId: string; productId: string } | string>();
     const unresolved: Change[] = [];
     for (const change of changes) {
       const parsed = ShopifyRef.safeParse(change.ref);
       if (parsed.success) out.set(change, { variantId: parsed.data.variantId, productId: parsed.data.productId });
       else if (change.variationId !== null) out.set(change, { variantId: toGid('ProductVariant', change.variationId), productId: toGid('Product', change.productId) });
-      else unresolved.push(change);
+      else if (looked.has(change.seq)) {
+        const r = looked.get(change.seq) as Resolved | string;
+        out.set(change, typeof r === 'string' ? r : { variantId: r.variantId, productId: r.productId });
+      } else unresolved.push(change);
     }
     if (unresolved.length > 0) {
       const found = await lookupItems(unresolved);
@@ -478,7 +483,7 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
   }
 
   /** The ids each change needs, from its ref or (when missing) looked up; unusable changes go to `failed`. */
-  async function targetsFor(batch: Change[], failed: Map<number, string>): Promise<Target[]> {
+  async function targetsFor(batch: Change[], failed: Map<number, string>, looked: Map<number, Resolved | string>): Promise<Target[]> {
     const targets: Target[] = [];
     const unresolved: Change[] = [];
     for (const change of batch) {
@@ -493,16 +498,17 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
         targets.push({ change, inventoryItemId: ref.inventoryItemId, tracked: ref.tracked, compare: change.from ?? ref.available, listing: ref.listing });
       }
     }
-    if (unresolved.length > 0) targets.push(...await resolveTargets(unresolved, failed));
+    if (unresolved.length > 0) for (const t of await resolveTargets(unresolved, failed, looked)) targets.push(t);
     // Keep batch order, so the request (and its idempotency key) does not depend on how ids were found.
     const order = new Map(batch.map((c, i) => [c.seq, i]));
     return targets.sort((a, b) => (order.get(a.change.seq) ?? 0) - (order.get(b.change.seq) ?? 0));
   }
 
   /** Look up inventory items for changes without a ref; unusable changes go to `failed`. */
-  async function resolveTargets(changes: Change[], failed: Map<number, string>): Promise<Target[]> {
+  async function resolveTargets(changes: Change[], failed: Map<number, string>, looked: Map<number, Resolved | string>): Promise<Target[]> {
     const targets: Target[] = [];
     const found = await lookupItems(changes);
+    for (const [seq, r] of found) looked.set(seq, r);
     for (const change of changes) {
       const resolved = found.get(change.seq) as Resolved | string;
       if (typeof resolved === 'string') { failed.set(change.seq, resolved); continue; }
