@@ -470,16 +470,10 @@ function stockAmount(value: unknown): number {
 const has = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key) && (o as Record<string, unknown>)[key] !== null;
 
 /**
- * Apply stock fields the way the products/variations controllers do, then `validate_props()`:
- * stock_quantity sticks only when stock management ends up on (sent now or already on) and the
- * store option allows it; otherwise it is cleared to null and backorders reset to "no".
- * Grouped, external and variable products never keep stock here.
- */
-/**
  * The listing fields invsync's `rules.status` writes (SPEC §14), as the controllers' schemas check
  * them: an enum value outside the list is `rest_invalid_param` (400) for the whole item, nothing
  * saved. A variation has no catalog_visibility in its schema: WordPress ignores unknown fields.
- * Returns the error, or null once applied.
+ * Returns the error, or null (then `applyListing` saves them).
  */
 function listingError(record: WooRecord, input: Record<string, unknown>): WpError | null {
   const problems: Record<string, string> = {};
@@ -504,6 +498,12 @@ function applyListing(record: WooRecord, input: Record<string, unknown>): void {
   if (has(input, 'status') && POST_STATUSES.includes(input.status as WooPostStatus)) record.status = input.status as WooPostStatus;
 }
 
+/**
+ * Apply stock fields the way the products/variations controllers do, then `validate_props()`:
+ * stock_quantity sticks only when stock management ends up on (sent now or already on) and the
+ * store option allows it; otherwise it is cleared to null and backorders reset to "no".
+ * Grouped, external and variable products never keep stock here.
+ */
 function applyStock(record: WooRecord, input: StockInput, storeManagesStock: boolean): void {
   if (has(input, 'manage_stock')) record.manage_stock = toBool(input.manage_stock);
   if (has(input, 'stock_status') && STOCK_STATUSES.includes(input.stock_status as WooStockStatus)) {
@@ -564,7 +564,7 @@ function createCatalog(options: { firstId: number; storeManagesStock: boolean; n
 
   function newRecord(type: WooRecord['type'], parentId: number, name: string, sku: string): WooRecord {
     const id = nextId++;
-    const created = new Date(DATE_BASE_MS + id * 1000).toISOString().slice(0, 19);
+    const created = gmtSeconds(DATE_BASE_MS + id * 1000);
     // Seeds keep the creation date as their last change (an old catalog); writes move it (`touch`).
     return {
       id, type, parent_id: parentId, name, sku, manage_stock: false, stock_quantity: null,

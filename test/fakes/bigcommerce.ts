@@ -86,10 +86,13 @@ export interface BcFake extends FakeServer {
    * An order placed at checkout (status 11 Awaiting Fulfillment unless given): the stock of each
    * line's item at location 1 drops by its quantity, as BigCommerce's default "update stock when
    * an order is placed" does (not for an Incomplete or Pending order, nor one Refunded, Cancelled
-   * or Declined, which gave it back); `shipped` units of a line count as shipped. Returns the order id.
+   * or Declined, which gave it back); `shipped` units of a line count as shipped; `consignment`
+   * says which list of the order's consignments the line is in (default shipping). Returns the order id.
    */
-  placeOrder(order: { status?: number; createdAt?: Date; lines: Array<{ sku: string; quantity: number; shipped?: number }> }): number;
+  placeOrder(order: { status?: number; createdAt?: Date; lines: Array<{ sku: string; quantity: number; shipped?: number; consignment?: BcConsignment }> }): number;
 }
+
+export type BcConsignment = 'shipping' | 'pickups' | 'downloads';
 
 /** `GET /v2/orders` page size maximum. */
 const MAX_ORDERS_LIMIT = 250;
@@ -329,9 +332,9 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
     return { status: 200, json: { data: updated.map(productJson), meta: {} } };
   }
 
-  interface Order { id: number; statusId: number; createdAt: Date; lines: Array<{ productId: number; variantId: number; sku: string; quantity: number; shipped: number }> }
+  interface Order { id: number; statusId: number; createdAt: Date; lines: Array<{ productId: number; variantId: number; sku: string; quantity: number; shipped: number; consignment: BcConsignment }> }
   const orders: Order[] = [];
-  function placeOrder(order: { status?: number; createdAt?: Date; lines: Array<{ sku: string; quantity: number; shipped?: number }> }): number {
+  function placeOrder(order: Parameters<BcFake['placeOrder']>[0]): number {
     const id = 100 + orders.length + 1;
     const statusId = order.status ?? 11;
     // Incomplete and Pending never took stock; Refunded, Cancelled and Declined gave it back.
@@ -343,7 +346,7 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
       const key = p.baseVariantId === null && p.tracking === 'product' ? `p:${p.id}` : `v:${v.id}`;
       const level = stock.get(key)?.get(1);
       if (level !== undefined && holdsStock) setStock(key, 1, level - l.quantity);
-      return { productId: p.id, variantId: v.id, sku: l.sku, quantity: l.quantity, shipped: l.shipped ?? 0 };
+      return { productId: p.id, variantId: v.id, sku: l.sku, quantity: l.quantity, shipped: l.shipped ?? 0, consignment: l.consignment ?? 'shipping' };
     });
     orders.push({ id, statusId, createdAt: order.createdAt ?? new Date(), lines });
     return id;
@@ -364,6 +367,13 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
       .slice((page - 1) * limit, page * limit);
     if (rows.length === 0) return { status: 204, text: '' };
     const base = `https://api.bigcommerce.com/stores/${storeHash}/v2/orders`;
+    // One consignment of each kind holding the order's lines of that kind (an empty list when none).
+    const consignments = (o: Order, kind: BcConsignment) => {
+      const items = o.lines.flatMap((l, i) => (l.consignment !== kind ? [] : [{
+        id: o.id * 100 + i, order_id: o.id, product_id: l.productId, variant_id: l.variantId, sku: l.sku, quantity: l.quantity, quantity_shipped: l.shipped,
+      }]));
+      return items.length === 0 ? [] : [{ id: 1, line_items: items }];
+    };
     return {
       status: 200,
       json: rows.map((o) => ({
@@ -371,8 +381,8 @@ export async function startBigCommerceFake(options: BcFakeOptions = {}): Promise
         products: { url: `${base}/${o.id}/products`, resource: `/orders/${o.id}/products` },
         consignments: inline
           ? {
-            shipping: [{ id: 1, line_items: o.lines.map((l, i) => ({ id: o.id * 100 + i, order_id: o.id, product_id: l.productId, variant_id: l.variantId, sku: l.sku, quantity: l.quantity, quantity_shipped: l.shipped })) }],
-            pickups: [], downloads: [], email: { gift_certificates: [] },
+            shipping: consignments(o, 'shipping'), pickups: consignments(o, 'pickups'), downloads: consignments(o, 'downloads'),
+            email: { gift_certificates: [] },
           }
           : { url: `${base}/${o.id}/consignments`, resource: `/orders/${o.id}/consignments` },
       })),

@@ -49,7 +49,8 @@ describe('BigCommerce open orders (SPEC §12)', () => {
   it('only orders created inside the window; multi-line orders, variants and product-level tracking by their ids', async () => {
     fake = await shop();
     fake.placeOrder({ createdAt: new Date(Date.now() - 30 * HOUR), lines: [{ sku: 'MUG', quantity: 5 }] });
-    const id = fake.placeOrder({ lines: [{ sku: 'MUG', quantity: 1 }, { sku: 'TEE-S', quantity: 2 }, { sku: 'CAP-RED', quantity: 3 }] });
+    // The lines sit in the three kinds of consignment (shipping, pickup, download): every one is read.
+    const id = fake.placeOrder({ lines: [{ sku: 'MUG', quantity: 1 }, { sku: 'TEE-S', quantity: 2, consignment: 'pickups' }, { sku: 'CAP-RED', quantity: 3, consignment: 'downloads' }] });
     const got = await orders(createBigCommerceStore(configFor(fake)).openOrders!(since()));
     const items = await collect(createBigCommerceStore(configFor(fake)).list());
     const bySku = new Map(items.map((i) => [i.sku, i]));

@@ -151,10 +151,12 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
       for (const order of orders) {
         if (!BIGCOMMERCE_OPEN_STATUSES.has(order.status_id)) continue;
         const { shipping, pickups, downloads } = order.consignments;
-        for (const consignment of [...shipping, ...pickups, ...downloads]) {
-          for (const line of consignment.line_items) {
-            const qty = line.quantity - line.quantity_shipped;
-            if (qty > 0) yield { orderId: order.id, sku: line.sku, productId: line.product_id, variationId: line.variant_id, qty };
+        for (const consignments of [shipping, pickups, downloads]) {
+          for (const consignment of consignments) {
+            for (const line of consignment.line_items) {
+              const qty = line.quantity - line.quantity_shipped;
+              if (qty > 0) yield { orderId: order.id, sku: line.sku, productId: line.product_id, variationId: line.variant_id, qty };
+            }
           }
         }
       }
@@ -186,15 +188,14 @@ export function createBigCommerceStore(config: BigCommerceStoreConfig): StoreAda
       const variantRows = variantProducts.length === 0 ? undefined : await call(() => pages<BcVariant>('catalog/variants', {
         'product_id:in': variantProducts.join(','), include_fields: 'id,product_id,sku,price,purchasing_disabled',
       }, BcVariantPage, catalogLimit, signal));
-      const variantById = new Map((variantRows ?? []).map((v) => [v.id, v]));
-      const variantPrices = variantRows && new Map(variantRows.map((v) => [v.id, v.price ?? null]));
+      const variantById = variantRows && new Map(variantRows.map((v) => [v.id, v]));
       for (const change of changes) {
         if (!wanted.has(Number(change.productId))) continue;
         const product = products.get(Number(change.productId));
         const reading = product ? readingOf(change, product, inventory, locationId) : undefined;
         if (!reading) continue;
-        const price = priceReading(change, product!, variantPrices);
-        const visibility = change.variationId === null ? productVisibility(product!) : variantVisibility(variantById.get(Number(change.variationId)));
+        const price = priceReading(change, product!, variantById);
+        const visibility = change.variationId === null ? productVisibility(product!) : variantVisibility(variantById?.get(Number(change.variationId)));
         out.set(change.seq, { ...reading, ...(price === undefined ? {} : { price }), ...(visibility ? { visibility } : {}) });
       }
     }
@@ -381,11 +382,11 @@ function withPrice(item: StoreItem, price: number | null | undefined): StoreItem
 }
 
 /** A change's price as the store holds it now: the variant's own (else the product's), or the product's; undefined when not read. */
-function priceReading(change: Change, product: BcProduct, variantPrices: Map<number, number | null> | undefined): string | null | undefined {
+function priceReading(change: Change, product: BcProduct, variants: Map<number, BcVariant> | undefined): string | null | undefined {
   if (!change.price || product.price === undefined) return undefined;
   if (change.variationId === null) return normaliseStorePrice(product.price);
-  if (!variantPrices) return undefined;
-  return normaliseStorePrice(variantPrices.get(Number(change.variationId)) ?? product.price);
+  if (!variants) return undefined;
+  return normaliseStorePrice(variants.get(Number(change.variationId))?.price ?? product.price);
 }
 
 function withVisibility(i: StoreItem, visibility: ItemVisibility | undefined): StoreItem {

@@ -77,11 +77,11 @@ export const BcCountPage = collection(z.object({ id: z.number().int() }));
 /** PUT /inventory/adjustments/absolute → 200 `{transaction_id}`. */
 export const BcAdjustmentResult = z.object({ transaction_id: z.union([z.string(), z.number()]) });
 
-/** PUT /catalog/products (batch of ≤ 10) → 200 `{data: [...]}`. */
+/** PUT /catalog/products (batch of ≤ 10) → 200 `{data: [...]}`: only the ids are relied on. */
 export const BcProductsUpdated = z.object({ data: z.array(z.object({ id: z.number().int() })) });
 
-/** PUT /catalog/variants (batch of ≤ 50) → 200 `{data: [...]}`. */
-export const BcVariantsUpdated = z.object({ data: z.array(z.object({ id: z.number().int() })) });
+/** PUT /catalog/variants (batch of ≤ 50) answers like the products batch. */
+export const BcVariantsUpdated = BcProductsUpdated;
 
 /**
  * SPEC §12: a line of an order as `GET /v2/orders?include=consignments.line_items&consignment_structure=object`

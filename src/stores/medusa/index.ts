@@ -63,8 +63,8 @@ const PRODUCT_FIELDS = [
   'id', 'title', 'variants.id', 'variants.sku', 'variants.title', 'variants.manage_inventory',
   'variants.inventory_items.inventory_item_id', 'variants.inventory_items.required_quantity', LEVEL_FIELDS, PRICE_FIELDS,
 ].join(',');
-/** Products per GET when reading the prices to send back. */
-const PRICE_READ_CHUNK = 100;
+/** Products per GET by id (read-back, and the prices to send back). */
+const PRODUCTS_PER_READ = 100;
 
 /** What a change needs to be written, recorded at listing time. */
 interface MedusaRef {
@@ -174,30 +174,30 @@ export function createMedusaStore(config: MedusaStoreConfig): StoreAdapter {
     }
     // A price-only change (SPEC §14) writes no stock: a sale made since the fetch stays.
     const stockUnmanaged = unmanaged.filter((e) => writesStock(e.change));
-    if (stockUnmanaged.length > 0) ready.push(...await manageInventory(stockUnmanaged, failed));
-    failed.push(...await writeLevels(ready.filter((e) => writesStock(e.change))));
+    if (stockUnmanaged.length > 0) for (const e of await manageInventory(stockUnmanaged, failed)) ready.push(e);
+    for (const f of await writeLevels(ready.filter((e) => writesStock(e.change)))) failed.push(f);
     const refused = new Set(failed.map((f) => f.seq));
     const priced = batch.filter((c) => c.price && !refused.has(c.seq) && refOf(c) !== null);
-    if (priced.length > 0) failed.push(...await writePrices(priced));
+    if (priced.length > 0) await writePrices(priced, failed);
     return { failed };
   }
 
   /**
    * SPEC §14: reads the variants' current prices, then one variants/batch per product sending
    * every price back (Medusa replaces the price set), ours at its new amount. A refused request
-   * fails its product's items; the stock already written stays (a retry rewrites both).
+   * fails its product's items (pushed to `failed`); the stock already written stays (a retry
+   * rewrites both).
    */
-  async function writePrices(changes: Change[]): Promise<BatchResult['failed']> {
-    const failed: BatchResult['failed'] = [];
+  async function writePrices(changes: Change[], failed: BatchResult['failed']): Promise<void> {
     const cur = await currency();
     const byProduct = new Map<string, Change[]>();
-    for (const c of changes) byProduct.set(String(c.productId), [...(byProduct.get(String(c.productId)) ?? []), c]);
-    const products = [...byProduct.keys()];
-    for (let start = 0; start < products.length; start += PRICE_READ_CHUNK) {
-      const chunk = products.slice(start, start + PRICE_READ_CHUNK);
-      const ids = chunk.map((id) => `id[]=${encodeURIComponent(id)}`).join('&');
-      const page = await call({ url: `admin/products?${ids}`, searchParams: { limit: chunk.length, fields: `id,variants.id,${PRICE_FIELDS}` } }, MedusaPricePage);
-      const found = new Map(page.products.map((p) => [p.id, p]));
+    for (const c of changes) {
+      const group = byProduct.get(String(c.productId));
+      if (group) group.push(c);
+      else byProduct.set(String(c.productId), [c]);
+    }
+    for await (const { ids: chunk, products } of productsById([...byProduct.keys()], `id,variants.id,${PRICE_FIELDS}`, MedusaPricePage)) {
+      const found = new Map(products.map((p) => [p.id, p]));
       for (const productId of chunk) {
         const update: Array<Record<string, unknown>> = [];
         const sent: Change[] = [];
@@ -222,7 +222,20 @@ export function createMedusaStore(config: MedusaStoreConfig): StoreAdapter {
         }
       }
     }
-    return failed;
+  }
+
+  /**
+   * The products with these ids and `fields`, PRODUCTS_PER_READ a request (one page each: the
+   * limit is the chunk's length); deleted ones are absent from `products`.
+   */
+  async function* productsById<P>(ids: string[], fields: string, schema: ZodType<{ products: P[] }>, signal?: AbortSignal): AsyncIterable<{ ids: string[]; products: P[] }> {
+    for (let start = 0; start < ids.length; start += PRODUCTS_PER_READ) {
+      const chunk = ids.slice(start, start + PRODUCTS_PER_READ);
+      // NOTE: Medusa reads a list filter as repeated `id[]=` parameters; a comma list matches nothing.
+      const query = chunk.map((id) => `id[]=${encodeURIComponent(id)}`).join('&');
+      const page = await call({ url: `admin/products?${query}`, searchParams: { limit: chunk.length, fields }, signal }, schema);
+      yield { ids: chunk, products: page.products };
+    }
   }
 
   /**
@@ -319,11 +332,7 @@ export function createMedusaStore(config: MedusaStoreConfig): StoreAdapter {
     const cur = changes.some((c) => c.price) ? await currency(signal) : undefined;
     const products = [...new Set(changes.map((c) => String(c.productId)))];
     const byVariant = new Map<string, StoreItem>();
-    for (let start = 0; start < products.length; start += 100) {
-      const chunk = products.slice(start, start + 100);
-      // NOTE: Medusa reads a list filter as repeated `id[]=` parameters; a comma list matches nothing.
-      const ids = chunk.map((id) => `id[]=${encodeURIComponent(id)}`).join('&');
-      const page = await call({ url: `admin/products?${ids}`, searchParams: { limit: chunk.length, fields: PRODUCT_FIELDS }, signal }, MedusaProductPage);
+    for await (const page of productsById(products, PRODUCT_FIELDS, MedusaProductPage, signal)) {
       for (const product of page.products) {
         for (const item of itemsOf(product, config.locationId, [], cur)) byVariant.set(String(item.ref?.variantId), item);
       }

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import readline from 'node:readline';
-import { z } from 'zod';
+import { z, type ZodType } from 'zod';
 import type { ShopifyStoreConfig } from '../../config/schema.js';
 import { ConfigError, StoreError } from '../../domain/errors.js';
 import { writesStock, type BatchResult, type Change, type ItemVisibility, type StoreItem } from '../../domain/types.js';
@@ -280,7 +280,9 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
     /** Items whose tracking this call turned on: put back if their quantity was not written. */
     const trackedByUs: Target[] = [];
     // A price-only change (SPEC §14) writes no stock: a sale made since the fetch stays.
-    let pending = await targetsFor(batch.filter(writesStock), failed);
+    /** Changes without a ref, looked up once for the stock write and reused for the price write. */
+    const looked = new Map<number, Resolved | string>();
+    let pending = await targetsFor(batch.filter(writesStock), failed, looked);
 
     for (let round = 1; pending.length > 0; round++) {
       const outcome = await writeRound(pending, round);
@@ -314,7 +316,7 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
     }
     await restoreTracking(trackedByUs.filter((t) => failed.has(t.change.seq)));
     const priced = batch.filter((c) => c.price && !failed.has(c.seq));
-    if (priced.length > 0) await writePrices(priced, failed);
+    if (priced.length > 0) await writePrices(priced, failed, looked);
     const statused = batch.filter((c) => c.statusAction && !failed.has(c.seq));
     if (statused.length > 0) await writeStatus(statused, failed);
     return { failed: batch.filter((c) => failed.has(c.seq)).map((c) => ({ seq: c.seq, message: failed.get(c.seq) as string })) };
@@ -325,9 +327,9 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
    * request fails the variants sent in it, each with its own user error when Shopify names it;
    * the stock already written stays (the retry rewrites both: absolute writes are idempotent).
    */
-  async function writePrices(changes: Change[], failed: Map<number, string>): Promise<void> {
+  async function writePrices(changes: Change[], failed: Map<number, string>, looked: Map<number, Resolved | string>): Promise<void> {
     const byProduct = new Map<string, Array<{ change: Change; variantId: string }>>();
-    for (const [change, where] of await variantsOf(changes)) {
+    for (const [change, where] of await variantsOf(changes, looked)) {
       if (typeof where === 'string') { failed.set(change.seq, `price not applied: ${where}`); continue; }
       const group = byProduct.get(where.productId) ?? [];
       group.push({ change, variantId: where.variantId });
@@ -426,25 +428,24 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
   /** Current status of products (gid → ACTIVE/DRAFT/ARCHIVED): one `nodes` query per 250. */
   async function readStatus(ids: string[], signal?: AbortSignal): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    for (let i = 0; i < ids.length; i += NODES_MAX) {
-      const chunk = ids.slice(i, i + NODES_MAX);
-      const answer = await gql.request({
-        operation: 'InvsyncProductStatus', query: PRODUCTS_STATUS_QUERY, variables: { ids: chunk }, cost: chunk.length * PRODUCTS_STATUS_NODE_COST, schema: ProductsStatusResult, signal,
-      });
-      for (const node of answer.data.nodes) if (node) out.set(node.id, node.status);
-    }
+    await eachNode(ids, { operation: 'InvsyncProductStatus', query: PRODUCTS_STATUS_QUERY, nodeCost: PRODUCTS_STATUS_NODE_COST, schema: ProductsStatusResult }, (node) => {
+      out.set(node.id, node.status);
+    }, signal);
     return out;
   }
 
-  /** The variant and product gids of each change: from its ref, its ids, or (a simple item without a ref) looked up. */
-  async function variantsOf(changes: Change[]): Promise<Map<Change, { variantId: string; productId: string } | string>> {
+  /** The variant and product gids of each change: from its ref, its ids, or (a simple item without a ref) looked up, unless `looked` has it already. */
+  async function variantsOf(changes: Change[], looked: Map<number, Resolved | string>): Promise<Map<Change, { variantId: string; productId: string } | string>> {
     const out = new Map<Change, { variantId: string; productId: string } | string>();
     const unresolved: Change[] = [];
     for (const change of changes) {
       const parsed = ShopifyRef.safeParse(change.ref);
       if (parsed.success) out.set(change, { variantId: parsed.data.variantId, productId: parsed.data.productId });
       else if (change.variationId !== null) out.set(change, { variantId: toGid('ProductVariant', change.variationId), productId: toGid('Product', change.productId) });
-      else unresolved.push(change);
+      else if (looked.has(change.seq)) {
+        const r = looked.get(change.seq) as Resolved | string;
+        out.set(change, typeof r === 'string' ? r : { variantId: r.variantId, productId: r.productId });
+      } else unresolved.push(change);
     }
     if (unresolved.length > 0) {
       const found = await lookupItems(unresolved);
@@ -459,13 +460,9 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
   /** Current prices of variants (gid → two-decimal string or null): one `nodes` query per 250. */
   async function readPrices(ids: string[], signal?: AbortSignal): Promise<Map<string, string | null>> {
     const prices = new Map<string, string | null>();
-    for (let i = 0; i < ids.length; i += NODES_MAX) {
-      const chunk = ids.slice(i, i + NODES_MAX);
-      const answer = await gql.request({
-        operation: 'InvsyncPrices', query: PRICES_QUERY, variables: { ids: chunk }, cost: chunk.length * PRICES_NODE_COST, schema: PricesResult, signal,
-      });
-      for (const node of answer.data.nodes) if (node) prices.set(node.id, normaliseStorePrice(node.price));
-    }
+    await eachNode(ids, { operation: 'InvsyncPrices', query: PRICES_QUERY, nodeCost: PRICES_NODE_COST, schema: PricesResult }, (node) => {
+      prices.set(node.id, normaliseStorePrice(node.price));
+    }, signal);
     return prices;
   }
 
@@ -486,7 +483,7 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
   }
 
   /** The ids each change needs, from its ref or (when missing) looked up; unusable changes go to `failed`. */
-  async function targetsFor(batch: Change[], failed: Map<number, string>): Promise<Target[]> {
+  async function targetsFor(batch: Change[], failed: Map<number, string>, looked: Map<number, Resolved | string>): Promise<Target[]> {
     const targets: Target[] = [];
     const unresolved: Change[] = [];
     for (const change of batch) {
@@ -501,16 +498,17 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
         targets.push({ change, inventoryItemId: ref.inventoryItemId, tracked: ref.tracked, compare: change.from ?? ref.available, listing: ref.listing });
       }
     }
-    if (unresolved.length > 0) targets.push(...await resolveTargets(unresolved, failed));
+    if (unresolved.length > 0) for (const t of await resolveTargets(unresolved, failed, looked)) targets.push(t);
     // Keep batch order, so the request (and its idempotency key) does not depend on how ids were found.
     const order = new Map(batch.map((c, i) => [c.seq, i]));
     return targets.sort((a, b) => (order.get(a.change.seq) ?? 0) - (order.get(b.change.seq) ?? 0));
   }
 
   /** Look up inventory items for changes without a ref; unusable changes go to `failed`. */
-  async function resolveTargets(changes: Change[], failed: Map<number, string>): Promise<Target[]> {
+  async function resolveTargets(changes: Change[], failed: Map<number, string>, looked: Map<number, Resolved | string>): Promise<Target[]> {
     const targets: Target[] = [];
     const found = await lookupItems(changes);
+    for (const [seq, r] of found) looked.set(seq, r);
     for (const change of changes) {
       const resolved = found.get(change.seq) as Resolved | string;
       if (typeof resolved === 'string') { failed.set(change.seq, resolved); continue; }
@@ -552,15 +550,30 @@ export function createShopifyStore(config: ShopifyStoreConfig): StoreAdapter {
 
   async function readLevels(ids: string[], signal?: AbortSignal): Promise<Map<string, Level>> {
     const levels = new Map<string, Level>();
+    await eachNode(ids, { operation: 'InvsyncLevels', query: LEVELS_QUERY, variables: { location }, nodeCost: LEVELS_NODE_COST, schema: LevelsResult }, (node) => {
+      levels.set(node.id, levelOf(node));
+    }, signal);
+    return levels;
+  }
+
+  /**
+   * A `nodes(ids:)` query over `ids` in requests of at most NODES_MAX ids, priced at `nodeCost`
+   * per id; `each` gets every node found (an unknown id answers null and is skipped).
+   */
+  async function eachNode<N>(
+    ids: string[],
+    call: { operation: string; query: string; variables?: Record<string, unknown>; nodeCost: number; schema: ZodType<{ nodes: Array<N | null> }> },
+    each: (node: N) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
     for (let i = 0; i < ids.length; i += NODES_MAX) {
       const chunk = ids.slice(i, i + NODES_MAX);
       const answer = await gql.request({
-        operation: 'InvsyncLevels', query: LEVELS_QUERY, variables: { ids: chunk, location },
-        cost: chunk.length * LEVELS_NODE_COST, schema: LevelsResult, signal,
+        operation: call.operation, query: call.query, variables: { ids: chunk, ...call.variables },
+        cost: chunk.length * call.nodeCost, schema: call.schema, signal,
       });
-      for (const node of answer.data.nodes) if (node) levels.set(node.id, levelOf(node));
+      for (const node of answer.data.nodes) if (node) each(node);
     }
-    return levels;
   }
 
   /** Current stock of these items (for read-back after a push): one `nodes` query per 250 items. */

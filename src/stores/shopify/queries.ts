@@ -82,10 +82,15 @@ export const RESOLVE_QUERY = `query InvsyncResolve($ids: [ID!]!, $location: ID!)
 /** The Product branch is the dearer: product 1 + connection 2 + 2 × (variant + item + level + quantities). */
 export const RESOLVE_NODE_COST = 11;
 
-/** SPEC §14: the current price of variants (read-back after a price write). */
-export const PRICES_QUERY = `query InvsyncPrices($ids: [ID!]!) {
-  nodes(ids: $ids) { ... on ProductVariant { id price } }
+/** `nodes(ids:)` over objects of one type (an id of another type, or unknown, answers null). */
+function nodesQuery(operation: string, type: string, selection: string): string {
+  return `query ${operation}($ids: [ID!]!) {
+  nodes(ids: $ids) { ... on ${type} { ${selection} } }
 }`;
+}
+
+/** SPEC §14: the current price of variants (read-back after a price write). */
+export const PRICES_QUERY = nodesQuery('InvsyncPrices', 'ProductVariant', 'id price');
 /** One object per variant. */
 export const PRICES_NODE_COST = 1;
 
@@ -112,9 +117,7 @@ export const PRODUCT_VARIANTS_QUERY = `query InvsyncProductVariants($id: ID!) {
 export const PRODUCT_VARIANTS_COST = 253;
 
 /** SPEC §14: products' status (read-back of hides and restores). */
-export const PRODUCTS_STATUS_QUERY = `query InvsyncProductStatus($ids: [ID!]!) {
-  nodes(ids: $ids) { ... on Product { id status } }
-}`;
+export const PRODUCTS_STATUS_QUERY = nodesQuery('InvsyncProductStatus', 'Product', 'id status');
 export const PRODUCTS_STATUS_NODE_COST = 1;
 
 /** SPEC §14: a product's status (DRAFT hides it, restore puts back what it was). */

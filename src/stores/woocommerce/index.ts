@@ -434,12 +434,13 @@ function readBatchResults(batch: Change[], results: WooBatchItem[]): BatchResult
     const id = writeId(change);
     const positional = results[i];
     const result = positional && positional.id === id ? positional : byId.get(id);
+    const statusMiss = result && change.statusAction ? statusNotApplied(change.statusAction.set, result) : null;
     if (!result) {
       failed.push({ seq: change.seq, message: `no result for id ${id} in the batch response` });
     } else if (result.error) {
       failed.push({ seq: change.seq, message: `${result.error.code}: ${result.error.message}` });
-    } else if (change.statusAction && statusNotApplied(change.statusAction.set, result)) {
-      failed.push({ seq: change.seq, message: `status not applied: the store reports ${statusNotApplied(change.statusAction.set, result)}` });
+    } else if (statusMiss) {
+      failed.push({ seq: change.seq, message: `status not applied: the store reports ${statusMiss}` });
     } else if (writesStock(change) && (result.manage_stock === false || (typeof result.stock_quantity === 'number' && result.stock_quantity !== change.to))) {
       failed.push({
         seq: change.seq,
@@ -451,7 +452,6 @@ function readBatchResults(batch: Change[], results: WooBatchItem[]): BatchResult
   });
   return failed;
 }
-
 
 /** The first status field the saved object reports otherwise than written (`catalog_visibility "visible"`), or null. */
 function statusNotApplied(set: Record<string, unknown>, result: WooBatchItem): string | null {
