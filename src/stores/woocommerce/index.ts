@@ -92,35 +92,9 @@ export function createWooCommerceStore(config: WooCommerceStoreConfig): StoreAda
     return pending;
   }
 
+  /** The full listing: every product and variation carrying stock, in id order (the incremental listing with no date filter). */
   async function* list(signal?: AbortSignal): AsyncIterable<StoreItem> {
-    const inner = new AbortController();
-    const forward = () => inner.abort(signal?.reason);
-    if (signal?.aborted) forward();
-    signal?.addEventListener('abort', forward, { once: true });
-    try {
-      for (let page = 1; ; page++) {
-        const res = await http.json({
-          url: 'products',
-          searchParams: { per_page: perPage, orderby: 'id', order: 'asc', page, ...listFields(PRODUCT_FIELDS) },
-          signal: inner.signal,
-        }, WooProductPage);
-        const variations = prefetchVariations(res.body, inner.signal);
-        for (const product of res.body) {
-          const pending = variations.get(product.id);
-          if (pending) {
-            for (const v of await pending) yield variationItem(product, v);
-          } else if (carriesStock(product)) {
-            yield productItem(product);
-          }
-        }
-        log.debug({ page, products: res.body.length }, 'listed products page');
-        if (isLastPage(res, perPage, page)) return;
-      }
-    } finally {
-      // Stops variation listings still running when the caller stopped early.
-      signal?.removeEventListener('abort', forward);
-      inner.abort();
-    }
+    for await (const product of listedProducts(null, signal)) yield* product.items;
   }
 
   /**
@@ -134,8 +108,9 @@ export function createWooCommerceStore(config: WooCommerceStoreConfig): StoreAda
     if (signal?.aborted) forward();
     signal?.addEventListener('abort', forward, { once: true });
     const filter: Query = since === null ? {} : { modified_after: wooDate(since), dates_are_gmt: 'true' };
-    // A product modified while the filtered listing pages joins the set before the current page and
-    // shifts the rest by one: the next page repeats a product, skipped here (ids only grow).
+    // A product that joins the set before the current page while it lists (modified during a filtered
+    // listing, restored from the trash) shifts the rest by one: the next page repeats a product,
+    // skipped here (the listing is in ascending id order).
     let last = 0;
     try {
       for (let page = 1; ; page++) {
@@ -178,15 +153,8 @@ export function createWooCommerceStore(config: WooCommerceStoreConfig): StoreAda
     probe,
     products: listedProducts,
     async variations(product, signal) {
-      const inner = new AbortController();
-      const forward = () => inner.abort(signal?.reason);
-      signal?.addEventListener('abort', forward, { once: true });
-      try {
-        const parent = { id: product.productId, name: product.name };
-        return (await fetchVariations(product.productId, inner.signal)).map((v) => variationItem(parent, v));
-      } finally {
-        signal?.removeEventListener('abort', forward);
-      }
+      const parent = { id: product.productId, name: product.name };
+      return (await fetchVariations(product.productId, signal ?? new AbortController().signal)).map((v) => variationItem(parent, v));
     },
   };
 
