@@ -78,7 +78,8 @@ export function registerHistoryCommands(program: Command, globals: Globals, exit
     });
 }
 
-interface PendingPlan { id: number; createdAt: string; status: string; items: ReturnType<typeof statusCounts> }
+/** `runId`: the run that built the plan (its diff is that run's). */
+interface PendingPlan { id: number; runId: string; createdAt: string; status: string; items: ReturnType<typeof statusCounts> }
 
 /** `status --json` (and serve's GET /api/status): one document, the same with one store or several. */
 export interface StatusReport {
@@ -99,7 +100,7 @@ export interface StatusReport {
 
 function pendingPlanOf(db: Db, store?: string): PendingPlan | null {
   const p = latestPushablePlan(db, store);
-  return p ? { id: p.id, createdAt: p.createdAt, status: p.status, items: statusCounts(db, p.id) } : null;
+  return p ? { id: p.id, runId: p.runId, createdAt: p.createdAt, status: p.status, items: statusCounts(db, p.id) } : null;
 }
 
 /** Build the status document from local state only (no lock, no network). */

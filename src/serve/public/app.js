@@ -211,7 +211,7 @@ async function renderStatus(target, seq) {
       plans.map(({ store, plan }) => plan
         ? el('p', null, store ? `${store}: ` : '', `plan ${plan.id} (${plan.status}, built ${ago(plan.createdAt)}): `,
           `${num((plan.items?.planned ?? 0) + (plan.items?.sent ?? 0))} to send, ${num(plan.items?.applied ?? 0)} applied, ${num(plan.items?.failed ?? 0)} failed `,
-          el('button', { type: 'button', class: 'small', 'data-action': 'review-plan', 'data-plan': plan.id }, 'Review'))
+          el('button', { type: 'button', class: 'small', 'data-action': 'review-plan', 'data-run': plan.runId }, 'Review'))
         : el('p', null, store ? `${store}: ` : '', 'none'))),
     el('div', { class: 'card', id: 'schedule-card' },
       el('h2', null, 'Schedule'),
@@ -642,14 +642,9 @@ async function setSchedule(button) {
 }
 
 /** The run that recorded plan `planId`: the newest runs that record plans are searched for it. */
-async function reviewPlan(planId) {
-  const runs = await api('/api/runs?limit=20');
-  for (const r of runs) {
-    if (!(r.dryRun || r.command === 'match' || r.command === 'full') || r.status === 'running') continue;
-    const s = await api(`/api/runs/${encodeURIComponent(r.runId ?? r.id)}`);
-    if (String(s.planId) === String(planId)) { location.hash = `#/run/${encodeURIComponent(s.runId)}`; return; }
-  }
-  notify('error', `The run that built plan ${planId} is not among the last 20 runs.`);
+/** A pending plan's diff is the run that built it (status names it): open that run. */
+function reviewPlan(runId) {
+  location.hash = `#/run/${encodeURIComponent(runId)}`;
 }
 
 function onClick(event) {
@@ -659,7 +654,7 @@ function onClick(event) {
   if (action === 'dry-run') startDryRun(button);
   else if (action === 'apply') applyPlan(button);
   else if (action === 'schedule') setSchedule(button);
-  else if (action === 'review-plan') reviewPlan(button.dataset.plan).catch((err) => showError(err, 'Finding the plan'));
+  else if (action === 'review-plan') reviewPlan(button.dataset.run);
   else if (action === 'logout') logout();
   else if (action === 'dismiss') clearNotice();
 }
