@@ -9,18 +9,16 @@ import type { Config } from '../config/schema.js';
 import { SnapshotError, StoreError, UnpairedFetchError, UsageError } from '../domain/errors.js';
 import { DUPLICATE_HOLDERS_SHOWN, looseKey, skuKey } from '../domain/sku.js';
 import type { StoreId, StoreItem, StoreSkuDuplicate } from '../domain/types.js';
-import { formatCents, priceSettings, type Amounts } from '../domain/price.js';
+import { formatCents, type Amounts } from '../domain/price.js';
 import type { Db } from '../state/db.js';
 import { getIndexMeta, iterateStoreItems } from '../state/store-index.js';
 import { configuredStores } from '../config/stores.js';
 import { fetchPairProblem, snapshotPath } from './fetch.js';
 import { describeFields, type StatusDecision } from './rules/status.js';
-import { statusContext } from './status-context.js';
-import { openOrdersFor } from './plan.js';
+import { storeMatchExtras } from './plan.js';
 import { Matcher, normaliseQty, packFor, rewriteSku, SupplyAggregator, type ItemDecision } from './match.js';
 import { aggregateStep, contributionSteps, runRules, sourceQty, type Contribution, type RuleStep } from './rules/index.js';
 import { kitComponentKeys } from './rules/kits.js';
-import { loadMatchExtras } from './rules/load.js';
 import { loadRewrites } from './sku-map.js';
 import { openSnapshot } from './snapshot.js';
 
@@ -79,14 +77,8 @@ export async function explainSku(options: { db: Db; config: Config; sku: string;
   const rewrites = loadRewrites(config.sources, cs);
   const index = getIndexMeta(db, setup.name);
   if (!index) throw new UnpairedFetchError(`the store index${stores.length > 1 ? ` of store "${setup.name}"` : ''} is empty: run \`invsync fetch\` first`);
-  // The same extras plan.ts gives match for this store: its share and the open orders to subtract.
-  const openOrders = openOrdersFor(db, config, setup.name, index.fetchId);
-  const extras = {
-    ...loadMatchExtras(config.rules),
-    ...(rules.share === undefined || rules.share === 1 ? {} : { share: rules.share }),
-    ...(openOrders ? { openOrders: (k: string) => openOrders.bySku.get(k) } : {}),
-    ...(config.prices.enabled ? { prices: { settings: priceSettings(config.prices), maxChangeRatio: config.prices.maxChangeRatio } } : {}),
-  };
+  // The extras match decides this store with; explain remembers nothing (no status persisted).
+  const { extras } = storeMatchExtras(db, config, setup, index, false);
   const snapshot = await openSnapshot(snapshotPath(config.stateDir)).catch((err: unknown) => {
     throw err instanceof SnapshotError ? err : new SnapshotError(`no snapshot to explain from: run \`invsync fetch\` first (${(err as Error).message})`);
   });
@@ -119,9 +111,7 @@ export async function explainSku(options: { db: Db; config: Config; sku: string;
   if (items.length > 1) {
     duplicates.set(key, { count: items.length, holders: items.slice(0, DUPLICATE_HOLDERS_SHOWN).map((i) => ({ productId: i.productId, variationId: i.variationId })) });
   }
-  const meta = getIndexMeta(db, setup.name)!;
-  const status = statusContext(db, config.rules, { name: setup.name, type: meta.store }, false);
-  const matcher = new Matcher(supply, rules, { ...extras, ...(status ? { status } : {}) }, duplicates);
+  const matcher = new Matcher(supply, rules, extras, duplicates);
   const entry = supply.get(key);
 
   const steps: RuleStep[] = [];

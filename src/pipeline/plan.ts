@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { configuredStores, isMultiStore, type StoreSetup } from '../config/stores.js';
-import { SnapshotError, StoreError, UnpairedFetchError } from '../domain/errors.js';
+import { SnapshotError, UnpairedFetchError } from '../domain/errors.js';
 import type { Db } from '../state/db.js';
 import type { ErrorTotals } from '../domain/types.js';
 import { recordPlan, type MatchOutcome, type PlanArming } from '../state/plans.js';
@@ -8,9 +8,9 @@ import { getOpenOrdersMeta, openUnitsBySku } from '../state/open-orders.js';
 import { findDuplicateStoreSkus } from '../state/store-duplicates.js';
 import { openOrdersRole } from '../stores/open-orders.js';
 import { openOrdersReads } from './open-orders.js';
-import { countStoreItems, DEFAULT_STORE, getIndexMeta, iterateStoreItems } from '../state/store-index.js';
+import { countStoreItems, DEFAULT_STORE, getIndexMeta, iterateStoreItems, type IndexMeta } from '../state/store-index.js';
 import { fetchPairProblem, snapshotPath } from './fetch.js';
-import { diffStore, evaluatePriceGate, evaluateSafety, SupplyAggregator } from './match.js';
+import { diffStore, evaluatePriceGate, evaluateSafety, SupplyAggregator, type MatchExtras } from './match.js';
 import { priceSettings } from '../domain/price.js';
 import { loadMatchExtras } from './rules/load.js';
 import { loadRewrites } from './sku-map.js';
@@ -71,7 +71,6 @@ export async function buildPlan(options: {
   signal?: AbortSignal;
 }): Promise<BuiltPlan> {
   const { db, config } = options;
-  const extras = loadMatchExtras(config.rules);
   const setup = options.store ?? configuredStores(config)[0]!;
   const rules = setup.rules;
   const index = getIndexMeta(db, setup.name);
@@ -102,16 +101,8 @@ export async function buildPlan(options: {
 
   // Over the whole index, not the window: a twin outside the window still makes the SKU ambiguous.
   const duplicates = findDuplicateStoreSkus(db, rules.skuCaseSensitive, setup.name);
-  const openOrders = openOrdersFor(db, config, setup.name, index.fetchId);
-  // The store's share (SPEC §9) and open orders (SPEC §12) are steps of the rule list.
-  const share = rules.share === undefined || rules.share === 1 ? {} : { share: rules.share };
-  const prices = config.prices.enabled ? { settings: priceSettings(config.prices), maxChangeRatio: config.prices.maxChangeRatio } : undefined;
   // SPEC §14: only a real run remembers when an item came back (a dry run changes no state).
-  const status = statusContext(db, config.rules, { name: setup.name, type: index.store }, (options.arming ?? 'arm') === 'arm');
-  const matchExtras = {
-    ...extras, ...share, ...(openOrders ? { openOrders: (key: string) => openOrders.bySku.get(key) } : {}), ...(prices ? { prices } : {}),
-    ...(status ? { status } : {}),
-  };
+  const { extras: matchExtras, openOrders } = storeMatchExtras(db, config, setup, index, (options.arming ?? 'arm') === 'arm');
   let match: MatchReport | undefined;
   // Checked after the snapshot was read (the lock's refresh timer ran meanwhile); recording is synchronous.
   options.signal?.throwIfAborted();
@@ -137,6 +128,25 @@ export async function buildPlan(options: {
     return { status: blocked ? 'blocked' : diff.counts.changed === 0 ? 'empty' : 'pending', match };
   }, { arming: options.arming });
   return { planId, changeCount: match!.counts.changed, ...match! };
+}
+
+/**
+ * The extras match decides one store's items with (plan and explain use the same): kits and
+ * excludes, the store's share (SPEC §9) and open orders (SPEC §12) as steps of the rule list,
+ * prices (§14) when enabled, and the status context (§14). `persistStatus`: whether a sighting
+ * back in stock is remembered (a real run only). Also returns the open orders read, for the report.
+ */
+export function storeMatchExtras(db: Db, config: Config, setup: StoreSetup, index: IndexMeta, persistStatus: boolean): { extras: MatchExtras; openOrders: ReturnType<typeof openOrdersFor> } {
+  const rules = setup.rules;
+  const openOrders = openOrdersFor(db, config, setup.name, index.fetchId);
+  const share = rules.share === undefined || rules.share === 1 ? {} : { share: rules.share };
+  const prices = config.prices.enabled ? { settings: priceSettings(config.prices), maxChangeRatio: config.prices.maxChangeRatio } : undefined;
+  const status = statusContext(db, config.rules, { name: setup.name, type: index.store }, persistStatus);
+  const extras = {
+    ...loadMatchExtras(config.rules), ...share, ...(openOrders ? { openOrders: (key: string) => openOrders.bySku.get(key) } : {}), ...(prices ? { prices } : {}),
+    ...(status ? { status } : {}),
+  };
+  return { extras, openOrders };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { ItemVisibility, StoreItem } from '../domain/types.js';
 import type { ListedProduct } from '../stores/types.js';
 import type { Db } from './db.js';
-import { DEFAULT_STORE, ITEM_STATE_COLUMNS, iterateStoreItems, storeItemsTable, storeSlot, type StagedIndex } from './store-index.js';
+import { DEFAULT_STORE, ITEM_STATE_COLUMNS, iterateStoreItems, itemStateValues, storeItemsTable, storeSlot, tableExists, type StagedIndex } from './store-index.js';
 
 /**
  * Issue 19, the state of incremental index refreshes. Per store slot:
@@ -59,10 +59,6 @@ const CHUNK = 2000;
 
 export function productsTable(slot: number): string {
   return `store_products_${slot}`;
-}
-
-function tableExists(db: Db, table: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
 }
 
 /** The last refresh of this store's index, or undefined when it never ran with `index.incremental`. */
@@ -179,10 +175,7 @@ export class DeltaTables {
     this.listed++;
     this.pendingProducts.push([p.productId, p.variable ? 1 : 0, p.name]);
     for (const item of p.items) {
-      this.pendingItems.push([p.productId, item.variationId === null ? 0 : Number(item.variationId), item.sku, item.qty, item.managed ? 1 : 0,
-        item.name ?? null, item.ref ? JSON.stringify(item.ref) : null, item.notWritten ?? null,
-        // As in store_items: NULL price not reported, '' no price.
-        item.price === undefined ? null : item.price ?? '', item.visibility ? JSON.stringify(item.visibility) : null]);
+      this.pendingItems.push([p.productId, item.variationId === null ? 0 : Number(item.variationId), item.sku, ...itemStateValues(item)]);
     }
     if (this.pendingItems.length + this.pendingProducts.length >= CHUNK) this.flush();
   }

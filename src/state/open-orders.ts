@@ -25,16 +25,41 @@ const STAGE_CHUNK = 2000;
 /** One staged row: [fetch_id, store, order_id, product_id, variation_id, sku, qty]. */
 type StagedRow = [string, string, string, string, string | null, string, number];
 
-function stagedWriter(db: Db) {
+/**
+ * Staged rows of one fetch, written in chunks as they come (flat memory however many), counted in
+ * lines and units. Rows staged by any other fetch (one that was killed) are never committed: they
+ * are dropped first.
+ */
+function stager(db: Db, fetchId: string) {
+  db.prepare('DELETE FROM open_orders_staged WHERE fetch_id != ?').run(fetchId);
   const insert = db.prepare('INSERT INTO open_orders_staged (fetch_id, store, order_id, product_id, variation_id, sku, qty) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  return db.transaction((rows: StagedRow[]) => {
+  const flush = db.transaction((rows: StagedRow[]) => {
     for (const row of rows) insert.run(row);
   });
-}
-
-/** Rows staged by any other fetch (one that was killed) are never committed: dropped before staging. */
-function dropOtherFetches(db: Db, fetchId: string): void {
-  db.prepare('DELETE FROM open_orders_staged WHERE fetch_id != ?').run(fetchId);
+  let pending: StagedRow[] = [];
+  let lines = 0;
+  let units = 0;
+  return {
+    add(row: StagedRow): void {
+      pending.push(row);
+      lines++;
+      units += row[6];
+      if (pending.length >= STAGE_CHUNK) {
+        flush(pending);
+        pending = [];
+      }
+    },
+    /** Write the rest; how many lines and units were staged. */
+    finish(): { lines: number; units: number } {
+      flush(pending);
+      pending = [];
+      return { lines, units };
+    },
+    /** Forget what is not written yet. */
+    drop(): void {
+      pending = [];
+    },
+  };
 }
 
 /**
@@ -43,22 +68,11 @@ function dropOtherFetches(db: Db, fetchId: string): void {
  * stay until the next fetch drops them; they are never read unless their fetch commits).
  */
 export async function stageOpenOrders(db: Db, fetchId: string, lines: AsyncIterable<OpenOrderLine>, store: string = DEFAULT_STORE): Promise<{ lines: number; units: number }> {
-  dropOtherFetches(db, fetchId);
-  const flush = stagedWriter(db);
-  let pending: StagedRow[] = [];
-  let count = 0;
-  let units = 0;
+  const staged = stager(db, fetchId);
   for await (const line of lines) {
-    pending.push([fetchId, store, String(line.orderId), encodeId(line.productId)!, encodeId(line.variationId), line.sku, line.qty]);
-    count++;
-    units += line.qty;
-    if (pending.length >= STAGE_CHUNK) {
-      flush(pending);
-      pending = [];
-    }
+    staged.add([fetchId, store, String(line.orderId), encodeId(line.productId)!, encodeId(line.variationId), line.sku, line.qty]);
   }
-  flush(pending);
-  return { lines: count, units };
+  return staged.finish();
 }
 
 /**
@@ -67,32 +81,18 @@ export async function stageOpenOrders(db: Db, fetchId: string, lines: AsyncItera
  * "held") so the other stores subtract them. Written in chunks: flat memory.
  */
 export function heldStager(db: Db, fetchId: string, store: string) {
-  dropOtherFetches(db, fetchId);
-  const flush = stagedWriter(db);
-  let pending: StagedRow[] = [];
-  let lines = 0;
-  let units = 0;
+  const staged = stager(db, fetchId);
   return {
     add(item: StoreItem): void {
       const held = item.held ?? 0;
       if (!(held > 0)) return;
-      pending.push([fetchId, store, 'held', encodeId(item.productId)!, encodeId(item.variationId), item.sku, held]);
-      lines++;
-      units += held;
-      if (pending.length >= STAGE_CHUNK) {
-        flush(pending);
-        pending = [];
-      }
+      staged.add([fetchId, store, 'held', encodeId(item.productId)!, encodeId(item.variationId), item.sku, held]);
     },
     /** The listing is complete: write the rest. */
-    finish(): { lines: number; units: number } {
-      flush(pending);
-      pending = [];
-      return { lines, units };
-    },
+    finish: (): { lines: number; units: number } => staged.finish(),
     /** The listing failed: what it held is unknown, nothing of it may commit. */
     discard(): void {
-      pending = [];
+      staged.drop();
       db.prepare('DELETE FROM open_orders_staged WHERE fetch_id = ? AND store = ?').run(fetchId, store);
     },
   };

@@ -323,16 +323,13 @@ export function markReadBack(
   db.transaction(() => {
     const fail = db.prepare("UPDATE plan_items SET status = 'failed', error = ? WHERE plan_id = ? AND seq = ?");
     const table = planTable(db, planId);
-    const index = table ? db.prepare(`UPDATE ${table} SET qty = ?, managed = ? WHERE product_id = ? AND variation_id IS ?`) : undefined;
+    const index = table ? indexReading(db, table) : undefined;
     for (const item of items) {
       const reason = mismatched.get(item.seq);
       if (reason === undefined) continue;
       fail.run(reason, planId, item.seq);
       const s = seen.get(item.seq);
-      if (s) index?.run(s.qty, s.managed ? 1 : 0, encodeId(item.productId), encodeId(item.variationId));
-      if (s?.visibility && table) {
-        db.prepare(`UPDATE ${table} SET visibility = ? WHERE product_id = ? AND variation_id IS ?`).run(JSON.stringify(s.visibility), encodeId(item.productId), encodeId(item.variationId));
-      }
+      if (s) index?.(item, s);
     }
   })();
 }
@@ -382,15 +379,22 @@ export function refreshIndexedLevels(db: Db, items: Change[], seen: Map<number, 
   const table = storeTableOf(db, store);
   if (!table) return;
   db.transaction(() => {
-    const index = db.prepare(`UPDATE ${table} SET qty = ?, managed = ? WHERE product_id = ? AND variation_id IS ?`);
+    const index = indexReading(db, table);
     for (const item of items) {
       const s = seen.get(item.seq);
-      if (s) index.run(s.qty, s.managed ? 1 : 0, encodeId(item.productId), encodeId(item.variationId));
-      if (s?.visibility) {
-        db.prepare(`UPDATE ${table} SET visibility = ? WHERE product_id = ? AND variation_id IS ?`).run(JSON.stringify(s.visibility), encodeId(item.productId), encodeId(item.variationId));
-      }
+      if (s) index(item, s);
     }
   })();
+}
+
+/** The store index (`table`) takes what the store reported for an item: its level, and its visibility when reported. */
+function indexReading(db: Db, table: string): (item: Pick<Change, 'productId' | 'variationId'>, s: { qty: number | null; managed: boolean; visibility?: ItemVisibility }) => void {
+  const level = db.prepare(`UPDATE ${table} SET qty = ?, managed = ? WHERE product_id = ? AND variation_id IS ?`);
+  const visibility = db.prepare(`UPDATE ${table} SET visibility = ? WHERE product_id = ? AND variation_id IS ?`);
+  return (item, s) => {
+    level.run(s.qty, s.managed ? 1 : 0, encodeId(item.productId), encodeId(item.variationId));
+    if (s.visibility) visibility.run(JSON.stringify(s.visibility), encodeId(item.productId), encodeId(item.variationId));
+  };
 }
 
 /** After a push: `applied` when nothing is left to send, `partial` otherwise. */

@@ -5,6 +5,7 @@
  */
 import { skuKey } from '../domain/sku.js';
 import type { Db } from './db.js';
+import { registerSkuKeyFunction } from './store-duplicates.js';
 
 export interface RunStat {
   runId: string;
@@ -64,7 +65,8 @@ export interface SkuLevel {
  * `rules.skuCaseSensitive`).
  */
 export function skuLevels(db: Db, sku: string, options: { limit: number; caseSensitive: boolean }): SkuLevel[] {
-  withSkuKey(db);
+  // Match's own key in SQL: SQLite's NOCASE folds ASCII only and knows nothing of match's trimming and NFKC forms.
+  registerSkuKeyFunction(db);
   const rows = db.prepare(`SELECT p.id AS plan_id, p.run_id, p.created_at, p.store, COALESCE(r.dry_run, 0) AS dry_run,
       i.product_id, i.variation_id, i.from_qty, i.to_qty, i.status
     FROM (SELECT id, run_id, created_at, store FROM plans ORDER BY id DESC LIMIT ?) AS p
@@ -79,18 +81,6 @@ export function skuLevels(db: Db, sku: string, options: { limit: number; caseSen
     planId: r.plan_id, runId: r.run_id, at: r.created_at, store: r.store, dryRun: r.dry_run === 1,
     productId: r.product_id, variationId: r.variation_id, from: r.from_qty, to: r.to_qty, status: r.status,
   }));
-}
-
-const keyed = new WeakSet<Db>();
-
-/**
- * Match's own SKU key as an SQL function: SQLite's NOCASE folds ASCII only and knows nothing of
- * the trimming and NFKC forms match applies, so "Ä-1" and "ä-1 " would otherwise differ here.
- */
-function withSkuKey(db: Db): void {
-  if (keyed.has(db)) return;
-  db.function('invsync_sku_key', { deterministic: true }, (value: unknown, caseSensitive: unknown) => skuKey(String(value), caseSensitive === 1));
-  keyed.add(db);
 }
 
 function clamp(limit: number): number {

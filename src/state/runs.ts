@@ -42,6 +42,14 @@ export interface RunRow {
   status: string; exitCode: number | null;
 }
 
+/** The `runs` columns a RunRow is read from, and the row as SQLite returns it. */
+const RUN_COLUMNS = 'id, command, dry_run, started_at, finished_at, status, exit_code';
+interface RunDbRow { id: string; command: string; dry_run: number; started_at: string; finished_at: string | null; status: string; exit_code: number | null }
+
+function toRunRow(r: RunDbRow): RunRow {
+  return { id: r.id, command: r.command, dryRun: r.dry_run === 1, startedAt: r.started_at, finishedAt: r.finished_at, status: r.status, exitCode: r.exit_code };
+}
+
 /** A run worked on one of the stores in the JSON array `@stores`. */
 const WORKED_ON = 'id IN (SELECT run_id FROM run_stores WHERE store IN (SELECT value FROM json_each(@stores)))';
 
@@ -52,19 +60,16 @@ const WORKED_ON = 'id IN (SELECT run_id FROM run_stores WHERE store IN (SELECT v
  */
 export function listRuns(db: Db, limit = 20, stores?: readonly string[]): RunRow[] {
   const rows = (stores
-    ? db.prepare(`SELECT id, command, dry_run, started_at, finished_at, status, exit_code FROM runs WHERE ${WORKED_ON}
+    ? db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE ${WORKED_ON}
         ORDER BY started_at DESC, id DESC LIMIT @limit`).all({ stores: JSON.stringify(stores), limit })
-    : db.prepare('SELECT id, command, dry_run, started_at, finished_at, status, exit_code FROM runs ORDER BY started_at DESC, id DESC LIMIT ?').all(limit)
-  ) as Array<{ id: string; command: string; dry_run: number; started_at: string; finished_at: string | null; status: string; exit_code: number | null }>;
+    : db.prepare(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY started_at DESC, id DESC LIMIT ?`).all(limit)
+  ) as RunDbRow[];
   // Only the listed runs' summaries are read (after LIMIT), and only their `stores`.
   const storesOf = db.prepare("SELECT json_extract(summary, '$.stores') FROM runs WHERE id = ?").pluck();
   return rows.map((r) => {
     const entries = stores ? storesOf.get(r.id) as string | null : null;
     const own = entries ? storesOutcome(JSON.parse(entries) as StoreOutcome[], stores!) : undefined;
-    return {
-      id: r.id, command: r.command, dryRun: r.dry_run === 1, startedAt: r.started_at, finishedAt: r.finished_at,
-      status: own?.status ?? r.status, exitCode: own?.exitCode ?? r.exit_code,
-    };
+    return { ...toRunRow(r), status: own?.status ?? r.status, exitCode: own?.exitCode ?? r.exit_code };
   });
 }
 
@@ -79,9 +84,8 @@ export function storesOutcome(entries: readonly StoreOutcome[], names: readonly 
 
 /** One run's row (exact id), finished or not; undefined when there is none. */
 export function getRunRow(db: Db, id: string): RunRow | undefined {
-  const r = db.prepare('SELECT id, command, dry_run, started_at, finished_at, status, exit_code FROM runs WHERE id = ?').get(id) as
-    { id: string; command: string; dry_run: number; started_at: string; finished_at: string | null; status: string; exit_code: number | null } | undefined;
-  return r && { id: r.id, command: r.command, dryRun: r.dry_run === 1, startedAt: r.started_at, finishedAt: r.finished_at, status: r.status, exitCode: r.exit_code };
+  const r = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).get(id) as RunDbRow | undefined;
+  return r && toRunRow(r);
 }
 
 /** A run's stored summary; `id` may be a unique prefix (or "last": with `stores`, the last run that worked on one of them). */

@@ -46,8 +46,12 @@ export function storeTableOf(db: Db, name: string = DEFAULT_STORE): string | und
   const slot = storeSlot(db, name);
   if (slot === undefined) return undefined;
   const table = storeItemsTable(slot);
-  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
-  return exists ? table : undefined;
+  return tableExists(db, table) ? table : undefined;
+}
+
+/** Whether the table exists: per-store tables are created on first use, not by a migration. */
+export function tableExists(db: Db, table: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
 }
 
 /**
@@ -55,6 +59,12 @@ export function storeTableOf(db: Db, name: string = DEFAULT_STORE): string | und
  * incremental refresh's delta table (index-refresh.ts), so a column added here reaches both.
  */
 export const ITEM_STATE_COLUMNS = `qty INTEGER, managed INTEGER NOT NULL, name TEXT, ref TEXT, not_written TEXT, price TEXT, visibility TEXT`;
+
+/** An item's values for ITEM_STATE_COLUMNS, in that order (price: NULL not reported, '' no price). */
+export function itemStateValues(item: StoreItem): unknown[] {
+  return [item.qty, item.managed ? 1 : 0, item.name ?? null, item.ref ? JSON.stringify(item.ref) : null, item.notWritten ?? null,
+    item.price === undefined ? null : item.price ?? '', item.visibility ? JSON.stringify(item.visibility) : null];
+}
 
 /**
  * The columns of `store_items` (migration 1, `not_written` from migration 7, `price` from migration 11, `visibility` from 12). The staging table is created from this and renamed
@@ -127,9 +137,7 @@ export async function stageStoreIndex(
   };
   try {
     for await (const item of items) {
-      pending.push([ord, item.sku, encodeId(item.productId), encodeId(item.variationId), item.qty, item.managed ? 1 : 0,
-        item.name ?? null, item.ref ? JSON.stringify(item.ref) : null, item.notWritten ?? null, item.price === undefined ? null : item.price ?? '',
-        item.visibility ? JSON.stringify(item.visibility) : null]);
+      pending.push([ord, item.sku, encodeId(item.productId), encodeId(item.variationId), ...itemStateValues(item)]);
       ord++;
       options.onItem?.(ord);
       if (pending.length >= STAGE_CHUNK) {

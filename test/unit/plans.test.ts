@@ -2,28 +2,20 @@
  * Recording plans (SPEC §8 "dry runs never arm anything"): one code path for match and
  * rollback plans; a dry run never supersedes a plan `push` could still apply.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { emptyCounts, type Change } from '../../src/domain/types.js';
-import { openDb, type Db } from '../../src/state/db.js';
+import { describe, expect, it } from '@jest/globals';
+import type { Change } from '../../src/domain/types.js';
+import type { Db } from '../../src/state/db.js';
 import { createPlan, getPlan, latestPushablePlan, recordPlan, type PlanArming, type PlanStatus } from '../../src/state/plans.js';
-import { tempDir } from '../helpers/cli.js';
+import { emptyMatch, stateDbs } from '../helpers/state.js';
 
-const open: Db[] = [];
-afterEach(() => { for (const db of open.splice(0)) db.close(); });
+const stateDb = stateDbs();
 
-function stateDb(): Db {
-  const db = openDb(tempDir());
-  open.push(db);
-  return db;
-}
-
-const match = { counts: emptyCounts(), safety: { missingRatio: 0, zeroRatio: 0, tripped: null }, errors: [], sources: {} };
 const change: Change = { seq: 0, sku: 'A', productId: 1, variationId: null, from: 1, to: 2 };
 
 function plan(db: Db, options: { generation?: number; arming?: PlanArming; status?: PlanStatus } = {}): number {
   return recordPlan(db, { runId: 'r', snapshotChecksum: 's', indexGeneration: options.generation ?? 1, configChecksum: 'c', window: {} }, (add) => {
     add(change);
-    return { status: options.status ?? 'pending', match };
+    return { status: options.status ?? 'pending', match: emptyMatch };
   }, { arming: options.arming });
 }
 
@@ -65,7 +57,7 @@ describe('recording a plan', () => {
   it('createPlan (rollback) goes through the same path: its items and the supersede rule', () => {
     const db = stateDb();
     const pending = plan(db);
-    const id = createPlan(db, { runId: 'r2', status: 'pending', snapshotChecksum: 'rollback:r', indexGeneration: 1, configChecksum: 'c', window: {}, match }, [change], { arming: 'preview' });
+    const id = createPlan(db, { runId: 'r2', status: 'pending', snapshotChecksum: 'rollback:r', indexGeneration: 1, configChecksum: 'c', window: {}, match: emptyMatch }, [change], { arming: 'preview' });
     expect(getPlan(db, id)?.status).toBe('preview');
     expect(db.prepare('SELECT sku, from_qty, to_qty, status FROM plan_items WHERE plan_id = ?').all(id)).toEqual([{ sku: 'A', from_qty: 1, to_qty: 2, status: 'planned' }]);
     expect(latestPushablePlan(db)?.id).toBe(pending);

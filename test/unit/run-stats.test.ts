@@ -2,22 +2,15 @@
  * The figures behind the serve page's pictures: the recent runs' counts (runs chart) and one
  * SKU's levels over the recent plans (its explanation's chart).
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { emptyCounts, type RunSummary } from '../../src/domain/types.js';
-import { openDb, type Db } from '../../src/state/db.js';
+import type { Db } from '../../src/state/db.js';
 import { recordPlan } from '../../src/state/plans.js';
 import { finishRun, startRun } from '../../src/state/runs.js';
 import { runStats, skuLevels } from '../../src/state/run-stats.js';
-import { tempDir } from '../helpers/cli.js';
+import { emptyMatch, stateDbs } from '../helpers/state.js';
 
-const open: Db[] = [];
-afterEach(() => { for (const db of open.splice(0)) db.close(); });
-
-function stateDb(): Db {
-  const db = openDb(tempDir());
-  open.push(db);
-  return db;
-}
+const stateDb = stateDbs();
 
 function summary(id: string, at: string, counts: { changed: number; applied: number; failed: number }, durationMs: number, dryRun = false): RunSummary {
   return {
@@ -26,12 +19,10 @@ function summary(id: string, at: string, counts: { changed: number; applied: num
   };
 }
 
-const match = { counts: emptyCounts(), safety: { missingRatio: 0, zeroRatio: 0, tripped: null }, errors: [], sources: {} };
-
 function plan(db: Db, runId: string, items: Array<{ sku: string; from: number | null; to: number }>): number {
   return recordPlan(db, { runId, snapshotChecksum: 's', indexGeneration: 1, configChecksum: 'c', window: {} }, (add) => {
     items.forEach((it, seq) => add({ seq, sku: it.sku, productId: seq + 1, variationId: null, from: it.from, to: it.to }));
-    return { status: 'pending', match };
+    return { status: 'pending', match: emptyMatch };
   });
 }
 

@@ -2,16 +2,15 @@
  * SPEC §9 `--store` on the history commands: `runs --store web` lists web's runs with web's
  * outcome, and `show <run> --store web` is web's part of the run, its message included.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { emptyCounts, type RunSummary, type StoreSummary } from '../../src/domain/types.js';
-import { openDb, type Db } from '../../src/state/db.js';
+import type { Db } from '../../src/state/db.js';
 import { finishRun, getRunSummary, keepRunStores, listRuns, recordRunStores, startRun } from '../../src/state/runs.js';
 import { allChanges, storePart } from '../../src/cli/commands/history.js';
 import { recordPlan } from '../../src/state/plans.js';
-import { tempDir } from '../helpers/cli.js';
+import { emptyMatch, stateDbs } from '../helpers/state.js';
 
-const open: Db[] = [];
-afterEach(() => { for (const db of open.splice(0)) db.close(); });
+const stateDb = stateDbs();
 
 const safety = { missingRatio: 0, zeroRatio: 0, tripped: null };
 
@@ -40,8 +39,7 @@ function record(db: Db, s: RunSummary, selected: string[]): void {
 
 /** Run 1: web ok, amazon refused (exit 5). Run 2: amazon alone. Run 3: started for both, worked on amazon only (a saved plan's push). */
 function history(): Db {
-  const db = openDb(tempDir());
-  open.push(db);
+  const db = stateDb();
   record(db, summary('2026-12-01T00:00:00.000Z-0001', '2026-12-01T00:00:00.000Z', [entry('web', 0, 'ok'), entry('amazon', 5, 'failed', 'HTTP 401')]), ['web', 'amazon']);
   record(db, summary('2026-12-02T00:00:00.000Z-0002', '2026-12-02T00:00:00.000Z', [entry('amazon', 4, 'blocked')]), ['amazon']);
   record(db, summary('2026-12-03T00:00:00.000Z-0003', '2026-12-03T00:00:00.000Z', [entry('amazon', 0, 'ok')]), ['web', 'amazon']);
@@ -79,17 +77,15 @@ describe('show --store (SPEC §9)', () => {
 });
 
 describe('show of a multi-store run whose summary lists only its first changes', () => {
-  const match = { counts: emptyCounts(), safety, errors: [], sources: {} };
   function plan(db: Db, store: string, skus: string[]): number {
     return recordPlan(db, { runId: 'r', store, snapshotChecksum: 's', indexGeneration: 1, configChecksum: 'c', window: {} }, (add) => {
       skus.forEach((sku, seq) => add({ seq, sku, productId: seq + 1, variationId: null, from: 1, to: 2 }));
-      return { status: 'pending', match };
+      return { status: 'pending', match: emptyMatch };
     });
   }
 
   it('lists every change from each store\'s plan (the whole run, or one store\'s part), not only those the summary kept', () => {
-    const db = openDb(tempDir());
-    open.push(db);
+    const db = stateDb();
     const web = { ...entry('web', 0, 'ok'), planId: plan(db, 'web', ['W-1', 'W-2', 'W-3']), counts: { ...emptyCounts(), changed: 3 } };
     const amazon = { ...entry('amazon', 0, 'ok'), planId: plan(db, 'amazon', ['A-1', 'A-2']), counts: { ...emptyCounts(), changed: 2 } };
     // As the summary cap leaves it: the first two changes kept, five in all.

@@ -142,13 +142,19 @@ describe('read-back and rollback of status actions', () => {
   });
 });
 
+/** The match set-up of the diffStore tests: rules with this `status`, one feed holding these rows. */
+async function withOneFeed(status: StatusSettings, rows: Array<[string, number]>) {
+  const { diffStore, SupplyAggregator } = await import('../../src/pipeline/match.js');
+  const builders = await import('../helpers/builders.js');
+  const r = builders.rules({ status });
+  const supply = new SupplyAggregator(['feed'], r);
+  for (const rec of builders.feed('feed', rows)) supply.add(rec);
+  return { ...builders, diffStore, r, supply };
+}
+
 describe('match with rules.status (diffStore)', () => {
   it('a status change alone when the level is right, with the stock when it changes; gates count them; the first sight back is handed over', async () => {
-    const { diffStore, SupplyAggregator } = await import('../../src/pipeline/match.js');
-    const { feed, rules, storeOf } = await import('../helpers/builders.js');
-    const r = rules({ status: { whenZero: 'hide', whenMissing: 'none', restore: true, graceHours: 24 } });
-    const supply = new SupplyAggregator(['feed'], r);
-    for (const rec of feed('feed', [['AT0', 0], ['DROP', 0], ['BACK', 4], ['BYHAND', 4]])) supply.add(rec);
+    const { diffStore, storeOf, r, supply } = await withOneFeed({ whenZero: 'hide', whenMissing: 'none', restore: true, graceHours: 24 }, [['AT0', 0], ['DROP', 0], ['BACK', 4], ['BYHAND', 4]]);
     const store = storeOf([['AT0', 0], ['DROP', 5], ['BACK', 0], ['BYHAND', 0]]).map((i) => ({
       ...i, visibility: i.sku === 'BACK' || i.sku === 'BYHAND' ? hiddenView : shown,
     }));
@@ -171,11 +177,7 @@ describe('match with rules.status (diffStore)', () => {
   });
 
   it('whenMissing "outofstock" sets a managed item in no feed to 0 (missing: "keep" would leave it), counted as a new zero', async () => {
-    const { diffStore, SupplyAggregator } = await import('../../src/pipeline/match.js');
-    const { feed, rules, storeOf } = await import('../helpers/builders.js');
-    const r = rules({ status: { whenZero: 'none', whenMissing: 'outofstock', restore: true, graceHours: 24 } });
-    const supply = new SupplyAggregator(['feed'], r);
-    for (const rec of feed('feed', [['LISTED', 3]])) supply.add(rec);
+    const { diffStore, storeOf, r, supply } = await withOneFeed({ whenZero: 'none', whenMissing: 'outofstock', restore: true, graceHours: 24 }, [['LISTED', 3]]);
     const store = storeOf([['LISTED', 3], ['GONE', 7], ['GONE0', 0]]);
     const diff = diffStore(supply, store, r, store.length, undefined, undefined, { status: { settings: r.status, facts: STATUS_BY_STORE.shopify, nowMs: T0, record: () => undefined } });
     expect(diff.changes.map((c) => [c.sku, c.from, c.to, c.reason, c.statusAction])).toEqual([['GONE', 7, 0, 'in no feed → outofstock', undefined]]);
@@ -200,11 +202,7 @@ describe('the diff of a status write alone', () => {
 
 describe('whole-product hides (Shopify: DRAFT hides every variant of the product)', () => {
   it('hides a product only when every variant of it qualifies; a variant that still sells keeps its siblings shown, with the reason', async () => {
-    const { diffStore, SupplyAggregator } = await import('../../src/pipeline/match.js');
-    const { feed, rules, storeItem } = await import('../helpers/builders.js');
-    const r = rules({ status: { whenZero: 'hide', whenMissing: 'none', restore: true, graceHours: 24 } });
-    const supply = new SupplyAggregator(['feed'], r);
-    for (const rec of feed('feed', [['A-1', 0], ['A-2', 0], ['B-1', 0], ['B-2', 4], ['C', 0]])) supply.add(rec);
+    const { diffStore, storeItem, r, supply } = await withOneFeed({ whenZero: 'hide', whenMissing: 'none', restore: true, graceHours: 24 }, [['A-1', 0], ['A-2', 0], ['B-1', 0], ['B-2', 4], ['C', 0]]);
     const active: ItemVisibility = { hidden: false, outOfStock: false, values: { status: 'ACTIVE' } };
     const store = [
       storeItem('A-1', 3, { ord: 0, productId: 1, variationId: 11, visibility: active }),

@@ -96,7 +96,8 @@ async function writeSkuReport(write: Writer, db: Db, sources: string[], sku: str
   for (const source of sources) {
     const count: AppliedCount | undefined = lastCount(db, source, sku);
     const totals = movementTotals(db, source, sku, count?.at);
-    const known = count !== undefined || knows(db, source, sku);
+    // With no count, `totals` already covers every movement: the same answer as `knows`, without its two queries again.
+    const known = count !== undefined || totals.n > 0;
     const balance = (count?.qty ?? 0) + totals.sum;
     const offer = offered(balance);
     if (json) {
