@@ -11,6 +11,17 @@ import { cleanup, ENV, exited, serve, shop } from './helpers.js';
 
 afterEach(cleanup);
 
+/** Run `use` with a port another server on 127.0.0.1 is listening on. */
+async function withBusyPort(use: (port: number) => Promise<void>): Promise<void> {
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  try {
+    await use((blocker.address() as net.AddressInfo).port);
+  } finally {
+    blocker.close();
+  }
+}
+
 describe('invsync serve: start-up', () => {
   it('generates the token into <stateDir>/serve.token (0600) and prints it only the first time', async () => {
     const s = await shop(1);
@@ -53,28 +64,18 @@ describe('invsync serve: start-up', () => {
 
   it('a busy port is a clear error (exit 2)', async () => {
     const s = await shop(1);
-    const blocker = net.createServer();
-    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
-    const port = (blocker.address() as net.AddressInfo).port;
-    try {
+    await withBusyPort(async (port) => {
       const result = await runCli(['-c', s.config, 'serve', '--port', String(port)], { env: ENV });
       expect(result.code).toBe(2);
       expect(result.stderr).toContain(`--port: ${port} on 127.0.0.1 is already in use`);
-    } finally {
-      blocker.close();
-    }
+    });
   });
 
   it('a start that fails on a busy port leaves no unshown token behind: the next start prints one', async () => {
     const s = await shop(1);
-    const blocker = net.createServer();
-    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
-    const port = (blocker.address() as net.AddressInfo).port;
-    try {
+    await withBusyPort(async (port) => {
       expect((await runCli(['-c', s.config, 'serve', '--port', String(port)], { env: ENV })).code).toBe(2);
-    } finally {
-      blocker.close();
-    }
+    });
     const file = path.join(s.stateDir, 'serve.token');
     expect(fs.existsSync(file)).toBe(false);
     const next = await serve(s);
